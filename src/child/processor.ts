@@ -1,0 +1,29 @@
+// The contract between the generic child runtime and the work it runs. The supervisor core never imports
+// a processor: it only passes the module path, so Drive and S3 stay out of the core.
+import type { JsonObject } from '../ipc/json.js';
+import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface ItemContext {
+  /** Aborted on shutdown: stop promptly; checkpoints already reported stand. */
+  signal: AbortSignal;
+  /** Report bytes read so far in this attempt (throttled by the runtime). */
+  progress(bytes: number): void;
+  /** Report resumable state (a completed multipart part, say); sent to the supervisor at once. */
+  checkpoint(state: JsonObject): void;
+  log: Logger;
+}
+
+export interface Processor {
+  process(item: WorkItem, ctx: ItemContext): Promise<ItemOutcome>;
+  close?(): Promise<void>;
+}
+
+export interface ProcessorInit {
+  childId: number;
+  options: JsonObject;
+  log: Logger;
+}
+
+/** A processor module's default export. */
+export type ProcessorFactory = (init: ProcessorInit) => Promise<Processor> | Processor;

@@ -1,0 +1,51 @@
+// Named error classes, one per concern. Errors cross IPC as plain objects (see ipc/serialized-error.ts)
+// and are rebuilt in the parent with their name intact.
+
+/** A setting is missing, malformed or incoherent. Exit code 2. */
+export class ConfigError extends Error {
+  override readonly name: string = 'ConfigError';
+}
+
+/** A check that must pass before any child starts (credentials, source, bucket) failed. Exit code 2. */
+export class PreflightError extends Error {
+  override readonly name = 'PreflightError';
+}
+
+/** The memory plan cannot fit: workers × hard cap + reserve > budget, or budget > container limit. Exit 2. */
+export class MemoryPlanError extends ConfigError {
+  override readonly name = 'MemoryPlanError';
+}
+
+/** Children keep dying before they say ready: respawning would only loop. */
+export class CrashLoopError extends Error {
+  override readonly name = 'CrashLoopError';
+}
+
+/** A child broke the IPC contract or reported a fatal error. */
+export class ChildProtocolError extends Error {
+  override readonly name = 'ChildProtocolError';
+}
+
+/** The journal belongs to another source/target, or is unreadable. */
+export class JournalError extends Error {
+  override readonly name = 'JournalError';
+}
+
+/**
+ * A file-level failure with a reason meant for the report. `retryable` says whether another attempt
+ * may succeed (rate limits, resets) or not (404, download quota, md5 mismatch on a stable source).
+ */
+export class ItemError extends Error {
+  override readonly name: string = 'ItemError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly code: string = 'item-error',
+  ) {
+    super(message);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,14 @@
+// The process exit codes are part of the interface: operators and Kubernetes act on them.
+export const ExitCode = {
+  /** Every file copied, or skipped by rule. */
+  Ok: 0,
+  /** The run finished but some files failed (each with its reason in the report). */
+  SomeFailed: 1,
+  /** Configuration, memory plan or preflight error: nothing was copied. */
+  Config: 2,
+  /** Interrupted by SIGINT; resumable. */
+  Interrupted: 130,
+  /** Interrupted by SIGTERM; resumable. */
+  Terminated: 143,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

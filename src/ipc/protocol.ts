@@ -1,0 +1,142 @@
+// The one IPC protocol between the supervisor and its children, imported by both sides.
+// Every message carries a brand and a protocol version; anything else on the channel is foreign and is
+// ignored and logged (a stray `process.send` from a dependency must never be taken for work).
+import type { JsonObject } from './json.js';
+import type { SerializedError } from './serialized-error.js';
+
+export const PROTOCOL_BRAND = 'drive-s3-supervisor';
+export const PROTOCOL_VERSION = 1;
+
+/** Why a child was recycled. Every recycle is logged and counted with one of these. */
+export const RECYCLE_REASONS = ['soft-cap', 'hard-cap', 'heap-oom', 'crash', 'max-items', 'budget'] as const;
+export type RecycleReason = (typeof RECYCLE_REASONS)[number];
+
+/** One unit of work. The supervisor schedules it; only the child's processor reads the payload. */
+export interface WorkItem {
+  id: string;
+  /** 1 on the first dispatch; incremented each time a child died while the item had started. */
+  attempt: number;
+  /** Bytes of the source when known (batching by --batch-mb); 0 when unknown. */
+  sizeBytes: number;
+  /** Predicted peak buffer bytes while the item runs: the admission bound against a child's caps. */
+  bufferBytes: number;
+  payload: JsonObject;
+  /** The last checkpoint reported for this item, so a new attempt can resume. */
+  checkpoint: JsonObject | null;
+}
+
+export interface ChildSettings {
+  childId: number;
+  concurrency: number;
+  /** Absolute path of the processor module the child loads (the supervisor core knows nothing of Drive or S3). */
+  processorPath: string;
+  processorOptions: JsonObject;
+  logLevel: string;
+}
+
+interface Envelope<K extends string> {
+  brand: typeof PROTOCOL_BRAND;
+  v: typeof PROTOCOL_VERSION;
+  kind: K;
+}
+
+// parent → child
+export interface InitMessage extends Envelope<'init'> {
+  settings: ChildSettings;
+}
+export interface BatchMessage extends Envelope<'batch'> {
+  batchId: string;
+  items: WorkItem[];
+}
+/** Take no new work, finish what you hold, then exit 0. */
+export interface DrainMessage extends Envelope<'drain'> {
+  reason: RecycleReason;
+}
+/** Stop now: abort items (their checkpoints stand), flush, exit 0 within graceMs. */
+export interface ShutdownMessage extends Envelope<'shutdown'> {
+  graceMs: number;
+}
+
+// child → parent
+export interface ReadyMessage extends Envelope<'ready'> {
+  childId: number;
+  pid: number;
+}
+export interface ItemStartMessage extends Envelope<'item-start'> {
+  batchId: string;
+  itemId: string;
+}
+export interface ItemProgressMessage extends Envelope<'item-progress'> {
+  itemId: string;
+  /** Bytes read from the source so far in this attempt (including bytes skipped by a resume). */
+  bytes: number;
+}
+export interface ItemCheckpointMessage extends Envelope<'item-checkpoint'> {
+  itemId: string;
+  checkpoint: JsonObject;
+}
+
+export type ItemOutcome =
+  | { status: 'done'; bytes: number; detail: JsonObject }
+  | { status: 'skipped'; reason: string; detail: JsonObject }
+  | { status: 'failed'; error: SerializedError };
+
+export interface ItemResultMessage extends Envelope<'item-result'> {
+  batchId: string;
+  itemId: string;
+  outcome: ItemOutcome;
+}
+export interface FatalMessage extends Envelope<'fatal'> {
+  error: SerializedError;
+}
+
+export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage;
+export type ChildMessage =
+  | ReadyMessage
+  | ItemStartMessage
+  | ItemProgressMessage
+  | ItemCheckpointMessage
+  | ItemResultMessage
+  | FatalMessage;
+
+type Body<M extends Envelope<string>> = Omit<M, 'brand' | 'v'>;
+
+/** Stamp a message body with the brand and version. */
+export function message<M extends ParentMessage | ChildMessage>(body: Body<M>): M {
+  return { brand: PROTOCOL_BRAND, v: PROTOCOL_VERSION, ...body } as M;
+}
+
+const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown']);
+const CHILD_KINDS: ReadonlySet<string> = new Set<ChildMessage['kind']>([
+  'ready',
+  'item-start',
+  'item-progress',
+  'item-checkpoint',
+  'item-result',
+  'fatal',
+]);
+
+function isBranded(value: unknown, kinds: ReadonlySet<string>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return m.brand === PROTOCOL_BRAND && m.v === PROTOCOL_VERSION && typeof m.kind === 'string' && kinds.has(m.kind);
+}
+
+/** True for a message of this protocol version that the parent may send. Both processes run the same build. */
+export function isParentMessage(value: unknown): value is ParentMessage {
+  return isBranded(value, PARENT_KINDS);
+}
+
+export function isChildMessage(value: unknown): value is ChildMessage {
+  return isBranded(value, CHILD_KINDS);
+}
+
+/** A short, secret-free description of a foreign message for the log. */
+export function describeForeign(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return typeof value;
+  const m = value as Record<string, unknown>;
+  const brand = typeof m.brand === 'string' ? m.brand : '-';
+  const v = typeof m.v === 'number' ? String(m.v) : '-';
+  const kind = typeof m.kind === 'string' ? m.kind : '-';
+  return `brand=${brand} v=${v} kind=${kind}`;
+}
