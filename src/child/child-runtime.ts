@@ -1,0 +1,160 @@
+// The child's side of the protocol, as a class tests can drive directly: load the processor on init,
+// say ready, run up to `concurrency` items at once from the batches it is given, report start, progress,
+// checkpoints and results, drain or shut down on request, and exit when the parent goes away.
+import { pathToFileURL } from 'node:url';
+import { isParentMessage, describeForeign, message } from '../ipc/protocol.js';
+import type {
+  BatchMessage,
+  ChildMessage,
+  ChildSettings,
+  FatalMessage,
+  ItemCheckpointMessage,
+  ItemOutcome,
+  ItemProgressMessage,
+  ItemResultMessage,
+  ItemStartMessage,
+  ReadyMessage,
+  WorkItem,
+} from '../ipc/protocol.js';
+import { serializeError } from '../ipc/serialized-error.js';
+import { createLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import type { Processor, ProcessorFactory } from './processor.js';
+
+export interface ParentPort {
+  send(msg: ChildMessage): Promise<void>;
+}
+
+interface Queued {
+  batchId: string;
+  item: WorkItem;
+}
+
+// Progress is a figure for humans and metrics; a few updates a second per item is plenty.
+const PROGRESS_INTERVAL_MS = 250;
+
+export class ChildRuntime {
+  private processor: Processor | null = null;
+  private settings: ChildSettings | null = null;
+  private log: Logger;
+  private readonly queue: Queued[] = [];
+  private readonly running = new Map<string, AbortController>();
+  private draining = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly port: ParentPort,
+    private readonly exit: (code: number) => void,
+    bootLog: Logger,
+  ) {
+    this.log = bootLog;
+  }
+
+  async handle(raw: unknown): Promise<void> {
+    if (!isParentMessage(raw)) {
+      this.log.warn({ foreign: describeForeign(raw) }, 'ignored a foreign message from the parent');
+      return;
+    }
+    switch (raw.kind) {
+      case 'init':
+        return this.init(raw.settings);
+      case 'batch':
+        return this.accept(raw);
+      case 'drain':
+        this.log.info({ reason: raw.reason }, 'draining: finishing held items, then exiting');
+        this.draining = true;
+        return this.maybeExitDrained();
+      case 'shutdown':
+        return this.shutdown(raw.graceMs, 'shutdown requested');
+    }
+  }
+
+  private async init(settings: ChildSettings): Promise<void> {
+    this.settings = settings;
+    this.log = createLogger({ level: settings.logLevel, pretty: false, base: { childId: settings.childId } });
+    try {
+      const mod = (await import(pathToFileURL(settings.processorPath).href)) as { default: ProcessorFactory };
+      this.processor = await mod.default({ childId: settings.childId, options: settings.processorOptions, log: this.log });
+    } catch (err) {
+      this.log.error({ err }, 'processor failed to load');
+      await this.port.send(message<FatalMessage>({ kind: 'fatal', error: serializeError(err) }));
+      this.exit(1);
+      return;
+    }
+    await this.port.send(message<ReadyMessage>({ kind: 'ready', childId: settings.childId, pid: process.pid }));
+  }
+
+  private accept(batch: BatchMessage): void {
+    if (this.stopping) return; // the parent requeues whatever it sent after asking us to stop
+    for (const item of batch.items) this.queue.push({ batchId: batch.batchId, item });
+    this.pump();
+  }
+
+  private pump(): void {
+    const concurrency = this.settings?.concurrency ?? 1;
+    while (!this.stopping && this.running.size < concurrency) {
+      const next = this.queue.shift();
+      if (!next) break;
+      void this.run(next);
+    }
+  }
+
+  private async run({ batchId, item }: Queued): Promise<void> {
+    const processor = this.processor;
+    if (!processor) throw new Error('batch before init');
+    const controller = new AbortController();
+    this.running.set(item.id, controller);
+    const log = this.log.child({ batchId, fileId: item.id, attempt: item.attempt });
+    let lastProgress = 0;
+    let outcome: ItemOutcome;
+    try {
+      await this.port.send(message<ItemStartMessage>({ kind: 'item-start', batchId, itemId: item.id }));
+      outcome = await processor.process(item, {
+        signal: controller.signal,
+        log,
+        progress: (bytes) => {
+          const now = Date.now();
+          if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+          lastProgress = now;
+          void this.port.send(message<ItemProgressMessage>({ kind: 'item-progress', itemId: item.id, bytes }));
+        },
+        checkpoint: (checkpoint) => {
+          void this.port.send(message<ItemCheckpointMessage>({ kind: 'item-checkpoint', itemId: item.id, checkpoint }));
+        },
+      });
+    } catch (err) {
+      outcome = { status: 'failed', error: serializeError(err) };
+    }
+    this.running.delete(item.id);
+    // After a shutdown abort the parent requeues the item itself; a result would only race it.
+    if (!controller.signal.aborted) {
+      await this.port.send(message<ItemResultMessage>({ kind: 'item-result', batchId, itemId: item.id, outcome }));
+    }
+    this.pump();
+    await this.maybeExitDrained();
+  }
+
+  private async maybeExitDrained(): Promise<void> {
+    if (this.draining && this.running.size === 0 && this.queue.length === 0) {
+      await this.shutdown(5000, 'drained');
+    }
+  }
+
+  /** Abort running items (their checkpoints stand), close the processor, exit 0. Idempotent. */
+  shutdown(graceMs: number, reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ reason, running: this.running.size, queued: this.queue.length }, 'child stopping');
+      this.queue.length = 0;
+      for (const c of this.running.values()) c.abort(new Error(reason));
+      const deadline = Date.now() + graceMs;
+      while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      try {
+        await this.processor?.close?.();
+      } catch (err) {
+        this.log.warn({ err }, 'processor close failed');
+      }
+      this.exit(0);
+    })();
+    return this.stopping;
+  }
+}
