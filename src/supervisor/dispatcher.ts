@@ -67,9 +67,10 @@ export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchL
  */
 export function chooseReservation(head: WorkItem, children: readonly ChildSlot[], limits: DispatchLimits): ChildSlot | null {
   if (children.some((c) => c.reservedFor === head.id)) return null;
-  if (children.some((c) => c.inFlightCount < limits.concurrency && (c.inFlightCount === 0 || fits(c.committedBytes, head, limits)))) {
-    return null;
-  }
+  // Children that are merely busy are no reason: only a free slot that the head's buffer does not fit is.
+  const withSlot = children.filter((c) => c.inFlightCount < limits.concurrency);
+  if (withSlot.length === 0) return null;
+  if (withSlot.some((c) => c.inFlightCount === 0 || fits(c.committedBytes, head, limits))) return null;
   let best: ChildSlot | null = null;
   for (const c of children) {
     if (c.reservedFor !== null) continue;

@@ -1,0 +1,16 @@
+// What a journal belongs to: the source (folder or shared drive, and shard) and the target (bucket,
+// prefix, endpoint). A journal from another source or target is refused rather than mixed.
+import type { Settings } from '../config/settings.js';
+import type { Shard } from '../config/shard.js';
+import type { JournalIdentity } from '../journal/types.js';
+import { describeEndpoint } from '../s3/s3-options.js';
+import type { S3TargetOptions } from '../s3/s3-options.js';
+
+export function journalIdentity(s: Settings, rootId: string, target: S3TargetOptions, shard: Shard | null): JournalIdentity {
+  const from = s.sharedDriveId ? `shared-drive:${s.sharedDriveId}` : `folder:${rootId}`;
+  const where = target.endpoint ? describeEndpoint(target.endpoint) : `aws:${target.region}`;
+  return {
+    source: shard ? `${from} shard ${shard.index}/${shard.count}` : from,
+    target: `s3://${target.bucket}/${target.prefix} (${where})`,
+  };
+}

@@ -1,0 +1,73 @@
+// The journal as the supervisor's WorkSource: pending rows become work items, outcomes become row states,
+// checkpoints are committed as they arrive (a pod restart resumes from them).
+import type { JsonObject } from '../ipc/json.js';
+import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
+import type { Journal } from '../journal/journal.js';
+import type { BufferEstimator } from '../journal/types.js';
+import type { WorkSource } from '../supervisor/work-source.js';
+
+export class JournalWorkSource implements WorkSource {
+  private listingDone = false;
+  /** The last take() found nothing pending; cleared by anything that can make a row pending again. */
+  private drained = false;
+  private waiters: (() => void)[] = [];
+  bytesDoneThisRun = 0;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly estimate: BufferEstimator,
+  ) {}
+
+  /** The listing wrote a page (or finished): items may be pending now. */
+  notify(listingDone = false): void {
+    if (listingDone) this.listingDone = true;
+    this.drained = false;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  take(max: number): WorkItem[] {
+    const items = this.journal.takePending(max, this.estimate);
+    this.drained = items.length === 0;
+    return items;
+  }
+
+  isExhausted(): boolean {
+    return this.listingDone && this.drained;
+  }
+
+  waitForWork(): Promise<void> {
+    if (!this.drained || this.listingDone) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  settle(item: WorkItem, outcome: ItemOutcome): void {
+    switch (outcome.status) {
+      case 'done': {
+        const md5 = typeof outcome.detail.md5 === 'string' ? outcome.detail.md5 : null;
+        const etag = typeof outcome.detail.etag === 'string' ? outcome.detail.etag : null;
+        if (this.journal.markDone(item.id, { bytes: outcome.bytes, md5, etag })) this.bytesDoneThisRun += outcome.bytes;
+        // false: the file changed on Drive while it was copied; the row is pending again.
+        else this.notify();
+        return;
+      }
+      case 'skipped':
+        this.journal.markSkipped(item.id, outcome.reason);
+        return;
+      case 'failed':
+        this.journal.markFailed(item.id, `${outcome.error.code}: ${outcome.error.message}`);
+        return;
+    }
+  }
+
+  requeue(item: WorkItem, options: { countAttempt: boolean; reason: string }): void {
+    this.journal.requeue(item.id, options);
+    this.notify();
+  }
+
+  checkpoint(item: WorkItem, state: JsonObject): void {
+    if (state.cleared === true) this.journal.clearCheckpoint(item.id);
+    else this.journal.saveCheckpoint(item.id, state);
+  }
+}

@@ -1,0 +1,73 @@
+// The listing, run inside the supervisor while children already copy: Drive pages go into the journal a
+// page at a time (never the whole tree in memory), filtered to this pod's shard, and wake the dispatcher.
+import type { Logger } from '../observability/logger.js';
+import type { Settings } from '../config/settings.js';
+import { inShard } from '../config/shard.js';
+import type { Shard } from '../config/shard.js';
+import type { DriveClient } from '../drive/drive-client.js';
+import type { ListedEntry } from '../drive/drive-item.js';
+import { listDrive } from '../drive/lister.js';
+import type { Pacer } from '../drive/pacer.js';
+
+const FLUSH_ENTRIES = 1000;
+
+export interface ListingProgress {
+  listed: number;
+  skipped: number;
+  pages: number;
+}
+
+export interface ListingTaskOptions {
+  settings: Settings;
+  drive: DriveClient;
+  rootFolderId: string;
+  prefix: string;
+  pacer: Pacer;
+  shard: Shard | null;
+  log: Logger;
+  signal: AbortSignal;
+  /** Receives each batch (≤ 1000 entries) to record; called synchronously in order. */
+  write: (entries: ListedEntry[]) => void;
+  progress?: ListingProgress;
+}
+
+function entryId(e: ListedEntry): string {
+  return e.kind === 'file' ? e.item.id : e.skip.id;
+}
+
+export async function runListing(o: ListingTaskOptions): Promise<ListingProgress> {
+  const progress = o.progress ?? { listed: 0, skipped: 0, pages: 0 };
+  let batch: ListedEntry[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    o.write(batch);
+    batch = [];
+  };
+  const entries = listDrive({
+    drive: o.drive.drive,
+    rootFolderId: o.rootFolderId,
+    ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}),
+    exportFormats: o.settings.exportFormats,
+    shortcuts: o.settings.shortcuts,
+    acknowledgeAbuse: o.settings.acknowledgeAbuse,
+    prefix: o.prefix,
+    pacer: o.pacer,
+    log: o.log,
+    signal: o.signal,
+    retry: { maxRetries: o.settings.driveRetries },
+    onPage: () => {
+      progress.pages++;
+      // A page boundary is a natural commit point: children can start on what was just listed.
+      flush();
+    },
+  });
+  for await (const entry of entries) {
+    if (!inShard(entryId(entry), o.shard)) continue;
+    if (entry.kind === 'file') progress.listed++;
+    else progress.skipped++;
+    batch.push(entry);
+    if (batch.length >= FLUSH_ENTRIES) flush();
+  }
+  flush();
+  return progress;
+}

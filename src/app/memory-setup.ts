@@ -1,0 +1,36 @@
+// From settings and the machine to the memory plan: the container limit (cgroup), physical memory,
+// CPUs, and the per-item buffer bound of the copy (part size × parts in flight + stream high-water marks).
+import { availableParallelism, totalmem } from 'node:os';
+import type { Settings } from '../config/settings.js';
+import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
+import { predictBufferBytes } from '../s3/part-size.js';
+import { readCgroupMemory } from '../supervisor/cgroup.js';
+import { computeMemoryPlan } from '../supervisor/memory-plan.js';
+import type { MemoryPlan } from '../supervisor/memory-plan.js';
+
+const MIB = 1024 * 1024;
+
+/** The buffer bound of an ordinary large item at the configured part size. */
+export function itemBufferBytes(settings: Settings): number {
+  return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
+}
+
+export function planMemory(settings: Settings): MemoryPlan {
+  const cgroup = readCgroupMemory();
+  return computeMemoryPlan({
+    budgetMb: settings.memoryBudgetMb,
+    reserveMb: settings.supervisorReserveMb,
+    workers: settings.workers,
+    childConcurrency: settings.childConcurrency,
+    childHeapMb: settings.childHeapMb,
+    childRssSoftMb: settings.childRssSoftMb,
+    childRssHardMb: settings.childRssHardMb,
+    itemBufferMb: itemBufferBytes(settings) / MIB,
+    childBaselineMb: settings.childBaselineMb,
+    containerLimitMb: cgroup?.limitBytes != null ? Math.floor(cgroup.limitBytes / MIB) : null,
+    physicalMb: Math.floor(totalmem() / MIB),
+    cpus: availableParallelism(),
+    pausePct: settings.budgetPausePct,
+    recyclePct: settings.budgetRecyclePct,
+  });
+}

@@ -1,0 +1,146 @@
+// `supervisor plan` (and `run --dry-run`): list the source without copying — counts and bytes, a size
+// histogram, the largest files, exports and skips by reason — and the memory plan, and whether it fits.
+import type { Settings } from '../config/settings.js';
+import { parseShard } from '../config/shard.js';
+import { ExitCode } from '../exit-codes.js';
+import { createPacer } from '../drive/pacer.js';
+import { resolveRoot } from '../drive/lister.js';
+import type { DriveItem, ListedEntry } from '../drive/drive-item.js';
+import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
+import { createLogger } from '../observability/logger.js';
+import { formatBytes } from '../observability/format.js';
+import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
+import { describeMemoryPlan } from '../supervisor/memory-plan.js';
+import type { MemoryPlan } from '../supervisor/memory-plan.js';
+import { MemoryPlanError } from '../errors.js';
+import { runListing } from './listing-task.js';
+import { planMemory } from './memory-setup.js';
+import { driveClientFor, s3TargetFor } from './source-target.js';
+import type { Extras } from './source-target.js';
+
+const BUCKETS = [64 * 1024, 1024 ** 2, 16 * 1024 ** 2, 128 * 1024 ** 2, 1024 ** 3, 5 * 1024 ** 3, Infinity];
+const TOP = 10;
+
+export interface PlanFigures {
+  files: number;
+  bytes: number;
+  exports: number;
+  unknownSize: number;
+  histogram: { upTo: string; files: number; bytes: number }[];
+  largest: { path: string; size: number }[];
+  skips: Record<string, number>;
+  /** Files whose buffer bound exceeds a child's item budget: they run alone in a child kept free for them. */
+  runAlone: number;
+}
+
+function bucketLabel(b: number): string {
+  return b === Infinity ? 'larger' : `≤ ${formatBytes(b)}`;
+}
+
+export function tally(): { add(e: ListedEntry): void; figures: PlanFigures; setBudget(bytes: number, part: (i: DriveItem) => number): void } {
+  const figures: PlanFigures = {
+    files: 0,
+    bytes: 0,
+    exports: 0,
+    unknownSize: 0,
+    histogram: BUCKETS.map((b) => ({ upTo: bucketLabel(b), files: 0, bytes: 0 })),
+    largest: [],
+    skips: {},
+    runAlone: 0,
+  };
+  let budget = Infinity;
+  let bound: (i: DriveItem) => number = () => 0;
+  return {
+    figures,
+    setBudget(bytes, part) {
+      budget = bytes;
+      bound = part;
+    },
+    add(e) {
+      if (e.kind === 'skip') {
+        figures.skips[e.skip.reason] = (figures.skips[e.skip.reason] ?? 0) + 1;
+        return;
+      }
+      const item = e.item;
+      figures.files++;
+      if (item.download.kind === 'export') figures.exports++;
+      if (bound(item) > budget) figures.runAlone++;
+      if (item.size === null) {
+        figures.unknownSize++;
+        return;
+      }
+      figures.bytes += item.size;
+      const i = BUCKETS.findIndex((b) => (item.size ?? 0) <= b);
+      const h = figures.histogram[i];
+      if (h) {
+        h.files++;
+        h.bytes += item.size;
+      }
+      // A top-N kept sorted: bounded memory whatever the tree.
+      if (figures.largest.length < TOP || item.size > (figures.largest.at(-1)?.size ?? 0)) {
+        figures.largest.push({ path: item.path, size: item.size });
+        figures.largest.sort((a, b) => b.size - a.size);
+        figures.largest.length = Math.min(figures.largest.length, TOP);
+      }
+    },
+  };
+}
+
+function render(f: PlanFigures, plan: MemoryPlan | null, planError: string | null): string {
+  const lines = [`source: ${f.files} files, ${formatBytes(f.bytes)}${f.unknownSize > 0 ? ` + ${f.unknownSize} exports of unknown size` : ''}; ${f.exports} Google Workspace exports`];
+  lines.push('size histogram:');
+  for (const h of f.histogram) if (h.files > 0) lines.push(`  ${h.upTo.padEnd(12)} ${String(h.files).padStart(9)} files  ${formatBytes(h.bytes)}`);
+  lines.push('largest files:');
+  for (const l of f.largest) lines.push(`  ${formatBytes(l.size).padStart(10)}  ${l.path}`);
+  const skips = Object.entries(f.skips);
+  lines.push(skips.length === 0 ? 'skips: none' : `skips: ${skips.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  if (plan) {
+    lines.push(describeMemoryPlan(plan));
+    lines.push(`fits the pod: yes${f.runAlone > 0 ? ` (${f.runAlone} files have a buffer bound above a child's item budget and will run alone in a child)` : ''}`);
+  } else {
+    lines.push(`fits the pod: NO — ${planError ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+export async function planCommand(settings: Settings, extras: Extras = {}): Promise<number> {
+  const log = createLogger({ level: settings.logLevel === 'info' ? 'warn' : settings.logLevel, pretty: settings.logPretty });
+  let plan: MemoryPlan | null = null;
+  let planError: string | null = null;
+  try {
+    plan = planMemory(settings);
+  } catch (err) {
+    if (!(err instanceof MemoryPlanError)) throw err;
+    planError = err.message;
+  }
+  const target = settings.s3Bucket ? s3TargetFor(settings) : null;
+  const drive = driveClientFor(settings, extras);
+  const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
+  const t = tally();
+  if (plan) {
+    t.setBudget(plan.childItemBudgetMb * 1024 * 1024, (i) =>
+      predictBufferBytes({ size: i.size, partSize: choosePartSize(i.size, settings.partSizeMb), queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }),
+    );
+  }
+  const abort = new AbortController();
+  let lastReport = Date.now();
+  await runListing({
+    settings,
+    drive,
+    rootFolderId: root.id,
+    prefix: target?.prefix ?? settings.s3Prefix,
+    pacer: createPacer({ tps: settings.driveTps }),
+    shard: parseShard(settings.shard, process.env),
+    log,
+    signal: abort.signal,
+    write: (entries) => {
+      for (const e of entries) t.add(e);
+      if (Date.now() - lastReport > 2000) {
+        lastReport = Date.now();
+        process.stderr.write(`listing… ${t.figures.files} files so far\n`);
+      }
+    },
+  });
+  process.stdout.write(`${render(t.figures, plan, planError)}\n`);
+  return plan ? ExitCode.Ok : ExitCode.Config;
+}

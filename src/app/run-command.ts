@@ -1,0 +1,246 @@
+// `supervisor run`: the memory plan, preflight, the journal, the listing and the supervisor, wired
+// together; then clean-up, the report and the exit code.
+import { fileURLToPath } from 'node:url';
+import type { Settings } from '../config/settings.js';
+import { parseShard } from '../config/shard.js';
+import { ExitCode } from '../exit-codes.js';
+import { createPacer } from '../drive/pacer.js';
+import { resolveRoot } from '../drive/lister.js';
+import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
+import { Journal } from '../journal/journal.js';
+import { createLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import { Metrics, startMetricsServer } from '../observability/metrics.js';
+import { ProgressReporter } from '../observability/progress.js';
+import { formatSummary, writeReport } from '../observability/report.js';
+import type { RunSummary } from '../observability/report.js';
+import { abortIncompleteUploads } from '../s3/multipart-cleanup.js';
+import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
+import { preflightS3 } from '../s3/preflight.js';
+import { createS3Client } from '../s3/s3-client.js';
+import { describeMemoryPlan } from '../supervisor/memory-plan.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import type { RunOutcome } from '../supervisor/supervisor.js';
+import { copyOptionsToJson } from '../copy/copy-options.js';
+import { JournalWorkSource } from './journal-work-source.js';
+import { runListing } from './listing-task.js';
+import type { ListingProgress } from './listing-task.js';
+import { planMemory } from './memory-setup.js';
+import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
+import type { Extras } from './source-target.js';
+import { journalIdentity } from './journal-identity.js';
+
+const PROCESSOR_PATH = fileURLToPath(new URL('../copy/copy-processor.js', import.meta.url));
+const MIB = 1024 * 1024;
+
+export interface RunOptions extends Extras {
+  retryFailed?: boolean;
+  log?: Logger;
+  /** Resolves with the supervisor once it exists (tests, the demo's live figures). */
+  onSupervisor?: (s: Supervisor) => void;
+}
+
+function progressMode(s: Settings): 'tty' | 'log' | 'off' {
+  if (s.progress === 'auto') return process.stderr.isTTY ? 'tty' : 'log';
+  return s.progress;
+}
+
+export async function runMigration(settings: Settings, options: RunOptions = {}): Promise<number> {
+  const startedAt = new Date();
+  const mode = progressMode(settings);
+  // With the live display on the terminal, routine info lines would tear it apart: keep warnings only.
+  const level = mode === 'tty' && settings.logLevel === 'info' ? 'warn' : settings.logLevel;
+  const log = options.log ?? createLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' } });
+
+  const plan = planMemory(settings);
+  log.info({ plan }, 'memory plan');
+  process.stderr.write(`${describeMemoryPlan(plan)}\n`);
+
+  const target = s3TargetFor(settings);
+  const shard = parseShard(settings.shard, process.env);
+  const drive = driveClientFor(settings, options);
+  const s3 = createS3Client(target, { maxSockets: 4, ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}) });
+  const health = { ready: false };
+  const metrics = new Metrics(plan);
+  const server = settings.metricsPort > 0 ? await startMetricsServer(metrics, health, { port: settings.metricsPort, host: settings.metricsHost }) : null;
+  if (server) log.info({ port: server.port }, 'metrics on /metrics, health on /healthz and /readyz');
+
+  let journal: Journal | null = null;
+  try {
+    // Preflight, before any child starts: each problem is one line and exit 2 (thrown as PreflightError).
+    const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
+    await preflightS3(s3, target);
+    log.info({ root: root.id, bucket: target.bucket, prefix: target.prefix }, 'preflight passed');
+
+    journal = Journal.open(settings.state, journalIdentity(settings, root.id, target, shard), { fresh: settings.fresh });
+    const recovered = journal.recoverInterrupted();
+    if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
+    if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
+    health.ready = true;
+    return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, startedAt });
+  } finally {
+    journal?.close();
+    s3.destroy();
+    await server?.close();
+  }
+}
+
+interface CopyContext {
+  settings: Settings;
+  options: RunOptions;
+  log: Logger;
+  plan: ReturnType<typeof planMemory>;
+  target: ReturnType<typeof s3TargetFor>;
+  shard: ReturnType<typeof parseShard>;
+  drive: ReturnType<typeof driveClientFor>;
+  s3: ReturnType<typeof createS3Client>;
+  journal: Journal;
+  metrics: Metrics;
+  rootId: string;
+  mode: 'tty' | 'log' | 'off';
+  startedAt: Date;
+}
+
+async function copy(c: CopyContext): Promise<number> {
+  const { settings, log, plan, target, journal, metrics } = c;
+  const estimate = (item: { size: number | null }): number =>
+    predictBufferBytes({ size: item.size, partSize: choosePartSize(item.size, target.partSizeMb), queueSize: target.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
+  const source = new JournalWorkSource(journal, estimate);
+  const supervisor = new Supervisor(source, {
+    plan,
+    processorPath: PROCESSOR_PATH,
+    processorOptions: copyOptionsToJson(copyOptionsFor(settings, plan, target, c.options)),
+    batchFiles: settings.batchFiles,
+    batchMb: settings.batchMb,
+    maxAttempts: settings.maxAttempts,
+    maxItemsPerChild: settings.maxItemsPerChild,
+    rssPollMs: settings.rssPollMs,
+    shutdownGraceMs: settings.shutdownGraceS * 1000,
+    startupTimeoutMs: settings.startupTimeoutS * 1000,
+    crashLoopLimit: settings.crashLoopLimit,
+    queueLength: settings.queueLength,
+    recycleStaggerMs: settings.recycleStaggerMs,
+    logLevel: log.level,
+    log,
+  });
+  c.options.onSupervisor?.(supervisor);
+  supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
+  supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
+  supervisor.on('paused', (p) => metrics.paused.set(p ? 1 : 0));
+  supervisor.on('item-settled', ({ outcome }) => metrics.onSettled(outcome));
+
+  const runId = journal.startRun();
+  const listingAbort = new AbortController();
+  const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
+  let listingComplete = false;
+  let listingError: unknown = null;
+  journal.startNewListing();
+  const listingDone = runListing({
+    settings,
+    drive: c.drive,
+    rootFolderId: c.rootId,
+    prefix: target.prefix,
+    pacer: createPacer({ tps: driveTpsShare(settings, plan) }),
+    shard: c.shard,
+    log,
+    signal: listingAbort.signal,
+    progress: listing,
+    write: (entries) => {
+      journal.recordListed(entries);
+      source.notify();
+    },
+  }).then(
+    () => {
+      journal.setListingComplete();
+      listingComplete = true;
+      log.info({ listed: listing.listed, skipped: listing.skipped, pages: listing.pages }, 'listing complete');
+      source.notify(true);
+    },
+    (err: unknown) => {
+      if (listingAbort.signal.aborted) return;
+      // Without a complete listing nothing may be called finished: stop, keep what is done, rerun later.
+      log.error({ err }, 'listing failed');
+      listingError = err;
+      void supervisor.shutdown('listing failed');
+    },
+  );
+
+  const progress = new ProgressReporter({
+    mode: c.mode,
+    intervalMs: settings.progressIntervalS * 1000,
+    plan,
+    log,
+    snapshot: () => {
+      const counts = journal.counts();
+      const sample = supervisor.lastSample;
+      return {
+        phase: listingComplete ? 'copying' : 'listing',
+        listingComplete,
+        filesTotal: counts.total.files,
+        filesDone: counts.byStatus.done.files,
+        filesSkipped: counts.byStatus.skipped.files,
+        filesFailed: counts.byStatus.failed.files,
+        bytesTotal: counts.total.bytes,
+        bytesDone: counts.byStatus.done.bytes,
+        children: supervisor.childViews(),
+        recycles: supervisor.stats.recycles,
+        treeRssBytes: sample?.treeRssBytes ?? 0,
+        paused: supervisor.isPaused,
+      };
+    },
+  });
+  progress.start();
+
+  let signal: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signal === null) log.warn({ signal: sig }, 'stopping: children checkpoint and stop; rerun to continue');
+    signal ??= sig;
+    listingAbort.abort();
+    void supervisor.shutdown(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let outcome: RunOutcome;
+  try {
+    outcome = await supervisor.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.stop();
+    listingAbort.abort();
+  }
+  await listingDone;
+
+  let uploadsAborted = 0;
+  if (outcome === 'completed' && listingError === null) {
+    // A finished run leaves no incomplete uploads: abort those under the prefix no journal row still needs.
+    const prefix = target.prefix ? `${target.prefix}/` : '';
+    const cleanup = await abortIncompleteUploads(c.s3, target.bucket, prefix, journal.uploadIdsInUse());
+    uploadsAborted = cleanup.aborted;
+    if (!cleanup.supported) log.warn('this S3 store cannot list multipart uploads: incomplete uploads were not checked');
+  }
+
+  const failed = journal.counts().byStatus.failed.files;
+  const exitCode =
+    signal === 'SIGINT' ? ExitCode.Interrupted
+    : signal !== null ? ExitCode.Terminated
+    : listingError !== null ? ExitCode.SomeFailed
+    : failed > 0 ? ExitCode.SomeFailed
+    : ExitCode.Ok;
+  journal.finishRun(runId, { bytes: supervisor.stats.bytesDone, files: supervisor.stats.settled.done, exitCode });
+  const summary: RunSummary = {
+    outcome,
+    exitCode,
+    startedAt: c.startedAt,
+    finishedAt: new Date(),
+    stats: supervisor.stats,
+    plan,
+    listing: { listed: listing.listed, skipped: listing.skipped, complete: listingComplete },
+    uploadsAborted,
+  };
+  process.stderr.write(`${formatSummary(summary, journal)}\n`);
+  if (settings.report) await writeReport(settings.report, summary, journal);
+  log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
+  return exitCode;
+}

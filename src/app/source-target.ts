@@ -1,0 +1,75 @@
+// Settings → the Drive source and the S3 target, as both the supervisor (listing, preflight, verify) and
+// the copy children (through CopyOptions) use them.
+import type { Settings } from '../config/settings.js';
+import { createDriveAuth } from '../drive/auth.js';
+import type { DriveAuthOptions } from '../drive/auth.js';
+import { createDriveClient } from '../drive/drive-client.js';
+import type { DriveClient } from '../drive/drive-client.js';
+import { resolveS3Options } from '../s3/s3-options.js';
+import type { S3TargetOptions } from '../s3/s3-options.js';
+import type { StaticCredentials } from '../s3/s3-client.js';
+import type { CopyOptions } from '../copy/copy-options.js';
+import type { MemoryPlan } from '../supervisor/memory-plan.js';
+
+export interface Extras {
+  /** The embedded s3rver's static credentials (demo, tests); real runs use the AWS default chain. */
+  s3Credentials?: StaticCredentials;
+  /** The fake Drive's token endpoint for refresh-token tests. */
+  tokenUrl?: string;
+}
+
+export function driveAuthOptions(s: Settings, extras: Extras = {}): Omit<DriveAuthOptions, 'env'> {
+  const o: Omit<DriveAuthOptions, 'env'> = {};
+  if (s.driveAccessToken) o.accessToken = s.driveAccessToken;
+  if (s.oauthClientId) o.oauthClientId = s.oauthClientId;
+  if (s.oauthClientSecret) o.oauthClientSecret = s.oauthClientSecret;
+  if (s.oauthRefreshToken) o.oauthRefreshToken = s.oauthRefreshToken;
+  if (s.impersonate) o.impersonate = s.impersonate;
+  if (s.googleCredentials) o.credentialsFile = s.googleCredentials;
+  if (extras.tokenUrl) o.tokenUrl = extras.tokenUrl;
+  return o;
+}
+
+export function driveClientFor(s: Settings, extras: Extras = {}): DriveClient {
+  const auth = createDriveAuth({ ...driveAuthOptions(s, extras), env: process.env });
+  return createDriveClient({ auth, ...(s.driveRootUrl ? { rootUrl: s.driveRootUrl } : {}) });
+}
+
+export function s3TargetFor(s: Settings): S3TargetOptions {
+  return resolveS3Options(
+    {
+      bucket: s.s3Bucket,
+      prefix: s.s3Prefix,
+      region: s.s3Region,
+      endpoint: s.s3Endpoint,
+      forcePathStyle: s.s3ForcePathStyle,
+      storageClass: s.s3StorageClass,
+      sse: s.s3Sse,
+      kmsKeyId: s.s3KmsKeyId,
+      checksum: s.s3Checksum,
+      partSizeMb: s.partSizeMb,
+      uploadQueueSize: s.uploadQueueSize,
+    },
+    process.env,
+  );
+}
+
+/** Each process (the lister and every child) gets an equal share of --drive-tps. */
+export function driveTpsShare(s: Settings, plan: MemoryPlan): number {
+  return s.driveTps / (plan.workers + 1);
+}
+
+export function copyOptionsFor(s: Settings, plan: MemoryPlan, target: S3TargetOptions, extras: Extras = {}): CopyOptions {
+  return {
+    driveAuth: driveAuthOptions(s, extras),
+    driveRootUrl: s.driveRootUrl ?? null,
+    driveTps: driveTpsShare(s, plan),
+    driveRetries: s.driveRetries,
+    acknowledgeAbuse: s.acknowledgeAbuse,
+    s3: target,
+    s3Credentials: extras.s3Credentials ?? null,
+    resumeMinBytes: s.resumeMinMb * 1024 * 1024,
+    skipExisting: s.skipExisting,
+    concurrency: plan.childConcurrency,
+  };
+}

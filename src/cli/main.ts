@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `npx supervisor`: parse, resolve settings, run a command, and map the result to an exit code.
+// Configuration and preflight problems are one line on stderr and exit 2.
+import { hideBin } from 'yargs/helpers';
+import { ConfigError, JournalError, PreflightError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { resolveSettings } from '../config/settings.js';
+import { redactText } from '../observability/redact.js';
+import { parseCli } from './cli.js';
+import { runCommand } from '../app/commands.js';
+
+async function main(): Promise<number> {
+  const { command, flags } = await parseCli(hideBin(process.argv));
+  const settings = resolveSettings(flags, process.env);
+  return runCommand(command, settings);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof PreflightError || err instanceof JournalError) {
+      process.stderr.write(`supervisor: ${redactText(err.message)}\n`);
+      process.exitCode = ExitCode.Config;
+      return;
+    }
+    process.stderr.write(`supervisor: unexpected error: ${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exitCode = 70;
+  },
+);

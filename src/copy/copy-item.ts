@@ -1,0 +1,139 @@
+// One Drive file into one S3 object, as a stream: Drive GET (from a byte offset when resuming) → MD5 as the
+// bytes pass → S3 parts from a fixed buffer pool. The object is only created when the bytes match Drive's
+// size and md5Checksum; a mismatch refuses it, so no object is left behind.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ItemError } from '../errors.js';
+import type { ItemContext } from '../child/processor.js';
+import type { JsonObject } from '../ipc/json.js';
+import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
+import type { DriveClient } from '../drive/drive-client.js';
+import type { DriveItem } from '../drive/drive-item.js';
+import { openDownload } from '../drive/download.js';
+import type { Pacer } from '../drive/pacer.js';
+import { createMd5Digest } from '../s3/md5-digest.js';
+import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../s3/object-metadata.js';
+import type { PartDigest } from '../s3/part-reader.js';
+import { choosePartSize } from '../s3/part-size.js';
+import { prepareResume, resumableUpload, resumeOffset } from '../s3/resumable-upload.js';
+import type { MultipartCheckpoint } from '../s3/resumable-upload.js';
+import { uploadStream } from '../s3/streaming-upload.js';
+import type { CopyOptions } from './copy-options.js';
+import { parseDriveItem } from './drive-item-payload.js';
+import { retryLoop } from './retry-loop.js';
+import type { RetryCounts } from './retry-loop.js';
+
+export interface CopyDeps {
+  drive: DriveClient;
+  s3: S3Client;
+  pacer: Pacer;
+  options: CopyOptions;
+}
+
+// Errors whose retry would repeat the same bytes: worth a retry (a transfer glitch) but they refuse the object.
+const CONTENT_MISMATCH = new Set(['md5-mismatch', 'size-mismatch']);
+
+function verify(item: DriveItem, bytes: number, md5: string): void {
+  if (item.size !== null && bytes !== item.size) {
+    throw new ItemError(`size mismatch: read ${bytes} bytes, Drive says ${item.size}`, true, 'size-mismatch');
+  }
+  if (item.md5 !== null && md5 !== item.md5.toLowerCase()) {
+    throw new ItemError(`md5 mismatch: read ${md5}, Drive says ${item.md5.toLowerCase()}`, true, 'md5-mismatch');
+  }
+}
+
+export async function copyItem(deps: CopyDeps, work: WorkItem, ctx: ItemContext): Promise<ItemOutcome> {
+  const item = parseDriveItem(work.payload);
+  const { options, s3 } = deps;
+  const target = options.s3;
+  const retries: RetryCounts = {};
+
+  if (options.skipExisting) {
+    const stored = await readObjectMetadata(s3, target.bucket, item.key, ctx.signal);
+    if (stored && matchesDriveItem(stored, item)) {
+      return { status: 'skipped', reason: 'already in S3 with the same md5/modifiedTime (--skip-existing)', detail: { bytes: stored.size } };
+    }
+  }
+
+  const partSize = choosePartSize(item.size, target.partSizeMb);
+  const resumable = item.download.kind === 'media' && item.size !== null && item.size >= options.resumeMinBytes;
+  let checkpoint: JsonObject | null = resumable ? work.checkpoint : null;
+  const write = objectWriteOptions(target, item);
+
+  const result = await retryLoop(
+    async () => {
+      let resume: MultipartCheckpoint | null = null;
+      if (resumable && checkpoint !== null) {
+        const plan = await prepareResume(s3, target.bucket, item.key, partSize, checkpoint);
+        resume = plan.resume;
+        if (plan.resume === null) ctx.log.info({ reason: plan.reason }, 'starting the upload afresh');
+        else ctx.log.info({ fromByte: resumeOffset(plan.resume), parts: plan.resume.parts.length, verified: plan.verified }, 'resuming a multipart upload');
+      }
+      const offset = resumeOffset(resume);
+      const md5 = await createMd5Digest(resume?.digestState ?? null);
+      let read = offset;
+      const digest: PartDigest = {
+        update: (data) => {
+          md5.update(data);
+          read += data.length;
+          ctx.progress(read);
+        },
+        save: () => md5.save(),
+      };
+      const source = await openDownload(deps.drive, item, { offset, signal: ctx.signal, acknowledgeAbuse: options.acknowledgeAbuse, pacer: deps.pacer });
+      const common = {
+        client: s3,
+        bucket: target.bucket,
+        key: item.key,
+        source,
+        size: item.size,
+        partSize,
+        queueSize: target.uploadQueueSize,
+        write,
+        checksum: target.checksum,
+        digest,
+        beforeComplete: ({ bytes }: { bytes: number }) => verify(item, bytes, md5.hex()),
+        signal: ctx.signal,
+      };
+      try {
+        const uploaded = resumable
+          ? await resumableUpload({
+              ...common,
+              resume,
+              onCheckpoint: (state) => {
+                checkpoint = state;
+                ctx.checkpoint(checkpoint);
+              },
+            })
+          : await uploadStream(common);
+        return { uploaded, md5: md5.hex(), offset };
+      } catch (err) {
+        // A refused object was aborted with its upload: the next attempt must not try to resume it.
+        if (err instanceof ItemError && CONTENT_MISMATCH.has(err.code) && checkpoint !== null) {
+          checkpoint = null;
+          ctx.checkpoint({ cleared: true });
+        }
+        throw err;
+      }
+    },
+    {
+      maxRetries: options.driveRetries,
+      baseMs: 500,
+      signal: ctx.signal,
+      onRetry: ({ attempt, delayMs, error }) => ctx.log.warn({ attempt, delayMs, code: error.code, error: error.message }, 'retrying after a transient error'),
+    },
+    retries,
+  );
+  return {
+    status: 'done',
+    bytes: result.uploaded.bytes,
+    detail: {
+      md5: result.md5,
+      etag: result.uploaded.etag,
+      method: result.uploaded.method,
+      parts: result.uploaded.parts,
+      resumedParts: result.uploaded.resumedParts,
+      resumedFromByte: result.offset,
+      retries,
+    },
+  };
+}

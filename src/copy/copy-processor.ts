@@ -1,0 +1,33 @@
+// The processor the copy children load (the supervisor core only knows its path): one Drive client, one
+// S3 client with a bounded socket pool, and this child's share of the Drive request rate.
+import type { ProcessorFactory } from '../child/processor.js';
+import { createDriveAuth } from '../drive/auth.js';
+import { createDriveClient } from '../drive/drive-client.js';
+import { createPacer } from '../drive/pacer.js';
+import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
+import { registerSecret } from '../observability/redact.js';
+import { copyOptionsFromJson } from './copy-options.js';
+import { copyItem } from './copy-item.js';
+
+const factory: ProcessorFactory = ({ options: json }) => {
+  const options = copyOptionsFromJson(json);
+  for (const v of Object.values(options.driveAuth)) if (typeof v === 'string') registerSecret(v);
+  if (options.s3Credentials) registerSecret(options.s3Credentials.secretAccessKey);
+  const auth = createDriveAuth({ ...options.driveAuth, env: process.env });
+  const drive = createDriveClient({ auth, ...(options.driveRootUrl ? { rootUrl: options.driveRootUrl } : {}) });
+  const s3 = createS3Client(options.s3, {
+    maxSockets: maxSocketsFor(options.s3.uploadQueueSize, options.concurrency),
+    ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
+  });
+  const pacer = createPacer({ tps: options.driveTps });
+  const deps = { drive, s3, pacer, options };
+  return {
+    process: (item, ctx) => copyItem(deps, item, ctx),
+    close: () => {
+      s3.destroy();
+      return Promise.resolve();
+    },
+  };
+};
+
+export default factory;

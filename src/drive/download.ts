@@ -1,0 +1,124 @@
+// Open a download stream for one DriveItem: media bytes from an offset (Range: bytes=offset-), or an
+// export streamed from its exportLinks URL (files.export stops at 10 MB; export links do not, but they do
+// not support Range either). The stream is counted: ending short of the announced length is an error, not
+// a silently shorter object.
+import { Transform } from 'node:stream';
+import type { Readable, TransformCallback } from 'node:stream';
+import type { DriveClient } from './drive-client.js';
+import type { DriveItem } from './drive-item.js';
+import type { Pacer } from './pacer.js';
+import { classifyDriveError, DriveError } from './retry.js';
+
+/**
+ * Bytes our stream buffers before it stops reading from the socket. The HTTP stack adds node-fetch's body
+ * PassThrough (16 KiB) and the socket's receive buffer; count all three in the memory plan
+ * (DOWNLOAD_BUFFER_BYTES).
+ */
+export const DOWNLOAD_HIGH_WATER_MARK = 256 * 1024;
+/** Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read. */
+export const DOWNLOAD_BUFFER_BYTES = DOWNLOAD_HIGH_WATER_MARK + 16 * 1024 + 64 * 1024;
+
+export interface OpenDownloadOptions {
+  /** First byte to read (media only; exports must start at 0). */
+  offset?: number;
+  signal?: AbortSignal;
+  /** Add acknowledgeAbuse=true so abuse-flagged files can be downloaded (--acknowledge-abuse). */
+  acknowledgeAbuse: boolean;
+  highWaterMark?: number;
+  /** When given, one token is taken before the request (downloads count against --drive-tps too). */
+  pacer?: Pacer;
+}
+
+function header(headers: unknown, name: string): string | null {
+  if (headers && typeof (headers as { get?: unknown }).get === 'function') {
+    const v = (headers as { get(n: string): string | null }).get(name);
+    return typeof v === 'string' ? v : null;
+  }
+  if (headers && typeof headers === 'object') {
+    const v = (headers as Record<string, unknown>)[name.toLowerCase()];
+    return typeof v === 'string' ? v : null;
+  }
+  return null;
+}
+
+/** Count bytes, translate stream errors into DriveErrors, and fail when fewer than `expected` bytes arrive. */
+function guard(body: Readable, expected: number | null, highWaterMark: number): Readable {
+  let seen = 0;
+  const out = new Transform({
+    highWaterMark,
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      if (expected !== null && seen !== expected) {
+        callback(new DriveError(`download ended after ${seen} of ${expected} bytes`, true, 'truncated', null));
+        return;
+      }
+      callback();
+    },
+  });
+  body.on('error', (err: unknown) => out.destroy(classifyDriveError(err)));
+  out.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(out);
+  return out;
+}
+
+/**
+ * A Readable of the item's bytes from `offset`. Rejects with a DriveError (an ItemError with a code) when the
+ * request fails; the stream errors with a DriveError when the body breaks or comes up short.
+ */
+export async function openDownload(client: DriveClient, item: DriveItem, options: OpenDownloadOptions): Promise<Readable> {
+  const offset = options.offset ?? 0;
+  const highWaterMark = options.highWaterMark ?? DOWNLOAD_HIGH_WATER_MARK;
+  const signalOpt = options.signal ? { signal: options.signal } : {};
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`download offset must be a non-negative integer, got ${offset}`);
+  try {
+    await options.pacer?.take(options.signal);
+    if (item.download.kind === 'export') {
+      if (offset !== 0) throw new DriveError(`export of ${item.id} cannot resume at byte ${offset}: export links do not support Range`, false, 'bad-request', null);
+      const res = await client.auth.request<Readable>({ url: item.download.url, responseType: 'stream', retry: false, ...signalOpt });
+      const length = header(res.headers, 'content-length');
+      return guard(res.data, length === null ? null : Number(length), highWaterMark);
+    }
+    if (item.size !== null && offset > item.size) {
+      throw new DriveError(`offset ${offset} is past the end of ${item.id} (${item.size} bytes)`, false, 'bad-request', null);
+    }
+    if (item.size !== null && offset === item.size && offset > 0) {
+      // Nothing left to read; a Range request here would be answered 416.
+      return guard(emptyStream(), 0, highWaterMark);
+    }
+    const res = await client.drive.files.get(
+      { fileId: item.id, alt: 'media', supportsAllDrives: true, ...(options.acknowledgeAbuse ? { acknowledgeAbuse: true } : {}) },
+      { responseType: 'stream', ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}), ...signalOpt },
+    );
+    if (offset > 0) {
+      const range = header(res.headers, 'content-range');
+      const start = range === null ? null : /^bytes (\d+)-/.exec(range)?.[1];
+      if (res.status !== 206 || start === undefined || start === null || Number(start) !== offset) {
+        res.data.destroy();
+        throw new DriveError(`Drive ignored Range bytes=${offset}- for ${item.id} (status ${res.status})`, true, 'server-error', res.status);
+      }
+    }
+    const length = header(res.headers, 'content-length');
+    if (length !== null && item.size !== null && Number(length) !== item.size - offset) {
+      // The file changed after it was listed: copying it would store bytes that match neither listing.
+      res.data.destroy();
+      throw new DriveError(`${item.id} is ${Number(length) + offset} bytes now, ${item.size} when listed`, false, 'source-changed', res.status);
+    }
+    const expected = length !== null ? Number(length) : item.size === null ? null : item.size - offset;
+    return guard(res.data, expected, highWaterMark);
+  } catch (err) {
+    // An abort is the caller's decision, not a Drive failure: hand back the reason it aborted with.
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw classifyDriveError(err);
+  }
+}
+
+function emptyStream(): Readable {
+  const t = new Transform();
+  t.end();
+  return t;
+}

@@ -1,0 +1,9 @@
+// The fake Google Drive: used by tests and embedded in `supervisor demo`.
+export { startFakeDrive } from './server.js';
+export type { FakeDrive, FakeDriveOptions, FakeDriveStats, FakeFilePatch, FakeOAuthClient } from './server.js';
+export type { Fault, FaultRoute, FaultRule } from './faults.js';
+export { FOLDER_MIME, SHORTCUT_MIME, MY_DRIVE_ROOT_ID, WORKSPACE_EXPORTS, generateTree } from './tree.js';
+export type { FakeNodeSpec, FakeSharedDrive, GeneratedTreeOptions } from './tree.js';
+export { makeDemoTree, DEMO_ROOT_FOLDER_ID } from './demo-tree.js';
+export type { DemoTree, DemoTreeOptions } from './demo-tree.js';
+export { contentRange, contentMd5 } from './content.js';

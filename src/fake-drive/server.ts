@@ -1,0 +1,559 @@
+// A fake Google Drive v3 REST server: the subset the real @googleapis/drive client uses to list and
+// download, reached through the client's `rootUrl`. Content is generated (see content.ts), so GB files cost
+// no memory; faults are injected per route, file and request number (see faults.ts).
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { contentMd5, contentRange, contentStream, seedFromString } from './content.js';
+import { FaultTable } from './faults.js';
+import type { Fault, FaultRule } from './faults.js';
+import { parseQuery, QueryError } from './query.js';
+import {
+  FOLDER_MIME,
+  generateTree,
+  MY_DRIVE_ROOT_ID,
+  SHORTCUT_MIME,
+  WORKSPACE_EXPORTS,
+} from './tree.js';
+import type { FakeNodeSpec, FakeSharedDrive, GeneratedTreeOptions } from './tree.js';
+
+export interface FakeOAuthClient {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+export interface FakeDriveOptions {
+  nodes?: FakeNodeSpec[];
+  generate?: GeneratedTreeOptions[];
+  sharedDrives?: FakeSharedDrive[];
+  /** When set, every API request needs `Authorization: Bearer <token>` (401 otherwise). */
+  token?: string;
+  /** When set, POST /token exchanges this refresh token (and client) for `token`. */
+  oauth?: FakeOAuthClient;
+  /** Order of siblings when no orderBy is given (and of ties under orderBy=name): lets tests vary it. */
+  listOrder?: 'insertion' | 'reverse';
+}
+
+export interface FakeDriveStats {
+  requests: number;
+  listRequests: number;
+  metadataRequests: number;
+  mediaRequests: number;
+  exportRequests: number;
+  tokenRequests: number;
+  unauthorized: number;
+  /** Requests that carried an API `key` parameter (a token passed as a bare string ends up there). */
+  apiKeyRequests: number;
+  /** Body bytes of media and export responses, in total and per file id. */
+  bytesServed: number;
+  bytesByFile: Map<string, number>;
+  mediaRequestsByFile: Map<string, number>;
+  /** The Range header of every media request, in order (null when none). */
+  ranges: (string | null)[];
+}
+
+export type FakeFilePatch = Partial<
+  Pick<FakeNodeSpec, 'name' | 'size' | 'content' | 'seed' | 'md5' | 'modifiedTime' | 'trashed' | 'canDownload' | 'abusive'>
+>;
+
+export interface FakeDrive {
+  /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** The client's rootUrl: `url` + '/'. */
+  rootUrl: string;
+  /** The OAuth token endpoint: `url` + '/token'. */
+  tokenUrl: string;
+  stats: FakeDriveStats;
+  resetStats(): void;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  addNodes(nodes: FakeNodeSpec[]): void;
+  /** Change a file; content changes reset its md5; modifiedTime moves forward unless given. */
+  updateFile(id: string, patch: FakeFilePatch): void;
+  removeNode(id: string): void;
+  /** The bytes the server serves for a file, [start, end). */
+  contentOf(id: string, start?: number, end?: number): Buffer;
+  /** The bytes the server serves for an export of a file in `mimeType`. */
+  exportContentOf(id: string, mimeType: string): Buffer;
+  /** The true MD5 of a file's content (what md5Checksum says when md5 is 'real'). */
+  trueMd5(id: string): Promise<string>;
+  sizeOf(id: string): number;
+  close(): Promise<void>;
+}
+
+interface Node {
+  spec: FakeNodeSpec;
+  seed: number;
+  literal: Buffer | null;
+  size: number;
+  md5: Promise<string> | null;
+}
+
+const DEFAULT_EXPORT_SIZE = 4096;
+
+function isWorkspace(mimeType: string): boolean {
+  return mimeType.startsWith('application/vnd.google-apps.');
+}
+
+function hasBinaryContent(mimeType: string): boolean {
+  return !isWorkspace(mimeType);
+}
+
+function emptyStats(): FakeDriveStats {
+  return {
+    requests: 0,
+    listRequests: 0,
+    metadataRequests: 0,
+    mediaRequests: 0,
+    exportRequests: 0,
+    tokenRequests: 0,
+    unauthorized: 0,
+    apiKeyRequests: 0,
+    bytesServed: 0,
+    bytesByFile: new Map(),
+    mediaRequestsByFile: new Map(),
+    ranges: [],
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'downloadQuotaExceeded']);
+
+/** A Drive-shaped error body: {error:{code,message,errors:[{domain,reason,message}]}}. */
+function sendDriveError(res: ServerResponse, status: number, reason: string, message: string, retryAfter?: string): void {
+  const domain = RATE_REASONS.has(reason) ? 'usageLimits' : 'global';
+  sendJson(
+    res,
+    status,
+    { error: { code: status, message, errors: [{ domain, reason, message }] } },
+    retryAfter === undefined ? {} : { 'Retry-After': retryAfter },
+  );
+}
+
+function defaultReason(status: number): string {
+  switch (status) {
+    case 400:
+      return 'badRequest';
+    case 401:
+      return 'authError';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'notFound';
+    case 429:
+      return 'rateLimitExceeded';
+    default:
+      return status >= 500 ? 'backendError' : 'unknown';
+  }
+}
+
+function sendFault(res: ServerResponse, fault: Extract<Fault, { type: 'status' }>): void {
+  const reason = fault.reason ?? defaultReason(fault.status);
+  sendDriveError(res, fault.status, reason, `Injected fault: ${reason}`, fault.retryAfter);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Parse `bytes=a-b`, `bytes=a-`, `bytes=-n` against a size; null = unsatisfiable/malformed. */
+function parseRange(header: string, size: number): { start: number; end: number } | null {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return null;
+  const [, a = '', b = ''] = m;
+  if (a === '' && b === '') return null;
+  if (a === '') {
+    const n = Number(b);
+    return n === 0 ? null : { start: Math.max(0, size - n), end: size };
+  }
+  const start = Number(a);
+  const end = b === '' ? size : Math.min(size, Number(b) + 1);
+  if (start >= size || end <= start) return null;
+  return { start, end };
+}
+
+export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<FakeDrive> {
+  const nodes = new Map<string, Node>();
+  const children = new Map<string, string[]>();
+  const sharedDrives = new Map<string, FakeSharedDrive>((options.sharedDrives ?? []).map((d) => [d.id, d]));
+  const faults = new FaultTable();
+  const validTokens = new Set<string>(options.token === undefined ? [] : [options.token]);
+  let stats = emptyStats();
+  let baseUrl = '';
+
+  const toNode = (spec: FakeNodeSpec): Node => {
+    const literal = spec.content === undefined ? null : Buffer.from(spec.content);
+    return { spec, seed: spec.seed ?? seedFromString(spec.id), literal, size: literal?.length ?? spec.size ?? 0, md5: null };
+  };
+  const addNodes = (specs: FakeNodeSpec[]): void => {
+    for (const spec of specs) {
+      if (nodes.has(spec.id)) throw new Error(`fake drive: duplicate node id ${spec.id}`);
+      nodes.set(spec.id, toNode(spec));
+      for (const parent of spec.parents) {
+        const list = children.get(parent) ?? [];
+        list.push(spec.id);
+        children.set(parent, list);
+      }
+    }
+  };
+  addNodes([{ id: MY_DRIVE_ROOT_ID, name: 'My Drive', parents: [], mimeType: FOLDER_MIME }]);
+  for (const g of options.generate ?? []) addNodes(generateTree(g));
+  addNodes(options.nodes ?? []);
+
+  /** The shared drive a node lives in, by walking up its parents. */
+  const driveIdOf = (node: Node): string | undefined => {
+    let current: Node | undefined = node;
+    for (let depth = 0; current && depth < 1000; depth++) {
+      const parent: string | undefined = current.spec.parents[0];
+      if (parent === undefined) return undefined;
+      if (sharedDrives.has(parent)) return parent;
+      current = nodes.get(parent);
+    }
+    return undefined;
+  };
+
+  const md5Of = (node: Node): Promise<string> => {
+    node.md5 ??= node.literal
+      ? Promise.resolve(createMd5(node.literal))
+      : contentMd5(node.seed, node.size);
+    return node.md5;
+  };
+
+  const exportSeed = (id: string, mimeType: string): number => seedFromString(`${id}\u0000${mimeType}`);
+
+  const metadata = async (node: Node): Promise<Record<string, unknown>> => {
+    const { spec } = node;
+    const out: Record<string, unknown> = {
+      kind: 'drive#file',
+      id: spec.id,
+      name: spec.name,
+      mimeType: spec.mimeType,
+      parents: spec.parents,
+      trashed: spec.trashed ?? false,
+      createdTime: spec.createdTime ?? spec.modifiedTime ?? '2024-01-01T00:00:00.000Z',
+      modifiedTime: spec.modifiedTime ?? '2024-01-01T00:00:00.000Z',
+      capabilities: { canDownload: spec.canDownload ?? true },
+    };
+    const driveId = driveIdOf(node);
+    if (driveId !== undefined) out.driveId = driveId;
+    if (spec.mimeType === SHORTCUT_MIME && spec.shortcutTargetId !== undefined) {
+      const target = nodes.get(spec.shortcutTargetId);
+      out.shortcutDetails = { targetId: spec.shortcutTargetId, targetMimeType: target?.spec.mimeType ?? 'application/octet-stream' };
+    } else if (hasBinaryContent(spec.mimeType)) {
+      out.size = String(node.size);
+      const md5 = spec.md5 ?? 'real';
+      if (md5 === 'real') out.md5Checksum = await md5Of(node);
+      else if (md5 !== 'none') out.md5Checksum = md5;
+    } else {
+      const formats = WORKSPACE_EXPORTS[spec.mimeType] ?? [];
+      if (formats.length > 0) {
+        out.exportLinks = Object.fromEntries(
+          formats.map((m) => [m, `${baseUrl}/export/${encodeURIComponent(spec.id)}?mimeType=${encodeURIComponent(m)}`]),
+        );
+      }
+    }
+    return out;
+  };
+
+  const visible = (node: Node, allDrives: boolean): boolean => allDrives || driveIdOf(node) === undefined;
+
+  const handleList = async (url: URL, res: ServerResponse): Promise<void> => {
+    stats.listRequests++;
+    const p = url.searchParams;
+    const q = p.get('q') ?? '';
+    const parentMatch = /'((?:[^'\\]|\\.)*)'\s+in\s+parents/.exec(q);
+    const parentId = parentMatch?.[1]?.replace(/\\(.)/g, '$1');
+    const fault = faults.match('list', parentId ?? '');
+    if (fault?.type === 'status') return sendFault(res, fault);
+    const allDrives = p.get('includeItemsFromAllDrives') === 'true' && p.get('supportsAllDrives') === 'true';
+    const corpora = p.get('corpora');
+    const driveId = p.get('driveId');
+    if (driveId !== null && (corpora !== 'drive' || !allDrives)) {
+      return sendDriveError(res, 400, 'invalid', 'driveId requires corpora=drive, includeItemsFromAllDrives and supportsAllDrives');
+    }
+    if (corpora === 'drive' && driveId === null) return sendDriveError(res, 400, 'invalid', 'corpora=drive requires driveId');
+    if (driveId !== null && !sharedDrives.has(driveId)) return sendDriveError(res, 404, 'notFound', `Shared drive not found: ${driveId}`);
+    let predicate;
+    try {
+      predicate = parseQuery(q);
+    } catch (err) {
+      if (err instanceof QueryError) return sendDriveError(res, 400, 'invalid', `Invalid Value: ${err.message}`);
+      throw err;
+    }
+    const candidateIds = parentId === undefined ? [...nodes.keys()] : [...(children.get(parentId) ?? [])];
+    if ((options.listOrder ?? 'insertion') === 'reverse') candidateIds.reverse();
+    let matched: Node[] = [];
+    for (const id of candidateIds) {
+      const node = nodes.get(id);
+      if (!node || node.spec.id === MY_DRIVE_ROOT_ID) continue;
+      if (!visible(node, allDrives)) continue;
+      if (driveId !== null && driveIdOf(node) !== driveId) continue;
+      const s = node.spec;
+      if (!predicate({ parents: s.parents, trashed: s.trashed ?? false, mimeType: s.mimeType, name: s.name })) continue;
+      matched.push(node);
+    }
+    const orderBy = p.get('orderBy');
+    if (orderBy !== null) {
+      const keys = orderBy.split(',').map((k) => k.trim());
+      const byName = (a: Node, b: Node): number => {
+        const x = a.spec.name.toLowerCase();
+        const y = b.spec.name.toLowerCase();
+        return x < y ? -1 : x > y ? 1 : 0;
+      };
+      const byFolder = (a: Node, b: Node): number => Number(b.spec.mimeType === FOLDER_MIME) - Number(a.spec.mimeType === FOLDER_MIME);
+      matched = matched.sort((a, b) => {
+        for (const k of keys) {
+          const c = k === 'name' ? byName(a, b) : k === 'folder' ? byFolder(a, b) : 0;
+          if (c !== 0) return c;
+        }
+        return 0;
+      });
+    }
+    const pageSize = Math.min(1000, Math.max(1, Number(p.get('pageSize') ?? '100') || 100));
+    const token = p.get('pageToken');
+    const offset = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0) return sendDriveError(res, 400, 'invalid', 'Invalid pageToken');
+    const page = matched.slice(offset, offset + pageSize);
+    const files = await Promise.all(page.map((n) => metadata(n)));
+    const body: Record<string, unknown> = { kind: 'drive#fileList', incompleteSearch: false, files };
+    if (offset + pageSize < matched.length) body.nextPageToken = Buffer.from(String(offset + pageSize)).toString('base64url');
+    sendJson(res, 200, body);
+  };
+
+  const countBytes = (id: string, n: number): void => {
+    stats.bytesServed += n;
+    stats.bytesByFile.set(id, (stats.bytesByFile.get(id) ?? 0) + n);
+  };
+
+  /** Stream `source` into `res`, ending normally, or per the fault (reset / truncate) once it is drained. */
+  const streamBody = (id: string, source: Readable, res: ServerResponse, fault: Fault | undefined): void => {
+    source.on('data', (chunk: Buffer) => countBytes(id, chunk.length));
+    res.on('close', () => source.destroy());
+    const broken = fault !== undefined && fault.type !== 'status';
+    source.pipe(res, { end: !broken });
+    if (!broken) return;
+    source.on('end', () => {
+      const socket = res.socket;
+      if (!socket) return;
+      const finish = (): void => {
+        if (fault.type === 'reset') socket.resetAndDestroy();
+        else socket.end();
+      };
+      if (socket.writableLength > 0) socket.once('drain', finish);
+      else finish();
+    });
+  };
+
+  const handleMedia = (node: Node, url: URL, req: IncomingMessage, res: ServerResponse): void => {
+    const id = node.spec.id;
+    stats.mediaRequests++;
+    stats.mediaRequestsByFile.set(id, (stats.mediaRequestsByFile.get(id) ?? 0) + 1);
+    const rangeHeader = req.headers.range ?? null;
+    stats.ranges.push(rangeHeader);
+    const fault = faults.match('media', id);
+    if (fault?.type === 'status') return sendFault(res, fault);
+    if (!hasBinaryContent(node.spec.mimeType)) {
+      return sendDriveError(res, 403, 'fileNotDownloadable', 'Only files with binary content can be downloaded. Use Export with Docs Editors files.');
+    }
+    if (node.spec.canDownload === false) return sendDriveError(res, 403, 'cannotDownloadFile', 'The user does not have permission to download this file.');
+    if (node.spec.abusive === true && url.searchParams.get('acknowledgeAbuse') !== 'true') {
+      return sendDriveError(res, 403, 'cannotDownloadAbusiveFile', 'This file has been identified as malware or spam and cannot be downloaded.');
+    }
+    let start = 0;
+    let end = node.size;
+    const headers: Record<string, string | number> = {
+      'Content-Type': node.spec.mimeType,
+      'Accept-Ranges': 'bytes',
+    };
+    let status = 200;
+    if (rangeHeader !== null) {
+      const range = parseRange(rangeHeader, node.size);
+      if (!range) {
+        res.writeHead(416, { 'Content-Range': `bytes */${node.size}` });
+        res.end();
+        return;
+      }
+      ({ start, end } = range);
+      status = 206;
+      headers['Content-Range'] = `bytes ${start}-${end - 1}/${node.size}`;
+    }
+    headers['Content-Length'] = end - start;
+    const cut = fault === undefined ? end : Math.min(end, start + fault.afterBytes);
+    if (fault !== undefined) headers.Connection = 'close';
+    res.writeHead(status, headers);
+    const source = node.literal ? Readable.from([node.literal.subarray(start, cut)]) : contentStream(node.seed, start, cut);
+    streamBody(id, source, res, fault);
+  };
+
+  const handleExport = (id: string, url: URL, res: ServerResponse): void => {
+    stats.exportRequests++;
+    const node = nodes.get(id);
+    const mimeType = url.searchParams.get('mimeType') ?? '';
+    const fault = faults.match('export', id);
+    if (fault?.type === 'status') return sendFault(res, fault);
+    if (!node || node.spec.trashed === true) return sendDriveError(res, 404, 'notFound', `File not found: ${id}.`);
+    if (!(WORKSPACE_EXPORTS[node.spec.mimeType] ?? []).includes(mimeType)) {
+      return sendDriveError(res, 400, 'badRequest', `Export to ${mimeType} is not supported for this file.`);
+    }
+    const size = node.spec.exportSize ?? DEFAULT_EXPORT_SIZE;
+    const cut = fault === undefined ? size : Math.min(size, fault.afterBytes);
+    // No Content-Length: Drive streams exports chunked, their size unknown up front.
+    res.writeHead(200, { 'Content-Type': mimeType, ...(fault !== undefined ? { Connection: 'close' } : {}) });
+    streamBody(id, contentStream(exportSeed(id, mimeType), 0, cut), res, fault);
+  };
+
+  const handleToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.tokenRequests++;
+    const form = new URLSearchParams(await readBody(req));
+    const oauth = options.oauth;
+    const ok =
+      oauth !== undefined &&
+      form.get('grant_type') === 'refresh_token' &&
+      form.get('refresh_token') === oauth.refreshToken &&
+      form.get('client_id') === oauth.clientId &&
+      form.get('client_secret') === oauth.clientSecret;
+    if (!ok || options.token === undefined) {
+      sendJson(res, 400, { error: 'invalid_grant', error_description: 'Bad refresh token or client.' });
+      return;
+    }
+    sendJson(res, 200, { access_token: options.token, token_type: 'Bearer', expires_in: 3600, scope: 'https://www.googleapis.com/auth/drive.readonly' });
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.requests++;
+    const url = new URL(req.url ?? '/', 'http://fake-drive.invalid');
+    if (req.method === 'POST' && url.pathname === '/token') return handleToken(req, res);
+    if (url.searchParams.has('key')) stats.apiKeyRequests++;
+    if (validTokens.size > 0) {
+      const auth = req.headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
+      if (token === null || !validTokens.has(token)) {
+        stats.unauthorized++;
+        return sendDriveError(res, 401, 'authError', 'Request had invalid authentication credentials.');
+      }
+    }
+    if (req.method !== 'GET') return sendDriveError(res, 405, 'methodNotAllowed', 'Only GET is supported by the fake.');
+    const path = url.pathname;
+    if (path === '/drive/v3/files') return handleList(url, res);
+    const exportMatch = /^\/export\/([^/]+)$/.exec(path);
+    if (exportMatch) return handleExport(decodeURIComponent(exportMatch[1] ?? ''), url, res);
+    const driveMatch = /^\/drive\/v3\/drives\/([^/]+)$/.exec(path);
+    if (driveMatch) {
+      const id = decodeURIComponent(driveMatch[1] ?? '');
+      const fault = faults.match('drive', id);
+      if (fault?.type === 'status') return sendFault(res, fault);
+      const drive = sharedDrives.get(id);
+      if (!drive) return sendDriveError(res, 404, 'notFound', `Shared drive not found: ${id}`);
+      return sendJson(res, 200, { kind: 'drive#drive', id: drive.id, name: drive.name });
+    }
+    const fileMatch = /^\/drive\/v3\/files\/([^/]+)$/.exec(path);
+    if (fileMatch) {
+      const id = decodeURIComponent(fileMatch[1] ?? '');
+      const node = nodes.get(id);
+      const allDrives = url.searchParams.get('supportsAllDrives') === 'true';
+      const isMedia = url.searchParams.get('alt') === 'media';
+      if (!node || !visible(node, allDrives)) {
+        if (isMedia) stats.mediaRequests++;
+        else stats.metadataRequests++;
+        const fault = faults.match(isMedia ? 'media' : 'metadata', id);
+        if (fault?.type === 'status') return sendFault(res, fault);
+        return sendDriveError(res, 404, 'notFound', `File not found: ${id}.`);
+      }
+      if (isMedia) return handleMedia(node, url, req, res);
+      stats.metadataRequests++;
+      const fault = faults.match('metadata', id);
+      if (fault?.type === 'status') return sendFault(res, fault);
+      return sendJson(res, 200, await metadata(node));
+    }
+    return sendDriveError(res, 404, 'notFound', `Unknown path ${path}`);
+  };
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendDriveError(res, 500, 'internalError', err instanceof Error ? err.message : String(err));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${address.port}`;
+
+  const need = (id: string): Node => {
+    const node = nodes.get(id);
+    if (!node) throw new Error(`fake drive: no node ${id}`);
+    return node;
+  };
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: baseUrl,
+    rootUrl: `${baseUrl}/`,
+    tokenUrl: `${baseUrl}/token`,
+    get stats() {
+      return stats;
+    },
+    resetStats() {
+      stats = emptyStats();
+    },
+    addFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    addNodes,
+    updateFile(id, patch) {
+      const old = need(id);
+      const previous = Date.parse(old.spec.modifiedTime ?? '2024-01-01T00:00:00.000Z');
+      const spec: FakeNodeSpec = {
+        ...old.spec,
+        ...patch,
+        modifiedTime: patch.modifiedTime ?? new Date(previous + 1000).toISOString(),
+      };
+      if (patch.size !== undefined && patch.content === undefined) delete spec.content;
+      nodes.set(id, toNode(spec));
+    },
+    removeNode(id) {
+      const node = need(id);
+      nodes.delete(id);
+      for (const parent of node.spec.parents) {
+        const list = children.get(parent);
+        if (list) children.set(parent, list.filter((c) => c !== id));
+      }
+    },
+    contentOf(id, start = 0, end) {
+      const node = need(id);
+      const stop = Math.min(end ?? node.size, node.size);
+      return node.literal ? Buffer.from(node.literal.subarray(start, stop)) : contentRange(node.seed, start, stop);
+    },
+    exportContentOf(id, mimeType) {
+      const node = need(id);
+      return contentRange(exportSeed(id, mimeType), 0, node.spec.exportSize ?? DEFAULT_EXPORT_SIZE);
+    },
+    trueMd5: (id) => md5Of(need(id)),
+    sizeOf: (id) => need(id).size,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function createMd5(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}

@@ -1,0 +1,88 @@
+// Opening the journal file: directories, --fresh, pragmas, schema and the identity check. Any SQLite
+// failure while opening becomes a JournalError that names the --state path.
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { JournalError, errorMessage } from '../errors.js';
+import { checkSchemaVersion, createOrCheckSchema } from './schema.js';
+import type { JournalIdentity } from './types.js';
+
+// SQLite keeps a database in up to three files; all of them move together on --fresh.
+const SIDE_FILES = ['', '-wal', '-shm', '-journal'] as const;
+
+export function openWritable(path: string, identity: JournalIdentity, fresh: boolean): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  if (fresh) moveAside(path);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path);
+    // WAL: `status` reads while the supervisor writes. synchronous=NORMAL: a commit is in the OS before
+    // the call returns, so it survives the process being killed (pod restart); only a kernel crash or
+    // power loss can drop the last commits, and never corrupts the file (https://sqlite.org/wal.html).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    // 32 MiB of page cache (native memory, not the JS heap) instead of SQLite's 2 MiB: at a million rows the
+    // indexes no longer fit in 2 MiB and every update re-reads pages from the OS.
+    db.pragma('cache_size = -32768');
+    const open = db;
+    const created = open.transaction(() => {
+      const isNew = createOrCheckSchema(open, path);
+      if (isNew) writeIdentity(open, identity);
+      return isNew;
+    }).immediate();
+    if (!created) checkIdentity(open, path, identity);
+    return open;
+  } catch (err) {
+    db?.close();
+    if (err instanceof JournalError) throw err;
+    throw new JournalError(`cannot open journal ${path}: ${errorMessage(err)}`);
+  }
+}
+
+export function openReadOnly(path: string): Database.Database {
+  if (!existsSync(path)) throw new JournalError(`no journal at ${path} (nothing has run with this --state yet)`);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    checkSchemaVersion(db, path);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof JournalError) throw err;
+    throw new JournalError(`cannot read journal ${path}: ${errorMessage(err)}`);
+  }
+}
+
+export function readIdentity(db: Database.Database): JournalIdentity {
+  const get = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?');
+  return { source: get.get('source')?.value ?? '', target: get.get('target')?.value ?? '' };
+}
+
+function writeIdentity(db: Database.Database, identity: JournalIdentity): void {
+  const put = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
+  put.run('source', identity.source);
+  put.run('target', identity.target);
+  put.run('created_at', new Date().toISOString());
+}
+
+function checkIdentity(db: Database.Database, path: string, wanted: JournalIdentity): void {
+  const stored = readIdentity(db);
+  if (stored.source === wanted.source && stored.target === wanted.target) return;
+  throw new JournalError(
+    `journal ${path} belongs to another migration: it records source ${JSON.stringify(stored.source)} → ` +
+      `target ${JSON.stringify(stored.target)}, but this run is source ${JSON.stringify(wanted.source)} → ` +
+      `target ${JSON.stringify(wanted.target)}. Pass --fresh to start a new journal at this path ` +
+      '(the old one is renamed aside), or point --state at another file.',
+  );
+}
+
+/** Rename the journal and its side files to `<path>.replaced-<timestamp>`; nothing is deleted. */
+function moveAside(path: string): void {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const base = `${path}.replaced-${stamp}`;
+  for (const suffix of SIDE_FILES) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, base + suffix);
+  }
+}

@@ -1,0 +1,90 @@
+// The journal's tables. One row per (Drive file id, S3 key); see journal.ts for why that pair.
+// Bump SCHEMA_VERSION with any change and add a migration step to createOrCheckSchema.
+import type Database from 'better-sqlite3';
+import { JournalError } from '../errors.js';
+
+export const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS items (
+  -- The rowid: dispatch order (listing order) and the opaque item id handed out as WorkItem.id.
+  seq            INTEGER PRIMARY KEY,
+  drive_id       TEXT NOT NULL,
+  -- '' for entries the listing skipped (they have no S3 key).
+  key            TEXT NOT NULL,
+  path           TEXT NOT NULL,
+  size           INTEGER,
+  md5            TEXT,
+  mime_type      TEXT NOT NULL,
+  modified_time  TEXT,
+  -- The DriveItem minus the fields stored in columns above (rebuilt by item-row.ts). NULL for listing skips.
+  payload        TEXT,
+  status         TEXT NOT NULL CHECK (status IN ('pending', 'in-progress', 'done', 'skipped', 'failed')),
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  last_error     TEXT,
+  skip_reason    TEXT,
+  -- 1 when the listing (not the copy) skipped this file row: listing it as a file again un-skips it.
+  skipped_by_listing INTEGER NOT NULL DEFAULT 0,
+  bytes_copied   INTEGER NOT NULL DEFAULT 0,
+  done_md5       TEXT,
+  etag           TEXT,
+  checkpoint     TEXT,
+  -- Mirrors checkpoint.uploadId so orphaned multipart uploads can be found without parsing JSON.
+  upload_id      TEXT,
+  -- 1 when a listing saw the file change while a child held it: its result must not be taken as done.
+  changed_in_flight INTEGER NOT NULL DEFAULT 0,
+  -- The listing generation that last saw this entry (missing-from-Drive detection).
+  seen_gen       INTEGER NOT NULL,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  finished_at    INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS items_identity ON items (drive_id, key);
+-- (status, rowid): pending items in dispatch order without a sort, and counts without reading rows.
+CREATE INDEX IF NOT EXISTS items_status ON items (status);
+CREATE INDEX IF NOT EXISTS items_upload ON items (upload_id) WHERE upload_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS folder_queue (
+  pos   INTEGER PRIMARY KEY,
+  entry TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+  id          INTEGER PRIMARY KEY,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  bytes       INTEGER NOT NULL DEFAULT 0,
+  files       INTEGER NOT NULL DEFAULT 0,
+  exit_code   INTEGER
+);
+`;
+
+/** Create the schema in an empty database, or check the version of an existing one. Returns true when created. */
+export function createOrCheckSchema(db: Database.Database, path: string): boolean {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+  if (!hasMeta) {
+    const hasOther = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table'").get() !== undefined;
+    if (hasOther) throw new JournalError(`${path} is an SQLite database but not a journal of this tool (no meta table)`);
+    db.exec(DDL);
+    db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    return true;
+  }
+  checkSchemaVersion(db, path);
+  return false;
+}
+
+export function checkSchemaVersion(db: Database.Database, path: string): void {
+  const row = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?').get('schema_version');
+  const version = row === undefined ? NaN : Number(row.value);
+  if (version !== SCHEMA_VERSION) {
+    throw new JournalError(
+      `journal ${path} has schema version ${row?.value ?? 'none'}, this build reads version ${SCHEMA_VERSION}; ` +
+        'use the matching release, or --fresh / another --state to start a new journal',
+    );
+  }
+}

@@ -1,0 +1,125 @@
+// Progress for people: on a TTY a live block on stderr (files and bytes, MB/s, ETA, each child's RSS
+// against its caps, recycles); elsewhere a pino line every --progress-interval-s with the same figures.
+import type { Logger } from './logger.js';
+import { formatBytes, formatDuration, mb } from './format.js';
+import type { ChildView } from '../supervisor/supervisor.js';
+import type { MemoryPlan } from '../supervisor/memory-plan.js';
+import type { RecycleReason } from '../ipc/protocol.js';
+
+export interface ProgressSnapshot {
+  phase: 'listing' | 'copying';
+  listingComplete: boolean;
+  filesTotal: number;
+  filesDone: number;
+  filesSkipped: number;
+  filesFailed: number;
+  bytesTotal: number;
+  bytesDone: number;
+  children: ChildView[];
+  recycles: Record<RecycleReason, number>;
+  treeRssBytes: number;
+  paused: boolean;
+}
+
+export interface ProgressOptions {
+  mode: 'tty' | 'log' | 'off';
+  intervalMs: number;
+  plan: MemoryPlan;
+  log: Logger;
+  snapshot: () => ProgressSnapshot;
+  stream?: NodeJS.WriteStream;
+}
+
+/** A rate over a sliding window, so MB/s and the ETA follow what is happening now. */
+class Rate {
+  private points: { t: number; v: number }[] = [];
+  constructor(private readonly windowMs: number) {}
+  push(v: number, t = Date.now()): number {
+    this.points.push({ t, v });
+    while (this.points.length > 2 && (this.points[0]?.t ?? t) < t - this.windowMs) this.points.shift();
+    const first = this.points[0];
+    if (!first || t === first.t) return 0;
+    return ((v - first.v) * 1000) / (t - first.t);
+  }
+}
+
+export class ProgressReporter {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly bytesRate = new Rate(15_000);
+  private readonly filesRate = new Rate(15_000);
+  private drawnLines = 0;
+
+  constructor(private readonly options: ProgressOptions) {}
+
+  start(): void {
+    if (this.options.mode === 'off') return;
+    const every = this.options.mode === 'tty' ? 500 : this.options.intervalMs;
+    this.timer = setInterval(() => this.tick(), every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.options.mode === 'tty') this.tick();
+    if (this.options.mode === 'tty') this.drawnLines = 0;
+  }
+
+  private tick(): void {
+    const s = this.options.snapshot();
+    const settled = s.filesDone + s.filesSkipped + s.filesFailed;
+    const bps = this.bytesRate.push(s.bytesDone);
+    const fps = this.filesRate.push(settled);
+    const remaining = s.bytesTotal - s.bytesDone;
+    const etaMs = s.listingComplete && bps > 0 ? (remaining / bps) * 1000 : NaN;
+    if (this.options.mode === 'log') {
+      this.options.log.info(
+        {
+          progress: {
+            phase: s.phase,
+            files: { settled, total: s.filesTotal, done: s.filesDone, skipped: s.filesSkipped, failed: s.filesFailed },
+            bytes: { done: s.bytesDone, total: s.bytesTotal },
+            mbPerS: Number((bps / 1024 / 1024).toFixed(2)),
+            filesPerS: Number(fps.toFixed(1)),
+            etaS: Number.isFinite(etaMs) ? Math.round(etaMs / 1000) : null,
+            listingComplete: s.listingComplete,
+            treeRssMb: mb(s.treeRssBytes),
+            children: s.children.map((c) => ({ id: c.id, rssMb: mb(c.rssBytes), state: c.state, inFlight: c.inFlight })),
+            recycles: s.recycles,
+            paused: s.paused,
+          },
+        },
+        'progress',
+      );
+      return;
+    }
+    this.draw(s, settled, bps, fps, etaMs);
+  }
+
+  private draw(s: ProgressSnapshot, settled: number, bps: number, fps: number, etaMs: number): void {
+    const out = this.options.stream ?? process.stderr;
+    const plan = this.options.plan;
+    const total = s.listingComplete ? String(s.filesTotal) : `${s.filesTotal}+ (listing)`;
+    const pct = s.bytesTotal > 0 ? ` ${((100 * s.bytesDone) / s.bytesTotal).toFixed(1)}%` : '';
+    const recycles = Object.entries(s.recycles).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+    const lines = [
+      `files ${settled}/${total} (done ${s.filesDone}, skipped ${s.filesSkipped}, failed ${s.filesFailed})  ${fps.toFixed(1)} files/s`,
+      `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
+      `memory: tree ${mb(s.treeRssBytes)} MB of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
+      ...s.children.map((c) => {
+        const width = 30;
+        const fill = Math.min(width, Math.round((c.rssBytes / (plan.childHardMb * 1024 * 1024)) * width));
+        const softAt = Math.round((plan.childSoftMb / plan.childHardMb) * width);
+        const bar = Array.from({ length: width }, (_, i) => (i < fill ? '#' : i === softAt ? '|' : '.')).join('');
+        return `  child ${String(c.id).padStart(3)} [${bar}] ${String(mb(c.rssBytes)).padStart(4)}/${plan.childSoftMb}/${plan.childHardMb} MB  ${c.state.padEnd(11)} ${c.inFlight} in flight`;
+      }),
+    ];
+    let text = '';
+    if (this.drawnLines > 0) text += `\x1b[${this.drawnLines}A`;
+    text += lines.map((l) => `\x1b[2K${l}\n`).join('');
+    // Clear leftovers when the block got shorter (fewer children).
+    for (let i = lines.length; i < this.drawnLines; i++) text += '\x1b[2K\n';
+    out.write(text);
+    this.drawnLines = Math.max(lines.length, this.drawnLines);
+  }
+}

@@ -1,0 +1,147 @@
+// Multipart uploads that survive the child dying: each uploaded part is checkpointed (in order) through the
+// supervisor, and a later attempt continues the same UploadId from the next part. Built on client-s3
+// directly because lib-storage cannot resume an UploadId (aws-sdk-js-v3#6832).
+//
+// The caller's sequence for one attempt:
+//   const plan = await prepareResume(client, bucket, item.key, partSize, item.checkpoint);
+//   const digest = await createMd5Digest(plan.resume?.digestState ?? null);
+//   const source = openDownload(fromByte = resumeOffset(plan.resume));
+//   await resumableUpload({ ..., source, resume: plan.resume, digest, onCheckpoint: ctx.checkpoint,
+//                            beforeComplete: () => { if (digest.hex() !== item.md5) throw mismatch } });
+// A failed attempt keeps the upload and its parts for the next one; a refused one (beforeComplete threw)
+// is aborted. When the item fails for good, call abortUpload with the checkpoint's uploadId.
+import type { Readable } from 'node:stream';
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { JsonObject, JsonValue } from '../ipc/json.js';
+import { abortMultipartQuietly, isUnsupportedOperation } from './multipart-cleanup.js';
+import type { ObjectWriteOptions } from './object-metadata.js';
+import type { PartDigest } from './part-reader.js';
+import type { ChecksumMode } from './s3-options.js';
+import { s3ErrorDetail } from './s3-errors.js';
+import { runUpload } from './upload-engine.js';
+import type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
+
+export { resumeOffset } from './upload-engine.js';
+export type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
+
+export interface ResumableUploadParams {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  /** The object's bytes starting at resumeOffset(resume). */
+  source: Readable;
+  /** Total object size (known for resumable items; null works but then nothing checks the length). */
+  size: number | null;
+  partSize: number;
+  queueSize: number;
+  write: ObjectWriteOptions;
+  checksum: ChecksumMode;
+  /** A checkpoint from prepareResume (verified or trusted), or null to start a new upload. */
+  resume: MultipartCheckpoint | null;
+  digest?: PartDigest | null;
+  /** Once after CreateMultipartUpload, then once per part in part-number order. */
+  onCheckpoint?: ((state: MultipartCheckpoint) => void) | null;
+  beforeComplete?: ((info: { bytes: number }) => void | Promise<void>) | null;
+  signal?: AbortSignal | null;
+}
+
+export async function resumableUpload(p: ResumableUploadParams): Promise<UploadResult> {
+  return runUpload(
+    { client: p.client, bucket: p.bucket, key: p.key, write: p.write, checksum: p.checksum },
+    {
+      source: p.source,
+      size: p.size,
+      partSize: p.partSize,
+      queueSize: p.queueSize,
+      resume: p.resume,
+      digest: p.digest ?? null,
+      onCheckpoint: p.onCheckpoint ?? null,
+      beforeComplete: p.beforeComplete ?? null,
+      signal: p.signal ?? null,
+      keepUploadOnFailure: true,
+    },
+  );
+}
+
+export type ResumePlan =
+  /** verified: false when the store cannot list parts (s3rver) and the checkpoint was trusted as is. */
+  | { resume: MultipartCheckpoint; verified: boolean; droppedParts: number }
+  | { resume: null; reason: 'no-checkpoint' | 'invalid-checkpoint' | 'settings-changed' | 'upload-gone' | 'parts-missing' };
+
+function isRecord(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parse a checkpoint received as JSON; null when it is not one of ours. */
+export function parseCheckpoint(json: JsonObject | null): MultipartCheckpoint | null {
+  if (!json) return null;
+  const { uploadId, key, partSize, parts, digestState } = json;
+  if (typeof uploadId !== 'string' || typeof key !== 'string' || typeof partSize !== 'number' || !Array.isArray(parts)) return null;
+  if (digestState !== null && typeof digestState !== 'string') return null;
+  const out: UploadedPart[] = [];
+  for (const [i, raw] of parts.entries()) {
+    if (!isRecord(raw)) return null;
+    const { partNumber, etag, size, crc32 } = raw;
+    if (partNumber !== i + 1 || typeof etag !== 'string' || typeof size !== 'number') return null;
+    if (crc32 !== null && typeof crc32 !== 'string') return null;
+    out.push({ partNumber, etag, size, crc32 });
+  }
+  return { uploadId, key, partSize, parts: out, digestState };
+}
+
+async function listParts(client: S3Client, bucket: string, key: string, uploadId: string): Promise<Map<number, { etag: string; size: number }>> {
+  const listed = new Map<number, { etag: string; size: number }>();
+  let marker: string | undefined;
+  for (;;) {
+    const page = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+    for (const p of page.Parts ?? []) {
+      if (p.PartNumber !== undefined && p.ETag) listed.set(p.PartNumber, { etag: p.ETag.replace(/"/g, ''), size: p.Size ?? -1 });
+    }
+    if (!page.IsTruncated || !page.NextPartNumberMarker) return listed;
+    marker = page.NextPartNumberMarker;
+  }
+}
+
+/**
+ * Decide how an attempt starts from the item's last checkpoint. With ListParts, keep the longest prefix of
+ * checkpointed parts that S3 still lists with the same ETag and size; without ListParts (s3rver), trust
+ * the checkpoint. Drops the whole upload (aborting it) when it cannot be continued: different key or
+ * part size, or parts missing while the checkpoint carries a digest state (which only fits all its parts).
+ */
+export async function prepareResume(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  partSize: number,
+  checkpointJson: JsonObject | null,
+): Promise<ResumePlan> {
+  if (!checkpointJson) return { resume: null, reason: 'no-checkpoint' };
+  const cp = parseCheckpoint(checkpointJson);
+  if (!cp) return { resume: null, reason: 'invalid-checkpoint' };
+  if (cp.key !== key || cp.partSize !== partSize) {
+    await abortMultipartQuietly(client, bucket, cp.key, cp.uploadId);
+    return { resume: null, reason: 'settings-changed' };
+  }
+  let listed: Map<number, { etag: string; size: number }>;
+  try {
+    listed = await listParts(client, bucket, key, cp.uploadId);
+  } catch (err) {
+    if (isUnsupportedOperation(err)) return { resume: cp, verified: false, droppedParts: 0 };
+    const { name, status } = s3ErrorDetail(err);
+    if (name === 'NoSuchUpload' || status === 404) return { resume: null, reason: 'upload-gone' };
+    throw err;
+  }
+  let keep = 0;
+  for (const part of cp.parts) {
+    const found = listed.get(part.partNumber);
+    if (!found || found.etag !== part.etag || found.size !== part.size) break;
+    keep += 1;
+  }
+  if (keep === cp.parts.length) return { resume: cp, verified: true, droppedParts: 0 };
+  if (cp.digestState !== null) {
+    await abortMultipartQuietly(client, bucket, cp.key, cp.uploadId);
+    return { resume: null, reason: 'parts-missing' };
+  }
+  return { resume: { ...cp, parts: cp.parts.slice(0, keep) }, verified: true, droppedParts: cp.parts.length - keep };
+}

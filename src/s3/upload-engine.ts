@@ -1,0 +1,305 @@
+// The one upload loop behind both streaming-upload.ts and resumable-upload.ts, built on client-s3 directly.
+//
+// Why not @aws-sdk/lib-storage's Upload: it cannot resume an UploadId (aws-sdk-js-v3#6832); its abort()
+// makes done() reject while parts are still in flight and before AbortMultipartUpload is sent, so neither
+// "nothing left behind" nor "memory released" holds when it returns; its chunker Buffer.concat()s each part
+// (two copies of a part alive at once, plus a remainder that pins the previous part), which makes the
+// memory bound the supervisor admits against looser and harder to prove; and it has no hook between the
+// last part and CompleteMultipartUpload where an md5 mismatch could still refuse to create the object.
+import type { Readable } from 'node:stream';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
+import { ItemError } from '../errors.js';
+import type { ObjectWriteOptions } from './object-metadata.js';
+import { writeParams } from './object-metadata.js';
+import { MAX_PARTS } from './part-size.js';
+import { PartReader } from './part-reader.js';
+import type { PartDigest, ReadPart } from './part-reader.js';
+import type { ChecksumMode } from './s3-options.js';
+import { isAbortError, toItemError } from './s3-errors.js';
+import { abortMultipartQuietly } from './multipart-cleanup.js';
+
+/** One uploaded part as the checkpoint records it (JSON-safe). */
+export type UploadedPart = {
+  partNumber: number;
+  etag: string;
+  size: number;
+  /** The part's CRC32 when uploaded with --s3-checksum when-supported (CompleteMultipartUpload needs it). */
+  crc32: string | null;
+};
+
+/**
+ * Resumable state of one multipart upload. `parts` are always 1..k, contiguous, so the bytes
+ * [0, sum of sizes) are in S3 and a resumed source starts there (see resumeOffset).
+ */
+export type MultipartCheckpoint = {
+  uploadId: string;
+  key: string;
+  partSize: number;
+  parts: UploadedPart[];
+  /** The caller's digest state after exactly these parts; null when no digest was given. */
+  digestState: string | null;
+};
+
+export interface UploadTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  write: ObjectWriteOptions;
+  checksum: ChecksumMode;
+}
+
+export interface UploadRun {
+  /** The object's bytes, starting at resumeOffset(resume). Destroyed on failure or abort. */
+  source: Readable;
+  /** Total object size when known (not the remaining bytes); null for streams of unknown length. */
+  size: number | null;
+  partSize: number;
+  /** Parts held in memory / in flight at once (the one being filled included). */
+  queueSize: number;
+  resume: MultipartCheckpoint | null;
+  /** Fed every byte read, in order; its state is saved into each checkpoint. */
+  digest: PartDigest | null;
+  /** Called once per part, in part-number order, when parts 1..n are all uploaded; and once after create. */
+  onCheckpoint: ((state: MultipartCheckpoint) => void) | null;
+  /**
+   * Called after the last byte was read and every part uploaded, before the object is created
+   * (PutObject / CompleteMultipartUpload). Throw to refuse: the upload is aborted and no object appears.
+   */
+  beforeComplete: ((info: { bytes: number }) => void | Promise<void>) | null;
+  signal: AbortSignal | null;
+  /** Keep the multipart upload (and its parts) when an attempt fails, so the checkpoint can resume it. */
+  keepUploadOnFailure: boolean;
+}
+
+export interface UploadResult {
+  etag: string;
+  /** Object size in bytes. */
+  bytes: number;
+  method: 'put' | 'multipart';
+  parts: number;
+  /** Parts reused from the checkpoint. */
+  resumedParts: number;
+  uploadId: string | null;
+}
+
+/** Bytes already in S3 according to a checkpoint: where the resumed source must start. */
+export function resumeOffset(resume: MultipartCheckpoint | null): number {
+  return resume ? resume.parts.reduce((sum, p) => sum + p.size, 0) : 0;
+}
+
+/** The object was refused before completion (beforeComplete threw): never resumable as is. */
+class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+  constructor(readonly original: unknown) {
+    super('upload refused before completion');
+  }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/"/g, '');
+}
+
+function completedPart(p: UploadedPart): CompletedPart {
+  return { PartNumber: p.partNumber, ETag: p.etag, ...(p.crc32 ? { ChecksumCRC32: p.crc32 } : {}) };
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  return Object.assign(new Error('upload aborted'), { name: 'AbortError' });
+}
+
+/** Run the caller's pre-completion check; anything it throws becomes a RefusedError (abort, never resume). */
+async function refuseOnThrow(check: UploadRun['beforeComplete'], bytes: number): Promise<void> {
+  if (!check) return;
+  try {
+    await check({ bytes });
+  } catch (err) {
+    throw new RefusedError(err);
+  }
+}
+
+export async function runUpload(target: UploadTarget, run: UploadRun): Promise<UploadResult> {
+  const { client, bucket, key, write } = target;
+  const crc32 = target.checksum === 'when-supported';
+  const resume = run.resume;
+  if (resume && (resume.key !== key || resume.partSize !== run.partSize)) {
+    throw new ItemError('checkpoint does not match this upload (key or part size changed)', true, 'checkpoint-mismatch');
+  }
+  const offset = resumeOffset(resume);
+  if (run.size !== null && offset > run.size) throw new ItemError('checkpoint covers more bytes than the object has', true, 'checkpoint-mismatch');
+
+  // Aborting this controller cancels every request of the upload; the caller's signal feeds it.
+  const controller = new AbortController();
+  // Destroying the source unblocks a reader waiting on a stalled download.
+  const onOuterAbort = (): void => {
+    controller.abort(run.signal?.reason);
+    run.source.destroy();
+  };
+  if (run.signal?.aborted) throw abortError(run.signal);
+  run.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const sendOpts = { abortSignal: controller.signal };
+
+  const reader = new PartReader(run.source, {
+    partSize: run.partSize,
+    queueSize: run.queueSize,
+    expectedBytes: run.size === null ? null : run.size - offset,
+    firstPartNumber: (resume?.parts.length ?? 0) + 1,
+    digest: run.digest,
+  });
+  let state: MultipartCheckpoint | null = resume ? { ...resume, parts: [...resume.parts] } : null;
+  let uploadId = resume?.uploadId ?? null;
+  const done = new Map<number, { part: UploadedPart; digestState: string | null }>();
+  const inflight = new Set<Promise<void>>();
+  let failure: { err: unknown } | null = null;
+
+  const emitCheckpoint = (): void => {
+    if (!state || !run.onCheckpoint) return;
+    run.onCheckpoint({ ...state, parts: [...state.parts] });
+  };
+
+  const advance = (): void => {
+    if (!state) return;
+    for (;;) {
+      const next = done.get(state.parts.length + 1);
+      if (!next) return;
+      done.delete(next.part.partNumber);
+      state.parts.push(next.part);
+      state.digestState = next.digestState;
+      emitCheckpoint();
+    }
+  };
+
+  const uploadPart = async (part: ReadPart, id: string): Promise<void> => {
+    const res = await client.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: id,
+        PartNumber: part.partNumber,
+        Body: part.data,
+        ContentLength: part.data.length,
+        ...(crc32 ? { ChecksumAlgorithm: 'CRC32' } : {}),
+      }),
+      sendOpts,
+    );
+    if (!res.ETag) throw new ItemError(`UploadPart ${part.partNumber} returned no ETag`, true, 's3-no-etag');
+    done.set(part.partNumber, {
+      part: { partNumber: part.partNumber, etag: unquote(res.ETag), size: part.data.length, crc32: res.ChecksumCRC32 ?? null },
+      digestState: part.digestState,
+    });
+    advance();
+  };
+
+  // A failed part stops the reading but not the other parts in flight: see the catch block below.
+  const fail = (err: unknown): void => {
+    failure ??= { err };
+    run.source.destroy();
+  };
+
+  try {
+    for (;;) {
+      if (failure) break;
+      if (controller.signal.aborted) throw abortError(controller.signal);
+      const part = await reader.next();
+      if (!part) break;
+      if (part.partNumber > MAX_PARTS) {
+        part.release();
+        throw new ItemError(
+          `object needs more than ${MAX_PARTS} parts of ${run.partSize} bytes; raise --part-size-mb`,
+          false,
+          'too-many-parts',
+        );
+      }
+      if (part.partNumber === 1 && part.last && !resume) {
+        // Fits in one part: a single PutObject, with the body in memory so the SDK can retry it.
+        try {
+          await refuseOnThrow(run.beforeComplete, part.data.length);
+          const res = await client.send(
+            new PutObjectCommand({ Bucket: bucket, Key: key, Body: part.data, ContentLength: part.data.length, ...writeParams(write) }),
+            sendOpts,
+          );
+          return { etag: unquote(res.ETag ?? ''), bytes: part.data.length, method: 'put', parts: 1, resumedParts: 0, uploadId: null };
+        } finally {
+          part.release();
+        }
+      }
+      if (!uploadId) {
+        try {
+          const created = await client.send(
+            new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...writeParams(write), ...(crc32 ? { ChecksumAlgorithm: 'CRC32' } : {}) }),
+            sendOpts,
+          );
+          if (!created.UploadId) throw new ItemError('CreateMultipartUpload returned no UploadId', true, 's3-no-upload-id');
+          uploadId = created.UploadId;
+        } catch (err) {
+          part.release();
+          throw err;
+        }
+        state = { uploadId, key, partSize: run.partSize, parts: [], digestState: null };
+        emitCheckpoint();
+      }
+      const id = uploadId;
+      const task: Promise<void> = uploadPart(part, id)
+        .catch(fail)
+        .finally(() => {
+          part.release();
+          inflight.delete(task);
+        });
+      inflight.add(task);
+    }
+    await Promise.all(inflight);
+    if (failure) throw (failure as { err: unknown }).err;
+    if (!state || !uploadId) throw new ItemError('multipart upload finished without an upload id', false, 'internal');
+    const expectedParts = state.parts.length;
+    const bytes = resumeOffset(state);
+    await refuseOnThrow(run.beforeComplete, bytes);
+    const res = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: state.parts.map(completedPart) },
+      }),
+      sendOpts,
+    );
+    return {
+      etag: unquote(res.ETag ?? ''),
+      bytes,
+      method: 'multipart',
+      parts: expectedParts,
+      resumedParts: resume?.parts.length ?? 0,
+      uploadId,
+    };
+  } catch (err) {
+    // The first failure is the root cause: a failed part (the reader then only saw the source we destroyed),
+    // or this error (the parts still in flight then only see the abort below).
+    failure ??= { err };
+    const primary: unknown = failure.err;
+    if (!controller.signal.aborted) {
+      // Unless told to stop now, let the parts in flight finish: their checkpoints land (a resumed attempt
+      // starts after them), and no request is still being processed server-side when the upload is aborted.
+      // A part request cancelled mid-flight may still be stored after AbortMultipartUpload (S3 documents this:
+      // abort can need repeating); abortIncompleteUploads at the end of a run catches those.
+      await Promise.allSettled(inflight);
+    }
+    controller.abort();
+    run.source.destroy();
+    await Promise.allSettled(inflight);
+    const refused = primary instanceof RefusedError;
+    if (uploadId && (refused || !run.keepUploadOnFailure)) {
+      await abortMultipartQuietly(client, bucket, key, uploadId);
+    }
+    const original = refused ? primary.original : primary;
+    if (run.signal?.aborted || isAbortError(original)) throw run.signal?.aborted ? abortError(run.signal) : original;
+    throw toItemError(original, `upload of ${key}`);
+  } finally {
+    run.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}

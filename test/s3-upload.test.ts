@@ -1,0 +1,168 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ItemError } from '../src/errors.js';
+import { createMd5Digest } from '../src/s3/md5-digest.js';
+import { driveMetadata, matchesDriveItem, readObjectMetadata } from '../src/s3/object-metadata.js';
+import type { ObjectWriteOptions } from '../src/s3/object-metadata.js';
+import { uploadStream } from '../src/s3/streaming-upload.js';
+import { startS3rver } from '../src/testing/s3rver.js';
+import type { S3rverHandle } from '../src/testing/s3rver.js';
+import { MiB, contentMd5, contentStream, objectMd5, testClient } from './s3-fixtures.js';
+
+let s3: S3rverHandle;
+let client: S3Client;
+
+before(async () => {
+  s3 = await startS3rver();
+  client = testClient(s3);
+});
+after(async () => {
+  client.destroy();
+  await s3.close();
+});
+
+function write(path = 'folder/file.bin', md5: string | null = null): ObjectWriteOptions {
+  return {
+    contentType: 'application/octet-stream',
+    metadata: driveMetadata({ id: 'drive-id-1', md5, modifiedTime: '2024-05-01T10:00:00.000Z', path }),
+    storageClass: null,
+    sse: null,
+    kmsKeyId: null,
+  };
+}
+
+const common = { partSize: 5 * MiB, queueSize: 3, checksum: 'when-required' as const };
+
+test('streaming: a small file of known size is one PutObject, byte-identical', async () => {
+  const size = 300 * 1024 + 17;
+  const res = await uploadStream({ client, bucket: s3.bucket, key: 'small/a.bin', source: contentStream(size), size, write: write(), ...common });
+  assert.equal(res.method, 'put');
+  assert.equal(res.bytes, size);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'small/a.bin'), { md5: contentMd5(size), size });
+});
+
+test('streaming: an empty stream makes an empty object', async () => {
+  const res = await uploadStream({ client, bucket: s3.bucket, key: 'small/empty', source: contentStream(0), size: null, write: write(), ...common });
+  assert.equal(res.method, 'put');
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'small/empty'), { md5: contentMd5(0), size: 0 });
+});
+
+test('streaming: 20 MiB of unknown size goes multipart in 5 MiB parts, byte-identical, no upload left', async () => {
+  const size = 20 * MiB + 123;
+  const digest = await createMd5Digest();
+  let checkedBytes = -1;
+  const res = await uploadStream({
+    client,
+    bucket: s3.bucket,
+    key: 'big/unknown.bin',
+    source: contentStream(size),
+    size: null,
+    write: write(),
+    digest,
+    beforeComplete: ({ bytes }) => {
+      checkedBytes = bytes;
+      assert.equal(digest.hex(), contentMd5(size));
+    },
+    ...common,
+  });
+  assert.equal(res.method, 'multipart');
+  assert.equal(res.parts, 5);
+  assert.equal(res.bytes, size);
+  assert.equal(checkedBytes, size);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'big/unknown.bin'), { md5: contentMd5(size), size });
+  assert.deepEqual(await s3.incompleteUploadIds(), []);
+});
+
+test('streaming: a multi-part file of known size with the when-supported checksum mode still round-trips', async () => {
+  // Part bodies are buffers, so the SDK sends CRC32 as a header (not an aws-chunked trailer) that s3rver ignores.
+  const size = 11 * MiB;
+  const crcClient = testClient(s3, { ...(await import('./s3-fixtures.js')).testOptions(s3), checksum: 'when-supported' });
+  try {
+    const res = await uploadStream({ client: crcClient, bucket: s3.bucket, key: 'big/crc.bin', source: contentStream(size), size, write: write(), ...common, checksum: 'when-supported' });
+    assert.equal(res.parts, 3);
+    assert.deepEqual(await objectMd5(client, s3.bucket, 'big/crc.bin'), { md5: contentMd5(size), size });
+  } finally {
+    crcClient.destroy();
+  }
+});
+
+test('streaming: an md5 mismatch refused in beforeComplete leaves no object and no upload', async () => {
+  for (const size of [100 * 1024, 12 * MiB]) {
+    const key = `refused/${size}.bin`;
+    await assert.rejects(
+      uploadStream({
+        client,
+        bucket: s3.bucket,
+        key,
+        source: contentStream(size),
+        size,
+        write: write(),
+        beforeComplete: () => {
+          throw new ItemError('md5 mismatch', false, 'md5-mismatch');
+        },
+        ...common,
+      }),
+      (err: unknown) => err instanceof ItemError && err.code === 'md5-mismatch',
+    );
+    assert.equal(await readObjectMetadata(client, s3.bucket, key), null);
+  }
+  assert.deepEqual(await s3.incompleteUploadIds(), []);
+});
+
+test('streaming: a source that fails mid-way fails the upload and aborts it', async () => {
+  const key = 'failed/source.bin';
+  await assert.rejects(
+    uploadStream({ client, bucket: s3.bucket, key, source: contentStream(16 * MiB, { failAt: 11 * MiB }), size: 16 * MiB, write: write(), ...common }),
+    (err: unknown) => err instanceof ItemError && err.retryable,
+  );
+  assert.equal(await readObjectMetadata(client, s3.bucket, key), null);
+  assert.deepEqual(await s3.incompleteUploadIds(), []);
+});
+
+test('streaming: a source shorter than its declared size is rejected', async () => {
+  await assert.rejects(
+    uploadStream({ client, bucket: s3.bucket, key: 'failed/short.bin', source: contentStream(6 * MiB), size: 7 * MiB, write: write(), ...common }),
+    (err: unknown) => err instanceof ItemError && err.code === 'source-size-mismatch',
+  );
+  assert.deepEqual(await s3.incompleteUploadIds(), []);
+});
+
+test('streaming: aborting the signal stops the upload with an AbortError and leaves nothing', async () => {
+  const controller = new AbortController();
+  const source = contentStream(30 * MiB);
+  let seen = 0;
+  source.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen >= 8 * MiB) controller.abort();
+  });
+  source.pause();
+  await assert.rejects(
+    uploadStream({ client, bucket: s3.bucket, key: 'failed/aborted.bin', source, size: 30 * MiB, write: write(), signal: controller.signal, ...common }),
+    (err: unknown) => err instanceof Error && err.name === 'AbortError',
+  );
+  assert.equal(await readObjectMetadata(client, s3.bucket, 'failed/aborted.bin'), null);
+  assert.deepEqual(await s3.incompleteUploadIds(), []);
+});
+
+test('metadata: Drive id, md5, modifiedTime and a Unicode path round-trip through HeadObject', async () => {
+  const path = 'Équipe/日本語 フォルダ/naïve ☃ résumé 😀.txt';
+  const md5 = contentMd5(1000);
+  await uploadStream({ client, bucket: s3.bucket, key: 'meta/file.txt', source: contentStream(1000), size: 1000, ...common, write: { ...write(path, md5.toUpperCase()), contentType: 'text/plain' } });
+  const info = await readObjectMetadata(client, s3.bucket, 'meta/file.txt');
+  assert.ok(info);
+  assert.equal(info.driveFileId, 'drive-id-1');
+  assert.equal(info.md5, md5);
+  assert.equal(info.modifiedTime, '2024-05-01T10:00:00.000Z');
+  assert.equal(info.path, path);
+  assert.equal(info.pathTruncated, false);
+  assert.equal(info.contentType, 'text/plain');
+  assert.equal(info.size, 1000);
+  // The raw header is ASCII (percent-encoded).
+  const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'meta/file.txt' }));
+  assert.match(head.Metadata?.['drive-path'] ?? '', /^[\x20-\x7e]+$/);
+  assert.equal(matchesDriveItem(info, { id: 'drive-id-1', md5, modifiedTime: 'x', size: 1000 }), true);
+  assert.equal(matchesDriveItem(info, { id: 'drive-id-1', md5: contentMd5(999), modifiedTime: 'x', size: 1000 }), false);
+  assert.equal(await readObjectMetadata(client, s3.bucket, 'meta/absent.txt'), null);
+});
