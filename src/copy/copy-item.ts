@@ -31,6 +31,8 @@ export interface CopyDeps {
 
 // Errors whose retry would repeat the same bytes: worth a retry (a transfer glitch) but they refuse the object.
 const CONTENT_MISMATCH = new Set(['md5-mismatch', 'size-mismatch']);
+const CHECKPOINT_EVERY_PART = 16;
+const CHECKPOINT_INTERVAL_MS = 2000;
 
 function verify(item: DriveItem, bytes: number, md5: string): void {
   if (item.size !== null && bytes !== item.size) {
@@ -58,6 +60,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, ctx: ItemContext)
   const resumable = item.download.kind === 'media' && item.size !== null && item.size >= options.resumeMinBytes;
   let checkpoint: JsonObject | null = resumable ? work.checkpoint : null;
   const write = objectWriteOptions(target, item);
+  let lastCheckpointAt = 0;
 
   const result = await retryLoop(
     async () => {
@@ -101,7 +104,13 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, ctx: ItemContext)
               resume,
               onCheckpoint: (state) => {
                 checkpoint = state;
-                ctx.checkpoint(checkpoint);
+                // A checkpoint lists every part so far; past the first few, one every couple of seconds
+                // keeps IPC and journal writes linear in the file size (a kill loses ≤ 2 s of parts).
+                const now = Date.now();
+                if (state.parts.length <= CHECKPOINT_EVERY_PART || now - lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) {
+                  lastCheckpointAt = now;
+                  ctx.checkpoint(checkpoint);
+                }
               },
             })
           : await uploadStream(common);
