@@ -11,6 +11,8 @@ export interface RetryLoopOptions {
   maxRetries: number;
   baseMs: number;
   signal: AbortSignal;
+  /** Retryable codes that this loop leaves to the supervisor's attempts (e.g. an md5 mismatch: a fresh child). */
+  notHere?: ReadonlySet<string>;
   onRetry: (info: { attempt: number; delayMs: number; error: ItemError }) => void;
 }
 
@@ -31,7 +33,7 @@ export async function retryLoop<T>(fn: (attempt: number) => Promise<T>, options:
       if (options.signal.aborted) throw err;
       const error = asItemError(err);
       counts[`${serviceOf(error)}:${error.code}`] = (counts[`${serviceOf(error)}:${error.code}`] ?? 0) + 1;
-      if (!error.retryable || attempt > options.maxRetries) throw error;
+      if (!error.retryable || attempt > options.maxRetries || options.notHere?.has(error.code)) throw error;
       const asDrive = error instanceof DriveError ? error : new DriveError(error.message, true, 'drive-error', null);
       const delayMs = backoffMs(attempt, asDrive, { baseMs: options.baseMs, capMs: 32_000 });
       options.onRetry({ attempt, delayMs, error });

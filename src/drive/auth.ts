@@ -135,7 +135,7 @@ export function createDriveAuth(options: DriveAuthOptions): DriveAuth {
     return client;
   }
   if (accessToken !== undefined) {
-    if (accessToken.trim() === '') throw new ConfigError('--access-token is empty');
+    if (accessToken.trim() === '') throw new ConfigError('--drive-access-token is empty');
     if (options.impersonate !== undefined) throw new ConfigError('--impersonate needs a service account credentials file, not an access token');
     const client = oauthClient(undefined, undefined, options.tokenUrl);
     client.setCredentials({ access_token: accessToken });
@@ -144,6 +144,6 @@ export function createDriveAuth(options: DriveAuthOptions): DriveAuth {
   const file = options.credentialsFile ?? env.GOOGLE_APPLICATION_CREDENTIALS;
   if (file !== undefined && file !== '') return fromCredentialsFile(file, options);
   throw new ConfigError(
-    'no Drive credentials: set --access-token, --oauth-client-id/--oauth-client-secret/--oauth-refresh-token, or --credentials-file (GOOGLE_APPLICATION_CREDENTIALS)',
+    'no Drive credentials: set --drive-access-token, --oauth-client-id/--oauth-client-secret/--oauth-refresh-token, or --google-credentials (GOOGLE_APPLICATION_CREDENTIALS)',
   );
 }

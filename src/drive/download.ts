@@ -15,6 +15,8 @@ import { classifyDriveError, DriveError } from './retry.js';
  * (DOWNLOAD_BUFFER_BYTES).
  */
 export const DOWNLOAD_HIGH_WATER_MARK = 256 * 1024;
+/** A download that delivers nothing for this long (while we are ready for more) is abandoned and retried. */
+export const DOWNLOAD_IDLE_TIMEOUT_MS = 120_000;
 /** Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read. */
 export const DOWNLOAD_BUFFER_BYTES = DOWNLOAD_HIGH_WATER_MARK + 16 * 1024 + 64 * 1024;
 
@@ -44,10 +46,12 @@ function header(headers: unknown, name: string): string | null {
 /** Count bytes, translate stream errors into DriveErrors, and fail when fewer than `expected` bytes arrive. */
 function guard(body: Readable, expected: number | null, highWaterMark: number): Readable {
   let seen = 0;
+  let lastChunkAt = Date.now();
   const out = new Transform({
     highWaterMark,
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       seen += chunk.length;
+      lastChunkAt = Date.now();
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
@@ -59,7 +63,16 @@ function guard(body: Readable, expected: number | null, highWaterMark: number): 
     },
   });
   body.on('error', (err: unknown) => out.destroy(classifyDriveError(err)));
+  // A connection that stops sending without closing would hold a child slot forever. Only count idle time
+  // while the consumer is not the one holding us back (our readable side has room).
+  const stall = setInterval(() => {
+    if (Date.now() - lastChunkAt > DOWNLOAD_IDLE_TIMEOUT_MS && out.readableLength < out.readableHighWaterMark) {
+      out.destroy(new DriveError(`no bytes from Drive for ${DOWNLOAD_IDLE_TIMEOUT_MS / 1000} s`, true, 'timeout', null));
+    }
+  }, 1000);
+  stall.unref();
   out.on('close', () => {
+    clearInterval(stall);
     if (!body.destroyed) body.destroy();
   });
   body.pipe(out);

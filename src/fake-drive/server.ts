@@ -346,14 +346,17 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     source.pipe(res, { end: !broken });
     if (!broken) return;
     source.on('end', () => {
-      const socket = res.socket;
-      if (!socket) return;
-      const finish = (): void => {
+      // An empty write's callback runs once everything before it has been handed to the socket, however
+      // large the body was: only then is the connection cut, so the client gets exactly `afterBytes`.
+      res.write(Buffer.alloc(0), () => {
+        const socket = res.socket;
+        if (!socket) {
+          res.destroy();
+          return;
+        }
         if (fault.type === 'reset') socket.resetAndDestroy();
         else socket.end();
-      };
-      if (socket.writableLength > 0) socket.once('drain', finish);
-      else finish();
+      });
     });
   };
 

@@ -55,7 +55,9 @@ export class MemoryGuard {
     }
     const treeRssBytes = supervisorRssBytes + samples.reduce((s, c) => s + c.rssBytes, 0);
     const cgroup = this.readCgroup();
-    const podBytes = Math.max(treeRssBytes, cgroup?.workingSetBytes ?? 0);
+    // The cgroup is the pod only when it has a limit (a container). Without one it is a shared parent
+    // group (a laptop, a CI runner) whose usage is mostly other processes': hold the tree against the budget.
+    const podBytes = Math.max(treeRssBytes, cgroup?.limitBytes != null ? cgroup.workingSetBytes : 0);
     const sample: MemorySample = { at: Date.now(), supervisorRssBytes, children: samples, treeRssBytes, cgroup, podBytes };
     return this.decide(sample, children);
   }

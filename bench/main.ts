@@ -1,0 +1,187 @@
+// `npm run bench [-- --quick] [-- --out DIR]`: the supervisor end to end on loopback against the raw pipe
+// and rclone, same bytes, same sink. Prints markdown tables; writes <out>/bench-<stamp>.json and one SVG per
+// run of ours (RSS per child with the caps, throughput over time). Default out: bench-results/.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DOWNLOAD_BUFFER_BYTES } from '../src/drive/download.js';
+import { predictBufferBytes } from '../src/s3/part-size.js';
+import { computeMemoryPlan } from '../src/supervisor/memory-plan.js';
+import { othersInCgroupMb } from './cgroup-baseline.js';
+import { describeMachine } from './machine.js';
+import { measure } from './runners.js';
+import type { RunResult, Sink, Source, Tool } from './runners.js';
+import { benchPlan, listingTree, singleFileTree } from './scenarios.js';
+import type { CopyScenario } from './scenarios.js';
+import { startService } from './service-process.js';
+import { copyTable, evaluateTargets, listingTable, targetsTable } from './summary.js';
+import { renderChart } from './svg-chart.js';
+import type { TreeSpec } from './tree-spec.js';
+
+const MIB = 1024 * 1024;
+const SAMPLE_MS = 50;
+const CHILD_CONCURRENCY = 4;
+
+class BenchArgsError extends Error {
+  override readonly name = 'BenchArgsError';
+}
+
+function parseArgs(argv: string[]): { quick: boolean; out: string; noRclone: boolean } {
+  let quick = false;
+  let noRclone = false;
+  let out = 'bench-results';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') quick = true;
+    else if (a === '--no-rclone') noRclone = true;
+    else if (a === '--out') out = argv[++i] ?? out;
+    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone)`);
+  }
+  return { quick, out: resolve(out), noRclone };
+}
+
+/** The tightest budget the memory plan accepts for `workers` at the defaults: workers × hard cap + reserve. */
+function memoryFor(workers: number): { budgetMb: number; softMb: number; hardMb: number; flagBudgetMb: number } {
+  const itemBufferMb = predictBufferBytes({ size: null, partSize: 8 * MIB, queueSize: 4, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }) / MIB;
+  const plan = computeMemoryPlan({
+    budgetMb: 1_000_000,
+    reserveMb: 192,
+    workers,
+    childConcurrency: CHILD_CONCURRENCY,
+    itemBufferMb,
+    childBaselineMb: 96,
+    containerLimitMb: null,
+    physicalMb: Math.floor(totalmem() / MIB),
+    cpus: availableParallelism(),
+    pausePct: 85,
+    recyclePct: 95,
+  });
+  const budgetMb = plan.reserveMb + workers * plan.childHardMb;
+  return { budgetMb, softMb: plan.childSoftMb, hardMb: plan.childHardMb, flagBudgetMb: budgetMb + othersInCgroupMb() };
+}
+
+const say = (line: string): void => {
+  process.stderr.write(`bench: ${line}\n`);
+};
+
+async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>): Promise<T> {
+  const svc = await startService<Source>('./source-main.js', { BENCH_TREE: JSON.stringify(tree) }, ['--max-old-space-size=4096']);
+  try {
+    return await fn(svc.ready);
+  } finally {
+    await svc.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const plan = benchPlan(args.quick);
+  const machine = describeMachine();
+  const rclone = !args.noRclone && machine.rclone !== null;
+  const stamp = machine.date.replace(/[:.]/g, '-');
+  const logDir = join(args.out, `logs-${stamp}`);
+  await mkdir(logDir, { recursive: true });
+  say(`${args.quick ? 'quick' : 'full'} mode on ${machine.cpuModel} × ${machine.cores}, ${machine.memoryMb} MB, node ${machine.node}; rclone: ${rclone ? machine.rclone ?? '' : 'skipped (not installed or --no-rclone)'}`);
+
+  const sinkSvc = await startService<{ endpoint: string }>('./sink-main.js', {});
+  const sink: Sink = {
+    kind: 'fast',
+    endpoint: sinkSvc.ready.endpoint,
+    bytesReceived: async () => ((await (await fetch(`${sinkSvc.ready.endpoint}/__stats`)).json()) as { bytes: number }).bytes,
+  };
+  const results: RunResult[] = [];
+  const flat: { size: number; peakChildMb: number }[] = [];
+  let runNo = 0;
+  const run = async (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, bucket?: string): Promise<RunResult> => {
+    runNo++;
+    const memory = tool === 'ours' || tool === 'plan' ? memoryFor(workers) : undefined;
+    const r = await measure({
+      scenario, tool, workers, parallelism, source, sink: target,
+      bucket: bucket ?? `${scenario}-${tool}-w${workers}-${runNo}`,
+      logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY,
+      ...(memory ? { memory } : {}),
+    });
+    say(`${scenario} ${tool} w${workers} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB`);
+    results.push(r);
+    return r;
+  };
+
+  try {
+    // Listing and one-file runs first: short, and they decide two targets even if a long full run is cut.
+    for (const size of plan.childFlat) {
+      await withSource(singleFileTree(size), async (source) => {
+        const r = await run(`one-file-${Math.round(size / MIB)}MiB`, 'ours', 1, 1, source, sink);
+        flat.push({ size, peakChildMb: r.peakChildMb });
+      });
+    }
+    for (const files of plan.listing) {
+      await withSource(listingTree(files), async (source) => {
+        await run(`listing-${files}`, 'plan', 4, 0, source, sink);
+      });
+    }
+    for (const scenario of plan.scenarios) {
+      await withSource(scenario.tree, async (source) => {
+        say(`scenario ${scenario.name}: ${source.files} files, ${Math.round(source.bytes / MIB)} MiB`);
+        for (const w of plan.workers) {
+          const parallel = w * CHILD_CONCURRENCY;
+          await run(scenario.name, 'ours', w, parallel, source, sink);
+          await run(scenario.name, 'raw', w, parallel, source, sink);
+          if (rclone) await run(scenario.name, 'rclone-equal', w, parallel, source, sink);
+        }
+        if (rclone && plan.rcloneDefaults) await run(scenario.name, 'rclone-default', 0, 4, source, sink);
+        if (plan.s3rver.scenario === scenario.name) await s3rverRun(scenario, source, plan.s3rver.workers, run);
+      });
+    }
+  } finally {
+    await sinkSvc.stop();
+  }
+
+  const targets = evaluateTargets(results, flat);
+  const charts: string[] = [];
+  for (const r of results) {
+    if (r.tool !== 'ours' && r.tool !== 'plan') continue;
+    const name = `bench-${stamp}-${r.scenario}-${r.tool}-w${r.workers}-${r.sink}.svg`;
+    await writeFile(join(args.out, name), renderChart(`${r.scenario} · ${r.tool} · ${r.workers} workers · ${r.sink} sink — ${r.mbPerS} MB/s, peak tree ${r.peakTreeMb} MB`, r.samples, { softMb: r.softMb, hardMb: r.hardMb, budgetMb: r.budgetMb }));
+    charts.push(name);
+  }
+  const jsonPath = join(args.out, `bench-${stamp}.json`);
+  await writeFile(jsonPath, `${JSON.stringify({ mode: args.quick ? 'quick' : 'full', machine, rclone, targets, flat, charts, results }, null, 1)}\n`);
+
+  const md = [
+    `## drive-s3-supervisor benchmark (${args.quick ? 'quick' : 'full'})`,
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryMb} MB, Node ${machine.node}, ${machine.rclone ?? 'rclone not installed'}, ${machine.date}.`,
+    'Loopback; source (fake Drive + HTML index) and sink each in their own process, not counted. Parallel files: ours = workers × child concurrency (4); raw and rclone= run that many transfers ("equal parallelism"); rclone= also uses 8 MiB chunks × 4 in flight. Throughput = source bytes / wall time of the process (start-up and listing included). Peak tree RSS = the process and all its descendants, sampled every 50 ms. The raw pipe does no hashing and no journal.',
+    '',
+    copyTable(results),
+    '',
+    listingTable(results),
+    '',
+    targetsTable(targets),
+    '',
+    `JSON: ${jsonPath}`,
+    `Charts: ${charts.map((c) => join(args.out, c)).join(', ')}`,
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+  const failed = results.filter((r) => r.exitCode !== 0 || (r.tool !== 'plan' && r.objectsInSink !== r.filesExpected));
+  if (failed.length > 0) {
+    say(`${failed.length} runs did not copy everything`);
+    process.exitCode = 1;
+  }
+}
+
+async function s3rverRun(
+  scenario: CopyScenario,
+  source: Source,
+  workers: number,
+  run: (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, bucket?: string) => Promise<RunResult>,
+): Promise<void> {
+  const svc = await startService<{ endpoint: string; bucket: string }>('./s3rver-main.js', { BENCH_BUCKET: 'bench-s3rver' });
+  try {
+    await run(scenario.name, 'ours', workers, workers * CHILD_CONCURRENCY, source, { kind: 's3rver', endpoint: svc.ready.endpoint, bytesReceived: null }, svc.ready.bucket);
+  } finally {
+    await svc.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,117 @@
+// The raw pipe: the least a process can do to copy the same files — Drive GET alt=media → S3 upload
+// (client-s3 PutObject, or multipart with the same part size and parts in flight as ours), `parallelism`
+// files at once, no supervisor, no journal, no hashing, no retries: the ceiling ours is compared with.
+// (@aws-sdk/lib-storage is not a dependency of this project, so the multipart loop is written out here.)
+// Config arrives as JSON in BENCH_RAW; prints one JSON line {files, bytes} and exits 0 when all copied.
+import { Agent, get } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import type { CompletedPart } from '@aws-sdk/client-s3';
+import type { ManifestEntry } from './index-server.js';
+
+export interface RawPipeConfig {
+  driveRootUrl: string;
+  token: string;
+  manifestUrl: string;
+  endpoint: string;
+  bucket: string;
+  parallelism: number;
+  partSize: number;
+  queueSize: number;
+}
+
+class RawPipeError extends Error {
+  override readonly name = 'RawPipeError';
+}
+
+const config = JSON.parse(process.env.BENCH_RAW ?? '') as RawPipeConfig;
+const driveAgent = new Agent({ keepAlive: true, maxSockets: config.parallelism });
+
+function download(id: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const url = `${config.driveRootUrl}drive/v3/files/${encodeURIComponent(id)}?alt=media&supportsAllDrives=true`;
+    get(url, { agent: driveAgent, headers: { Authorization: `Bearer ${config.token}` } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new RawPipeError(`GET ${id}: HTTP ${res.statusCode ?? '?'}`));
+        return;
+      }
+      resolve(res);
+    }).on('error', reject);
+  });
+}
+
+const manifest = (await (await fetch(config.manifestUrl)).json()) as ManifestEntry[];
+const s3 = new S3Client({
+  region: 'us-east-1',
+  endpoint: config.endpoint,
+  forcePathStyle: true,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+  requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: config.parallelism * config.queueSize + 2 }) },
+});
+
+/** Cut the body into part-sized Buffers (collect chunks, one concat per part). */
+async function* parts(body: IncomingMessage): AsyncGenerator<Buffer> {
+  let chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    length += chunk.length;
+    while (length >= config.partSize) {
+      const all = Buffer.concat(chunks, length);
+      yield all.subarray(0, config.partSize);
+      const rest = all.subarray(config.partSize);
+      chunks = rest.length > 0 ? [rest] : [];
+      length = rest.length;
+    }
+  }
+  if (length > 0 || chunks.length === 0) yield Buffer.concat(chunks, length);
+}
+
+async function upload(key: string, body: IncomingMessage, size: number): Promise<void> {
+  const Bucket = config.bucket;
+  if (size <= config.partSize) {
+    let data: Buffer = Buffer.alloc(0);
+    for await (const part of parts(body)) data = part;
+    await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentLength: data.length }));
+    return;
+  }
+  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: key }));
+  const UploadId = created.UploadId;
+  if (UploadId === undefined) throw new RawPipeError(`no UploadId for ${key}`);
+  const done: CompletedPart[] = [];
+  const inflight = new Set<Promise<void>>();
+  let PartNumber = 0;
+  for await (const data of parts(body)) {
+    const n = ++PartNumber;
+    const task: Promise<void> = s3
+      .send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: n, Body: data, ContentLength: data.length }))
+      .then((res) => {
+        done.push({ PartNumber: n, ETag: res.ETag ?? '' });
+      })
+      .finally(() => inflight.delete(task));
+    inflight.add(task);
+    if (inflight.size >= config.queueSize) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  done.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
+}
+
+let next = 0;
+let bytes = 0;
+async function worker(): Promise<void> {
+  for (;;) {
+    const entry = manifest[next++];
+    if (!entry) return;
+    const body = await download(entry.id);
+    await upload(entry.path, body, entry.size);
+    bytes += entry.size;
+  }
+}
+
+await Promise.all(Array.from({ length: config.parallelism }, () => worker()));
+s3.destroy();
+driveAgent.destroy();
+process.stdout.write(`${JSON.stringify({ files: manifest.length, bytes })}\n`);

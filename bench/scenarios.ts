@@ -1,0 +1,61 @@
+// The benchmark's scenarios, in full and quick sizes.
+import type { TreeSpec } from './tree-spec.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+export interface CopyScenario {
+  name: 'small' | 'mixed' | 'huge';
+  describe: string;
+  tree: TreeSpec;
+}
+
+export interface BenchPlan {
+  quick: boolean;
+  workers: number[];
+  scenarios: CopyScenario[];
+  /** Listed-file counts compared by the listing-only runs. */
+  listing: number[];
+  /** One file per size, copied by one child alone, to see whether its peak RSS depends on file size. */
+  childFlat: number[];
+  /** The s3rver realism run: scenario and workers. */
+  s3rver: { scenario: CopyScenario['name']; workers: number };
+  rcloneDefaults: boolean;
+}
+
+const none = { count: 0, size: 0 };
+// Mixed: mostly small documents, some photos, a few videos (expected ≈ 12 MiB a file).
+const MIXED_SIZES = [4 * KIB, 16 * KIB, 16 * KIB, 64 * KIB, 256 * KIB, 256 * KIB, 1 * MIB, 2 * MIB, 4 * MIB, 12 * MIB, 40 * MIB, 100 * MIB];
+
+export function benchPlan(quick: boolean): BenchPlan {
+  const small: CopyScenario = quick
+    ? { name: 'small', describe: '2,016 files of 1-64 KiB', tree: { seed: 11, folders: 20, filesPerFolder: 96, sizes: [1 * KIB, 4 * KIB, 16 * KIB, 32 * KIB, 64 * KIB], large: none, md5: 'real' } }
+    : { name: 'small', describe: '20,013 files of 1-64 KiB', tree: { seed: 11, folders: 20, filesPerFolder: 953, sizes: [1 * KIB, 4 * KIB, 16 * KIB, 32 * KIB, 64 * KIB], large: none, md5: 'real' } };
+  const mixed: CopyScenario = quick
+    ? { name: 'mixed', describe: '60 files, 4 KiB-100 MiB', tree: { seed: 22, folders: 4, filesPerFolder: 12, sizes: MIXED_SIZES, large: none, md5: 'real' } }
+    : { name: 'mixed', describe: '300 files, 4 KiB-100 MiB', tree: { seed: 22, folders: 9, filesPerFolder: 30, sizes: MIXED_SIZES, large: none, md5: 'real' } };
+  const huge: CopyScenario = quick
+    ? { name: 'huge', describe: '2 × 512 MiB', tree: { seed: 33, folders: 0, filesPerFolder: 0, sizes: [], large: { count: 2, size: 512 * MIB }, md5: 'real' } }
+    : { name: 'huge', describe: '2 × 5 GiB', tree: { seed: 33, folders: 0, filesPerFolder: 0, sizes: [], large: { count: 2, size: 5 * GIB }, md5: 'real' } };
+  return {
+    quick,
+    workers: quick ? [2, 4] : [1, 2, 4, 8],
+    scenarios: [small, mixed, huge],
+    listing: quick ? [10_000, 100_000] : [10_000, 1_000_000],
+    childFlat: quick ? [100 * MIB, 512 * MIB] : [100 * MIB, 5 * GIB],
+    s3rver: { scenario: 'mixed', workers: quick ? 2 : 4 },
+    rcloneDefaults: !quick,
+  };
+}
+
+/** A tree of `files` 1 KiB files in folders of 1,000, md5 'none': listing only. */
+export function listingTree(files: number): TreeSpec {
+  const perFolder = 1000;
+  return { seed: 44, folders: Math.max(0, Math.ceil(files / perFolder) - 1), filesPerFolder: Math.min(files, perFolder), sizes: [1024], large: none, md5: 'none' };
+}
+
+/** One file of `size` bytes. */
+export function singleFileTree(size: number): TreeSpec {
+  return { seed: 55, folders: 0, filesPerFolder: 0, sizes: [], large: { count: 1, size }, md5: 'real' };
+}

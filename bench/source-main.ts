@@ -1,0 +1,25 @@
+// The benchmark's source in a process of its own (so its CPU and memory are not counted in the measured
+// tree): the fake Drive API and an HTML index of the same generated tree. The tree spec arrives as JSON
+// in BENCH_TREE; every md5 is computed before the ready line, so no run pays for it while being timed.
+import { startFakeDrive } from '../src/fake-drive/index.js';
+import { startIndexServer } from './index-server.js';
+import { BENCH_ROOT_ID, buildNodes, treeTotals } from './tree-spec.js';
+import type { TreeSpec } from './tree-spec.js';
+
+const spec = JSON.parse(process.env.BENCH_TREE ?? '') as TreeSpec;
+const token = 'bench-token';
+const nodes = buildNodes(spec);
+const totals = treeTotals(nodes);
+const drive = await startFakeDrive({ nodes, token });
+const index = await startIndexServer(nodes, BENCH_ROOT_ID);
+if (spec.md5 === 'real') {
+  for (const n of nodes) if (n.size !== undefined) await drive.trueMd5(n.id);
+}
+process.stdout.write(`${JSON.stringify({ driveRootUrl: drive.rootUrl, indexUrl: index.url, token, rootFolderId: BENCH_ROOT_ID, ...totals })}\n`);
+
+const stop = async (): Promise<void> => {
+  await Promise.allSettled([drive.close(), index.close()]);
+  process.exit(0);
+};
+process.on('disconnect', () => void stop());
+process.on('SIGTERM', () => void stop());

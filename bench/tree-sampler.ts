@@ -1,0 +1,139 @@
+// Samples the RSS of a whole process tree (a root pid and all its descendants) from /proc every few tens of
+// milliseconds: /proc/<pid>/stat gives ppid and RSS pages for every process, the tree is rebuilt each tick
+// so children forked (and recycled) mid-run are counted. Also reads the cgroup's memory usage when present
+// (it includes the benchmark's own servers, so it is context, not the figure we judge).
+import { readdirSync, readFileSync } from 'node:fs';
+
+const PAGE = 4096;
+
+export type Role = 'root' | 'child' | 'other';
+
+export interface PidSeries {
+  pid: number;
+  role: Role;
+  /** [ms since start, RSS bytes] */
+  points: [number, number][];
+  peak: number;
+}
+
+export interface TreeSamples {
+  intervalMs: number;
+  samples: number;
+  /** [ms since start, tree RSS bytes] */
+  tree: [number, number][];
+  peakTree: number;
+  peakRoot: number;
+  peakChild: number;
+  cgroupPeak: number | null;
+  perPid: PidSeries[];
+  /** [ms since start, bytes received by the sink] — throughput over time, when a sink poller is given. */
+  sinkBytes: [number, number][];
+}
+
+function readStat(pid: number): { ppid: number; rss: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), rss: Number(fields[21]) * PAGE };
+  } catch {
+    return null; // gone between readdir and read
+  }
+}
+
+function roleOf(pid: number, rootPid: number): Role {
+  if (pid === rootPid) return 'root';
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    return cmd.includes('child/main.js') ? 'child' : 'other';
+  } catch {
+    return 'other';
+  }
+}
+
+function readCgroupBytes(): number | null {
+  for (const path of ['/sys/fs/cgroup/memory.current', '/sys/fs/cgroup/memory/memory.usage_in_bytes']) {
+    try {
+      return Number(readFileSync(path, 'utf8').trim());
+    } catch {
+      // try the next layout
+    }
+  }
+  return null;
+}
+
+export class TreeSampler {
+  private readonly start = Date.now();
+  private readonly timer: NodeJS.Timeout;
+  private readonly sinkTimer: NodeJS.Timeout | null;
+  private readonly series = new Map<number, PidSeries>();
+  private readonly out: TreeSamples;
+
+  constructor(
+    private readonly rootPid: number,
+    intervalMs: number,
+    sinkBytes: (() => Promise<number>) | null,
+  ) {
+    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [] };
+    this.tick();
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.sinkTimer = sinkBytes
+      ? setInterval(() => {
+          const t = Date.now() - this.start;
+          sinkBytes().then(
+            (b) => this.out.sinkBytes.push([t, b]),
+            () => undefined, // a poll lost to a busy sink is just a missing point
+          );
+        }, 250)
+      : null;
+  }
+
+  private tick(): void {
+    const t = Date.now() - this.start;
+    const parent = new Map<number, number>();
+    const rss = new Map<number, number>();
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      const s = readStat(pid);
+      if (!s) continue;
+      parent.set(pid, s.ppid);
+      rss.set(pid, s.rss);
+    }
+    if (!rss.has(this.rootPid)) return;
+    const kids = new Map<number, number[]>();
+    for (const [pid, ppid] of parent) {
+      const list = kids.get(ppid) ?? [];
+      list.push(pid);
+      kids.set(ppid, list);
+    }
+    let total = 0;
+    const stack = [this.rootPid];
+    while (stack.length > 0) {
+      const pid = stack.pop() as number;
+      const bytes = rss.get(pid) ?? 0;
+      total += bytes;
+      let s = this.series.get(pid);
+      if (!s) {
+        s = { pid, role: roleOf(pid, this.rootPid), points: [], peak: 0 };
+        this.series.set(pid, s);
+      }
+      s.points.push([t, bytes]);
+      s.peak = Math.max(s.peak, bytes);
+      if (s.role === 'root') this.out.peakRoot = Math.max(this.out.peakRoot, bytes);
+      if (s.role === 'child') this.out.peakChild = Math.max(this.out.peakChild, bytes);
+      for (const k of kids.get(pid) ?? []) stack.push(k);
+    }
+    this.out.samples++;
+    this.out.tree.push([t, total]);
+    this.out.peakTree = Math.max(this.out.peakTree, total);
+    const cg = readCgroupBytes();
+    if (cg !== null) this.out.cgroupPeak = Math.max(this.out.cgroupPeak ?? 0, cg);
+  }
+
+  stop(): TreeSamples {
+    clearInterval(this.timer);
+    if (this.sinkTimer) clearInterval(this.sinkTimer);
+    this.out.perPid = [...this.series.values()];
+    return this.out;
+  }
+}

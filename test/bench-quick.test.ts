@@ -1,0 +1,72 @@
+// The benchmark's quick mode, run once the way users run it (dist/bench/main.js): it must finish, write a
+// JSON result and SVG charts that parse, keep every run of ours within its memory budget, and every
+// contender must have copied every file (objects counted in the sink). No timing assertions.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../bench/main.js', import.meta.url));
+
+interface BenchJson {
+  mode: string;
+  machine: { cpuModel: string; cores: number; node: string };
+  charts: string[];
+  results: { scenario: string; tool: string; exitCode: number | null; filesExpected: number; objectsInSink: number | null; peakTreeMb: number; budgetMb: number | null; samples: { samples: number } }[];
+}
+
+/** Well-formed enough: one <svg> root, every element closed in order. */
+function assertWellFormedSvg(text: string, name: string): void {
+  assert.match(text, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/, `${name} starts with an svg root`);
+  const stack: string[] = [];
+  for (const m of text.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+    const [, close, tag = '', selfClose] = m;
+    if (selfClose === '/') continue;
+    if (close === '/') assert.equal(stack.pop(), tag, `${name}: </${tag}> closes the element it should`);
+    else stack.push(tag);
+  }
+  assert.deepEqual(stack, [], `${name}: every element is closed`);
+}
+
+test('npm run bench -- --quick: exits 0, writes JSON and SVG, stays in budget, copies every file', { timeout: 600_000 }, async () => {
+  const out = await mkdtemp(join(tmpdir(), 'bench-quick-'));
+  try {
+    const child = spawn(process.execPath, [MAIN, '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 0, `bench exited ${code ?? 'by signal'}:\n${stderr.slice(-4000)}`);
+    assert.match(stdout, /\| scenario \| tool \|/, 'prints the markdown table');
+
+    const files = await readdir(out);
+    const jsonName = files.find((f) => f.endsWith('.json'));
+    assert.ok(jsonName, 'a JSON result was written');
+    const json = JSON.parse(await readFile(join(out, jsonName), 'utf8')) as BenchJson;
+    assert.equal(json.mode, 'quick');
+    assert.ok(json.machine.cores > 0 && json.machine.node.startsWith('v'));
+
+    const svgs = files.filter((f) => f.endsWith('.svg'));
+    assert.ok(svgs.length > 0, 'SVG charts were written');
+    assert.deepEqual([...json.charts].sort(), [...svgs].sort(), 'the JSON lists the charts written');
+    for (const svg of svgs) assertWellFormedSvg(await readFile(join(out, svg), 'utf8'), svg);
+
+    const ours = json.results.filter((r) => r.tool === 'ours');
+    assert.deepEqual([...new Set(ours.map((r) => r.scenario))].filter((s) => ['small', 'mixed', 'huge'].includes(s)).sort(), ['huge', 'mixed', 'small']);
+    for (const r of json.results) {
+      assert.ok(r.samples.samples > 0, `${r.scenario}/${r.tool}: memory was sampled`);
+      if (r.tool === 'plan') continue;
+      assert.equal(r.exitCode, 0, `${r.scenario}/${r.tool}/w: exit code`);
+      assert.equal(r.objectsInSink, r.filesExpected, `${r.scenario}/${r.tool}: every file is an object in the sink`);
+    }
+    for (const r of ours) {
+      assert.ok(r.budgetMb !== null && r.peakTreeMb > 0 && r.peakTreeMb <= r.budgetMb, `${r.scenario}: peak tree ${r.peakTreeMb} MB ≤ budget ${r.budgetMb ?? '?'} MB`);
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,618 @@
+// The deployment files are checked against the code they configure: every SUPERVISOR_* name is a real
+// flag, the ConfigMap's values pass the CLI's own validation, the memory plan fits the Job's limit, the
+// probes hit the metrics port, the pod is locked down, the Indexed Job shards and journals per index, and
+// the Dockerfile keeps its invariants (multi-stage, Node >= 22, non-root, tini, production deps only).
+// Nothing here needs a cluster or a Docker engine: the files are parsed, not applied.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, posix, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { itemBufferBytes } from '../src/app/memory-setup.js';
+import { OPTION_SPECS, envName } from '../src/config/option-specs.js';
+import { resolveSettings } from '../src/config/settings.js';
+import type { Settings } from '../src/config/settings.js';
+import { parseShard } from '../src/config/shard.js';
+import { computeMemoryPlan } from '../src/supervisor/memory-plan.js';
+import type { MemoryPlan } from '../src/supervisor/memory-plan.js';
+
+// Compiled to dist/test/: the repository root is two levels up.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const K8S = join(ROOT, 'k8s');
+const MIB = 1024 * 1024;
+const FLAG_ENV_NAMES = new Set(OPTION_SPECS.map((s) => envName(s.flag)));
+const INDEX_ANNOTATION = "metadata.annotations['batch.kubernetes.io/job-completion-index']";
+
+// ---- the few Kubernetes shapes the checks read (everything optional: the checks say what is missing)
+
+interface Meta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, unknown>;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath?: string } };
+}
+interface Probe {
+  httpGet?: { path?: string; port?: number | string };
+}
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  fsGroup?: number;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  seccompProfile?: { type?: string };
+}
+interface Container {
+  name: string;
+  image?: string;
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
+  ports?: { name?: string; containerPort: number }[];
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface Volume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string };
+  emptyDir?: { medium?: string; sizeLimit?: string };
+  secret?: { secretName: string };
+}
+interface PodSpec {
+  restartPolicy?: string;
+  serviceAccountName?: string;
+  terminationGracePeriodSeconds?: number;
+  securityContext?: SecurityContext;
+  containers: Container[];
+  volumes?: Volume[];
+}
+interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Meta;
+  data?: Record<string, unknown>;
+  stringData?: Record<string, unknown>;
+  spec?: {
+    completionMode?: string;
+    completions?: number;
+    parallelism?: number;
+    backoffLimit?: number;
+    accessModes?: string[];
+    template?: { metadata?: Meta; spec?: PodSpec };
+  };
+}
+interface Kustomization {
+  namespace?: string;
+  resources?: string[];
+  images?: { name: string; newName?: string; newTag?: string }[];
+}
+interface Manifest {
+  file: string;
+  doc: K8sObject;
+}
+
+// ---- reading the files
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(name) ? [path] : [];
+  });
+}
+
+function parseYamlFile(file: string): unknown[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  assert.ok(Array.isArray(docs), `${file}: not a YAML stream`);
+  return docs.flatMap((d) => {
+    assert.deepEqual(d.errors.map((e) => e.message), [], `${relative(ROOT, file)}: YAML errors`);
+    const value: unknown = d.toJS();
+    return value === null || value === undefined ? [] : [value];
+  });
+}
+
+function readKustomization(dir: string): Kustomization {
+  const [doc] = parseYamlFile(join(dir, 'kustomization.yaml'));
+  return doc as Kustomization;
+}
+
+/** What `kubectl apply -k dir` would send, minus kustomize's rewrites (the namespace is checked apart). */
+function render(dir: string): Manifest[] {
+  const k = readKustomization(dir);
+  return (k.resources ?? []).flatMap((entry) => {
+    const path = join(dir, entry);
+    assert.ok(existsSync(path), `${relative(ROOT, dir)}/kustomization.yaml names ${entry}, which does not exist`);
+    if (statSync(path).isDirectory()) {
+      assert.ok(existsSync(join(path, 'kustomization.yaml')), `${entry} is a directory without a kustomization.yaml`);
+      return render(path);
+    }
+    return parseYamlFile(path).map((doc) => ({ file: relative(ROOT, path), doc: doc as K8sObject }));
+  });
+}
+
+function ofKind(manifests: Manifest[], kind: string): K8sObject[] {
+  return manifests.filter((m) => m.doc.kind === kind).map((m) => m.doc);
+}
+
+function byName(manifests: Manifest[], kind: string, name: string | undefined): K8sObject {
+  const found = ofKind(manifests, kind).find((d) => d.metadata?.name === name);
+  assert.ok(found, `no ${kind} named ${String(name)} among the deployed resources`);
+  return found;
+}
+
+// ---- Kubernetes semantics the checks need
+
+/** A memory quantity in MiB (the unit the cgroup limit is read in by the supervisor). */
+function memoryMb(quantity: string | number | undefined): number {
+  assert.ok(quantity !== undefined, 'memory quantity missing');
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(quantity));
+  assert.ok(m?.[1] !== undefined, `unreadable memory quantity ${String(quantity)}`);
+  const factor: Record<string, number> = { Ki: 1024, Mi: MIB, Gi: 1024 * MIB, Ti: 1024 * 1024 * MIB, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  return Math.floor((Number(m[1]) * (m[2] === undefined ? 1 : (factor[m[2]] ?? NaN))) / MIB);
+}
+
+function cpuCount(quantity: string | number | undefined): number {
+  assert.ok(quantity !== undefined, 'cpu quantity missing');
+  const s = String(quantity);
+  return s.endsWith('m') ? Number(s.slice(0, -1)) / 1000 : Number(s);
+}
+
+/**
+ * The container's environment as the kubelet builds it: envFrom ConfigMaps first, then `env` in order,
+ * expanding $(NAME) only from names defined before it; JOB_COMPLETION_INDEX comes from the pod annotation.
+ */
+function containerEnv(manifests: Manifest[], c: Container, completionIndex: number | null): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    if (from.configMapRef) {
+      const cm = byName(manifests, 'ConfigMap', from.configMapRef.name);
+      for (const [k, v] of Object.entries(cm.data ?? {})) env[k] = String(v);
+    }
+  }
+  for (const e of c.env ?? []) {
+    if (e.valueFrom) {
+      assert.equal(e.valueFrom.fieldRef?.fieldPath, INDEX_ANNOTATION, `env ${e.name}: only the completion index is resolvable here`);
+      assert.ok(completionIndex !== null, `env ${e.name} reads the completion index outside an Indexed Job`);
+      env[e.name] = String(completionIndex);
+      continue;
+    }
+    env[e.name] = (e.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => env[name] ?? ref);
+  }
+  if (completionIndex !== null && env.JOB_COMPLETION_INDEX === undefined) {
+    // The Job controller appends it when the template does not define it (too late for $(...) references).
+    env.JOB_COMPLETION_INDEX = String(completionIndex);
+  }
+  return env;
+}
+
+/** The same inputs planMemory() (src/app/memory-setup.ts) derives, with the container limit given. */
+function planFor(settings: Settings, containerLimitMb: number, cpus: number): MemoryPlan {
+  return computeMemoryPlan({
+    budgetMb: settings.memoryBudgetMb,
+    reserveMb: settings.supervisorReserveMb,
+    workers: settings.workers,
+    childConcurrency: settings.childConcurrency,
+    childHeapMb: settings.childHeapMb,
+    childRssSoftMb: settings.childRssSoftMb,
+    childRssHardMb: settings.childRssHardMb,
+    itemBufferMb: itemBufferBytes(settings) / MIB,
+    childBaselineMb: settings.childBaselineMb,
+    containerLimitMb,
+    physicalMb: 64 * 1024,
+    cpus,
+    pausePct: settings.budgetPausePct,
+    recyclePct: settings.budgetRecyclePct,
+  });
+}
+
+function probePort(c: Container, probe: Probe | undefined, which: string): number {
+  const port = probe?.httpGet?.port;
+  assert.ok(port !== undefined, `${c.name}: ${which} probe has no httpGet port`);
+  if (typeof port === 'number') return port;
+  const named = c.ports?.find((p) => p.name === port);
+  assert.ok(named, `${c.name}: ${which} probe names port ${port}, which the container does not declare`);
+  return named.containerPort;
+}
+
+/** The mount whose path holds `file` (the longest prefix wins, as in the container's mount table). */
+function mountOf(c: Container, file: string): { name: string; mountPath: string; readOnly?: boolean } | undefined {
+  return (c.volumeMounts ?? [])
+    .filter((m) => file === m.mountPath || file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+}
+
+// ---- the deployments
+
+const DEPLOYMENTS = [
+  { dir: K8S, indexed: false },
+  { dir: join(K8S, 'sharded'), indexed: true },
+] as const;
+
+function jobsOf(dir: string): { manifests: Manifest[]; job: K8sObject; pod: PodSpec; container: Container } {
+  const manifests = render(dir);
+  const jobs = ofKind(manifests, 'Job');
+  assert.equal(jobs.length, 1, `${relative(ROOT, dir)}: exactly one Job`);
+  const job = jobs[0] as K8sObject;
+  const pod = job.spec?.template?.spec;
+  assert.ok(pod, 'the Job has a pod template');
+  assert.equal(pod.containers.length, 1, 'one container: the supervisor');
+  return { manifests, job, pod, container: pod.containers[0] as Container };
+}
+
+/** Every environment the Job's pods start with: one, or one per completion index. */
+function podEnvs(d: (typeof DEPLOYMENTS)[number]): { index: number | null; env: Record<string, string> }[] {
+  const { manifests, job, container } = jobsOf(d.dir);
+  if (!d.indexed) return [{ index: null, env: containerEnv(manifests, container, null) }];
+  const count = job.spec?.completions ?? 0;
+  return Array.from({ length: count }, (_, index) => ({ index, env: containerEnv(manifests, container, index) }));
+}
+
+test('k8s: every manifest parses, has apiVersion/kind/name, and every kustomization names files that exist', () => {
+  const files = yamlFiles(K8S);
+  assert.ok(files.length >= 8, `expected the manifests under k8s/, found ${files.length}`);
+  for (const file of files) {
+    for (const raw of parseYamlFile(file)) {
+      const doc = raw as K8sObject & { kind?: string };
+      if (doc.kind === 'Kustomization') continue;
+      assert.ok(doc.apiVersion && doc.kind && doc.metadata?.name, `${relative(ROOT, file)}: a document without apiVersion/kind/metadata.name`);
+    }
+  }
+  for (const d of DEPLOYMENTS) {
+    const manifests = render(d.dir);
+    const kinds = new Set(manifests.map((m) => m.doc.kind));
+    for (const kind of ['Namespace', 'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'Job']) {
+      assert.ok(kinds.has(kind), `${relative(ROOT, d.dir)}: no ${kind}`);
+    }
+    const namespace = readKustomization(d.dir).namespace;
+    assert.equal(namespace, ofKind(manifests, 'Namespace')[0]?.metadata?.name, 'the kustomization deploys into the namespace it creates');
+    const images = readKustomization(d.dir).images ?? [];
+    const { container } = jobsOf(d.dir);
+    assert.ok(images.some((i) => i.name === container.image), `the kustomization's images: entry must match the container image ${String(container.image)}`);
+  }
+});
+
+test('k8s: every SUPERVISOR_* name in k8s/, the Dockerfile and the docs is a real flag', () => {
+  const files = [...yamlFiles(K8S), join(K8S, 'README.md'), join(ROOT, 'Dockerfile')];
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const [name] of text.matchAll(/\bSUPERVISOR_[A-Z0-9_]+\b/g)) {
+      assert.ok(FLAG_ENV_NAMES.has(name), `${relative(ROOT, file)}: ${name} is not the twin of any flag (src/config/option-specs.ts)`);
+    }
+  }
+  for (const d of DEPLOYMENTS) {
+    const { manifests, container } = jobsOf(d.dir);
+    for (const cm of ofKind(manifests, 'ConfigMap')) {
+      for (const [key, value] of Object.entries(cm.data ?? {})) {
+        assert.ok(FLAG_ENV_NAMES.has(key), `ConfigMap key ${key} is not a flag's twin`);
+        assert.equal(typeof value, 'string', `ConfigMap ${key}: values must be strings (quote numbers)`);
+      }
+    }
+    for (const e of container.env ?? []) {
+      assert.ok(!e.name.startsWith('SUPERVISOR_') || FLAG_ENV_NAMES.has(e.name), `container env ${e.name} is not a flag's twin`);
+    }
+  }
+});
+
+test('k8s: the CLI accepts the settings; the Indexed Job shards by JOB_COMPLETION_INDEX with a journal per index', () => {
+  for (const d of DEPLOYMENTS) {
+    const { job } = jobsOf(d.dir);
+    const states = new Set<string>();
+    const reports = new Set<string>();
+    for (const { index, env } of podEnvs(d)) {
+      for (const [k, v] of Object.entries(env)) assert.ok(!v.includes('$('), `${k}=${v}: an unexpanded reference`);
+      const settings = resolveSettings({}, env);
+      const shard = parseShard(settings.shard, env);
+      if (index === null) {
+        assert.equal(shard, null, 'the single Job copies everything');
+        assert.equal(job.spec?.completionMode ?? 'NonIndexed', 'NonIndexed');
+        // One journal, one pod: a second would copy the same files and race on the journal.
+        assert.equal(job.spec?.parallelism ?? 1, 1);
+        assert.equal(job.spec?.completions ?? 1, 1);
+      } else {
+        assert.equal(job.spec?.completionMode, 'Indexed');
+        assert.equal(job.spec?.parallelism, job.spec?.completions, 'every shard runs at once');
+        assert.deepEqual(shard, { index, count: job.spec?.completions }, 'SUPERVISOR_SHARD COUNT equals completions');
+      }
+      states.add(settings.state);
+      if (settings.report !== undefined) reports.add(settings.report);
+      assert.ok(settings.s3Bucket, 'SUPERVISOR_S3_BUCKET is set (a placeholder to replace)');
+      assert.ok(settings.googleCredentials, 'SUPERVISOR_GOOGLE_CREDENTIALS names the mounted credentials file');
+    }
+    const pods = job.spec?.completions ?? 1;
+    assert.equal(states.size, pods, 'each index has its own journal');
+    assert.ok(reports.size === 0 || reports.size === pods, 'each index has its own report');
+  }
+});
+
+test('k8s: the memory plan fits the Job limit (Guaranteed QoS: requests = limits)', () => {
+  for (const d of DEPLOYMENTS) {
+    const { container } = jobsOf(d.dir);
+    const { requests, limits } = container.resources ?? {};
+    assert.ok(requests && limits, 'resources.requests and limits');
+    for (const resource of ['cpu', 'memory']) {
+      assert.ok(limits[resource] !== undefined, `limits.${resource}`);
+      assert.equal(String(requests[resource]), String(limits[resource]), `requests.${resource} = limits.${resource} (Guaranteed QoS)`);
+    }
+    const limitMb = memoryMb(limits.memory);
+    const cpus = cpuCount(limits.cpu);
+    for (const { env } of podEnvs(d)) {
+      const settings = resolveSettings({}, env);
+      const plan = planFor(settings, limitMb, cpus); // throws MemoryPlanError when it does not fit
+      assert.ok(plan.budgetMb <= Math.floor(limitMb * 0.9), `budget ${plan.budgetMb} MB leaves the kernel 10% of the ${limitMb} MB limit`);
+      assert.ok(plan.workers * plan.childHardMb + plan.reserveMb <= plan.budgetMb, 'workers × hard cap + reserve ≤ budget');
+      assert.ok(plan.childSoftMb > settings.childBaselineMb, 'the soft cap leaves room above a child\'s baseline');
+    }
+  }
+});
+
+test('k8s: probes, Prometheus annotations and the shutdown grace match the settings', () => {
+  for (const d of DEPLOYMENTS) {
+    const { job, pod, container } = jobsOf(d.dir);
+    const [{ env } = { env: {} }] = podEnvs(d);
+    const settings = resolveSettings({}, env);
+    assert.ok(settings.metricsPort > 0, 'SUPERVISOR_METRICS_PORT is on: the probes need it');
+    assert.equal(settings.metricsHost, '0.0.0.0', 'metrics listen on every interface: the kubelet probes the pod IP');
+    assert.equal(container.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(container.readinessProbe?.httpGet?.path, '/readyz');
+    assert.equal(probePort(container, container.livenessProbe, 'liveness'), settings.metricsPort);
+    assert.equal(probePort(container, container.readinessProbe, 'readiness'), settings.metricsPort);
+    const annotations = job.spec?.template?.metadata?.annotations ?? {};
+    assert.equal(annotations['prometheus.io/scrape'], 'true');
+    assert.equal(annotations['prometheus.io/port'], String(settings.metricsPort));
+    assert.equal(annotations['prometheus.io/path'], '/metrics');
+    // The grace covers the children's checkpoint plus closing the journal and writing the report.
+    const grace = pod.terminationGracePeriodSeconds ?? 30;
+    assert.ok(grace >= settings.shutdownGraceS + 15, `terminationGracePeriodSeconds ${grace} must exceed SUPERVISOR_SHUTDOWN_GRACE_S ${settings.shutdownGraceS} by 15 s or more`);
+    assert.equal(pod.restartPolicy, 'OnFailure');
+    assert.ok((job.spec?.backoffLimit ?? 0) >= 1, 'backoffLimit allows restarts (the journal resumes)');
+  }
+});
+
+test('k8s: the pod runs non-root with a read-only root filesystem; only /data and /tmp are writable', () => {
+  for (const d of DEPLOYMENTS) {
+    const { manifests, pod, container } = jobsOf(d.dir);
+    const podSc = pod.securityContext ?? {};
+    const sc = container.securityContext ?? {};
+    assert.equal(sc.runAsNonRoot ?? podSc.runAsNonRoot, true, 'runAsNonRoot');
+    assert.ok((sc.runAsUser ?? podSc.runAsUser ?? 0) > 0, 'runAsUser > 0');
+    assert.equal(sc.readOnlyRootFilesystem, true, 'readOnlyRootFilesystem');
+    assert.equal(sc.allowPrivilegeEscalation, false, 'allowPrivilegeEscalation: false');
+    assert.ok(sc.capabilities?.drop?.includes('ALL'), 'capabilities drop ALL');
+    assert.deepEqual(sc.capabilities?.add ?? [], [], 'no capabilities added');
+    assert.equal((sc.seccompProfile ?? podSc.seccompProfile)?.type, 'RuntimeDefault', 'seccompProfile RuntimeDefault');
+
+    const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+    const writable = (container.volumeMounts ?? []).filter((m) => m.readOnly !== true);
+    assert.deepEqual(writable.map((m) => m.mountPath).sort(), ['/data', '/tmp'], 'writable mounts: /data and /tmp only');
+    const tmp = volumes.get(writable.find((m) => m.mountPath === '/tmp')?.name ?? '');
+    assert.ok(tmp?.emptyDir, '/tmp is an emptyDir');
+    assert.notEqual(tmp.emptyDir.medium, 'Memory', 'a tmpfs /tmp would count against the memory limit');
+    const data = volumes.get(writable.find((m) => m.mountPath === '/data')?.name ?? '');
+    assert.ok(data?.persistentVolumeClaim, '/data is a PersistentVolumeClaim');
+    const pvc = byName(manifests, 'PersistentVolumeClaim', data.persistentVolumeClaim.claimName);
+    const modes = pvc.spec?.accessModes ?? [];
+    if (d.indexed) assert.ok(modes.includes('ReadWriteMany'), 'the shards share one ReadWriteMany volume');
+    else assert.ok(modes.includes('ReadWriteOnce') || modes.includes('ReadWriteOncePod'), 'one pod owns the journal volume');
+
+    for (const { env } of podEnvs(d)) {
+      const settings = resolveSettings({}, env);
+      for (const [what, file] of [['state', settings.state], ['report', settings.report]] as const) {
+        if (file === undefined) continue;
+        assert.equal(mountOf(container, file)?.mountPath, '/data', `--${what} ${file} lies on the journal volume`);
+      }
+      const credentials = settings.googleCredentials ?? '';
+      const mount = mountOf(container, credentials);
+      assert.ok(mount?.readOnly, `${credentials} lies on a read-only mount`);
+      const secretName = volumes.get(mount.name)?.secret?.secretName;
+      assert.ok(secretName, `${credentials} comes from a Secret volume`);
+      const example = ofKind(render(d.dir), 'Secret').find((s) => s.metadata?.name === secretName);
+      assert.equal(example, undefined, 'real secrets are created with kubectl, not deployed from the examples');
+      const key = posix.relative(mount.mountPath, credentials);
+      const examples = exampleSecrets();
+      assert.ok(Object.hasOwn(examples.get(secretName) ?? {}, key), `secrets.example.yaml shows ${secretName} with the key ${key}`);
+    }
+    for (const from of container.envFrom ?? []) {
+      if (from.secretRef) {
+        assert.equal(from.secretRef.optional, true, `secret ${from.secretRef.name} is optional (IRSA needs none)`);
+        assert.ok(exampleSecrets().has(from.secretRef.name), `secrets.example.yaml shows ${from.secretRef.name}`);
+      }
+    }
+    byName(manifests, 'ServiceAccount', pod.serviceAccountName);
+  }
+});
+
+function exampleSecrets(): Map<string, Record<string, unknown>> {
+  const docs = parseYamlFile(join(K8S, 'base', 'secrets.example.yaml')) as K8sObject[];
+  return new Map(docs.filter((d) => d.kind === 'Secret').map((d) => [d.metadata?.name ?? '', { ...d.data, ...d.stringData }]));
+}
+
+test('k8s: the example secrets and annotations hold placeholders, never credentials', () => {
+  for (const [name, values] of exampleSecrets()) {
+    for (const [key, value] of Object.entries(values)) {
+      const text = String(value);
+      assert.match(text, /REPLACE/, `${name}.${key} is visibly a placeholder`);
+      assert.doesNotMatch(text, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, `${name}.${key} holds no private key`);
+      assert.doesNotMatch(text, /\b(AKIA|ASIA)[0-9A-Z]{16}\b/, `${name}.${key} holds no AWS access key id`);
+    }
+  }
+  const [sa] = ofKind(render(K8S), 'ServiceAccount');
+  const annotations = sa?.metadata?.annotations ?? {};
+  assert.match(String(annotations['eks.amazonaws.com/role-arn']), /^arn:aws:iam::\d{12}:role\/EXAMPLE/);
+  assert.match(String(annotations['iam.gke.io/gcp-service-account']), /^EXAMPLE.*\.iam\.gserviceaccount\.com$/);
+});
+
+test('k8s: the README sizing table is what computeMemoryPlan gives with the default flags', () => {
+  const readme = readFileSync(join(K8S, 'README.md'), 'utf8');
+  const rows = [...readme.matchAll(/^\|\s*(\d+)Gi\s*\|(.*)\|\s*$/gm)];
+  assert.ok(rows.length >= 4, 'the sizing table has a row per pod size');
+  const defaults = resolveSettings({}, {});
+  for (const row of rows) {
+    const cells = (row[2] ?? '').split('|').map((c) => Number(c.replace(/[^\d]/g, '')));
+    const [cpus = NaN, budget, fits, workers, hard, soft, heap, peak] = cells;
+    const plan = planFor(defaults, Number(row[1]) * 1024, cpus);
+    const fit = Math.floor((plan.budgetMb - plan.reserveMb) / plan.childHardMb);
+    assert.deepEqual(
+      [budget, fits, workers, hard, soft, heap, peak],
+      [plan.budgetMb, fit, plan.workers, plan.childHardMb, plan.childSoftMb, plan.childHeapMb, plan.workers * plan.childHardMb + plan.reserveMb],
+      `sizing row ${row[1]}Gi/${cpus} CPU`,
+    );
+  }
+});
+
+// ---- the Dockerfile
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** Instructions per stage: continuation lines joined, comment lines dropped (as Docker's parser does). */
+function dockerStages(text: string): { args: Map<string, string>; stages: Instruction[][] } {
+  const lines = text.split('\n').filter((l) => !/^\s*#/.test(l));
+  const joined = lines.join('\n').replace(/\\\n/g, ' ');
+  const args = new Map<string, string>();
+  const stages: Instruction[][] = [];
+  for (const line of joined.split('\n')) {
+    const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
+    if (!m?.[1] || m[2] === undefined) continue;
+    const ins = { op: m[1].toUpperCase(), args: m[2].trim() };
+    if (ins.op === 'FROM') stages.push([]);
+    if (ins.op === 'ARG' && stages.length === 0) {
+      const [k = '', v = ''] = ins.args.split('=');
+      args.set(k, v);
+    }
+    stages.at(-1)?.push(ins);
+  }
+  return { args, stages };
+}
+
+function runs(stage: Instruction[]): string {
+  return stage.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+}
+
+test('docker: multi-stage on Node >= 22, production dependencies only, non-root, tini runs the supervisor', () => {
+  const { args, stages } = dockerStages(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  assert.ok(stages.length >= 2, 'a build stage and a runtime stage');
+  const images = stages.map((s) => (s[0]?.args.split(/\s+/)[0] ?? '').replace(/\$\{(\w+)\}/g, (_, k: string) => args.get(k) ?? ''));
+  for (const image of images) {
+    const major = Number(/^node:(\d+)/.exec(image)?.[1]);
+    assert.ok(major >= 22, `${image}: Node 22 or later`);
+  }
+  // The addon is compiled in the build stage for that Node's ABI: the runtime must be the same Node.
+  assert.equal(new Set(images).size, 1, `build and runtime share one base image (native addon ABI): ${images.join(', ')}`);
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines?: { node?: string }; bin?: Record<string, string> });
+  const minMajor = Number(/(\d+)/.exec(engines.engines?.node ?? '0')?.[1]);
+  assert.ok(Number(/^node:(\d+)/.exec(images[0] ?? '')?.[1]) >= minMajor, 'the image satisfies package.json engines');
+
+  const build = stages.slice(0, -1).map(runs).join('\n');
+  for (const tool of ['python3', 'make', 'g++']) assert.ok(build.includes(tool), `the build stage installs ${tool} for better-sqlite3`);
+  assert.match(build, /npm ci\b/);
+  assert.match(build, /npm run build/);
+  assert.match(build, /npm prune --omit=dev|npm ci [^\n]*--omit=dev/, 'dev dependencies are dropped before node_modules is copied');
+
+  const runtime = stages.at(-1) ?? [];
+  const runtimeRuns = runs(runtime);
+  assert.doesNotMatch(runtimeRuns, /npm (ci|install|i|rebuild)\b/, 'the runtime stage installs no packages with npm');
+  assert.match(runtimeRuns, /\btini\b/, 'the runtime stage installs tini');
+  // What the runtime stage copies: the manifest, the pruned node_modules and the compiled dist/src — no
+  // TypeScript sources, tests, or the whole dist/ (which would carry dist/test).
+  const copied = runtime
+    .filter((i) => i.op === 'COPY')
+    .flatMap((i) => {
+      assert.match(i.args, /^--from=/, `runtime COPY ${i.args}: only artefacts of the build stage`);
+      return i.args.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1);
+    });
+  assert.deepEqual([...copied].sort(), ['/app/dist/src', '/app/node_modules', '/app/package.json']);
+
+  const user = runtime.filter((i) => i.op === 'USER').at(-1)?.args ?? '';
+  const ids = /^(\d+)(?::(\d+))?$/.exec(user);
+  assert.ok(ids?.[1], `USER ${user}: numeric, so runAsNonRoot can verify it`);
+  const uid = Number(ids[1]);
+  assert.ok(uid > 0, 'USER is not root');
+  assert.match(runtimeRuns, new RegExp(`chown ${uid}(:\\d+)? /data`), '/data belongs to the runtime user');
+
+  const entrypoint = JSON.parse(runtime.find((i) => i.op === 'ENTRYPOINT')?.args ?? 'null') as unknown;
+  assert.deepEqual(entrypoint, ['tini', '-g', '--', 'node', `/app/${engines.bin?.supervisor ?? ''}`], 'tini -g runs the bin entry');
+  assert.deepEqual(JSON.parse(runtime.find((i) => i.op === 'CMD')?.args ?? 'null') as unknown, ['run']);
+  assert.equal(runtime.filter((i) => i.op === 'WORKDIR').at(-1)?.args, '/app');
+
+  const envs = runtime.filter((i) => i.op === 'ENV').flatMap((i) => i.args.split(/\s+/)).map((kv) => kv.split('='));
+  const state = envs.find(([k]) => k === 'SUPERVISOR_STATE')?.[1];
+  assert.equal(state !== undefined && dirname(state), '/data', 'the journal defaults to the writable /data');
+
+  // The pod's user is the image's user: the PVC's fsGroup and the image's /data agree.
+  for (const d of DEPLOYMENTS) {
+    const { pod, container } = jobsOf(d.dir);
+    assert.equal(container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser, uid, 'runAsUser = the Dockerfile USER');
+    if (ids[2] !== undefined) assert.equal(pod.securityContext?.fsGroup, Number(ids[2]), 'fsGroup = the Dockerfile group');
+  }
+});
+
+test('docker: the build context leaves out node_modules, dist, .git and local state', () => {
+  const patterns = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const ignored = (path: string): boolean => {
+    // Docker's rule: the last matching pattern wins; "!" re-includes. Enough of it for top-level names.
+    let out = false;
+    for (const p of patterns) {
+      const negated = p.startsWith('!');
+      const body = (negated ? p.slice(1) : p).replace(/\/$/, '');
+      if (body === '*' || body === path || path.startsWith(`${body}/`)) out = !negated;
+    }
+    return out;
+  };
+  for (const path of ['node_modules', 'dist', '.git', '.supervisor', 'test', '.env']) assert.ok(ignored(path), `${path} stays out of the build context`);
+  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli/main.ts']) assert.ok(!ignored(path), `${path} is in the build context`);
+});
+
+// The image keeps production dependencies only (npm prune --omit=dev). Walk the compiled modules the
+// image runs — the CLI, the child entry and the copy processor (both forked by path) — and require that
+// every package they import is a production dependency, or `supervisor run` would fail in the image only.
+// `demo` is left out on purpose: it embeds s3rver, a devDependency, and is not meant for the image.
+const IMAGE_ENTRIES = ['cli/main.js', 'child/main.js', 'copy/copy-processor.js'];
+const NOT_IN_IMAGE = new Set(['app/demo-command.js']);
+
+function packagesImported(distSrc: string): Map<string, string> {
+  const seen = new Set<string>();
+  const packages = new Map<string, string>();
+  const queue = IMAGE_ENTRIES.map((e) => join(distSrc, e));
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    // Static import/export statements (tsc keeps multi-line ones multi-line), side-effect imports, import().
+    const patterns = [/^(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+    const specifiers = patterns.flatMap((re) => [...text.matchAll(re)].map((m) => m[1] ?? ''));
+    for (const spec of specifiers) {
+      if (spec.startsWith('node:')) continue;
+      if (spec.startsWith('.')) {
+        const target = join(dirname(file), spec);
+        if (!NOT_IN_IMAGE.has(relative(distSrc, target).split('\\').join('/'))) queue.push(target);
+        continue;
+      }
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+      packages.set(name, relative(distSrc, file));
+    }
+  }
+  assert.ok(seen.size > 20, `the walk reached the application (${seen.size} modules)`);
+  return packages;
+}
+
+test('docker: everything the image runs imports production dependencies only', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const production = new Set(Object.keys(pkg.dependencies ?? {}));
+  const packages = packagesImported(join(ROOT, 'dist', 'src'));
+  assert.ok(packages.has('better-sqlite3'), 'the walk reaches the journal');
+  for (const [name, importer] of packages) {
+    assert.ok(production.has(name), `${importer} imports ${name}, which is not in package.json dependencies (pruned from the image)`);
+  }
+});

@@ -1,0 +1,125 @@
+// End-to-end harness: a fake Drive and s3rver started by the test itself, and the real CLI run as a real
+// process (`node dist/src/cli/main.js`), exactly as an operator runs it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { startFakeDrive } from '../../src/fake-drive/index.js';
+import type { FakeDrive, FakeDriveOptions } from '../../src/fake-drive/index.js';
+import { startS3rver } from '../../src/testing/s3rver.js';
+import type { S3rverHandle } from '../../src/testing/s3rver.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const TOKEN = 'e2e-access-token-0123456789';
+
+export interface World {
+  drive: FakeDrive;
+  s3: S3rverHandle;
+  client: S3Client;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startWorld(options: FakeDriveOptions): Promise<World> {
+  const drive = await startFakeDrive({ token: TOKEN, ...options });
+  const s3 = await startS3rver({ bucket: 'e2e' });
+  const client = new S3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const dir = await mkdtemp(join(tmpdir(), 'e2e-'));
+  return {
+    drive,
+    s3,
+    client,
+    dir,
+    close: async () => {
+      client.destroy();
+      await Promise.allSettled([drive.close(), s3.close()]);
+    },
+  };
+}
+
+/** The flags that point a run at this world. */
+export function worldFlags(w: World, rootFolderId: string, extra: string[] = []): string[] {
+  return [
+    '--drive-root-url', w.drive.rootUrl,
+    '--drive-access-token', TOKEN,
+    '--drive-folder-id', rootFolderId,
+    '--s3-bucket', w.s3.bucket,
+    '--s3-endpoint', w.s3.endpoint,
+    '--s3-region', w.s3.region,
+    '--s3-force-path-style',
+    '--s3-checksum', 'when-required',
+    '--state', join(w.dir, 'journal.db'),
+    '--report', join(w.dir, 'report.json'),
+    '--drive-tps', '10000',
+    '--progress', 'off',
+    '--memory-budget-mb', '4096',
+    '--rss-poll-ms', '100',
+    ...extra,
+  ];
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  proc: ChildProcess;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle): { proc: ChildProcess; done: Promise<CliRun> } {
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...(s3 ? s3.env : {}), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliRun>((resolve) => proc.once('close', (code, signal) => resolve({ code, signal, stdout, stderr, proc })));
+  return { proc, done };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle): Promise<CliRun> {
+  return startCli(args, env, s3).done;
+}
+
+export async function listKeys(w: World, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await w.client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys.sort();
+}
+
+export async function objectMd5(w: World, key: string): Promise<string> {
+  const res = await w.client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: key }));
+  const hash = createHash('md5');
+  for await (const chunk of res.Body as Readable) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function head(w: World, key: string): Promise<{ contentType: string | undefined; metadata: Record<string, string>; size: number }> {
+  const h = await w.client.send(new HeadObjectCommand({ Bucket: w.s3.bucket, Key: key }));
+  return { contentType: h.ContentType, metadata: h.Metadata ?? {}, size: h.ContentLength ?? -1 };
+}
+
+export interface Report {
+  exitCode: number;
+  skipped: { id: string; path: string; reason: string }[];
+  failed: { id: string; path: string; key: string; reason: string }[];
+  thisRun: { done: number; skipped: number; failed: number };
+  recycles: Record<string, number>;
+  memory: { peakTreeRssBytes: number; plan: { budgetMb: number } };
+}
+
+export async function readReport(w: World): Promise<Report> {
+  return JSON.parse(await readFile(join(w.dir, 'report.json'), 'utf8')) as Report;
+}
