@@ -5,11 +5,13 @@ import { hideBin } from 'yargs/helpers';
 import { ConfigError, JournalError, PreflightError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { resolveSettings } from '../config/settings.js';
-import { redactText } from '../observability/redact.js';
+import { redactText, registerSecret } from '../observability/redact.js';
 import { parseCli } from './cli.js';
 import { runCommand } from '../app/commands.js';
 
 async function main(): Promise<number> {
+  // Credentials the SDKs read from the environment never appear in our output either.
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'GOOGLE_OAUTH_ACCESS_TOKEN']) registerSecret(process.env[name]);
   const { command, flags } = await parseCli(hideBin(process.argv));
   const settings = resolveSettings(flags, process.env);
   return runCommand(command, settings);
