@@ -79,7 +79,7 @@ test('SIGTERM stops with 143 and loses nothing; metrics, health and readiness an
   const flags = worldFlags(w, 'O', ['--metrics-port', String(port), '--metrics-host', '127.0.0.1', '--workers', '2', '--drive-tps', '5', '--log-level', 'debug']);
   const run = startCli(flags, { AWS_SECRET_ACCESS_KEY: AWS_SECRET }, w.s3);
   const base = `http://127.0.0.1:${port}`;
-  let metrics = '';
+  let metrics: string;
   const deadline = Date.now() + 30_000;
   for (;;) {
     assert.ok(Date.now() < deadline, 'metrics server never became ready');

@@ -79,7 +79,10 @@ test('shards: INDEX/COUNT, INDEX from JOB_COMPLETION_INDEX, and a stable partiti
   assert.throws(() => parseShard('/4', {}), /JOB_COMPLETION_INDEX is not set/);
   assert.equal(parseShard(undefined, {}), null);
   const counts = [0, 0, 0, 0];
-  for (let i = 0; i < 4000; i++) counts[shardOf(`file-${i}`, 4)]! += 1;
+  for (let i = 0; i < 4000; i++) {
+    const s = shardOf(`file-${i}`, 4);
+    counts[s] = (counts[s] ?? 0) + 1;
+  }
   for (const c of counts) assert.ok(c > 850 && c < 1150, `uneven shards: ${counts.join(',')}`);
   assert.equal(shardOf('1AbCdEf', 7), shardOf('1AbCdEf', 7));
 });
