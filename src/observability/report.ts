@@ -48,7 +48,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
     `run ${s.outcome} in ${formatDuration((f.durationS as number) * 1000)} (exit ${s.exitCode})`,
     `  this run: ${st.settled.done} copied (${formatBytes(st.bytesDone)}), ${st.settled.skipped} skipped, ${st.settled.failed} failed; ${f.mbPerS} MB/s, ${f.filesPerS} files/s`,
     `  journal: ${counts.byStatus.done.files} done, ${counts.byStatus.skipped.files} skipped, ${counts.byStatus.failed.files} failed, ${counts.byStatus.pending.files + counts.byStatus['in-progress'].files} remaining of ${counts.total.files}`,
-    `  memory: peak tree ${f.peakTreeRssMb} MB (supervisor ${f.peakSupervisorRssMb} MB, largest child ${f.peakChildRssMb} MB), cgroup ${f.peakCgroupMb} MB; budget ${s.plan.budgetMb} MB`,
+    `  memory: peak tree ${f.peakTreeRssMb} MB (supervisor ${f.peakSupervisorRssMb} MB, largest child ${f.peakChildRssMb} MB), ${s.plan.containerLimitMb === null ? 'no container limit' : `cgroup ${f.peakCgroupMb} MB of ${s.plan.containerLimitMb} MB`}; budget ${s.plan.budgetMb} MB`,
     `  recycles: ${recycles}; children started ${st.childrenSpawned}`,
   ];
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);

@@ -429,7 +429,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       this.stats.peakTreeRssBytes = Math.max(this.stats.peakTreeRssBytes, s.treeRssBytes);
       this.stats.peakSupervisorRssBytes = Math.max(this.stats.peakSupervisorRssBytes, s.supervisorRssBytes);
-      this.stats.peakCgroupBytes = Math.max(this.stats.peakCgroupBytes, s.cgroup?.usageBytes ?? 0);
+      // Only a limited cgroup is the pod's own; an unlimited one is a shared parent (see memory-guard.ts).
+      this.stats.peakCgroupBytes = Math.max(this.stats.peakCgroupBytes, s.cgroup?.limitBytes != null ? s.cgroup.usageBytes : 0);
       if (!this.stopping) {
         for (const k of decision.kill) {
           const child = this.children.get(k.id);

@@ -1,0 +1,28 @@
+// The README's configuration table, generated from OPTION_SPECS (`npm run docs:options`), so the
+// documentation lists exactly the flags the CLI accepts; a test keeps the README in step.
+import { OPTION_SPECS, envName } from './option-specs.js';
+
+function defaultText(spec: (typeof OPTION_SPECS)[number]): string {
+  if (spec.defaultLabel) return spec.defaultLabel;
+  if (spec.default === undefined) return '—';
+  if (Array.isArray(spec.default)) return `\`${spec.default.join(',')}\``;
+  if (spec.default === '') return '`""`';
+  return `\`${String(spec.default)}\``;
+}
+
+export function optionTable(): string {
+  const rows = ['| flag | environment | default | meaning |', '| --- | --- | --- | --- |'];
+  let group = '';
+  for (const spec of OPTION_SPECS) {
+    if (spec.group !== group) {
+      group = spec.group;
+      rows.push(`| **${group}** | | | |`);
+    }
+    const choices = spec.choices ? ` (${spec.choices.map((c) => `\`${c}\``).join(', ')})` : '';
+    const fallbacks = spec.envFallbacks ? `, then ${spec.envFallbacks.map((e) => `\`${e}\``).join(', ')}` : '';
+    rows.push(`| \`--${spec.flag}\` | \`${envName(spec.flag)}\`${fallbacks} | ${defaultText(spec)} | ${spec.describe}${choices}${spec.secret ? ' (secret: never logged)' : ''} |`);
+  }
+  return rows.join('\n');
+}
+
+if (process.argv[1]?.endsWith('option-table.js')) process.stdout.write(`${optionTable()}\n`);
