@@ -153,3 +153,16 @@ test('a broken download of a resumable file continues from its last part with a 
   assert.ok(served < 1.3 * 40 * MiB, `served ${served} bytes for a 40 MiB file`);
   assert.ok(w.drive.stats.ranges.some((r) => r !== null && /^bytes=[1-9]\d*-$/.test(r)), `ranges: ${w.drive.stats.ranges.filter((r) => r !== null).join(',')}`);
 });
+
+test('retry-failed puts failed files back and runs: those whose cause is gone are copied', async () => {
+  w.drive.clearFaults();
+  const r = await runCli(['retry-failed', ...worldFlags(w, 'R', ['--s3-prefix', 'mig', '--workers', '2', '--part-size-mb', '5', '--resume-min-mb', '16'])], {}, w.s3);
+  // The wrong-md5 file still fails (Drive's checksum is wrong); the 404 and quota files now copy.
+  assert.equal(r.code, 1, r.stderr);
+  const keys = await listKeys(w);
+  assert.ok(keys.includes('mig/gone.bin') && keys.includes('mig/quota.bin'));
+  assert.equal(await objectMd5(w, 'mig/quota.bin'), await w.drive.trueMd5('f26'));
+  const report = await readReport(w);
+  assert.deepEqual(report.failed.map((f) => f.id), ['f19']);
+  assert.equal(report.thisRun.done, 2);
+});
