@@ -52,6 +52,9 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const level = mode === 'tty' && settings.logLevel === 'info' ? 'warn' : settings.logLevel;
   const log = options.log ?? createLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' } });
 
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
+  }
   const plan = planMemory(settings);
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
@@ -181,7 +184,8 @@ async function copy(c: CopyContext): Promise<number> {
         filesSkipped: counts.byStatus.skipped.files,
         filesFailed: counts.byStatus.failed.files,
         bytesTotal: counts.total.bytes,
-        bytesDone: counts.byStatus.done.bytes,
+        // Large files take a while: count what their children have read so far, not only finished files.
+        bytesDone: counts.byStatus.done.bytes + supervisor.inFlightBytes(),
         children: supervisor.childViews(),
         recycles: supervisor.stats.recycles,
         treeRssBytes: sample?.treeRssBytes ?? 0,

@@ -14,6 +14,8 @@ export interface ChildSlot {
   id: number;
   inFlightCount: number;
   committedBytes: number;
+  /** Source bytes of the items it holds: --batch-mb bounds what one child holds, so big files spread out. */
+  inFlightSizeBytes: number;
   reservedFor: string | null;
 }
 
@@ -41,12 +43,12 @@ export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchL
   }
   const batch: WorkItem[] = [];
   let committed = child.committedBytes;
-  let bytes = 0;
+  let bytes = child.inFlightSizeBytes;
   for (let i = 0; i < queue.length && i < LOOKAHEAD + batch.length && batch.length < limits.batchFiles; ) {
     const item = queue[i];
     if (item === undefined) break;
     const empty = child.inFlightCount === 0 && batch.length === 0;
-    const sizeOk = batch.length === 0 || bytes + item.sizeBytes <= limits.batchBytes;
+    const sizeOk = (child.inFlightCount === 0 && batch.length === 0) || bytes + item.sizeBytes <= limits.batchBytes;
     if (sizeOk && (fits(committed, item, limits) || empty)) {
       queue.splice(i, 1);
       batch.push(item);

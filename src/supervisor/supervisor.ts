@@ -12,7 +12,7 @@ import type { ChildExit, ChildHandle } from './child-handle.js';
 import { readCgroupMemory } from './cgroup.js';
 import type { CgroupMemory } from './cgroup.js';
 import { chooseReservation, takeBatch } from './dispatcher.js';
-import type { DispatchLimits } from './dispatcher.js';
+import type { ChildSlot, DispatchLimits } from './dispatcher.js';
 import { MemoryGuard } from './memory-guard.js';
 import type { MemorySample } from './memory-guard.js';
 import type { MemoryPlan } from './memory-plan.js';
@@ -157,6 +157,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Bytes read so far by items still in flight (progress reports), for live throughput figures. */
+  inFlightBytes(): number {
+    let sum = 0;
+    for (const c of this.children.values()) for (const f of c.inFlight.values()) sum += f.bytes;
+    return sum;
   }
 
   childViews(): ChildView[] {
@@ -513,8 +520,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (sent > 0) this.feed();
   }
 
-  private slot(child: ChildHandle): { id: number; inFlightCount: number; committedBytes: number; reservedFor: string | null } {
-    return { id: child.id, inFlightCount: child.inFlight.size, committedBytes: child.committedBufferBytes, reservedFor: child.reservedFor };
+  private slot(child: ChildHandle): ChildSlot {
+    let inFlightSizeBytes = 0;
+    for (const f of child.inFlight.values()) inFlightSizeBytes += f.item.sizeBytes;
+    return { id: child.id, inFlightCount: child.inFlight.size, committedBytes: child.committedBufferBytes, inFlightSizeBytes, reservedFor: child.reservedFor };
   }
 
   private checkDone(): void {
