@@ -40,3 +40,22 @@ test('8 leaking children: every item done once, recycles by soft/hard cap, tree 
     })}`,
   );
 });
+
+test('hard-cap reaction: a child past its hard cap is killed within a poll and replaced; figures', async (t) => {
+  const hog = (i: number) => ({ id: `hog-${i}`, attempt: 1, sizeBytes: 1, bufferBytes: 1, payload: { behaviour: 'leak-buffers', mb: 400, ms: 800 }, checkpoint: null });
+  const work = [...Array.from({ length: 6 }, (_, i) => hog(i)), ...items(40, { behaviour: 'ok', ms: 5 })];
+  const h = harness(work, { workers: 4, childConcurrency: 1, childRssSoftMb: 180, childRssHardMb: 220, budgetMb: 4 * 220 + 200 }, { rssPollMs: 100, maxAttempts: 1, batchFiles: 1, recycleStaggerMs: 50 });
+  let overHard = 0;
+  h.supervisor.on('sample', (s) => {
+    for (const c of s.children) if (c.rssBytes > 220 * MB) overHard++;
+  });
+  assert.equal(await h.supervisor.run(), 'completed');
+  const s = h.supervisor.stats;
+  assert.equal(s.recycles['hard-cap'], 6, JSON.stringify(s.recycles));
+  for (let i = 0; i < 6; i++) assert.equal(h.source.settled.get(`hog-${i}`)?.outcome.status, 'failed');
+  assert.equal(s.settled.done, 40);
+  // Each hog is seen over its cap in at most one poll before it is gone.
+  assert.ok(overHard <= 6, `${overHard} samples over the hard cap for 6 hogs`);
+  const ready = [...s.replacementReadyMs].sort((a, b) => a - b);
+  t.diagnostic(`hard-cap figures: ${JSON.stringify({ kills: s.recycles['hard-cap'], samplesOverHard: overHard, peakChildRssMb: Math.round(s.peakChildRssBytes / MB), replacementReadyMs: { n: ready.length, p50: ready[Math.floor(ready.length / 2)] ?? 0, max: ready.at(-1) ?? 0 } })}`);
+});
