@@ -9,12 +9,11 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { itemBufferBytes } from '../src/app/memory-setup.js';
+import { planMemory } from '../src/app/memory-setup.js';
 import { OPTION_SPECS, envName } from '../src/config/option-specs.js';
 import { resolveSettings } from '../src/config/settings.js';
 import type { Settings } from '../src/config/settings.js';
 import { parseShard } from '../src/config/shard.js';
-import { computeMemoryPlan } from '../src/supervisor/memory-plan.js';
 import type { MemoryPlan } from '../src/supervisor/memory-plan.js';
 
 // Compiled to dist/test/: the repository root is two levels up.
@@ -195,24 +194,9 @@ function containerEnv(manifests: Manifest[], c: Container, completionIndex: numb
   return env;
 }
 
-/** The same inputs planMemory() (src/app/memory-setup.ts) derives, with the container limit given. */
+/** planMemory() with the Job's container limit instead of this machine's. */
 function planFor(settings: Settings, containerLimitMb: number, cpus: number): MemoryPlan {
-  return computeMemoryPlan({
-    budgetMb: settings.memoryBudgetMb,
-    reserveMb: settings.supervisorReserveMb,
-    workers: settings.workers,
-    childConcurrency: settings.childConcurrency,
-    childHeapMb: settings.childHeapMb,
-    childRssSoftMb: settings.childRssSoftMb,
-    childRssHardMb: settings.childRssHardMb,
-    itemBufferMb: itemBufferBytes(settings) / MIB,
-    childBaselineMb: settings.childBaselineMb,
-    containerLimitMb,
-    physicalMb: 64 * 1024,
-    cpus,
-    pausePct: settings.budgetPausePct,
-    recyclePct: settings.budgetRecyclePct,
-  });
+  return planMemory(settings, { containerLimitMb, physicalMb: 64 * 1024, cpus });
 }
 
 function probePort(c: Container, probe: Probe | undefined, which: string): number {

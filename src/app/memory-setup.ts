@@ -15,8 +15,23 @@ export function itemBufferBytes(settings: Settings): number {
   return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
 }
 
-export function planMemory(settings: Settings): MemoryPlan {
+/** What the plan needs to know about the machine; read from the cgroup and the OS unless given. */
+export interface MachineFacts {
+  containerLimitMb: number | null;
+  physicalMb: number;
+  cpus: number;
+}
+
+export function machineFacts(): MachineFacts {
   const cgroup = readCgroupMemory();
+  return {
+    containerLimitMb: cgroup?.limitBytes != null ? Math.floor(cgroup.limitBytes / MIB) : null,
+    physicalMb: Math.floor(totalmem() / MIB),
+    cpus: availableParallelism(),
+  };
+}
+
+export function planMemory(settings: Settings, machine: MachineFacts = machineFacts()): MemoryPlan {
   return computeMemoryPlan({
     budgetMb: settings.memoryBudgetMb,
     reserveMb: settings.supervisorReserveMb,
@@ -27,9 +42,7 @@ export function planMemory(settings: Settings): MemoryPlan {
     childRssHardMb: settings.childRssHardMb,
     itemBufferMb: itemBufferBytes(settings) / MIB,
     childBaselineMb: settings.childBaselineMb,
-    containerLimitMb: cgroup?.limitBytes != null ? Math.floor(cgroup.limitBytes / MIB) : null,
-    physicalMb: Math.floor(totalmem() / MIB),
-    cpus: availableParallelism(),
+    ...machine,
     pausePct: settings.budgetPausePct,
     recyclePct: settings.budgetRecyclePct,
   });
