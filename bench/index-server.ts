@@ -12,6 +12,8 @@ export interface ManifestEntry {
   id: string;
   path: string;
   size: number;
+  /** The md5 the fake Drive reports (null when it reports none). */
+  md5: string | null;
 }
 
 export interface IndexServer {
@@ -23,7 +25,7 @@ function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export async function startIndexServer(nodes: readonly FakeNodeSpec[], rootId: string): Promise<IndexServer> {
+export async function startIndexServer(nodes: readonly FakeNodeSpec[], rootId: string, md5s: ReadonlyMap<string, string> = new Map()): Promise<IndexServer> {
   const children = new Map<string, FakeNodeSpec[]>();
   for (const n of nodes) {
     const parent = n.parents[0];
@@ -42,7 +44,7 @@ export async function startIndexServer(nodes: readonly FakeNodeSpec[], rootId: s
         walk(n.id, `${prefix}${n.name}/`);
       } else {
         byPath.set(`${prefix}${n.name}`, n);
-        manifest.push({ id: n.id, path: `${prefix}${n.name}`, size: n.size ?? 0 });
+        manifest.push({ id: n.id, path: `${prefix}${n.name}`, size: n.size ?? 0, md5: md5s.get(n.id) ?? null });
       }
     }
   };

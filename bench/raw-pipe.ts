@@ -1,8 +1,12 @@
 // The raw pipe: the least a process can do to copy the same files — Drive GET alt=media → S3 upload
 // (client-s3 PutObject, or multipart with the same part size and parts in flight as ours), `parallelism`
-// files at once, no supervisor, no journal, no hashing, no retries: the ceiling ours is compared with.
+// files at once, no supervisor, no journal, no retries: the ceiling ours is compared with. It does md5 every
+// file (node:crypto, the cheapest) and checks it against the manifest when `md5` is set: a copy that verifies
+// its bytes cannot skip that work, so the ceiling for one that must should not either.
 // (@aws-sdk/lib-storage is not a dependency of this project, so the multipart loop is written out here.)
 // Config arrives as JSON in BENCH_RAW; prints one JSON line {files, bytes} and exits 0 when all copied.
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Agent, get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
@@ -18,6 +22,8 @@ export interface RawPipeConfig {
   parallelism: number;
   partSize: number;
   queueSize: number;
+  /** Hash every file and compare with the manifest's md5 (the same work a verifying copy does). */
+  md5: boolean;
 }
 
 class RawPipeError extends Error {
@@ -52,10 +58,11 @@ const s3 = new S3Client({
 });
 
 /** Cut the body into part-sized Buffers (collect chunks, one concat per part). */
-async function* parts(body: IncomingMessage): AsyncGenerator<Buffer> {
+async function* parts(body: IncomingMessage, hash: Hash | null): AsyncGenerator<Buffer> {
   let chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
+    hash?.update(chunk);
     chunks.push(chunk);
     length += chunk.length;
     while (length >= config.partSize) {
@@ -69,11 +76,20 @@ async function* parts(body: IncomingMessage): AsyncGenerator<Buffer> {
   if (length > 0 || chunks.length === 0) yield Buffer.concat(chunks, length);
 }
 
-async function upload(key: string, body: IncomingMessage, size: number): Promise<void> {
+function checkMd5(entry: ManifestEntry, hash: Hash | null): void {
+  if (hash === null || entry.md5 === null) return;
+  const md5 = hash.digest('hex');
+  if (md5 !== entry.md5) throw new RawPipeError(`${entry.path}: md5 ${md5}, expected ${entry.md5}`);
+}
+
+async function upload(entry: ManifestEntry, body: IncomingMessage): Promise<void> {
   const Bucket = config.bucket;
-  if (size <= config.partSize) {
+  const key = entry.path;
+  const hash = config.md5 ? createHash('md5') : null;
+  if (entry.size <= config.partSize) {
     let data: Buffer = Buffer.alloc(0);
-    for await (const part of parts(body)) data = part;
+    for await (const part of parts(body, hash)) data = part;
+    checkMd5(entry, hash);
     await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentLength: data.length }));
     return;
   }
@@ -83,7 +99,7 @@ async function upload(key: string, body: IncomingMessage, size: number): Promise
   const done: CompletedPart[] = [];
   const inflight = new Set<Promise<void>>();
   let PartNumber = 0;
-  for await (const data of parts(body)) {
+  for await (const data of parts(body, hash)) {
     const n = ++PartNumber;
     const task: Promise<void> = s3
       .send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: n, Body: data, ContentLength: data.length }))
@@ -95,6 +111,7 @@ async function upload(key: string, body: IncomingMessage, size: number): Promise
     if (inflight.size >= config.queueSize) await Promise.race(inflight);
   }
   await Promise.all(inflight);
+  checkMd5(entry, hash);
   done.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
   await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
 }
@@ -106,7 +123,7 @@ async function worker(): Promise<void> {
     const entry = manifest[next++];
     if (!entry) return;
     const body = await download(entry.id);
-    await upload(entry.path, body, entry.size);
+    await upload(entry, body);
     bytes += entry.size;
   }
 }

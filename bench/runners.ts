@@ -128,6 +128,7 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         parallelism: spec.parallelism,
         partSize: 8 * MIB,
         queueSize: 4,
+        md5: true,
       };
       return { cmd: process.execPath, args: [RAW], env: { ...s3env, BENCH_RAW: JSON.stringify(config) } };
     }
@@ -145,8 +146,13 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         RCLONE_CONFIG_BENCHDST_REGION: 'us-east-1',
       };
       // Equal parallelism: as many files in flight as ours has (workers × child concurrency), with our
-      // part size and parts in flight per file; the defaults run keeps rclone's own (4 transfers, 5 MiB).
-      const tuning = spec.tool === 'rclone-equal' ? ['--transfers', String(spec.parallelism), '--checkers', String(Math.max(8, spec.parallelism)), '--s3-chunk-size', '8M', '--s3-upload-concurrency', '4'] : [];
+      // part size and parts in flight per file, and multipart from the same size on (rclone's upload cutoff
+      // is 200 MiB by default: every mixed-scenario file would otherwise be one PUT, far fewer requests than
+      // ours or the raw pipe make); the defaults run keeps rclone's own (4 transfers, 5 MiB, 200 MiB cutoff).
+      const tuning =
+        spec.tool === 'rclone-equal'
+          ? ['--transfers', String(spec.parallelism), '--checkers', String(Math.max(8, spec.parallelism)), '--s3-chunk-size', '8M', '--s3-upload-cutoff', '8M', '--s3-upload-concurrency', '4']
+          : [];
       return { cmd: 'rclone', args: ['copy', 'benchsrc:', `benchdst:${spec.bucket}`, '--config', '/dev/null', '-q', ...tuning], env };
     }
   }

@@ -11,10 +11,12 @@ const token = 'bench-token';
 const nodes = buildNodes(spec);
 const totals = treeTotals(nodes);
 const drive = await startFakeDrive({ nodes, token });
-const index = await startIndexServer(nodes, BENCH_ROOT_ID);
+const md5s = new Map<string, string>();
 if (spec.md5 === 'real') {
-  for (const n of nodes) if (n.size !== undefined) await drive.trueMd5(n.id);
+  for (const n of nodes) if (n.size !== undefined) md5s.set(n.id, await drive.trueMd5(n.id));
 }
+// The manifest carries the md5s too: the raw pipe verifies its copies against them.
+const index = await startIndexServer(nodes, BENCH_ROOT_ID, md5s);
 process.stdout.write(`${JSON.stringify({ driveRootUrl: drive.rootUrl, indexUrl: index.url, token, rootFolderId: BENCH_ROOT_ID, ...totals })}\n`);
 
 const stop = async (): Promise<void> => {

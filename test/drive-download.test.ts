@@ -6,6 +6,7 @@ import { createDriveClient } from '../src/drive/drive-client.js';
 import type { DriveClient } from '../src/drive/drive-client.js';
 import type { DriveItem } from '../src/drive/drive-item.js';
 import { openDownload } from '../src/drive/download.js';
+import { directMediaAllowed } from '../src/drive/media-request.js';
 import { DriveError, withRetry } from '../src/drive/retry.js';
 import type { DriveErrorCode } from '../src/drive/retry.js';
 import { ItemError } from '../src/errors.js';
@@ -173,4 +174,16 @@ test('auth: a refresh-token client gets its token from the token endpoint and se
   const badClient = createDriveClient({ auth: bad, rootUrl: fake.rootUrl });
   await assert.rejects(download(badClient, mediaItem('abuse', 1000), 0, true));
   assert.equal(fake.stats.tokenRequests, 2);
+});
+
+test('download: media goes direct; a 401 is retried once through the generated client, a proxy setting always uses it', async (t) => {
+  const { fake, client } = await setup(t);
+  fake.addFault({ route: 'media', fileId: 'big', times: 1, fault: { type: 'status', status: 401 } });
+  const before = fake.stats.mediaRequests;
+  assert.deepEqual(await download(client, mediaItem('big', SIZE)), fake.contentOf('big'));
+  // The direct GET met the 401; the generated client's request got the bytes.
+  assert.equal(fake.stats.mediaRequests - before, 2);
+  assert.equal(directMediaAllowed({}), true);
+  assert.equal(directMediaAllowed({ HTTPS_PROXY: 'http://proxy.invalid:3128' }), false);
+  assert.equal(directMediaAllowed({ http_proxy: 'http://proxy.invalid:3128' }), false);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, ItemError } from '../src/errors.js';
-import { createMd5Digest } from '../src/s3/md5-digest.js';
+import { createMd5Digest, createStreamMd5Digest } from '../src/s3/md5-digest.js';
 import { MAX_ENCODED_PATH, driveMetadata, encodePathForMetadata } from '../src/s3/object-metadata.js';
 import { MAX_PARTS, MIB, choosePartSize, maxObjectBytes, partCount, predictBufferBytes } from '../src/s3/part-size.js';
 import { classifyS3Error, toItemError } from '../src/s3/s3-errors.js';
@@ -111,6 +111,17 @@ test('md5 digest: a saved state resumes to the whole-content md5', async () => {
   const b = await createMd5Digest(state);
   b.update(data.subarray(1_234_567));
   assert.equal(b.hex(), contentMd5(3_000_000));
+});
+
+test('md5 digest: the stream digest (node:crypto) matches, asked twice, and has no state to save', () => {
+  const data = contentSlice(0, 3_000_000);
+  const d = createStreamMd5Digest();
+  d.update(data.subarray(0, 1_234_567));
+  assert.equal(d.hex(), contentMd5(1_234_567));
+  d.update(data.subarray(1_234_567));
+  assert.equal(d.hex(), contentMd5(3_000_000));
+  assert.equal(d.hex(), contentMd5(3_000_000));
+  assert.equal('save' in d, false);
 });
 
 test('checkpoints: parseCheckpoint accepts ours and rejects non-contiguous parts', () => {

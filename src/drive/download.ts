@@ -7,11 +7,13 @@ import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveClient } from './drive-client.js';
 import type { DriveItem } from './drive-item.js';
 import type { Pacer } from './pacer.js';
+import { directMediaAllowed, MediaHttpError, requestMedia } from './media-request.js';
 import { classifyDriveError, DriveError } from './retry.js';
 
 /**
- * Bytes our stream buffers before it stops reading from the socket. The HTTP stack adds node-fetch's body
- * PassThrough (16 KiB) and the socket's receive buffer; count all three in the memory plan
+ * Bytes our stream buffers before it stops reading from the socket. The HTTP stack adds the response's own
+ * buffer (node-fetch's 16 KiB body PassThrough on the generated client's path; IncomingMessage's on the
+ * direct one, see media-request.ts) and the socket's receive buffer; count all three in the memory plan
  * (DOWNLOAD_BUFFER_BYTES).
  */
 export const DOWNLOAD_HIGH_WATER_MARK = 256 * 1024;
@@ -63,6 +65,11 @@ function guard(body: Readable, expected: number | null, highWaterMark: number): 
     },
   });
   body.on('error', (err: unknown) => out.destroy(classifyDriveError(err)));
+  // A body that closes before its end without an 'error' must not leave the reader waiting for the stall
+  // timer: it is a broken connection like any other.
+  body.on('close', () => {
+    if (!body.readableEnded && !out.destroyed) out.destroy(new DriveError('download closed before its end', true, 'connection-reset', null));
+  });
   // A connection that stops sending without closing would hold a child slot forever. Only count idle time
   // while the consumer is not the one holding us back (our readable side has room).
   const stall = setInterval(() => {
@@ -103,10 +110,7 @@ export async function openDownload(client: DriveClient, item: DriveItem, options
       // Nothing left to read; a Range request here would be answered 416.
       return guard(emptyStream(), 0, highWaterMark);
     }
-    const res = await client.drive.files.get(
-      { fileId: item.id, alt: 'media', supportsAllDrives: true, ...(options.acknowledgeAbuse ? { acknowledgeAbuse: true } : {}) },
-      { responseType: 'stream', ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}), ...signalOpt },
-    );
+    const res = await media(client, item.id, offset, options);
     if (offset > 0) {
       const range = header(res.headers, 'content-range');
       const start = range === null ? null : /^bytes (\d+)-/.exec(range)?.[1];
@@ -127,6 +131,33 @@ export async function openDownload(client: DriveClient, item: DriveItem, options
     // An abort is the caller's decision, not a Drive failure: hand back the reason it aborted with.
     if (options.signal?.aborted) throw options.signal.reason;
     throw classifyDriveError(err);
+  }
+}
+
+interface MediaResult {
+  status: number;
+  headers: unknown;
+  data: Readable;
+}
+
+/** The generated client's files.get: used when a proxy is configured, and to retry a 401 with a refresh. */
+async function mediaViaGaxios(client: DriveClient, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+  const res = await client.drive.files.get(
+    { fileId, alt: 'media', supportsAllDrives: true, ...(options.acknowledgeAbuse ? { acknowledgeAbuse: true } : {}) },
+    { responseType: 'stream', ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+  );
+  return { status: res.status, headers: res.headers, data: res.data };
+}
+
+async function media(client: DriveClient, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+  if (!directMediaAllowed()) return mediaViaGaxios(client, fileId, offset, options);
+  try {
+    const res = await requestMedia(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, ...(options.signal ? { signal: options.signal } : {}) });
+    return { status: res.status, headers: res.headers, data: res.body };
+  } catch (err) {
+    // gaxios refreshes the token and retries once on a 401 (a token revoked or expired early): let it.
+    if (err instanceof MediaHttpError && err.status === 401) return mediaViaGaxios(client, fileId, offset, options);
+    throw err;
   }
 }
 

@@ -7,9 +7,13 @@ export type Drive = drive_v3.Drive;
 
 export interface DriveClient {
   drive: Drive;
-  /** The same auth client, for requests outside the generated API (export links). */
+  /** The same auth client, for requests outside the generated API (export links, media downloads). */
   auth: DriveAuth;
+  /** Base URL of the API, ending in '/' (media downloads are requested against it directly). */
+  rootUrl: string;
 }
+
+export const DEFAULT_DRIVE_ROOT_URL = 'https://www.googleapis.com/';
 
 export interface DriveClientOptions {
   auth: DriveAuth;
@@ -26,5 +30,6 @@ export function createDriveClient(options: DriveClientOptions): DriveClient {
     // (retry.ts), double the attempts and bypass the pacer. All retries go through withRetry instead.
     retry: false,
   });
-  return { drive: client, auth: options.auth };
+  const rootUrl = options.rootUrl ?? DEFAULT_DRIVE_ROOT_URL;
+  return { drive: client, auth: options.auth, rootUrl: rootUrl.endsWith('/') ? rootUrl : `${rootUrl}/` };
 }

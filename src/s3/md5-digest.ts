@@ -1,6 +1,11 @@
-// An MD5 PartDigest (hash-wasm) whose state survives a restart: the state after the last checkpointed part
-// travels in the checkpoint (base64), so a resumed upload still ends with the whole object's md5 to compare
-// against Drive's md5Checksum before CompleteMultipartUpload.
+// MD5 digests fed every byte of an object as it streams by, to compare with Drive's md5Checksum before the
+// object is created. Two kinds, chosen per item:
+// - createMd5Digest (hash-wasm): its state survives a restart. The state after the last checkpointed part
+//   travels in the checkpoint (base64), so a resumed upload still ends with the whole object's md5.
+// - createStreamMd5Digest (node:crypto, OpenSSL): about a third faster (≈720 vs ≈540 MiB/s on the bench
+//   machine, where MD5 was the largest CPU cost of a copy child), but node's Hash cannot export its state,
+//   so it serves the items that never resume (below --resume-min-mb, exports).
+import { createHash } from 'node:crypto';
 import { createMD5 } from 'hash-wasm';
 import type { PartDigest } from './part-reader.js';
 
@@ -9,7 +14,8 @@ export interface Md5Digest extends PartDigest {
   hex(): string;
 }
 
-export async function createMd5Digest(state: string | null = null): Promise<Md5Digest> {
+/** A digest whose state can be saved at part boundaries and restored from `state` (a checkpoint's). */
+export async function createMd5Digest(state: string | null = null): Promise<Md5Digest & { save(): string }> {
   const hasher = await createMD5();
   hasher.init();
   if (state !== null) hasher.load(Buffer.from(state, 'base64'));
@@ -25,5 +31,17 @@ export async function createMd5Digest(state: string | null = null): Promise<Md5D
       hasher.load(saved);
       return hex;
     },
+  };
+}
+
+/** A faster digest without saved state: for uploads that are never resumed. */
+export function createStreamMd5Digest(): Md5Digest {
+  const hash = createHash('md5');
+  return {
+    update: (data) => {
+      hash.update(data);
+    },
+    // copy(): digest() finalises a Hash, and hex() may be asked for again (before and after completion).
+    hex: () => hash.copy().digest('hex'),
   };
 }

@@ -8,8 +8,11 @@ import { ItemError } from '../errors.js';
 /** An incremental hash whose state can be saved at part boundaries (so a resumed upload can finish it). */
 export interface PartDigest {
   update(data: Uint8Array): void;
-  /** The state after every byte passed to update so far, JSON-safe. */
-  save(): string;
+  /**
+   * The state after every byte passed to update so far, JSON-safe; absent on digests that cannot save it
+   * (only for uploads that are never resumed: their parts then carry a null digestState).
+   */
+  save?(): string;
 }
 
 export class PartBufferPool {
@@ -163,7 +166,7 @@ export class PartReader {
         partNumber,
         data: buffer.subarray(0, filled),
         last,
-        digestState: this.opts.digest ? this.opts.digest.save() : null,
+        digestState: this.opts.digest?.save ? this.opts.digest.save() : null,
         release: () => {
           if (released) return;
           released = true;

@@ -47,6 +47,9 @@ export interface ResumableUploadParams {
 }
 
 export async function resumableUpload(p: ResumableUploadParams): Promise<UploadResult> {
+  // A digest without saved state would checkpoint null states, and a resumed attempt would then hash only
+  // the bytes after the offset: its md5 could never match.
+  if (p.digest && !p.digest.save) throw new TypeError('a resumable upload needs a digest that can save its state (createMd5Digest)');
   return runUpload(
     { client: p.client, bucket: p.bucket, key: p.key, write: p.write, checksum: p.checksum },
     {
