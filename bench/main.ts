@@ -4,9 +4,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DOWNLOAD_BUFFER_BYTES } from '../src/drive/download.js';
-import { predictBufferBytes } from '../src/s3/part-size.js';
-import { computeMemoryPlan } from '../src/supervisor/memory-plan.js';
+import { planMemory } from '../src/app/memory-setup.js';
+import { resolveSettings } from '../src/config/settings.js';
 import { othersInCgroupMb } from './cgroup-baseline.js';
 import { describeMachine } from './machine.js';
 import { measure } from './runners.js';
@@ -42,22 +41,10 @@ function parseArgs(argv: string[]): { quick: boolean; out: string; noRclone: boo
   return { quick, out: resolve(out), noRclone, only };
 }
 
-/** The tightest budget the memory plan accepts for `workers` at the defaults: workers × hard cap + reserve. */
+/** The tightest budget the memory plan accepts for `workers` at the CLI's defaults: workers × hard cap + reserve. */
 function memoryFor(workers: number): { budgetMb: number; softMb: number; hardMb: number; flagBudgetMb: number } {
-  const itemBufferMb = predictBufferBytes({ size: null, partSize: 8 * MIB, queueSize: 4, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }) / MIB;
-  const plan = computeMemoryPlan({
-    budgetMb: 1_000_000,
-    reserveMb: 192,
-    workers,
-    childConcurrency: CHILD_CONCURRENCY,
-    itemBufferMb,
-    childBaselineMb: 96,
-    containerLimitMb: null,
-    physicalMb: Math.floor(totalmem() / MIB),
-    cpus: availableParallelism(),
-    pausePct: 85,
-    recyclePct: 95,
-  });
+  const settings = resolveSettings({ workers: String(workers), childConcurrency: String(CHILD_CONCURRENCY), memoryBudgetMb: '1000000' }, {});
+  const plan = planMemory(settings, { containerLimitMb: null, physicalMb: Math.floor(totalmem() / MIB), cpus: availableParallelism() });
   const budgetMb = plan.reserveMb + workers * plan.childHardMb;
   return { budgetMb, softMb: plan.childSoftMb, hardMb: plan.childHardMb, flagBudgetMb: budgetMb + othersInCgroupMb() };
 }

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { TreeSampler } from './tree-sampler.js';
 import type { TreeSamples } from './tree-sampler.js';
+import { resolveSettings } from '../src/config/settings.js';
+
+const RAW_DEFAULTS = resolveSettings({}, {});
 import type { RawPipeConfig } from './raw-pipe.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -126,8 +129,9 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         endpoint: sink.endpoint,
         bucket: spec.bucket,
         parallelism: spec.parallelism,
-        partSize: 8 * MIB,
-        queueSize: 4,
+        // The same part size and parts in flight as ours at its defaults.
+        partSize: RAW_DEFAULTS.partSizeMb * MIB,
+        queueSize: RAW_DEFAULTS.uploadQueueSize,
         md5: true,
       };
       return { cmd: process.execPath, args: [RAW], env: { ...s3env, BENCH_RAW: JSON.stringify(config) } };

@@ -5,6 +5,7 @@ import { createDriveAuth } from '../drive/auth.js';
 import { createDriveClient } from '../drive/drive-client.js';
 import { createPacer } from '../drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
+import { keepSparePartBuffers } from '../s3/part-reader.js';
 import { registerSecret } from '../observability/redact.js';
 import { copyOptionsFromJson } from './copy-options.js';
 import { copyItem } from './copy-item.js';
@@ -20,6 +21,8 @@ const factory: ProcessorFactory = ({ options: json }) => {
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
   const pacer = createPacer({ tps: options.driveTps });
+  // Reuse part buffers across files instead of leaving each upload's to the GC (bounded by the plan's figure).
+  keepSparePartBuffers(options.s3.partSizeMb * 1024 * 1024, options.concurrency * options.s3.uploadQueueSize);
   const deps = { drive, s3, pacer, options };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),

@@ -15,6 +15,31 @@ export interface PartDigest {
   save?(): string;
 }
 
+/**
+ * Part buffers kept between uploads in this process. Without it every upload allocates its own part
+ * buffers and leaves them to the garbage collector, which frees external memory late: a child copying many
+ * mid-sized files in a row carried tens of MB of dead part buffers. Only buffers of the configured part size
+ * are kept, at most `limit` of them (concurrency × parts in flight: what the memory plan already counts).
+ */
+const spare = { buffers: [] as Buffer[], limit: 0, partSize: 0 };
+
+export function keepSparePartBuffers(partSize: number, limit: number): void {
+  spare.partSize = partSize;
+  spare.limit = limit;
+  spare.buffers.length = Math.min(spare.buffers.length, limit);
+}
+
+function takeSpare(length: number): Buffer | null {
+  return length <= spare.partSize ? (spare.buffers.pop() ?? null) : null;
+}
+
+/** Shelve a buffer this pool no longer needs; false when it is not a standard part buffer or the shelf is full. */
+function shelve(buffer: Buffer): boolean {
+  if (buffer.length !== spare.partSize || spare.buffers.length >= spare.limit) return false;
+  spare.buffers.push(buffer);
+  return true;
+}
+
 export class PartBufferPool {
   private readonly free: Buffer[] = [];
   private allocated = 0;
@@ -35,15 +60,21 @@ export class PartBufferPool {
       if (this.allocated < this.capacity) {
         this.allocated += 1;
         // allocUnsafeSlow: a dedicated allocation, not a slice of Node's shared 8 KiB pool.
-        return Buffer.allocUnsafeSlow(length);
+        return takeSpare(length) ?? Buffer.allocUnsafeSlow(length);
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
   release(buffer: Buffer): void {
+    const waiter = this.waiters.shift();
+    if (waiter === undefined && shelve(buffer)) {
+      // Nobody in this upload waits for it: it leaves the pool for the next upload in this process.
+      this.allocated -= 1;
+      return;
+    }
     this.free.push(buffer);
-    this.waiters.shift()?.();
+    waiter?.();
   }
 }
 
