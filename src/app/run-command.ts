@@ -29,6 +29,7 @@ import { planMemory } from './memory-setup.js';
 import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
+import { throttled } from './throttled.js';
 
 const PROCESSOR_PATH = fileURLToPath(new URL('../copy/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
@@ -168,13 +169,14 @@ async function copy(c: CopyContext): Promise<number> {
     },
   );
 
+  const journalCounts = throttled(() => journal.counts(), 2000);
   const progress = new ProgressReporter({
     mode: c.mode,
     intervalMs: settings.progressIntervalS * 1000,
     plan,
     log,
     snapshot: () => {
-      const counts = journal.counts();
+      const counts = journalCounts();
       const sample = supervisor.lastSample;
       return {
         phase: listingComplete ? 'copying' : 'listing',
