@@ -18,7 +18,6 @@ export class Metrics {
   readonly childCap = new Gauge({ name: 'supervisor_child_rss_cap_bytes', help: 'Per-child RSS caps', labelNames: ['tier'], registers: [this.registry] });
   readonly recycles = new Counter({ name: 'supervisor_recycles_total', help: 'Child recycles, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'supervisor_queue_depth', help: 'Items ready in the supervisor queue', registers: [this.registry] });
-  readonly pending = new Gauge({ name: 'supervisor_items_remaining', help: 'Items not yet settled (journal)', registers: [this.registry] });
   readonly errors = new Counter({ name: 'supervisor_errors_total', help: 'Drive and S3 errors seen by children (retried or final), by service and reason', labelNames: ['service', 'reason'], registers: [this.registry] });
   readonly budget = new Gauge({ name: 'supervisor_memory_budget_bytes', help: 'The memory budget and its lines', labelNames: ['line'], registers: [this.registry] });
   readonly pod = new Gauge({ name: 'supervisor_pod_memory_bytes', help: 'Pod memory: process tree RSS, cgroup usage and working set, held against the budget', labelNames: ['source'], registers: [this.registry] });
