@@ -10,40 +10,24 @@
 //                            beforeComplete: () => { if (digest.hex() !== item.md5) throw mismatch } });
 // A failed attempt keeps the upload and its parts for the next one; a refused one (beforeComplete threw)
 // is aborted. When the item fails for good, call abortUpload with the checkpoint's uploadId.
-import type { Readable } from 'node:stream';
 import { ListPartsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JsonObject, JsonValue } from '../ipc/json.js';
 import { abortMultipartQuietly, isUnsupportedOperation } from './multipart-cleanup.js';
-import type { ObjectWriteOptions } from './object-metadata.js';
-import type { PartDigest } from './part-reader.js';
-import type { ChecksumMode } from './s3-options.js';
 import { s3ErrorDetail } from './s3-errors.js';
 import { runUpload } from './upload-engine.js';
+import type { StreamingUploadParams } from './streaming-upload.js';
 import type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
 
 export { resumeOffset } from './upload-engine.js';
 export type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
 
-export interface ResumableUploadParams {
-  client: S3Client;
-  bucket: string;
-  key: string;
-  /** The object's bytes starting at resumeOffset(resume). */
-  source: Readable;
-  /** Total object size (known for resumable items; null works but then nothing checks the length). */
-  size: number | null;
-  partSize: number;
-  queueSize: number;
-  write: ObjectWriteOptions;
-  checksum: ChecksumMode;
+/** A streaming upload's parameters plus where to resume. `size` should be known (it checks the length). */
+export interface ResumableUploadParams extends StreamingUploadParams {
   /** A checkpoint from prepareResume (verified or trusted), or null to start a new upload. */
   resume: MultipartCheckpoint | null;
-  digest?: PartDigest | null;
   /** Once after CreateMultipartUpload, then once per part in part-number order. */
   onCheckpoint?: ((state: MultipartCheckpoint) => void) | null;
-  beforeComplete?: ((info: { bytes: number }) => void | Promise<void>) | null;
-  signal?: AbortSignal | null;
 }
 
 export async function resumableUpload(p: ResumableUploadParams): Promise<UploadResult> {
