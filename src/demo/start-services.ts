@@ -25,5 +25,5 @@ export async function startDemoServices(options: { files: number; largeCount: nu
     DEMO_LARGE_COUNT: String(options.largeCount),
     DEMO_LARGE_MB: String(options.largeMb),
   });
-  return { ...service.ready, process: service.process, stop: service.stop };
+  return { ...service.ready, process: service.process, stop: () => service.stop() };
 }
