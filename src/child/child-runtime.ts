@@ -104,7 +104,7 @@ export class ChildRuntime {
     if (!processor) throw new Error('batch before init');
     const controller = new AbortController();
     this.running.set(item.id, controller);
-    const log = this.log.child({ batchId, fileId: item.id, attempt: item.attempt });
+    const log = this.log.child({ batchId, itemId: item.id, attempt: item.attempt });
     // Counted from the start, not from 0: an item that ends within the first interval (most small files)
     // then costs no progress message at all — IPC writes were a tenth of a copy child's CPU on small files.
     let lastProgress = Date.now();

@@ -148,8 +148,10 @@ class ItemCopy {
   }
 }
 
-export async function copyItem(deps: CopyDeps, work: WorkItem, ctx: ItemContext): Promise<ItemOutcome> {
+export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
   const item = parseDriveItem(work.payload);
+  // Every line about this file names it by its Drive id (the work item id is only the journal's row).
+  const ctx: ItemContext = { ...itemCtx, log: itemCtx.log.child({ fileId: item.id }) };
   const { options, s3 } = deps;
   const retries: RetryCounts = {};
 

@@ -325,7 +325,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.itemsSettled++;
     const item = f.item;
     if (outcome.status === 'failed' && outcome.error.retryable && item.attempt < this.options.maxAttempts && !this.stopping) {
-      child.log.warn({ fileId: item.id, attempt: item.attempt, error: outcome.error.message }, 'item failed, will retry');
+      child.log.warn({ itemId: item.id, attempt: item.attempt, error: outcome.error.message }, 'item failed, will retry');
       this.source.requeue(item, { countAttempt: true, reason: outcome.error.message });
     } else {
       this.settle(item, outcome);
@@ -388,7 +388,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.source.requeue(item, { countAttempt: false, reason: this.stopping ? 'shutdown' : 'child exited before starting it' });
       } else if (item.attempt >= this.options.maxAttempts) {
         const message = `poison item: in flight during ${item.attempt} child deaths (last: ${reason ?? 'exit'}, ${describeExit(exit)})`;
-        child.log.error({ fileId: item.id, attempt: item.attempt }, message);
+        child.log.error({ itemId: item.id, attempt: item.attempt }, message);
         this.settle(item, { status: 'failed', error: { name: 'PoisonItemError', message, code: 'poison', retryable: false } });
       } else {
         this.source.requeue(item, { countAttempt: true, reason: `child ${reason ?? 'exit'}` });
@@ -514,7 +514,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const child = reserve ? this.children.get(reserve.id) : undefined;
       if (child) {
         child.reservedFor = head.id;
-        child.log.info({ fileId: head.id, bufferMb: Math.round(head.bufferBytes / MB) }, 'keeping this child free for a large item');
+        child.log.info({ itemId: head.id, bufferMb: Math.round(head.bufferBytes / MB) }, 'keeping this child free for a large item');
       }
     }
     if (sent > 0) this.feed();
