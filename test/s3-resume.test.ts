@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JsonObject } from '../src/ipc/json.js';
 import { createMd5Digest } from '../src/s3/md5-digest.js';
@@ -22,6 +23,12 @@ const write: ObjectWriteOptions = {
   sse: null,
   kmsKeyId: null,
 };
+
+/** The fields every upload in this file shares: one object of SIZE bytes in 5 MiB parts, 3 in flight. */
+function target(client: S3Client, bucket: string, key: string, source: Readable) {
+  return { client, bucket, key, source, size: SIZE, partSize: PART, queueSize: 3, write, checksum: 'when-required' as const };
+}
+
 
 /** Checkpoints as the supervisor would store them: JSON, round-tripped. */
 function recorder(): { states: MultipartCheckpoint[]; last: () => JsonObject | null; onCheckpoint: (s: MultipartCheckpoint) => void } {
@@ -73,15 +80,7 @@ for (const extensions of [true, false]) {
       const digest = await createMd5Digest();
       await assert.rejects(
         resumableUpload({
-          client,
-          bucket: s3.bucket,
-          key,
-          source: contentStream(SIZE, { failAt: 13 * MiB }),
-          size: SIZE,
-          partSize: PART,
-          queueSize: 3,
-          write,
-          checksum: 'when-required',
+          ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 13 * MiB })),
           resume: null,
           digest,
           onCheckpoint: rec.onCheckpoint,
@@ -146,15 +145,7 @@ for (const extensions of [true, false]) {
       const rec = recorder();
       await assert.rejects(
         resumableUpload({
-          client,
-          bucket: s3.bucket,
-          key,
-          source: contentStream(SIZE),
-          size: SIZE,
-          partSize: PART,
-          queueSize: 3,
-          write,
-          checksum: 'when-required',
+          ...target(client, s3.bucket, key, contentStream(SIZE)),
           resume: null,
           digest: await createMd5Digest(),
           onCheckpoint: rec.onCheckpoint,
@@ -184,15 +175,7 @@ for (const extensions of [true, false]) {
       ] as const) {
         await assert.rejects(
           resumableUpload({
-            client,
-            bucket: s3.bucket,
-            key,
-            source: contentStream(SIZE, { failAt: 6 * MiB }),
-            size: SIZE,
-            partSize: PART,
-            queueSize: 3,
-            write,
-            checksum: 'when-required',
+            ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 6 * MiB })),
             resume: null,
             onCheckpoint: rec.onCheckpoint,
           }),
@@ -221,15 +204,7 @@ for (const extensions of [true, false]) {
       const rec = recorder();
       await assert.rejects(
         resumableUpload({
-          client,
-          bucket: s3.bucket,
-          key: 'resume/resized.bin',
-          source: contentStream(SIZE, { failAt: 7 * MiB }),
-          size: SIZE,
-          partSize: PART,
-          queueSize: 3,
-          write,
-          checksum: 'when-required',
+          ...target(client, s3.bucket, 'resume/resized.bin', contentStream(SIZE, { failAt: 7 * MiB })),
           resume: null,
           onCheckpoint: rec.onCheckpoint,
         }),
@@ -258,15 +233,7 @@ describe('resume verification with ListParts', () => {
     const rec = recorder();
     await assert.rejects(
       resumableUpload({
-        client,
-        bucket: s3.bucket,
-        key,
-        source: contentStream(SIZE, { failAt: 16 * MiB }),
-        size: SIZE,
-        partSize: PART,
-        queueSize: 3,
-        write,
-        checksum: 'when-required',
+        ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 16 * MiB })),
         resume: null,
         onCheckpoint: rec.onCheckpoint,
       }),
@@ -283,15 +250,7 @@ describe('resume verification with ListParts', () => {
     assert.equal(resumeOffset(plan.resume), PART);
 
     const result = await resumableUpload({
-      client,
-      bucket: s3.bucket,
-      key,
-      source: contentStream(SIZE, { from: PART }),
-      size: SIZE,
-      partSize: PART,
-      queueSize: 3,
-      write,
-      checksum: 'when-required',
+      ...target(client, s3.bucket, key, contentStream(SIZE, { from: PART })),
       resume: plan.resume,
     });
     assert.equal(result.resumedParts, 1);
@@ -303,15 +262,7 @@ describe('resume verification with ListParts', () => {
     const rec = recorder();
     await assert.rejects(
       resumableUpload({
-        client,
-        bucket: s3.bucket,
-        key,
-        source: contentStream(SIZE, { failAt: 11 * MiB }),
-        size: SIZE,
-        partSize: PART,
-        queueSize: 3,
-        write,
-        checksum: 'when-required',
+        ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 11 * MiB })),
         resume: null,
         digest: await createMd5Digest(),
         onCheckpoint: rec.onCheckpoint,
