@@ -5,6 +5,7 @@ import type { JsonObject } from '../ipc/json.js';
 import type { DriveItem, DriveSkip, ListedEntry } from '../drive/drive-item.js';
 import { JournalError } from '../errors.js';
 import { toColumns } from './item-row.js';
+import type { ItemColumns } from './item-row.js';
 
 export interface QueuedFolder {
   /** Position in the persistent FIFO; pass to folderListed once the folder is fully listed. */
@@ -62,15 +63,7 @@ ON CONFLICT (drive_id, key) DO UPDATE SET
   seen_gen = excluded.seen_gen,
   updated_at = excluded.updated_at`;
 
-interface FileParams {
-  driveId: string;
-  key: string;
-  path: string;
-  size: number | null;
-  md5: string | null;
-  mimeType: string;
-  modifiedTime: string;
-  payload: string;
+interface FileParams extends ItemColumns {
   gen: number;
   now: number;
 }
