@@ -21,11 +21,6 @@ export class CrashLoopError extends Error {
   override readonly name = 'CrashLoopError';
 }
 
-/** A child broke the IPC contract or reported a fatal error. */
-export class ChildProtocolError extends Error {
-  override readonly name = 'ChildProtocolError';
-}
-
 /** The journal belongs to another source/target, or is unreadable. */
 export class JournalError extends Error {
   override readonly name = 'JournalError';

@@ -37,8 +37,6 @@ const MIB = 1024 * 1024;
 export interface RunOptions extends Extras {
   retryFailed?: boolean;
   log?: Logger;
-  /** Resolves with the supervisor once it exists (tests, the demo's live figures). */
-  onSupervisor?: (s: Supervisor) => void;
 }
 
 function progressMode(s: Settings): 'tty' | 'log' | 'off' {
@@ -65,8 +63,9 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const drive = driveClientFor(settings, options);
   const s3 = createS3Client(target, { maxSockets: 4, ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}) });
   const health = { ready: false };
-  const metrics = new Metrics(plan);
-  const server = settings.metricsPort > 0 ? await startMetricsServer(metrics, health, { port: settings.metricsPort, host: settings.metricsHost }) : null;
+  // Metrics cost timers and event-loop monitors: only when someone can scrape them.
+  const metrics = settings.metricsPort > 0 ? new Metrics(plan) : null;
+  const server = metrics ? await startMetricsServer(metrics, health, { port: settings.metricsPort, host: settings.metricsHost }) : null;
   if (server) log.info({ port: server.port }, 'metrics on /metrics, health on /healthz and /readyz');
 
   let journal: Journal | null = null;
@@ -99,7 +98,7 @@ interface CopyContext {
   drive: ReturnType<typeof driveClientFor>;
   s3: ReturnType<typeof createS3Client>;
   journal: Journal;
-  metrics: Metrics;
+  metrics: Metrics | null;
   rootId: string;
   mode: 'tty' | 'log' | 'off';
   startedAt: Date;
@@ -127,11 +126,12 @@ async function copy(c: CopyContext): Promise<number> {
     logLevel: log.level,
     log,
   });
-  c.options.onSupervisor?.(supervisor);
-  supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
-  supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
-  supervisor.on('paused', (p) => metrics.paused.set(p ? 1 : 0));
-  supervisor.on('item-settled', ({ outcome }) => metrics.onSettled(outcome));
+  if (metrics) {
+    supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
+    supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
+    supervisor.on('paused', (p) => metrics.paused.set(p ? 1 : 0));
+    supervisor.on('item-settled', ({ outcome }) => metrics.onSettled(outcome));
+  }
 
   const runId = journal.startRun();
   const listingAbort = new AbortController();
@@ -227,7 +227,8 @@ async function copy(c: CopyContext): Promise<number> {
     if (!cleanup.supported) log.warn('this S3 store cannot list multipart uploads: incomplete uploads were not checked');
   }
 
-  const failed = journal.counts().byStatus.failed.files;
+  const counts = journal.counts();
+  const failed = counts.byStatus.failed.files;
   const exitCode =
     signal === 'SIGINT' ? ExitCode.Interrupted
     : signal !== null ? ExitCode.Terminated
@@ -244,6 +245,7 @@ async function copy(c: CopyContext): Promise<number> {
     plan,
     listing: { listed: listing.listed, skipped: listing.skipped, complete: listingComplete },
     uploadsAborted,
+    journalCounts: counts,
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);

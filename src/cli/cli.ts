@@ -3,7 +3,7 @@
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
-import { OPTION_SPECS, envName } from '../config/option-specs.js';
+import { OPTION_SPECS, camel, envName } from '../config/option-specs.js';
 
 export type CommandName = 'run' | 'plan' | 'status' | 'verify' | 'retry-failed' | 'demo';
 
@@ -69,7 +69,7 @@ export async function parseCli(argv: string[]): Promise<ParsedCli> {
   for (const spec of OPTION_SPECS) {
     // Only flags actually typed count: yargs fills booleans with false, which must not beat the env twin.
     if (!given.has(spec.flag)) continue;
-    const key = spec.flag.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+    const key = camel(spec.flag);
     flags[key] = parsed[key];
   }
   return { command, flags };

@@ -234,33 +234,14 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
 function toItem(r: Extract<Resolved, { kind: 'file' }>, path: string, key: string): DriveItem {
   const f = r.file;
   const mimeType = f.mimeType ?? 'application/octet-stream';
+  const common = { id: f.id ?? '', name: f.name ?? '', path, key, mimeType, modifiedTime: f.modifiedTime ?? '' };
   if (r.export) {
-    return {
-      id: f.id ?? '',
-      name: f.name ?? '',
-      path,
-      key,
-      mimeType,
-      contentType: r.export.mimeType,
-      size: null,
-      md5: null,
-      modifiedTime: f.modifiedTime ?? '',
-      download: { kind: 'export', url: r.export.url, mimeType: r.export.mimeType, extension: r.export.extension },
-    };
+    // An export's size and md5 are unknown until it has streamed.
+    const { url, mimeType: exportMime, extension } = r.export;
+    return { ...common, contentType: exportMime, size: null, md5: null, download: { kind: 'export', url, mimeType: exportMime, extension } };
   }
   const size = f.size === undefined || f.size === null ? null : Number(f.size);
-  return {
-    id: f.id ?? '',
-    name: f.name ?? '',
-    path,
-    key,
-    mimeType,
-    contentType: mimeType,
-    size: size !== null && Number.isFinite(size) ? size : null,
-    md5: f.md5Checksum ?? null,
-    modifiedTime: f.modifiedTime ?? '',
-    download: { kind: 'media' },
-  };
+  return { ...common, contentType: mimeType, size: size !== null && Number.isFinite(size) ? size : null, md5: f.md5Checksum ?? null, download: { kind: 'media' } };
 }
 
 export interface ResolvedRoot {

@@ -87,25 +87,25 @@ export class JournalReader {
     return { byStatus, total, bytesCopied };
   }
 
+  /** Failed items, streamed (limit -1: all of them; a report lists every one without holding them all). */
+  *eachFailure(limit = -1): Generator<FailureRecord, void, undefined> {
+    for (const r of this.failuresStmt.iterate(limit)) {
+      yield { id: String(r.seq), driveId: r.drive_id, path: r.path, key: r.key, reason: r.last_error ?? '', attempts: r.attempts };
+    }
+  }
+
+  *eachSkip(limit = -1): Generator<SkipRecord, void, undefined> {
+    for (const r of this.skipsStmt.iterate(limit)) {
+      yield { id: String(r.seq), driveId: r.drive_id, path: r.path, mimeType: r.mime_type, reason: r.skip_reason ?? '' };
+    }
+  }
+
   failures(limit: number): FailureRecord[] {
-    return this.failuresStmt.all(limit).map((r) => ({
-      id: String(r.seq),
-      driveId: r.drive_id,
-      path: r.path,
-      key: r.key,
-      reason: r.last_error ?? '',
-      attempts: r.attempts,
-    }));
+    return [...this.eachFailure(limit)];
   }
 
   skips(limit: number): SkipRecord[] {
-    return this.skipsStmt.all(limit).map((r) => ({
-      id: String(r.seq),
-      driveId: r.drive_id,
-      path: r.path,
-      mimeType: r.mime_type,
-      reason: r.skip_reason ?? '',
-    }));
+    return [...this.eachSkip(limit)];
   }
 
   /**

@@ -3,6 +3,7 @@
 import type { JournalReader, ListingState } from './journal-reader.js';
 import { ITEM_STATUSES } from './types.js';
 import type { FailureRecord, JournalCounts, JournalIdentity, MissingRecord, SkipRecord } from './types.js';
+import { formatBytes } from '../observability/format.js';
 
 export interface StatusReport {
   path: string;
@@ -96,14 +97,4 @@ function appendList<T>(lines: string[], title: string, total: number | null, ite
   for (const item of items) lines.push(`  ${line(item)}`);
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? String(Math.round(value)) : value.toFixed(1)} ${UNITS[unit] ?? 'B'}`;
-}

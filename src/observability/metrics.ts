@@ -77,7 +77,7 @@ export interface HealthState {
 
 /** /metrics, /healthz, /readyz. healthz fails when the event loop has not turned for `stallMs`. */
 export async function startMetricsServer(
-  metrics: Metrics | null,
+  metrics: Metrics,
   health: HealthState,
   options: { port: number; host: string; stallMs?: number },
 ): Promise<{ server: Server; port: number; close(): Promise<void> }> {
@@ -92,7 +92,7 @@ export async function startMetricsServer(
       res.writeHead(stalled ? 503 : 200, { 'content-type': 'text/plain' }).end(stalled ? 'event loop stalled\n' : 'ok\n');
     } else if (url === '/readyz') {
       res.writeHead(health.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(health.ready ? 'ready\n' : 'preflight not passed\n');
-    } else if (url === '/metrics' && metrics) {
+    } else if (url === "/metrics") {
       metrics.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
         (err: unknown) => res.writeHead(500).end(String(err)),

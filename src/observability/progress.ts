@@ -27,7 +27,6 @@ export interface ProgressOptions {
   plan: MemoryPlan;
   log: Logger;
   snapshot: () => ProgressSnapshot;
-  stream?: NodeJS.WriteStream;
 }
 
 /** A rate over a sliding window, so MB/s and the ETA follow what is happening now. */
@@ -97,7 +96,7 @@ export class ProgressReporter {
   }
 
   private draw(s: ProgressSnapshot, settled: number, bps: number, fps: number, etaMs: number): void {
-    const out = this.options.stream ?? process.stderr;
+    const out = process.stderr;
     const plan = this.options.plan;
     const total = s.listingComplete ? String(s.filesTotal) : `${s.filesTotal}+ (listing)`;
     const pct = s.bytesTotal > 0 ? ` ${((100 * s.bytesDone) / s.bytesTotal).toFixed(1)}%` : '';

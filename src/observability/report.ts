@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { JournalReader } from '../journal/journal-reader.js';
+import type { JournalCounts } from '../journal/types.js';
 import type { SupervisorStats } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { formatBytes, formatDuration, mb } from './format.js';
@@ -18,10 +19,9 @@ export interface RunSummary {
   plan: MemoryPlan;
   listing: { listed: number; skipped: number; complete: boolean };
   uploadsAborted: number;
+  /** The journal's counts at the end (a full scan: taken once, by the caller). */
+  journalCounts: JournalCounts;
 }
-
-// The report lists every skipped and failed file; page through the journal rather than hold them all.
-const LIST_LIMIT = 1_000_000;
 
 export function summaryFigures(s: RunSummary): Record<string, number | string | boolean> {
   const seconds = Math.max(0.001, (s.finishedAt.getTime() - s.startedAt.getTime()) / 1000);
@@ -42,7 +42,7 @@ export function summaryFigures(s: RunSummary): Record<string, number | string | 
 export function formatSummary(s: RunSummary, journal: JournalReader): string {
   const f = summaryFigures(s);
   const st = s.stats;
-  const counts = journal.counts();
+  const counts = s.journalCounts;
   const recycles = Object.entries(st.recycles).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
   const lines = [
     `run ${s.outcome} in ${formatDuration((f.durationS as number) * 1000)} (exit ${s.exitCode})`,
@@ -70,7 +70,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     finishedAt: s.finishedAt.toISOString(),
     figures: summaryFigures(s),
     thisRun: { ...s.stats.settled, bytesCopied: s.stats.bytesDone },
-    journal: journal.counts(),
+    journal: s.journalCounts,
     listing: s.listing,
     memory: { plan: s.plan, peakTreeRssBytes: s.stats.peakTreeRssBytes, peakChildRssBytes: s.stats.peakChildRssBytes, peakSupervisorRssBytes: s.stats.peakSupervisorRssBytes, peakCgroupBytes: s.stats.peakCgroupBytes },
     recycles: s.stats.recycles,
@@ -80,13 +80,13 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;
-  for (const k of journal.skips(LIST_LIMIT)) {
+  for (const k of journal.eachSkip()) {
     await write(`${first ? '' : ','}\n    ${JSON.stringify({ id: k.driveId, path: k.path, mimeType: k.mimeType, reason: k.reason })}`);
     first = false;
   }
   await write('\n  ],\n  "failed": [');
   first = true;
-  for (const f of journal.failures(LIST_LIMIT)) {
+  for (const f of journal.eachFailure()) {
     await write(`${first ? '' : ','}\n    ${JSON.stringify({ id: f.driveId, path: f.path, key: f.key, reason: f.reason, attempts: f.attempts })}`);
     first = false;
   }

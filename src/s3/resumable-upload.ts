@@ -15,7 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JsonObject, JsonValue } from '../ipc/json.js';
 import { abortMultipartQuietly, isUnsupportedOperation } from './multipart-cleanup.js';
 import { s3ErrorDetail } from './s3-errors.js';
-import { runUpload } from './upload-engine.js';
+import { runParams } from './streaming-upload.js';
 import type { StreamingUploadParams } from './streaming-upload.js';
 import type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
 
@@ -34,21 +34,7 @@ export async function resumableUpload(p: ResumableUploadParams): Promise<UploadR
   // A digest without saved state would checkpoint null states, and a resumed attempt would then hash only
   // the bytes after the offset: its md5 could never match.
   if (p.digest && !p.digest.save) throw new TypeError('a resumable upload needs a digest that can save its state (createMd5Digest)');
-  return runUpload(
-    { client: p.client, bucket: p.bucket, key: p.key, write: p.write, checksum: p.checksum },
-    {
-      source: p.source,
-      size: p.size,
-      partSize: p.partSize,
-      queueSize: p.queueSize,
-      resume: p.resume,
-      digest: p.digest ?? null,
-      onCheckpoint: p.onCheckpoint ?? null,
-      beforeComplete: p.beforeComplete ?? null,
-      signal: p.signal ?? null,
-      keepUploadOnFailure: true,
-    },
-  );
+  return runParams(p, { resume: p.resume, onCheckpoint: p.onCheckpoint ?? null, keepUploadOnFailure: true });
 }
 
 export type ResumePlan =

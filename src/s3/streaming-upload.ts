@@ -8,7 +8,7 @@ import type { ObjectWriteOptions } from './object-metadata.js';
 import type { PartDigest } from './part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { runUpload } from './upload-engine.js';
-import type { UploadResult } from './upload-engine.js';
+import type { UploadResult, UploadRun } from './upload-engine.js';
 
 export interface StreamingUploadParams {
   client: S3Client;
@@ -28,7 +28,11 @@ export interface StreamingUploadParams {
   signal?: AbortSignal | null;
 }
 
-export async function uploadStream(p: StreamingUploadParams): Promise<UploadResult> {
+/** The engine call both upload kinds make; `resumable` carries what only a resumable upload has. */
+export function runParams(
+  p: StreamingUploadParams,
+  resumable: Pick<UploadRun, 'resume' | 'onCheckpoint' | 'keepUploadOnFailure'> = { resume: null, onCheckpoint: null, keepUploadOnFailure: false },
+): Promise<UploadResult> {
   return runUpload(
     { client: p.client, bucket: p.bucket, key: p.key, write: p.write, checksum: p.checksum },
     {
@@ -36,12 +40,14 @@ export async function uploadStream(p: StreamingUploadParams): Promise<UploadResu
       size: p.size,
       partSize: p.partSize,
       queueSize: p.queueSize,
-      resume: null,
       digest: p.digest ?? null,
-      onCheckpoint: null,
       beforeComplete: p.beforeComplete ?? null,
       signal: p.signal ?? null,
-      keepUploadOnFailure: false,
+      ...resumable,
     },
   );
+}
+
+export async function uploadStream(p: StreamingUploadParams): Promise<UploadResult> {
+  return runParams(p);
 }

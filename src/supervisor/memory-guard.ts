@@ -26,6 +26,7 @@ export interface MemorySample {
   supervisorRssBytes: number;
   children: ChildSample[];
   treeRssBytes: number;
+  /** The container's cgroup; null when there is none with a limit. */
   cgroup: CgroupMemory | null;
   /** The figure held against the budget: tree RSS, or the cgroup working set where higher. */
   podBytes: number;
@@ -54,10 +55,11 @@ export class MemoryGuard {
       if (bytes !== undefined) samples.push({ id: c.id, pid: c.pid, rssBytes: bytes });
     }
     const treeRssBytes = supervisorRssBytes + samples.reduce((s, c) => s + c.rssBytes, 0);
-    const cgroup = this.readCgroup();
     // The cgroup is the pod only when it has a limit (a container). Without one it is a shared parent
-    // group (a laptop, a CI runner) whose usage is mostly other processes': hold the tree against the budget.
-    const podBytes = Math.max(treeRssBytes, cgroup?.limitBytes != null ? cgroup.workingSetBytes : 0);
+    // group (a laptop, a CI runner) whose usage is mostly other processes': the tree alone is held then.
+    const read = this.readCgroup();
+    const cgroup = read?.limitBytes != null ? read : null;
+    const podBytes = Math.max(treeRssBytes, cgroup?.workingSetBytes ?? 0);
     const sample: MemorySample = { at: Date.now(), supervisorRssBytes, children: samples, treeRssBytes, cgroup, podBytes };
     return this.decide(sample, children);
   }

@@ -21,6 +21,7 @@ import { spawnChild } from './spawn-child.js';
 import type { WorkSource } from './work-source.js';
 
 const MB = 1024 * 1024;
+const REACTION_SAMPLES = 1000;
 
 export interface SupervisorOptions {
   plan: MemoryPlan;
@@ -61,7 +62,7 @@ export interface SupervisorStats {
   peakCgroupBytes: number;
   peakChildRssBytes: number;
   peakSupervisorRssBytes: number;
-  /** Poll that decided a recycle → its replacement's ready handshake, per recycle. */
+  /** Poll that decided a recycle → its replacement's ready handshake, for the last 1,000 recycles. */
   replacementReadyMs: number[];
   settled: { done: number; skipped: number; failed: number };
   bytesDone: number;
@@ -304,6 +305,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const replacing = this.replacementFor.get(child.id);
     if (replacing) {
       this.replacementFor.delete(child.id);
+      // The most recent figures only: a long run recycles many times and stats must stay bounded.
+      if (this.stats.replacementReadyMs.length >= REACTION_SAMPLES) this.stats.replacementReadyMs.shift();
       this.stats.replacementReadyMs.push(child.readyAt - replacing.decidedAt);
     }
     child.log.info({ startupMs }, 'child ready');
@@ -436,8 +439,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       this.stats.peakTreeRssBytes = Math.max(this.stats.peakTreeRssBytes, s.treeRssBytes);
       this.stats.peakSupervisorRssBytes = Math.max(this.stats.peakSupervisorRssBytes, s.supervisorRssBytes);
-      // Only a limited cgroup is the pod's own; an unlimited one is a shared parent (see memory-guard.ts).
-      this.stats.peakCgroupBytes = Math.max(this.stats.peakCgroupBytes, s.cgroup?.limitBytes != null ? s.cgroup.usageBytes : 0);
+      this.stats.peakCgroupBytes = Math.max(this.stats.peakCgroupBytes, s.cgroup?.usageBytes ?? 0);
       if (!this.stopping) {
         for (const k of decision.kill) {
           const child = this.children.get(k.id);
@@ -492,8 +494,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private dispatch(): void {
     if (this.stopping || this.paused) return;
     const open = [...this.children.values()].filter((c) => c.acceptsWork);
-    const queued = new Set(this.queue.map((i) => i.id));
-    for (const c of open) if (c.reservedFor !== null && !queued.has(c.reservedFor)) c.reservedFor = null;
+    for (const c of open) {
+      // A reservation whose item left the queue (requeued elsewhere, shutdown) is stale.
+      if (c.reservedFor !== null && !this.queue.some((i) => i.id === c.reservedFor)) c.reservedFor = null;
+    }
     open.sort((a, b) => a.inFlight.size - b.inFlight.size);
     let sent = 0;
     for (const child of open) {
