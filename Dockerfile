@@ -51,5 +51,6 @@ COPY --from=build /app/dist/src ./dist/src
 USER 10001:10001
 # No HEALTHCHECK: the health endpoints exist only when --metrics-port is set, and Kubernetes ignores
 # HEALTHCHECK anyway (k8s/job.yaml probes /healthz and /readyz instead).
-ENTRYPOINT ["tini", "-g", "--", "node", "/app/dist/src/cli/main.js"]
+# The supervisor's own heap flags (src/cli/node-flags.ts says why); the children get theirs from it.
+ENTRYPOINT ["tini", "-g", "--", "node", "--max-old-space-size=128", "--max-semi-space-size=2", "/app/dist/src/cli/main.js"]
 CMD ["run"]

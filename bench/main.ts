@@ -54,9 +54,9 @@ const say = (line: string): void => {
 };
 
 async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>): Promise<T> {
-  const svc = await startService<Source>('./source-main.js', { BENCH_TREE: JSON.stringify(tree) }, ['--max-old-space-size=4096']);
+  const svc = await startService<Omit<Source, 'pid'>>('./source-main.js', { BENCH_TREE: JSON.stringify(tree) }, ['--max-old-space-size=4096']);
   try {
-    return await fn(svc.ready);
+    return await fn({ ...svc.ready, pid: svc.process.pid ?? 0 });
   } finally {
     await svc.stop();
   }
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     kind: 'fast',
     endpoint: sinkSvc.ready.endpoint,
     bytesReceived: async () => ((await (await fetch(`${sinkSvc.ready.endpoint}/__stats`)).json()) as { bytes: number }).bytes,
+    pid: sinkSvc.process.pid ?? 0,
   };
   const results: RunResult[] = [];
   const flat: { size: number; peakChildMb: number }[] = [];
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY,
       ...(memory ? { memory } : {}),
     });
-    say(`${scenario} ${tool} w${workers} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB`);
+    say(`${scenario} ${tool} w${workers} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
     results.push(r);
     return r;
   };
@@ -169,7 +170,7 @@ async function s3rverRun(
 ): Promise<void> {
   const svc = await startService<{ endpoint: string; bucket: string }>('./s3rver-main.js', { BENCH_BUCKET: 'bench-s3rver' });
   try {
-    await run(scenario.name, 'ours', workers, workers * CHILD_CONCURRENCY, source, { kind: 's3rver', endpoint: svc.ready.endpoint, bytesReceived: null }, svc.ready.bucket);
+    await run(scenario.name, 'ours', workers, workers * CHILD_CONCURRENCY, source, { kind: 's3rver', endpoint: svc.ready.endpoint, bytesReceived: null, pid: svc.process.pid ?? 0 }, svc.ready.bucket);
   } finally {
     await svc.stop();
   }

@@ -6,8 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { TreeSampler } from './tree-sampler.js';
+import { cpuSecondsOf, TreeSampler } from './tree-sampler.js';
 import type { TreeSamples } from './tree-sampler.js';
+import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { resolveSettings } from '../src/config/settings.js';
 
 const RAW_DEFAULTS = resolveSettings({}, {});
@@ -27,6 +28,8 @@ export interface Source {
   rootFolderId: string;
   files: number;
   bytes: number;
+  /** The source server's process, whose CPU time is read around each run. */
+  pid: number;
 }
 
 export interface Sink {
@@ -34,6 +37,8 @@ export interface Sink {
   endpoint: string;
   /** Bytes received so far (fast sink only): throughput over time. */
   bytesReceived: (() => Promise<number>) | null;
+  /** The sink server's process, whose CPU time is read around each run. */
+  pid: number;
 }
 
 export interface RunSpec {
@@ -72,6 +77,8 @@ export interface RunResult {
   peakTreeMb: number;
   peakRootMb: number;
   peakChildMb: number;
+  /** CPU seconds used during the run by the tool's process tree, the source server and the sink server. */
+  cpu: { tool: number; source: number | null; sink: number | null };
   cgroupPeakMb: number | null;
   budgetMb: number | null;
   flagBudgetMb: number | null;
@@ -110,9 +117,9 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
     case 'ours':
     case 'plan': {
       const common = ['--drive-root-url', source.driveRootUrl, '--drive-access-token', source.token, '--drive-folder-id', source.rootFolderId, '--drive-tps', '10000', '--log-level', 'warn'];
-      if (spec.tool === 'plan') return { cmd: process.execPath, args: [CLI, 'plan', ...common, '--workers', String(spec.workers), '--memory-budget-mb', String(spec.memory?.flagBudgetMb ?? 4096)], env: s3env };
+      if (spec.tool === 'plan') return { cmd: process.execPath, args: [...SUPERVISOR_NODE_FLAGS, CLI, 'plan', ...common, '--workers', String(spec.workers), '--memory-budget-mb', String(spec.memory?.flagBudgetMb ?? 4096)], env: s3env };
       const args = [
-        CLI, 'run', ...common,
+        ...SUPERVISOR_NODE_FLAGS, CLI, 'run', ...common,
         '--s3-bucket', spec.bucket, '--s3-endpoint', sink.endpoint, '--s3-force-path-style', '--s3-checksum', 'when-required',
         '--state', statePath, '--fresh', '--progress', 'off', '--report', reportPath,
         '--workers', String(spec.workers), '--child-concurrency', String(spec.childConcurrency ?? 4),
@@ -169,6 +176,7 @@ export async function measure(spec: RunSpec): Promise<RunResult> {
   const logPath = join(spec.logDir, `${tag}.log`);
   const { cmd, args, env } = command(spec, reportPath, statePath);
   const log = createWriteStream(logPath);
+  const cpuBefore = { source: cpuSecondsOf(spec.source.pid), sink: cpuSecondsOf(spec.sink.pid) };
   const started = Date.now();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   // rclone 1.60's aws-sdk-go cannot apply AWS_CA_BUNDLE to its own transport and refuses to start; the
@@ -186,6 +194,11 @@ export async function measure(spec: RunSpec): Promise<RunResult> {
   });
   const seconds = (Date.now() - started) / 1000;
   const samples = sampler.stop();
+  const used = (before: number | null, pid: number): number | null => {
+    const after = cpuSecondsOf(pid);
+    return before === null || after === null ? null : Number((after - before).toFixed(2));
+  };
+  const cpu = { tool: Number(samples.cpuSeconds.toFixed(2)), source: used(cpuBefore.source, spec.source.pid), sink: used(cpuBefore.sink, spec.sink.pid) };
   await new Promise<void>((resolve) => log.end(() => resolve()));
   let report: Record<string, unknown> | null = null;
   if (spec.tool === 'ours') {
@@ -213,6 +226,7 @@ export async function measure(spec: RunSpec): Promise<RunResult> {
     peakTreeMb: mb(samples.peakTree),
     peakRootMb: mb(samples.peakRoot),
     peakChildMb: mb(samples.peakChild),
+    cpu,
     cgroupPeakMb: samples.cgroupPeak === null ? null : mb(samples.cgroupPeak),
     budgetMb: spec.memory?.budgetMb ?? null,
     flagBudgetMb: spec.memory?.flagBudgetMb ?? null,

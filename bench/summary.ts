@@ -20,8 +20,8 @@ function find(rs: readonly RunResult[], r: RunResult, tool: RunResult['tool']): 
 
 export function copyTable(rs: readonly RunResult[]): string {
   const lines = [
-    '| scenario | tool | sink | workers | parallel files | files ok | MB | s | MB/s | files/s | peak tree MB | budget MB | peak supervisor MB | peak child MB | ours/raw | ours/rclone= |',
-    '|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | tool | sink | workers | parallel files | files ok | MB | s | MB/s | files/s | peak tree MB | budget MB | peak supervisor MB | peak child MB | CPU s tool / source / sink | ours/raw | ours/rclone= |',
+    '|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rs) {
     if (r.tool === 'plan') continue;
@@ -29,7 +29,7 @@ export function copyTable(rs: readonly RunResult[]): string {
     const raw = r.tool === 'ours' ? ratio(r.mbPerS, find(rs, r, 'raw')?.mbPerS) : null;
     const rc = r.tool === 'ours' ? ratio(r.mbPerS, find(rs, r, 'rclone-equal')?.mbPerS) : null;
     lines.push(
-      `| ${r.scenario} | ${r.tool} | ${r.sink} | ${r.workers} | ${r.parallelism} | ${ok} | ${Math.round(r.bytes / 1048576)} | ${f(r.seconds, 1)} | ${f(r.mbPerS, 1)} | ${f(r.filesPerS, 1)} | ${r.peakTreeMb} | ${f(r.budgetMb)} | ${r.peakRootMb} | ${r.tool === 'ours' ? r.peakChildMb : '–'} | ${f(raw, 2)} | ${f(rc, 2)} |`,
+      `| ${r.scenario} | ${r.tool} | ${r.sink} | ${r.workers} | ${r.parallelism} | ${ok} | ${Math.round(r.bytes / 1048576)} | ${f(r.seconds, 1)} | ${f(r.mbPerS, 1)} | ${f(r.filesPerS, 1)} | ${r.peakTreeMb} | ${f(r.budgetMb)} | ${r.peakRootMb} | ${r.tool === 'ours' ? r.peakChildMb : '–'} | ${f(r.cpu.tool, 1)} / ${f(r.cpu.source, 1)} / ${f(r.cpu.sink, 1)} | ${f(raw, 2)} | ${f(rc, 2)} |`,
     );
   }
   return lines.join('\n');

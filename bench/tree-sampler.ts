@@ -28,13 +28,28 @@ export interface TreeSamples {
   perPid: PidSeries[];
   /** [ms since start, bytes received by the sink] — throughput over time, when a sink poller is given. */
   sinkBytes: [number, number][];
+  /**
+   * CPU seconds (user + system) the tree used: each process's last sampled utime + stime, summed. A process
+   * that lived less than one interval, or its last interval, is missed, so this is a slight undercount.
+   */
+  cpuSeconds: number;
 }
 
-function readStat(pid: number): { ppid: number; rss: number } | null {
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) a live process has used so far, or null once it is gone. */
+export function cpuSecondsOf(pid: number): number | null {
+  const s = readStat(pid);
+  return s ? s.cpuTicks / CLK_TCK : null;
+}
+
+function readStat(pid: number): { ppid: number; rss: number; cpuTicks: number } | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after "pid (comm) ": state ppid … utime(11) stime(12) … rss(21), counted from 0.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), rss: Number(fields[21]) * PAGE };
+    return { ppid: Number(fields[1]), rss: Number(fields[21]) * PAGE, cpuTicks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return null; // gone between readdir and read
   }
@@ -66,6 +81,7 @@ export class TreeSampler {
   private readonly timer: NodeJS.Timeout;
   private readonly sinkTimer: NodeJS.Timeout | null;
   private readonly series = new Map<number, PidSeries>();
+  private readonly cpuTicks = new Map<number, number>();
   private readonly out: TreeSamples;
 
   constructor(
@@ -73,7 +89,7 @@ export class TreeSampler {
     intervalMs: number,
     sinkBytes: (() => Promise<number>) | null,
   ) {
-    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [] };
+    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 0 };
     this.tick();
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.sinkTimer = sinkBytes
@@ -91,6 +107,7 @@ export class TreeSampler {
     const t = Date.now() - this.start;
     const parent = new Map<number, number>();
     const rss = new Map<number, number>();
+    const ticks = new Map<number, number>();
     for (const name of readdirSync('/proc')) {
       const pid = Number(name);
       if (!Number.isInteger(pid)) continue;
@@ -98,6 +115,7 @@ export class TreeSampler {
       if (!s) continue;
       parent.set(pid, s.ppid);
       rss.set(pid, s.rss);
+      ticks.set(pid, s.cpuTicks);
     }
     if (!rss.has(this.rootPid)) return;
     const kids = new Map<number, number[]>();
@@ -112,6 +130,7 @@ export class TreeSampler {
       const pid = stack.pop() as number;
       const bytes = rss.get(pid) ?? 0;
       total += bytes;
+      this.cpuTicks.set(pid, ticks.get(pid) ?? 0);
       let s = this.series.get(pid);
       if (!s) {
         s = { pid, role: roleOf(pid, this.rootPid), points: [], peak: 0 };
@@ -134,6 +153,9 @@ export class TreeSampler {
     clearInterval(this.timer);
     if (this.sinkTimer) clearInterval(this.sinkTimer);
     this.out.perPid = [...this.series.values()];
+    let ticks = 0;
+    for (const t of this.cpuTicks.values()) ticks += t;
+    this.out.cpuSeconds = ticks / CLK_TCK;
     return this.out;
   }
 }

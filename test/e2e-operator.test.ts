@@ -7,9 +7,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
+import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { CLI, TOKEN, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 const MiB = 1024 * 1024;
 const AWS_SECRET = 'aws-secret-key-never-printed-0123456789';
@@ -42,7 +46,7 @@ function freePort(): Promise<number> {
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...SUPERVISOR_NODE_FLAGS, CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -143,6 +147,15 @@ test('plan, status and verify', async () => {
   assert.match(plan.stdout, /largest files:\n\s+150\.0 MiB {2}big\.bin/);
   assert.match(plan.stdout, /memory plan: budget 4096 MB/);
   assert.match(plan.stdout, /fits the pod: yes/);
+  // The heap flags that keep the supervisor inside its reserve come with the CLI itself (its shebang):
+  // started as an executable it is capped; started as a bare `node main.js` it is not, and run says so.
+  const heapOf = (out: string): number => Number(/supervisor reserve 192 MB \(its V8 heap limit (\d+) MB\)/.exec(out)?.[1] ?? NaN);
+  // (Asynchronously: the fake Drive and s3rver run in this process.)
+  const env = { ...process.env, ...w.s3.env };
+  const viaShebang = await execFileAsync(CLI, ['plan', ...worldFlags(w, 'O')], { env, encoding: 'utf8' });
+  assert.ok(heapOf(viaShebang.stdout) <= 192, viaShebang.stdout);
+  const bare = await execFileAsync(process.execPath, [CLI, 'plan', ...worldFlags(w, 'O')], { env, encoding: 'utf8' });
+  assert.ok(heapOf(bare.stdout) > 192, bare.stdout);
 
   const status = await runCli(['status', '--state', join(w.dir, 'journal.db')]);
   assert.equal(status.code, 0, status.stderr);

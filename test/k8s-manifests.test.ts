@@ -15,6 +15,7 @@ import { resolveSettings } from '../src/config/settings.js';
 import type { Settings } from '../src/config/settings.js';
 import { parseShard } from '../src/config/shard.js';
 import type { MemoryPlan } from '../src/supervisor/memory-plan.js';
+import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 // Compiled to dist/test/: the repository root is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -526,7 +527,10 @@ test('docker: multi-stage on Node >= 22, production dependencies only, non-root,
   assert.match(runtimeRuns, new RegExp(`chown ${uid}(:\\d+)? /data`), '/data belongs to the runtime user');
 
   const entrypoint = JSON.parse(runtime.find((i) => i.op === 'ENTRYPOINT')?.args ?? 'null') as unknown;
-  assert.deepEqual(entrypoint, ['tini', '-g', '--', 'node', `/app/${engines.bin?.supervisor ?? ''}`], 'tini -g runs the bin entry');
+  assert.deepEqual(entrypoint, ['tini', '-g', '--', 'node', ...SUPERVISOR_NODE_FLAGS, `/app/${engines.bin?.supervisor ?? ''}`], 'tini -g runs the bin entry with the supervisor\'s heap flags');
+  // `npx supervisor` gets the same flags from the bin's shebang.
+  const shebang = readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8').split('\n')[0];
+  assert.equal(shebang, `#!/usr/bin/env -S node ${SUPERVISOR_NODE_FLAGS.join(' ')}`);
   assert.deepEqual(JSON.parse(runtime.find((i) => i.op === 'CMD')?.args ?? 'null') as unknown, ['run']);
   assert.equal(runtime.filter((i) => i.op === 'WORKDIR').at(-1)?.args, '/app');
 

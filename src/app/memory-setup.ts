@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { predictBufferBytes } from '../s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
+import { heapLimitMb } from '../supervisor/heap-limit.js';
 import { computeMemoryPlan } from '../supervisor/memory-plan.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 
@@ -45,5 +46,6 @@ export function planMemory(settings: Settings, machine: MachineFacts = machineFa
     ...machine,
     pausePct: settings.budgetPausePct,
     recyclePct: settings.budgetRecyclePct,
+    supervisorHeapMb: heapLimitMb(),
   });
 }

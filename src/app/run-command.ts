@@ -1,6 +1,7 @@
 // `supervisor run`: the memory plan, preflight, the journal, the listing and the supervisor, wired
 // together; then clean-up, the report and the exit code.
 import { fileURLToPath } from 'node:url';
+import { SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
@@ -19,6 +20,7 @@ import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
 import { preflightS3 } from '../s3/preflight.js';
 import { createS3Client } from '../s3/s3-client.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
+import { heapLimitMb } from '../supervisor/heap-limit.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
@@ -44,6 +46,19 @@ function progressMode(s: Settings): 'tty' | 'log' | 'off' {
   return s.progress;
 }
 
+/**
+ * The reserve only holds if this process's own heap is capped (SUPERVISOR_NODE_FLAGS, set by the CLI's
+ * shebang and the image's ENTRYPOINT). Started as a bare `node dist/src/cli/main.js` it is not: say so.
+ */
+function warnUnlessHeapCapped(settings: Settings, log: Logger): void {
+  const limit = heapLimitMb();
+  if (limit <= settings.supervisorReserveMb) return;
+  log.warn(
+    { heapLimitMb: limit, supervisorReserveMb: settings.supervisorReserveMb },
+    `the supervisor's V8 heap limit (${limit} MB) exceeds --supervisor-reserve-mb: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
+  );
+}
+
 export async function runMigration(settings: Settings, options: RunOptions = {}): Promise<number> {
   const startedAt = new Date();
   const mode = progressMode(settings);
@@ -57,6 +72,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const plan = planMemory(settings);
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
+  warnUnlessHeapCapped(settings, log);
 
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);

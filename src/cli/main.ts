@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=128 --max-semi-space-size=2
 // `npx supervisor`: parse, resolve settings, run a command, and map the result to an exit code.
 // Configuration and preflight problems are one line on stderr and exit 2.
 import { hideBin } from 'yargs/helpers';

@@ -22,6 +22,8 @@ export interface MemoryPlanInput {
   /** Dispatch pauses above this share of the budget; the largest child is recycled above the second. */
   pausePct: number;
   recyclePct: number;
+  /** The supervisor process's own V8 heap limit, MB, when known: printed beside the reserve that must cover it. */
+  supervisorHeapMb?: number | undefined;
 }
 
 export interface MemoryPlan {
@@ -29,6 +31,7 @@ export interface MemoryPlan {
   budgetSource: 'flag' | 'container-limit' | 'physical-memory';
   containerLimitMb: number | null;
   reserveMb: number;
+  supervisorHeapMb: number | null;
   workers: number;
   childConcurrency: number;
   childHeapMb: number;
@@ -93,6 +96,7 @@ export function computeMemoryPlan(input: MemoryPlanInput): MemoryPlan {
     budgetSource,
     containerLimitMb: input.containerLimitMb,
     reserveMb: input.reserveMb,
+    supervisorHeapMb: input.supervisorHeapMb ?? null,
     workers,
     childConcurrency: concurrency,
     childHeapMb,
@@ -110,7 +114,7 @@ export function describeMemoryPlan(plan: MemoryPlan): string {
   const limit = plan.containerLimitMb === null ? 'none' : `${plan.containerLimitMb} MB`;
   return [
     `memory plan: budget ${plan.budgetMb} MB (${plan.budgetSource}; container limit ${limit})`,
-    `  supervisor reserve ${plan.reserveMb} MB + ${plan.workers} children × hard cap ${plan.childHardMb} MB = ${plan.reserveMb + plan.workers * plan.childHardMb} MB`,
+    `  supervisor reserve ${plan.reserveMb} MB${plan.supervisorHeapMb === null ? '' : ` (its V8 heap limit ${plan.supervisorHeapMb} MB)`} + ${plan.workers} children × hard cap ${plan.childHardMb} MB = ${plan.reserveMb + plan.workers * plan.childHardMb} MB`,
     `  per child: heap ${plan.childHeapMb} MB, soft cap ${plan.childSoftMb} MB (drain), hard cap ${plan.childHardMb} MB (kill), ${plan.childConcurrency} items at once`,
     `  per item buffer bound ${plan.itemBufferMb.toFixed(1)} MB; admitted per child up to ${plan.childItemBudgetMb} MB`,
     `  pod: dispatch pauses at ${plan.pauseAtMb} MB, largest child recycled at ${plan.recycleAtMb} MB`,

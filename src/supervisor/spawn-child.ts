@@ -11,11 +11,19 @@ import { ChildHandle } from './child-handle.js';
 /** The child entry, resolved from this module's location, never from process.cwd(). */
 export const CHILD_MAIN_PATH = fileURLToPath(new URL('../child/main.js', import.meta.url));
 
+/**
+ * Young-generation cap for every child (MB per semi-space). A child's live heap is small (~15 MB: the
+ * bytes it moves are Buffers, outside the heap), but at Node's default V8 grows the young generation to
+ * 32 MB under a copy's allocation rate and keeps it. Measured on the mixed benchmark at 4 workers: peak
+ * tree RSS 628 → 591 MB, no measurable CPU or throughput cost (what survives a scavenge is tiny).
+ */
+export const CHILD_SEMI_SPACE_MB = 1;
+
 export interface SpawnOptions {
   heapMb: number;
   settings: ChildSettings;
   log: Logger;
-  /** Extra execArgv for diagnosis (e.g. --cpu-prof); the heap flag always comes first. */
+  /** Extra execArgv for diagnosis (e.g. --cpu-prof); the heap flags always come first. */
   extraExecArgv?: readonly string[];
 }
 
@@ -31,7 +39,7 @@ function childEnv(): NodeJS.ProcessEnv {
 
 export function spawnChild(options: SpawnOptions): ChildHandle {
   const { settings } = options;
-  const execArgv = [`--max-old-space-size=${options.heapMb}`, ...(options.extraExecArgv ?? [])];
+  const execArgv = [`--max-old-space-size=${options.heapMb}`, `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`, ...(options.extraExecArgv ?? [])];
   const proc = fork(CHILD_MAIN_PATH, [], {
     execArgv,
     env: childEnv(),

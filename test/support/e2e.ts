@@ -13,6 +13,7 @@ import { startFakeDrive } from '../../src/fake-drive/index.js';
 import type { FakeDrive, FakeDriveOptions } from '../../src/fake-drive/index.js';
 import { startS3rver } from '../../src/testing/s3rver.js';
 import type { S3rverHandle } from '../../src/testing/s3rver.js';
+import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const TOKEN = 'e2e-access-token-0123456789';
@@ -72,7 +73,7 @@ export interface CliRun {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle): { proc: ChildProcess; done: Promise<CliRun> } {
-  const proc = spawn(process.execPath, [CLI, ...args], {
+  const proc = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, CLI, ...args], {
     env: { ...process.env, ...(s3 ? s3.env : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
