@@ -3,6 +3,7 @@
 // so children forked (and recycled) mid-run are counted. Also reads the cgroup's memory usage when present
 // (it includes the benchmark's own servers, so it is context, not the figure we judge).
 import { readdirSync, readFileSync } from 'node:fs';
+import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
 
 const PAGE = 4096;
 
@@ -59,7 +60,7 @@ function roleOf(pid: number, rootPid: number): Role {
   if (pid === rootPid) return 'root';
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-    return cmd.includes('child/main.js') ? 'child' : 'other';
+    return cmd.includes(CHILD_MAIN_PATH) ? 'child' : 'other';
   } catch {
     return 'other';
   }

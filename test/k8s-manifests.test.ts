@@ -16,6 +16,7 @@ import type { Settings } from '../src/config/settings.js';
 import { parseShard } from '../src/config/shard.js';
 import type { MemoryPlan } from '../src/supervisor/memory-plan.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
 
 // Compiled to dist/test/: the repository root is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -600,6 +601,10 @@ test('docker: everything the image runs imports production dependencies only', (
   const production = new Set(Object.keys(pkg.dependencies ?? {}));
   const packages = packagesImported(join(ROOT, 'dist', 'src'));
   assert.ok(packages.has('better-sqlite3'), 'the walk reaches the journal');
+  // What the children actually run: the bundles `npm run build` makes of the last two entries, inside dist/src.
+  for (const bundle of [CHILD_MAIN_PATH, fileURLToPath(new URL('../src/bundle/copy-processor.js', import.meta.url))]) {
+    assert.ok(existsSync(bundle) && relative(join(ROOT, 'dist', 'src'), bundle).startsWith('bundle'), `${bundle} is built into dist/src`);
+  }
   for (const [name, importer] of packages) {
     assert.ok(production.has(name), `${importer} imports ${name}, which is not in package.json dependencies (pruned from the image)`);
   }

@@ -25,6 +25,14 @@ test('healthy items: all done exactly once, no recycles', async () => {
   assert.equal(h.supervisor.stats.childrenSpawned, 3);
 });
 
+test('children start as work asks for them: two items on six workers start two children', async () => {
+  const work = items(2, { behaviour: 'ok', ms: 200 });
+  const h = harness(work, { workers: 6 });
+  assert.equal(await h.supervisor.run(), 'completed');
+  assertSettledExactlyOnce(h, work.map((i) => i.id));
+  assert.equal(h.supervisor.stats.childrenSpawned, 2);
+});
+
 test('children leaking Buffers are drained at the soft cap and replaced; nothing lost; never above the hard cap for more than a poll', async () => {
   // Each item leaks 24 MB of Buffers (external memory: --max-old-space-size does not bound it).
   const work = items(30, { behaviour: 'leak-buffers', mb: 24, ms: 40 });

@@ -33,7 +33,8 @@ import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 
-const PROCESSOR_PATH = fileURLToPath(new URL('../copy/copy-processor.js', import.meta.url));
+// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
+const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
 
 export interface RunOptions extends Extras {

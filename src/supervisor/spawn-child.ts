@@ -8,8 +8,11 @@ import type { ChildSettings, InitMessage } from '../ipc/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import { ChildHandle } from './child-handle.js';
 
-/** The child entry, resolved from this module's location, never from process.cwd(). */
-export const CHILD_MAIN_PATH = fileURLToPath(new URL('../child/main.js', import.meta.url));
+/**
+ * The child entry, resolved from this module's location, never from process.cwd(): the bundle of
+ * src/child/main.ts that `npm run build` writes (build/bundle-child.ts says why).
+ */
+export const CHILD_MAIN_PATH = fileURLToPath(new URL('../bundle/child-main.js', import.meta.url));
 
 /**
  * Young-generation cap for every child (MB per semi-space). A child's live heap is small (~15 MB: the

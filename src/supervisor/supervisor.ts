@@ -180,7 +180,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Run until the source is exhausted and every item is settled, or until shutdown. */
   async run(): Promise<RunOutcome> {
     const done = new Promise<RunOutcome>((resolve) => (this.finish = resolve));
-    for (let i = 0; i < this.plan.workers; i++) this.spawn(null);
+    // One child at once, so its start-up overlaps the source's first work (the listing's first page);
+    // the rest as work asks for them (grow).
+    if (this.plan.workers > 0) this.spawn(null);
     this.pollTimer = setInterval(() => void this.poll(), this.options.rssPollMs);
     this.feed();
     const outcome = await done;
@@ -253,6 +255,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.pendingSpawns--;
       if (!this.stopping && this.hasWorkLeft()) this.spawn(replacing);
     }, at - now).unref();
+  }
+
+  /**
+   * Start children up to `workers`, but never more than there are items to give them (queued or in
+   * flight): a child costs its start-up CPU and ~60 MB of baseline RSS, so a run of two files on a
+   * 16-worker pod starts two. Replacements already scheduled count as children.
+   */
+  private grow(): void {
+    if (this.stopping || this.fatal) return;
+    let outstanding = this.queue.length;
+    for (const c of this.children.values()) outstanding += c.inFlight.size;
+    const want = Math.min(this.plan.workers, outstanding);
+    for (let live = this.children.size + this.pendingSpawns; live < want; live++) this.spawn(null);
   }
 
   private hasWorkLeft(): boolean {
@@ -471,6 +486,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.stopping) return;
     const room = this.options.queueLength - this.queue.length;
     if (room > this.options.queueLength / 2) this.queue.push(...this.source.take(room));
+    this.grow();
     if (this.queue.length === 0 && !this.source.isExhausted() && !this.waitingForWork) {
       this.waitingForWork = true;
       void this.source.waitForWork().then(() => {
