@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { cpuSecondsOf, TreeSampler } from './tree-sampler.js';
 import type { TreeSamples } from './tree-sampler.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
@@ -94,6 +94,7 @@ function mb(bytes: number): number {
   return Math.round(bytes / MIB);
 }
 
+/** Objects the run left in its bucket; on the fast sink the bucket is then dropped (see sink-server.ts). */
 async function countObjects(sink: Sink, bucket: string): Promise<number> {
   const s3 = new S3Client({ region: 'us-east-1', endpoint: sink.endpoint, forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   try {
@@ -104,6 +105,7 @@ async function countObjects(sink: Sink, bucket: string): Promise<number> {
       count += page.KeyCount ?? page.Contents?.length ?? 0;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+    if (sink.kind === 'fast') await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     return count;
   } finally {
     s3.destroy();
@@ -162,7 +164,7 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
       // ours or the raw pipe make); the defaults run keeps rclone's own (4 transfers, 5 MiB, 200 MiB cutoff).
       const tuning =
         spec.tool === 'rclone-equal'
-          ? ['--transfers', String(spec.parallelism), '--checkers', String(Math.max(8, spec.parallelism)), '--s3-chunk-size', '8M', '--s3-upload-cutoff', '8M', '--s3-upload-concurrency', '4']
+          ? ['--transfers', String(spec.parallelism), '--checkers', String(Math.max(8, spec.parallelism)), '--s3-chunk-size', `${RAW_DEFAULTS.partSizeMb}M`, '--s3-upload-cutoff', `${RAW_DEFAULTS.partSizeMb}M`, '--s3-upload-concurrency', String(RAW_DEFAULTS.uploadQueueSize)]
           : [];
       return { cmd: 'rclone', args: ['copy', 'benchsrc:', `benchdst:${spec.bucket}`, '--config', '/dev/null', '-q', ...tuning], env };
     }

@@ -69,7 +69,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 's3-kms-key-id', kind: 'string', group: 'S3', describe: 'KMS key for --s3-sse aws:kms' },
   { flag: 's3-checksum', kind: 'choice', group: 'S3', choices: ['when-supported', 'when-required'], default: 'when-supported', describe: 'SDK checksums; when-required for stores that reject CRC32 trailers' },
   { flag: 'part-size-mb', kind: 'int', group: 'S3', min: 5, max: 5120, default: 8, describe: 'Multipart part size (raised for files over 10,000 parts)' },
-  { flag: 'upload-queue-size', kind: 'int', group: 'S3', min: 1, max: 64, default: 4, describe: 'Parts of one file in flight at once' },
+  { flag: 'upload-queue-size', kind: 'int', group: 'S3', min: 1, max: 64, default: 2, describe: 'Parts of one file in flight at once' },
   // ---- journal
   { flag: 'state', kind: 'string', group: 'Journal', default: '.supervisor/journal.db', describe: 'SQLite journal path (a PVC in Kubernetes)' },
   { flag: 'resume-min-mb', kind: 'int', group: 'Journal', min: 0, default: 64, describe: 'Files at or above this size checkpoint every part and resume mid-file' },
