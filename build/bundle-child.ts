@@ -26,4 +26,5 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+// The build's last step: tsc writes the CLI without the executable bit its shebang (and tests) need.
 await chmod(dist('src/cli/main.js'), 0o755);

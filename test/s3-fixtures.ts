@@ -7,7 +7,9 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/s3/s3-client.js';
 import { resolveS3Options } from '../src/s3/s3-options.js';
 import type { S3TargetOptions } from '../src/s3/s3-options.js';
-import type { S3rverHandle } from '../src/testing/s3rver.js';
+import { after, before } from 'node:test';
+import { startS3rver } from '../src/testing/s3rver.js';
+import type { S3rverHandle, StartS3rverOptions } from '../src/testing/s3rver.js';
 
 export const MiB = 1024 * 1024;
 const BLOCK = (() => {
@@ -89,6 +91,23 @@ export function testOptions(s3: S3rverHandle, extra: Partial<S3TargetOptions> = 
 
 export function testClient(s3: S3rverHandle, opts: S3TargetOptions = testOptions(s3)): S3Client {
   return createS3Client(opts, { maxSockets: 8, credentials: s3.credentials, maxAttempts: 1 });
+}
+
+/**
+ * An s3rver and a test client for the enclosing suite: started before its first test (handed to `use`),
+ * closed after its last.
+ */
+export function withS3rver(options: StartS3rverOptions, use: (world: { s3: S3rverHandle; client: S3Client }) => void): void {
+  let world: { s3: S3rverHandle; client: S3Client } | null = null;
+  before(async () => {
+    const s3 = await startS3rver(options);
+    world = { s3, client: testClient(s3) };
+    use(world);
+  });
+  after(async () => {
+    world?.client.destroy();
+    await world?.s3.close();
+  });
 }
 
 /** md5 (hex) and length of an object, read back through GetObject. */

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -9,9 +9,8 @@ import { driveMetadata } from '../src/s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../src/s3/object-metadata.js';
 import { prepareResume, resumableUpload, resumeOffset } from '../src/s3/resumable-upload.js';
 import type { MultipartCheckpoint } from '../src/s3/resumable-upload.js';
-import { startS3rver } from '../src/testing/s3rver.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
-import { MiB, contentMd5, contentStream, objectMd5, testClient } from './s3-fixtures.js';
+import { MiB, contentMd5, contentStream, objectMd5, withS3rver } from './s3-fixtures.js';
 
 const PART = 5 * MiB;
 const SIZE = 23 * MiB + 5; // 5 parts: 4 × 5 MiB + 3 MiB + 5 bytes
@@ -65,14 +64,7 @@ for (const extensions of [true, false]) {
   describe(`resumable upload on s3rver (${extensions ? 'with ListParts/Abort extensions' : 'plain: no ListParts, no Abort'})`, () => {
     let s3: S3rverHandle;
     let client: S3Client;
-    before(async () => {
-      s3 = await startS3rver({ multipartExtensions: extensions });
-      client = testClient(s3);
-    });
-    after(async () => {
-      client.destroy();
-      await s3.close();
-    });
+    withS3rver({ multipartExtensions: extensions }, (world) => ({ s3, client } = world));
 
     test('a source failing after 2 parts checkpoints parts 1..2 in order; the resume completes byte-identical', async () => {
       const key = 'resume/source-fails.bin';
@@ -219,14 +211,7 @@ for (const extensions of [true, false]) {
 describe('resume verification with ListParts', () => {
   let s3: S3rverHandle;
   let client: S3Client;
-  before(async () => {
-    s3 = await startS3rver();
-    client = testClient(s3);
-  });
-  after(async () => {
-    client.destroy();
-    await s3.close();
-  });
+  withS3rver({}, (world) => ({ s3, client } = world));
 
   test('parts S3 does not list as checkpointed are dropped: without a digest state the prefix is kept', async () => {
     const key = 'verify/tampered.bin';

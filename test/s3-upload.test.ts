@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -7,21 +7,13 @@ import { createMd5Digest } from '../src/s3/md5-digest.js';
 import { driveMetadata, matchesDriveItem, readObjectMetadata } from '../src/s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../src/s3/object-metadata.js';
 import { uploadStream } from '../src/s3/streaming-upload.js';
-import { startS3rver } from '../src/testing/s3rver.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
-import { MiB, contentMd5, contentStream, objectMd5, testClient } from './s3-fixtures.js';
+import { MiB, contentMd5, contentStream, objectMd5, testClient, testOptions, withS3rver } from './s3-fixtures.js';
 
 let s3: S3rverHandle;
 let client: S3Client;
 
-before(async () => {
-  s3 = await startS3rver();
-  client = testClient(s3);
-});
-after(async () => {
-  client.destroy();
-  await s3.close();
-});
+withS3rver({}, (world) => ({ s3, client } = world));
 
 function write(path = 'folder/file.bin', md5: string | null = null): ObjectWriteOptions {
   return {
@@ -78,7 +70,7 @@ test('streaming: 20 MiB of unknown size goes multipart in 5 MiB parts, byte-iden
 test('streaming: a multi-part file of known size with the when-supported checksum mode still round-trips', async () => {
   // Part bodies are buffers, so the SDK sends CRC32 as a header (not an aws-chunked trailer) that s3rver ignores.
   const size = 11 * MiB;
-  const crcClient = testClient(s3, { ...(await import('./s3-fixtures.js')).testOptions(s3), checksum: 'when-supported' });
+  const crcClient = testClient(s3, { ...testOptions(s3), checksum: 'when-supported' });
   try {
     const res = await uploadStream({ client: crcClient, bucket: s3.bucket, key: 'big/crc.bin', source: contentStream(size), size, write: write(), ...common, checksum: 'when-supported' });
     assert.equal(res.parts, 3);

@@ -20,7 +20,7 @@ import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
 import { preflightS3 } from '../s3/preflight.js';
 import { createS3Client } from '../s3/s3-client.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
-import { heapLimitMb } from '../supervisor/heap-limit.js';
+import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
@@ -51,12 +51,11 @@ function progressMode(s: Settings): 'tty' | 'log' | 'off' {
  * The reserve only holds if this process's own heap is capped (SUPERVISOR_NODE_FLAGS, set by the CLI's
  * shebang and the image's ENTRYPOINT). Started as a bare `node dist/src/cli/main.js` it is not: say so.
  */
-function warnUnlessHeapCapped(settings: Settings, log: Logger): void {
-  const limit = heapLimitMb();
-  if (limit <= settings.supervisorReserveMb) return;
+function warnUnlessHeapCapped(plan: MemoryPlan, log: Logger): void {
+  if (plan.supervisorHeapMb === null || plan.supervisorHeapMb <= plan.reserveMb) return;
   log.warn(
-    { heapLimitMb: limit, supervisorReserveMb: settings.supervisorReserveMb },
-    `the supervisor's V8 heap limit (${limit} MB) exceeds --supervisor-reserve-mb: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
+    { heapLimitMb: plan.supervisorHeapMb, supervisorReserveMb: plan.reserveMb },
+    `the supervisor's V8 heap limit (${plan.supervisorHeapMb} MB) exceeds --supervisor-reserve-mb: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
   );
 }
 
@@ -73,7 +72,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const plan = planMemory(settings);
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
-  warnUnlessHeapCapped(settings, log);
+  warnUnlessHeapCapped(plan, log);
 
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);
@@ -109,7 +108,7 @@ interface CopyContext {
   settings: Settings;
   options: RunOptions;
   log: Logger;
-  plan: ReturnType<typeof planMemory>;
+  plan: MemoryPlan;
   target: ReturnType<typeof s3TargetFor>;
   shard: ReturnType<typeof parseShard>;
   drive: ReturnType<typeof driveClientFor>;

@@ -11,6 +11,7 @@ import type { DriveItem } from '../drive/drive-item.js';
 import { openDownload } from '../drive/download.js';
 import type { Pacer } from '../drive/pacer.js';
 import { createMd5Digest, createStreamMd5Digest } from '../s3/md5-digest.js';
+import type { Md5Digest } from '../s3/md5-digest.js';
 import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../s3/object-metadata.js';
 import type { PartDigest } from '../s3/part-reader.js';
@@ -95,30 +96,16 @@ class ItemCopy {
     // Only a resumable item needs a digest whose state can travel in its checkpoints; the others take the
     // faster one (MD5 is the largest CPU cost of a copy).
     let read = offset;
-    let digest: PartDigest;
-    let md5: { hex(): string };
-    if (this.resumable) {
-      const saved = await createMd5Digest(resume?.digestState ?? null);
-      md5 = saved;
-      digest = {
-        update: (data) => {
-          saved.update(data);
-          read += data.length;
-          ctx.progress(read);
-        },
-        save: () => saved.save(),
-      };
-    } else {
-      const fast = createStreamMd5Digest();
-      md5 = fast;
-      digest = {
-        update: (data) => {
-          fast.update(data);
-          read += data.length;
-          ctx.progress(read);
-        },
-      };
-    }
+    const md5: Md5Digest = this.resumable ? await createMd5Digest(resume?.digestState ?? null) : createStreamMd5Digest();
+    const { save } = md5;
+    const digest: PartDigest = {
+      update: (data) => {
+        md5.update(data);
+        read += data.length;
+        ctx.progress(read);
+      },
+      ...(save ? { save } : {}),
+    };
     const source = await openDownload(deps.drive, item, { offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
     const common = {
       client: deps.s3,

@@ -12,7 +12,7 @@ export interface PartDigest {
    * The state after every byte passed to update so far, JSON-safe; absent on digests that cannot save it
    * (only for uploads that are never resumed: their parts then carry a null digestState).
    */
-  save?(): string;
+  save?: () => string;
 }
 
 /**
