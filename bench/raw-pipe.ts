@@ -1,16 +1,20 @@
 // The raw pipe: the least a process can do to copy the same files — Drive GET alt=media → S3 upload
 // (client-s3 PutObject, or multipart with the same part size and parts in flight as ours), `parallelism`
-// files at once, no supervisor, no journal, no retries: the ceiling ours is compared with. It does md5 every
-// file (node:crypto, the cheapest) and checks it against the manifest when `md5` is set: a copy that verifies
-// its bytes cannot skip that work, so the ceiling for one that must should not either.
+// files at once, no supervisor, no journal, no retries: the ceiling ours is compared with. It hashes every
+// file when `verify` is set, with the checksum ours verifies (SHA-1 when Drive reports one, else MD5; in
+// node:crypto, the cheapest) and checks it against the manifest: a copy that verifies its bytes cannot skip
+// that work, so the ceiling for one that must should not either. Its S3 client is ours (createS3Client),
+// so payload signing is the same choice as ours too.
 // (@aws-sdk/lib-storage is not a dependency of this project, so the multipart loop is written out here.)
 // Config arrives as JSON in BENCH_RAW; prints one JSON line {files, bytes} and exits 0 when all copied.
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { Agent, get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/s3/s3-client.js';
+import { resolveS3Options } from '../src/s3/s3-options.js';
 import type { ManifestEntry } from './index-server.js';
 
 export interface RawPipeConfig {
@@ -22,8 +26,10 @@ export interface RawPipeConfig {
   parallelism: number;
   partSize: number;
   queueSize: number;
-  /** Hash every file and compare with the manifest's md5 (the same work a verifying copy does). */
-  md5: boolean;
+  /** Hash every file and compare with the manifest's checksum (the same work a verifying copy does). */
+  verify: boolean;
+  /** SHA-256 of every part in its SigV4 signature (ours: --s3-sign-payload). */
+  signPayload: boolean;
 }
 
 class RawPipeError extends Error {
@@ -48,14 +54,16 @@ function download(id: string): Promise<IncomingMessage> {
 }
 
 const manifest = (await (await fetch(config.manifestUrl)).json()) as ManifestEntry[];
-const s3 = new S3Client({
-  region: 'us-east-1',
-  endpoint: config.endpoint,
-  forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-  requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: config.parallelism * config.queueSize + 2 }) },
-});
+const s3 = createS3Client(
+  resolveS3Options({
+    bucket: config.bucket,
+    endpoint: config.endpoint,
+    forcePathStyle: true,
+    checksum: 'when-required',
+    signPayload: config.signPayload ? 'always' : 'never',
+  }),
+  { maxSockets: config.parallelism * config.queueSize + 2 },
+);
 
 /** Cut the body into part-sized Buffers (collect chunks, one concat per part). */
 async function* parts(body: IncomingMessage, hash: Hash | null): AsyncGenerator<Buffer> {
@@ -76,20 +84,28 @@ async function* parts(body: IncomingMessage, hash: Hash | null): AsyncGenerator<
   if (length > 0 || chunks.length === 0) yield Buffer.concat(chunks, length);
 }
 
-function checkMd5(entry: ManifestEntry, hash: Hash | null): void {
-  if (hash === null || entry.md5 === null) return;
-  const md5 = hash.digest('hex');
-  if (md5 !== entry.md5) throw new RawPipeError(`${entry.path}: md5 ${md5}, expected ${entry.md5}`);
+/** The checksum to verify, as ours picks it: SHA-1 when Drive reports one, else MD5 (null: nothing to check). */
+function expected(entry: ManifestEntry): { algorithm: 'sha1' | 'md5'; hex: string } | null {
+  if (!config.verify) return null;
+  if (entry.sha1 !== null) return { algorithm: 'sha1', hex: entry.sha1 };
+  return entry.md5 === null ? null : { algorithm: 'md5', hex: entry.md5 };
+}
+
+function check(entry: ManifestEntry, want: { algorithm: string; hex: string } | null, hash: Hash | null): void {
+  if (want === null || hash === null) return;
+  const got = hash.digest('hex');
+  if (got !== want.hex) throw new RawPipeError(`${entry.path}: ${want.algorithm} ${got}, expected ${want.hex}`);
 }
 
 async function upload(entry: ManifestEntry, body: IncomingMessage): Promise<void> {
   const Bucket = config.bucket;
   const key = entry.path;
-  const hash = config.md5 ? createHash('md5') : null;
+  const want = expected(entry);
+  const hash = want ? createHash(want.algorithm) : null;
   if (entry.size <= config.partSize) {
     let data: Buffer = Buffer.alloc(0);
     for await (const part of parts(body, hash)) data = part;
-    checkMd5(entry, hash);
+    check(entry, want, hash);
     await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentLength: data.length }));
     return;
   }
@@ -111,7 +127,7 @@ async function upload(entry: ManifestEntry, body: IncomingMessage): Promise<void
     if (inflight.size >= config.queueSize) await Promise.race(inflight);
   }
   await Promise.all(inflight);
-  checkMd5(entry, hash);
+  check(entry, want, hash);
   done.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
   await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
 }

@@ -1,6 +1,7 @@
 // The benchmark's source in a process of its own (so its CPU and memory are not counted in the measured
 // tree): the fake Drive API and an HTML index of the same generated tree. The tree spec arrives as JSON
-// in BENCH_TREE; every md5 is computed before the ready line, so no run pays for it while being timed.
+// in BENCH_TREE; every checksum is computed before the ready line, so no run pays for it while being timed.
+import type { ContentHashes } from '../src/fake-drive/content.js';
 import { startFakeDrive } from '../src/fake-drive/index.js';
 import { startIndexServer } from './index-server.js';
 import { BENCH_ROOT_ID, buildNodes, treeTotals } from './tree-spec.js';
@@ -11,12 +12,12 @@ const token = 'bench-token';
 const nodes = buildNodes(spec);
 const totals = treeTotals(nodes);
 const drive = await startFakeDrive({ nodes, token });
-const md5s = new Map<string, string>();
+const hashes = new Map<string, ContentHashes>();
 if (spec.md5 === 'real') {
-  for (const n of nodes) if (n.size !== undefined) md5s.set(n.id, await drive.trueMd5(n.id));
+  for (const n of nodes) if (n.size !== undefined) hashes.set(n.id, await drive.trueHashes(n.id));
 }
-// The manifest carries the md5s too: the raw pipe verifies its copies against them.
-const index = await startIndexServer(nodes, BENCH_ROOT_ID, md5s);
+// The manifest carries the checksums too: the raw pipe verifies its copies against them.
+const index = await startIndexServer(nodes, BENCH_ROOT_ID, hashes);
 process.stdout.write(`${JSON.stringify({ driveRootUrl: drive.rootUrl, indexUrl: index.url, token, rootFolderId: BENCH_ROOT_ID, ...totals })}\n`);
 
 const stop = async (): Promise<void> => {

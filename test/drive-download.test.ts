@@ -33,7 +33,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }): Promise<{ fak
 }
 
 function mediaItem(id: string, size: number | null): DriveItem {
-  return { id, name: id, path: id, key: id, mimeType: 'application/octet-stream', contentType: 'application/octet-stream', size, md5: null, modifiedTime: '', download: { kind: 'media' } };
+  return { id, name: id, path: id, key: id, mimeType: 'application/octet-stream', contentType: 'application/octet-stream', size, md5: null, sha1: null, modifiedTime: '', download: { kind: 'media' } };
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -43,6 +43,8 @@ const NODES: FakeNodeSpec[] = [
   file('f26', 'quota.bin', 'R', 100),
   file('f27', 'abusive.bin', 'R', 100, { abusive: true }),
   file('f28', 'big-resumed.bin', 'R', 40 * MiB),
+  // A true md5 but a wrong sha1Checksum: only the SHA-1 check (preferred when Drive has one) can catch it.
+  file('f29', 'wrong-sha1.bin', 'R', 4000, { sha1: '0'.repeat(40) }),
 ];
 
 let w: World;
@@ -73,6 +75,7 @@ after(async () => {
 test('the run ends with exit 1 (some files failed) and names each failure in one line', () => {
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr, /failed: wrong-md5\.bin \(f19\): md5-mismatch/);
+  assert.match(run.stderr, /failed: wrong-sha1\.bin \(f29\): sha1-mismatch/);
 });
 
 test('every copied object is byte-identical to its Drive file, under its mapped key', async () => {
@@ -132,9 +135,10 @@ test('skips and failures are recorded with their reasons', async () => {
   assert.equal(skip.has('f18'), false, 'trashed files are not listed at all');
   const fail = new Map(report.failed.map((f) => [f.id, f.reason]));
   assert.match(fail.get('f19') ?? '', /md5-mismatch/);
+  assert.match(fail.get('f29') ?? '', /sha1-mismatch/);
   assert.match(fail.get('f25') ?? '', /not-found/);
   assert.match(fail.get('f26') ?? '', /download-quota-exceeded/);
-  assert.equal(fail.size, 3);
+  assert.equal(fail.size, 4);
   assert.equal(report.exitCode, 1);
 });
 
@@ -157,12 +161,12 @@ test('a broken download of a resumable file continues from its last part with a 
 test('retry-failed puts failed files back and runs: those whose cause is gone are copied', async () => {
   w.drive.clearFaults();
   const r = await runCli(['retry-failed', ...worldFlags(w, 'R', ['--s3-prefix', 'mig', '--workers', '2', '--part-size-mb', '5', '--resume-min-mb', '16'])], {}, w.s3);
-  // The wrong-md5 file still fails (Drive's checksum is wrong); the 404 and quota files now copy.
+  // The wrong-checksum files still fail (Drive's checksum is wrong); the 404 and quota files now copy.
   assert.equal(r.code, 1, r.stderr);
   const keys = await listKeys(w);
   assert.ok(keys.includes('mig/gone.bin') && keys.includes('mig/quota.bin'));
   assert.equal(await objectMd5(w, 'mig/quota.bin'), await w.drive.trueMd5('f26'));
   const report = await readReport(w);
-  assert.deepEqual(report.failed.map((f) => f.id), ['f19']);
+  assert.deepEqual(report.failed.map((f) => f.id).sort(), ['f19', 'f29']);
   assert.equal(report.thisRun.done, 2);
 });

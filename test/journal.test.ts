@@ -33,6 +33,7 @@ function item(n: number, overrides: Partial<DriveItem> = {}): DriveItem {
     contentType: 'application/octet-stream',
     size: 10 * n,
     md5: `md5-${n}`,
+    sha1: null,
     modifiedTime: '2024-01-01T00:00:00.000Z',
     download: { kind: 'media' },
     ...overrides,

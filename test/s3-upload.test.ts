@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
+// Type only (erased at build): the SDK's own middleware type, from the package that defines it.
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { ItemError } from '../src/errors.js';
-import { createMd5Digest } from '../src/s3/md5-digest.js';
+import { ContentDigest } from '../src/s3/content-digest.js';
 import { driveMetadata, matchesDriveItem, readObjectMetadata } from '../src/s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../src/s3/object-metadata.js';
 import { uploadStream } from '../src/s3/streaming-upload.js';
@@ -43,7 +45,7 @@ test('streaming: an empty stream makes an empty object', async () => {
 
 test('streaming: 20 MiB of unknown size goes multipart in 5 MiB parts, byte-identical, no upload left', async () => {
   const size = 20 * MiB + 123;
-  const digest = await createMd5Digest();
+  const digest = ContentDigest.create('md5');
   let checkedBytes = -1;
   const res = await uploadStream({
     client,
@@ -158,3 +160,30 @@ test('metadata: Drive id, md5, modifiedTime and a Unicode path round-trip throug
   assert.equal(matchesDriveItem(info, { id: 'drive-id-1', md5: contentMd5(999), modifiedTime: 'x', size: 1000 }), false);
   assert.equal(await readObjectMetadata(client, s3.bucket, 'meta/absent.txt'), null);
 });
+
+/** The payload hash each byte-carrying request was signed with, captured after SigV4 signing. */
+function signedPayloadHashes(c: S3Client): string[] {
+  const seen: string[] = [];
+  const capture: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+    const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+    if (context.commandName === 'PutObjectCommand' || context.commandName === 'UploadPartCommand') seen.push(headers['x-amz-content-sha256'] ?? '(none)');
+    return next(args);
+  };
+  c.middlewareStack.addRelativeTo(capture, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'captureSignedPayloadHash' });
+  return seen;
+}
+
+for (const [mode, signed] of [['never', false], ['always', true], ['auto', true]] as const) {
+  test(`payload signing: --s3-sign-payload ${mode} ${signed ? 'signs every part with its SHA-256' : 'sends UNSIGNED-PAYLOAD'} (s3rver on http accepts it, bytes identical)`, async () => {
+    const c = testClient(s3, testOptions(s3, { signPayload: mode }));
+    const hashes = signedPayloadHashes(c);
+    const size = 11 * MiB + 3; // 3 parts of 5 MiB
+    const key = `signing/${mode}.bin`;
+    const res = await uploadStream({ client: c, bucket: s3.bucket, key, source: contentStream(size), size, write: write(), ...common });
+    assert.equal(res.parts, 3);
+    assert.equal(hashes.length, 3);
+    for (const h of hashes) assert.ok(signed ? /^[0-9a-f]{64}$/.test(h) : h === 'UNSIGNED-PAYLOAD', `${mode}: x-amz-content-sha256 ${h}`);
+    assert.deepEqual(await objectMd5(client, s3.bucket, key), { md5: contentMd5(size), size });
+    c.destroy();
+  });
+}

@@ -47,6 +47,7 @@ export function s3TargetFor(s: Settings): S3TargetOptions {
       sse: s.s3Sse,
       kmsKeyId: s.s3KmsKeyId,
       checksum: s.s3Checksum,
+      signPayload: s.s3SignPayload,
       partSizeMb: s.partSizeMb,
       uploadQueueSize: s.uploadQueueSize,
     },

@@ -49,6 +49,7 @@ export interface Settings {
   s3Sse?: 'AES256' | 'aws:kms';
   s3KmsKeyId?: string;
   s3Checksum: 'when-supported' | 'when-required';
+  s3SignPayload: 'auto' | 'always' | 'never';
   partSizeMb: number;
   uploadQueueSize: number;
   state: string;

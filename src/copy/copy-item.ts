@@ -1,6 +1,8 @@
-// One Drive file into one S3 object, as a stream: Drive GET (from a byte offset when resuming) → MD5 as the
-// bytes pass → S3 parts from a fixed buffer pool. The object is only created when the bytes match Drive's
-// size and md5Checksum; a mismatch refuses it, so no object is left behind.
+// One Drive file into one S3 object, as a stream: Drive GET (from a byte offset when resuming) → a digest
+// as the bytes pass → S3 parts from a fixed buffer pool. The object is only created when the bytes match
+// Drive's size and checksum (sha1Checksum, else md5Checksum); a mismatch refuses it, so no object is left
+// behind.
+import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ItemError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
@@ -10,8 +12,8 @@ import type { DriveClient } from '../drive/drive-client.js';
 import type { DriveItem } from '../drive/drive-item.js';
 import { openDownload } from '../drive/download.js';
 import type { Pacer } from '../drive/pacer.js';
-import { createMd5Digest, createStreamMd5Digest } from '../s3/md5-digest.js';
-import type { Md5Digest } from '../s3/md5-digest.js';
+import { ContentDigest } from '../s3/content-digest.js';
+import type { DigestAlgorithm } from '../s3/content-digest.js';
 import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../s3/object-metadata.js';
 import type { PartDigest } from '../s3/part-reader.js';
@@ -21,6 +23,7 @@ import type { MultipartCheckpoint, UploadResult } from '../s3/resumable-upload.j
 import { uploadStream } from '../s3/streaming-upload.js';
 import type { CopyOptions } from './copy-options.js';
 import { parseDriveItem } from './drive-item-payload.js';
+import { hashPrefix } from './prefix-hash.js';
 import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
 
@@ -29,21 +32,32 @@ export interface CopyDeps {
   s3: S3Client;
   pacer: Pacer;
   options: CopyOptions;
+  /** Told every chunk read (child/gc-pacer.ts). */
+  onBytesRead: (bytes: number) => void;
 }
 
 // Errors whose retry would repeat the same bytes: worth a retry (a transfer glitch) but they refuse the object.
-const CONTENT_MISMATCH = new Set(['md5-mismatch', 'size-mismatch']);
-// A checkpoint lists every part so far; past the first thousand parts (~70 KB of JSON) one a second keeps
-// IPC and journal writes linear in the file size (a kill then loses ≤ 1 s of parts).
-const CHECKPOINT_EVERY_PART = 1000;
+const CONTENT_MISMATCH = new Set(['sha1-mismatch', 'md5-mismatch', 'size-mismatch']);
+// A checkpoint lists every part so far, so sending one per part makes IPC, JSON and journal work grow with
+// the square of the parts: for a 5 GiB file (640 parts) that was 18 MB of JSON and 7% of the copy's CPU,
+// and the old-generation garbage made the child's RSS swing more the longer the file. Past the first 64
+// parts (~6 KB of JSON) one a second keeps it linear; a kill then costs at most 1 s of parts uploaded again.
+const CHECKPOINT_EVERY_PART = 64;
 const CHECKPOINT_INTERVAL_MS = 1000;
 
-function verify(item: DriveItem, bytes: number, md5: string): void {
+/** SHA-1 when Drive has it (the cheaper hash, see content-digest.ts), else MD5: Drive's or, without one, ours for the journal. */
+function algorithmFor(item: DriveItem): DigestAlgorithm {
+  return item.sha1 !== null ? 'sha1' : 'md5';
+}
+
+function verify(item: DriveItem, bytes: number, digest: ContentDigest): void {
   if (item.size !== null && bytes !== item.size) {
     throw new ItemError(`size mismatch: read ${bytes} bytes, Drive says ${item.size}`, true, 'size-mismatch');
   }
-  if (item.md5 !== null && md5 !== item.md5.toLowerCase()) {
-    throw new ItemError(`md5 mismatch: read ${md5}, Drive says ${item.md5.toLowerCase()}`, true, 'md5-mismatch');
+  const expected = item[digest.algorithm]?.toLowerCase() ?? null;
+  const actual = digest.hex();
+  if (expected !== null && actual !== expected) {
+    throw new ItemError(`${digest.algorithm} mismatch: read ${actual}, Drive says ${expected}`, true, `${digest.algorithm}-mismatch`);
   }
 }
 
@@ -52,8 +66,17 @@ class ItemCopy {
   readonly partSize: number;
   readonly resumable: boolean;
   readonly write: ObjectWriteOptions;
+  readonly algorithm: DigestAlgorithm;
   private checkpoint: JsonObject | null;
   private lastCheckpointAt = 0;
+  /**
+   * Digest forks at part boundaries (byte offset → digest of the bytes before it), from the last checkpoint
+   * on: a retry in this child that resumes at one of them continues the digest without reading the prefix
+   * again. At most parts-in-flight + 1 entries: those below each new checkpoint are dropped.
+   */
+  private readonly forks = new Map<number, ContentDigest>();
+  /** Bytes downloaded again only to rebuild the digest after a resume in a fresh process. */
+  rehashedBytes = 0;
 
   constructor(
     private readonly deps: CopyDeps,
@@ -67,6 +90,7 @@ class ItemCopy {
     this.resumable = item.download.kind === 'media' && item.size !== null && item.size >= options.resumeMinBytes;
     this.checkpoint = this.resumable ? work.checkpoint : null;
     this.write = objectWriteOptions(options.s3, item);
+    this.algorithm = algorithmFor(item);
   }
 
   private async resumePoint(): Promise<MultipartCheckpoint | null> {
@@ -80,6 +104,8 @@ class ItemCopy {
 
   private onCheckpoint = (state: MultipartCheckpoint): void => {
     this.checkpoint = state;
+    const at = resumeOffset(state);
+    for (const offset of this.forks.keys()) if (offset < at) this.forks.delete(offset);
     const now = Date.now();
     if (state.parts.length <= CHECKPOINT_EVERY_PART || now - this.lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) {
       this.lastCheckpointAt = now;
@@ -87,26 +113,39 @@ class ItemCopy {
     }
   };
 
+  /**
+   * The digest of bytes [0, offset) and the download to upload from `offset`: a fork kept in this child when
+   * there is one, else a download from byte 0 whose prefix is hashed again (prefix-hash.ts).
+   */
+  private async openAt(offset: number): Promise<{ hash: ContentDigest; source: Readable }> {
+    const { deps, item, ctx } = this;
+    const kept = offset > 0 ? this.forks.get(offset) : undefined;
+    this.forks.clear();
+    const rehash = offset > 0 && kept === undefined;
+    const hash = kept ? kept.fork() : ContentDigest.create(this.algorithm);
+    const download = await openDownload(deps.drive, item, { offset: rehash ? 0 : offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
+    if (!rehash) return { hash, source: download };
+    ctx.log.info({ bytes: offset }, 'reading the uploaded prefix again to rebuild its checksum (no part is uploaded again)');
+    this.rehashedBytes += offset;
+    return { hash, source: hashPrefix(download, offset, hash) };
+  }
+
   /** One attempt: resume point → download from its offset → hash → upload → verify before completing. */
-  async attempt(): Promise<{ uploaded: UploadResult; md5: string; offset: number }> {
+  async attempt(): Promise<{ uploaded: UploadResult; digest: ContentDigest; offset: number }> {
     const { deps, item, ctx } = this;
     const target = deps.options.s3;
     const resume = await this.resumePoint();
     const offset = resumeOffset(resume);
-    // Only a resumable item needs a digest whose state can travel in its checkpoints; the others take the
-    // faster one (MD5 is the largest CPU cost of a copy).
-    let read = offset;
-    const md5: Md5Digest = this.resumable ? await createMd5Digest(resume?.digestState ?? null) : createStreamMd5Digest();
-    const { save } = md5;
+    const { hash, source } = await this.openAt(offset);
     const digest: PartDigest = {
       update: (data) => {
-        md5.update(data);
-        read += data.length;
-        ctx.progress(read);
+        hash.update(data);
+        deps.onBytesRead(data.length);
+        ctx.progress(hash.bytes);
+        // Updates never straddle a part (PartReader), and every part but the last is partSize long.
+        if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());
       },
-      ...(save ? { save } : {}),
     };
-    const source = await openDownload(deps.drive, item, { offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
     const common = {
       client: deps.s3,
       bucket: target.bucket,
@@ -118,12 +157,12 @@ class ItemCopy {
       write: this.write,
       checksum: target.checksum,
       digest,
-      beforeComplete: ({ bytes }: { bytes: number }) => verify(item, bytes, md5.hex()),
+      beforeComplete: ({ bytes }: { bytes: number }) => verify(item, bytes, hash),
       signal: ctx.signal,
     };
     try {
       const uploaded = this.resumable ? await resumableUpload({ ...common, resume, onCheckpoint: this.onCheckpoint }) : await uploadStream(common);
-      return { uploaded, md5: md5.hex(), offset };
+      return { uploaded, digest: hash, offset };
     } catch (err) {
       // A refused object was aborted with its upload: the next attempt must not try to resume it.
       if (err instanceof ItemError && CONTENT_MISMATCH.has(err.code) && this.checkpoint !== null) {
@@ -166,12 +205,14 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       status: 'done',
       bytes: result.uploaded.bytes,
       detail: {
-        md5: result.md5,
+        // Named by algorithm: an md5 here is what the journal keeps for verify (else it keeps Drive's md5).
+        [result.digest.algorithm]: result.digest.hex(),
         etag: result.uploaded.etag,
         method: result.uploaded.method,
         parts: result.uploaded.parts,
         resumedParts: result.uploaded.resumedParts,
         resumedFromByte: result.offset,
+        rehashedBytes: copy.rehashedBytes,
         retries,
       },
     };

@@ -7,6 +7,7 @@ import { createPacer } from '../drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
 import { keepSparePartBuffers } from '../s3/part-reader.js';
 import { registerSecret } from '../observability/redact.js';
+import { createGcPacer } from '../child/gc-pacer.js';
 import { copyOptionsFromJson } from './copy-options.js';
 import { copyItem } from './copy-item.js';
 
@@ -23,7 +24,8 @@ const factory: ProcessorFactory = ({ options: json }) => {
   const pacer = createPacer({ tps: options.driveTps });
   // Reuse part buffers across files instead of leaving each upload's to the GC (bounded by the plan's figure).
   keepSparePartBuffers(options.s3.partSizeMb * 1024 * 1024, options.concurrency * options.s3.uploadQueueSize);
-  const deps = { drive, s3, pacer, options };
+  // One minor GC per part size read across this child's items: dead download chunks stay below a part's worth.
+  const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(options.s3.partSizeMb * 1024 * 1024) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),
     close: () => {

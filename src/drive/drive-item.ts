@@ -24,6 +24,8 @@ export type DriveItem = {
   size: number | null;
   /** Drive's md5Checksum; null when Drive has none (exports, some uploads). */
   md5: string | null;
+  /** Drive's sha1Checksum, what the copy verifies when present (cheaper to compute than MD5); null when Drive has none. */
+  sha1: string | null;
   modifiedTime: string;
   download: DownloadPlan;
 };

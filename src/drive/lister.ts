@@ -20,7 +20,7 @@ const WORKSPACE_PREFIX = 'application/vnd.google-apps.';
 
 /** The fields the lister reads; asking for them keeps Drive's responses small. */
 export const FILE_FIELDS =
-  'id, name, mimeType, size, md5Checksum, modifiedTime, parents, trashed, shortcutDetails(targetId, targetMimeType), capabilities(canDownload), exportLinks, driveId';
+  'id, name, mimeType, size, md5Checksum, sha1Checksum, modifiedTime, parents, trashed, shortcutDetails(targetId, targetMimeType), capabilities(canDownload), exportLinks, driveId';
 const LIST_FIELDS = `nextPageToken, incompleteSearch, files(${FILE_FIELDS})`;
 
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -238,10 +238,10 @@ function toItem(r: Extract<Resolved, { kind: 'file' }>, path: string, key: strin
   if (r.export) {
     // An export's size and md5 are unknown until it has streamed.
     const { url, mimeType: exportMime, extension } = r.export;
-    return { ...common, contentType: exportMime, size: null, md5: null, download: { kind: 'export', url, mimeType: exportMime, extension } };
+    return { ...common, contentType: exportMime, size: null, md5: null, sha1: null, download: { kind: 'export', url, mimeType: exportMime, extension } };
   }
   const size = f.size === undefined || f.size === null ? null : Number(f.size);
-  return { ...common, contentType: mimeType, size: size !== null && Number.isFinite(size) ? size : null, md5: f.md5Checksum ?? null, download: { kind: 'media' } };
+  return { ...common, contentType: mimeType, size: size !== null && Number.isFinite(size) ? size : null, md5: f.md5Checksum ?? null, sha1: f.sha1Checksum ?? null, download: { kind: 'media' } };
 }
 
 export interface ResolvedRoot {

@@ -84,20 +84,40 @@ export function contentStream(seed: number, start: number, end: number): Readabl
   });
 }
 
+/** The checksums Drive reports for binary content (hex), the ones the copy verifies against. */
+export interface ContentHashes {
+  md5: string;
+  sha1: string;
+}
+
+/** Both checksums of some bytes at once. */
+export function hashesOf(bytes: Uint8Array): ContentHashes {
+  return { md5: createHash('md5').update(bytes).digest('hex'), sha1: createHash('sha1').update(bytes).digest('hex') };
+}
+
 /**
- * The MD5 (hex) of the whole generated content, computed by streaming (CPU only, bounded memory). Yields to
- * the event loop every 16 MiB so that a GB-sized file does not stall the server's other requests.
+ * The MD5 and SHA-1 (hex) of the whole generated content, computed in one streaming pass (CPU only, bounded
+ * memory). Yields to the event loop every 16 MiB so that a GB-sized file does not stall the server's other
+ * requests.
  */
-export async function contentMd5(seed: number, size: number): Promise<string> {
-  const hash = createHash('md5');
+export async function contentHashes(seed: number, size: number): Promise<ContentHashes> {
+  const md5 = createHash('md5');
+  const sha1 = createHash('sha1');
   let sinceYield = 0;
   for (let pos = 0; pos < size; pos += BLOCK_SIZE) {
-    hash.update(contentRange(seed, pos, Math.min(size, pos + BLOCK_SIZE)));
+    const block = contentRange(seed, pos, Math.min(size, pos + BLOCK_SIZE));
+    md5.update(block);
+    sha1.update(block);
     sinceYield += BLOCK_SIZE;
     if (sinceYield >= 16 * 1024 * 1024) {
       sinceYield = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
-  return hash.digest('hex');
+  return { md5: md5.digest('hex'), sha1: sha1.digest('hex') };
+}
+
+/** The MD5 (hex) of the whole generated content. */
+export async function contentMd5(seed: number, size: number): Promise<string> {
+  return (await contentHashes(seed, size)).md5;
 }

@@ -1,12 +1,12 @@
 // A fake Google Drive v3 REST server: the subset the real @googleapis/drive client uses to list and
 // download, reached through the client's `rootUrl`. Content is generated (see content.ts), so GB files cost
 // no memory; faults are injected per route, file and request number (see faults.ts).
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { contentMd5, contentRange, contentStream, seedFromString } from './content.js';
+import { contentHashes, contentRange, contentStream, hashesOf, seedFromString } from './content.js';
+import type { ContentHashes } from './content.js';
 import { FaultTable } from './faults.js';
 import type { Fault, FaultRule } from './faults.js';
 import { parseQuery, QueryError } from './query.js';
@@ -56,7 +56,7 @@ export interface FakeDriveStats {
 }
 
 export type FakeFilePatch = Partial<
-  Pick<FakeNodeSpec, 'name' | 'size' | 'content' | 'seed' | 'md5' | 'modifiedTime' | 'trashed' | 'canDownload' | 'abusive'>
+  Pick<FakeNodeSpec, 'name' | 'size' | 'content' | 'seed' | 'md5' | 'sha1' | 'modifiedTime' | 'trashed' | 'canDownload' | 'abusive'>
 >;
 
 export interface FakeDrive {
@@ -80,6 +80,8 @@ export interface FakeDrive {
   exportContentOf(id: string, mimeType: string): Buffer;
   /** The true MD5 of a file's content (what md5Checksum says when md5 is 'real'). */
   trueMd5(id: string): Promise<string>;
+  /** The true MD5 and SHA-1 of a file's content, computed in one pass. */
+  trueHashes(id: string): Promise<ContentHashes>;
   sizeOf(id: string): number;
   close(): Promise<void>;
 }
@@ -89,7 +91,7 @@ interface Node {
   seed: number;
   literal: Buffer | null;
   size: number;
-  md5: Promise<string> | null;
+  hashes: Promise<ContentHashes> | null;
 }
 
 const DEFAULT_EXPORT_SIZE = 4096;
@@ -196,7 +198,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
 
   const toNode = (spec: FakeNodeSpec): Node => {
     const literal = spec.content === undefined ? null : Buffer.from(spec.content);
-    return { spec, seed: spec.seed ?? seedFromString(spec.id), literal, size: literal?.length ?? spec.size ?? 0, md5: null };
+    return { spec, seed: spec.seed ?? seedFromString(spec.id), literal, size: literal?.length ?? spec.size ?? 0, hashes: null };
   };
   const addNodes = (specs: FakeNodeSpec[]): void => {
     for (const spec of specs) {
@@ -225,11 +227,9 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     return undefined;
   };
 
-  const md5Of = (node: Node): Promise<string> => {
-    node.md5 ??= node.literal
-      ? Promise.resolve(createMd5(node.literal))
-      : contentMd5(node.seed, node.size);
-    return node.md5;
+  const hashesOfNode = (node: Node): Promise<ContentHashes> => {
+    node.hashes ??= node.literal ? Promise.resolve(hashesOf(node.literal)) : contentHashes(node.seed, node.size);
+    return node.hashes;
   };
 
   const exportSeed = (id: string, mimeType: string): number => seedFromString(`${id}\u0000${mimeType}`);
@@ -255,8 +255,11 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     } else if (hasBinaryContent(spec.mimeType)) {
       out.size = String(node.size);
       const md5 = spec.md5 ?? 'real';
-      if (md5 === 'real') out.md5Checksum = await md5Of(node);
+      const sha1 = spec.sha1 ?? (md5 === 'real' ? 'real' : 'none');
+      if (md5 === 'real') out.md5Checksum = (await hashesOfNode(node)).md5;
       else if (md5 !== 'none') out.md5Checksum = md5;
+      if (sha1 === 'real') out.sha1Checksum = (await hashesOfNode(node)).sha1;
+      else if (sha1 !== 'none') out.sha1Checksum = sha1;
     } else {
       const formats = WORKSPACE_EXPORTS[spec.mimeType] ?? [];
       if (formats.length > 0) {
@@ -545,7 +548,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       const node = need(id);
       return contentRange(exportSeed(id, mimeType), 0, node.spec.exportSize ?? DEFAULT_EXPORT_SIZE);
     },
-    trueMd5: (id) => md5Of(need(id)),
+    trueMd5: async (id) => (await hashesOfNode(need(id))).md5,
+    trueHashes: (id) => hashesOfNode(need(id)),
     sizeOf: (id) => need(id).size,
     close() {
       closing ??= new Promise<void>((resolve) => {
@@ -555,8 +559,4 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       return closing;
     },
   };
-}
-
-function createMd5(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
 }

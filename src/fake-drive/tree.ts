@@ -46,6 +46,11 @@ export interface FakeNodeSpec {
   seed?: number;
   /** 'real' (default): the true MD5; 'none': no md5Checksum; any other string: served as md5Checksum (a wrong one). */
   md5?: string;
+  /**
+   * Likewise for sha1Checksum. Default: 'real' when md5 is 'real', else 'none' (a file served with a wrong
+   * or no md5 has no sha1 either, so the copy checks the md5 it is given, as for Drive's oldest files).
+   */
+  sha1?: string;
   modifiedTime?: string;
   createdTime?: string;
   trashed?: boolean;

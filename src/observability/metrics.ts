@@ -67,7 +67,7 @@ export class Metrics {
 
 function serviceOf(code: string): string {
   if (code.startsWith('s3') || code.startsWith('S3')) return 's3';
-  if (code === 'poison' || code === 'md5-mismatch') return 'copy';
+  if (code === 'poison' || code === 'md5-mismatch' || code === 'sha1-mismatch') return 'copy';
   return 'drive';
 }
 

@@ -5,14 +5,9 @@
 import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';
 
-/** An incremental hash whose state can be saved at part boundaries (so a resumed upload can finish it). */
+/** An incremental hash fed every byte read, in order, each update within one part (never across a boundary). */
 export interface PartDigest {
   update(data: Uint8Array): void;
-  /**
-   * The state after every byte passed to update so far, JSON-safe; absent on digests that cannot save it
-   * (only for uploads that are never resumed: their parts then carry a null digestState).
-   */
-  save?: () => string;
 }
 
 /**
@@ -84,8 +79,6 @@ export interface ReadPart {
   data: Buffer;
   /** No more bytes follow this part. */
   last: boolean;
-  /** The digest state after this part (null without a digest). */
-  digestState: string | null;
   release(): void;
 }
 
@@ -197,7 +190,6 @@ export class PartReader {
         partNumber,
         data: buffer.subarray(0, filled),
         last,
-        digestState: this.opts.digest?.save ? this.opts.digest.save() : null,
         release: () => {
           if (released) return;
           released = true;

@@ -4,10 +4,11 @@
 //
 // The caller's sequence for one attempt:
 //   const plan = await prepareResume(client, bucket, item.key, partSize, item.checkpoint);
-//   const digest = await createMd5Digest(plan.resume?.digestState ?? null);
-//   const source = openDownload(fromByte = resumeOffset(plan.resume));
+//   const offset = resumeOffset(plan.resume);
+//   digest = a digest of bytes [0, offset) (a fork kept from earlier in this process, or the prefix hashed again);
+//   const source = openDownload(fromByte = offset);
 //   await resumableUpload({ ..., source, resume: plan.resume, digest, onCheckpoint: ctx.checkpoint,
-//                            beforeComplete: () => { if (digest.hex() !== item.md5) throw mismatch } });
+//                            beforeComplete: () => { if (digest.hex() !== item.sha1) throw mismatch } });
 // A failed attempt keeps the upload and its parts for the next one; a refused one (beforeComplete threw)
 // is aborted. When the item fails for good, call abortUpload with the checkpoint's uploadId.
 import { ListPartsCommand } from '@aws-sdk/client-s3';
@@ -31,27 +32,26 @@ export interface ResumableUploadParams extends StreamingUploadParams {
 }
 
 export async function resumableUpload(p: ResumableUploadParams): Promise<UploadResult> {
-  // A digest without saved state would checkpoint null states, and a resumed attempt would then hash only
-  // the bytes after the offset: its md5 could never match.
-  if (p.digest && !p.digest.save) throw new TypeError('a resumable upload needs a digest that can save its state (createMd5Digest)');
   return runParams(p, { resume: p.resume, onCheckpoint: p.onCheckpoint ?? null, keepUploadOnFailure: true });
 }
 
 export type ResumePlan =
   /** verified: false when the store cannot list parts (s3rver) and the checkpoint was trusted as is. */
   | { resume: MultipartCheckpoint; verified: boolean; droppedParts: number }
-  | { resume: null; reason: 'no-checkpoint' | 'invalid-checkpoint' | 'settings-changed' | 'upload-gone' | 'parts-missing' };
+  | { resume: null; reason: 'no-checkpoint' | 'invalid-checkpoint' | 'settings-changed' | 'upload-gone' };
 
 function isRecord(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parse a checkpoint received as JSON; null when it is not one of ours. */
+/**
+ * Parse a checkpoint received as JSON; null when it is not one of ours. Checkpoints journaled by earlier
+ * versions also carry a `digestState` (a WebAssembly hasher's): ignored, the digest is rebuilt instead.
+ */
 export function parseCheckpoint(json: JsonObject | null): MultipartCheckpoint | null {
   if (!json) return null;
-  const { uploadId, key, partSize, parts, digestState } = json;
+  const { uploadId, key, partSize, parts } = json;
   if (typeof uploadId !== 'string' || typeof key !== 'string' || typeof partSize !== 'number' || !Array.isArray(parts)) return null;
-  if (digestState !== null && typeof digestState !== 'string') return null;
   const out: UploadedPart[] = [];
   for (const [i, raw] of parts.entries()) {
     if (!isRecord(raw)) return null;
@@ -60,7 +60,7 @@ export function parseCheckpoint(json: JsonObject | null): MultipartCheckpoint | 
     if (crc32 !== null && typeof crc32 !== 'string') return null;
     out.push({ partNumber, etag, size, crc32 });
   }
-  return { uploadId, key, partSize, parts: out, digestState };
+  return { uploadId, key, partSize, parts: out };
 }
 
 async function listParts(client: S3Client, bucket: string, key: string, uploadId: string): Promise<Map<number, { etag: string; size: number }>> {
@@ -80,7 +80,7 @@ async function listParts(client: S3Client, bucket: string, key: string, uploadId
  * Decide how an attempt starts from the item's last checkpoint. With ListParts, keep the longest prefix of
  * checkpointed parts that S3 still lists with the same ETag and size; without ListParts (s3rver), trust
  * the checkpoint. Drops the whole upload (aborting it) when it cannot be continued: different key or
- * part size, or parts missing while the checkpoint carries a digest state (which only fits all its parts).
+ * part size.
  */
 export async function prepareResume(
   client: S3Client,
@@ -112,9 +112,5 @@ export async function prepareResume(
     keep += 1;
   }
   if (keep === cp.parts.length) return { resume: cp, verified: true, droppedParts: 0 };
-  if (cp.digestState !== null) {
-    await abortMultipartQuietly(client, bucket, cp.key, cp.uploadId);
-    return { resume: null, reason: 'parts-missing' };
-  }
   return { resume: { ...cp, parts: cp.parts.slice(0, keep) }, verified: true, droppedParts: cp.parts.length - keep };
 }

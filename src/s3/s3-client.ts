@@ -4,6 +4,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3TargetOptions } from './s3-options.js';
+import { signsPayload } from './s3-options.js';
 
 export interface StaticCredentials {
   accessKeyId: string;
@@ -34,10 +35,34 @@ export function maxSocketsFor(queueSize: number, concurrency: number): number {
   return queueSize * concurrency + 2;
 }
 
+/** The commands that carry file bytes: the only ones whose payload hash costs anything. */
+const BODY_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand']);
+
+function hasHeaders(request: unknown): request is { headers: Record<string, string> } {
+  return typeof request === 'object' && request !== null && typeof (request as { headers?: unknown }).headers === 'object';
+}
+
+/**
+ * Send UNSIGNED-PAYLOAD instead of the body's SHA-256 on the byte-carrying commands (see SIGN_PAYLOAD_MODES).
+ * The SigV4 signer uses an x-amz-content-sha256 header it finds as the payload hash, so setting it at the
+ * build step (before signing) is all it takes; the header stays signed.
+ */
+function skipPayloadHash(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (BODY_COMMANDS.has(context.commandName ?? '') && hasHeaders(args.request)) {
+        args.request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'unsignedPayloadMiddleware' },
+  );
+}
+
 export function createS3Client(opts: S3TargetOptions, tuning: S3ClientTuning): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: tuning.maxSockets };
   const checksum = opts.checksum === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  return new S3Client({
+  const client = new S3Client({
     region: opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     forcePathStyle: opts.forcePathStyle,
@@ -53,4 +78,6 @@ export function createS3Client(opts: S3TargetOptions, tuning: S3ClientTuning): S
       socketTimeout: tuning.socketTimeoutMs ?? 120_000,
     },
   });
+  if (!signsPayload(opts)) skipPayloadHash(client);
+  return client;
 }

@@ -21,7 +21,7 @@ export interface StreamingUploadParams {
   queueSize: number;
   write: ObjectWriteOptions;
   checksum: ChecksumMode;
-  /** Fed every byte in order, e.g. createMd5Digest(). */
+  /** Fed every byte in order, e.g. createStreamDigest('sha1'). */
   digest?: PartDigest | null;
   /** Last word before the object is created (compare the md5 here); throwing leaves no object. */
   beforeComplete?: ((info: { bytes: number }) => void | Promise<void>) | null;

@@ -42,8 +42,6 @@ export type MultipartCheckpoint = {
   key: string;
   partSize: number;
   parts: UploadedPart[];
-  /** The caller's digest state after exactly these parts; null when no digest was given. */
-  digestState: string | null;
 };
 
 export interface UploadTarget {
@@ -63,7 +61,7 @@ export interface UploadRun {
   /** Parts held in memory / in flight at once (the one being filled included). */
   queueSize: number;
   resume: MultipartCheckpoint | null;
-  /** Fed every byte read, in order; its state is saved into each checkpoint. */
+  /** Fed every byte read, in order (the checkpoint does not carry its state: see content-digest.ts). */
   digest: PartDigest | null;
   /** Called once per part, in part-number order, when parts 1..n are all uploaded; and once after create. */
   onCheckpoint: ((state: MultipartCheckpoint) => void) | null;
@@ -155,7 +153,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
   });
   let state: MultipartCheckpoint | null = resume ? { ...resume, parts: [...resume.parts] } : null;
   let uploadId = resume?.uploadId ?? null;
-  const done = new Map<number, { part: UploadedPart; digestState: string | null }>();
+  const done = new Map<number, UploadedPart>();
   const inflight = new Set<Promise<void>>();
   let failure: { err: unknown } | null = null;
 
@@ -169,9 +167,8 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
     for (;;) {
       const next = done.get(state.parts.length + 1);
       if (!next) return;
-      done.delete(next.part.partNumber);
-      state.parts.push(next.part);
-      state.digestState = next.digestState;
+      done.delete(next.partNumber);
+      state.parts.push(next);
       emitCheckpoint();
     }
   };
@@ -190,10 +187,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
       sendOpts,
     );
     if (!res.ETag) throw new ItemError(`UploadPart ${part.partNumber} returned no ETag`, true, 's3-no-etag');
-    done.set(part.partNumber, {
-      part: { partNumber: part.partNumber, etag: unquote(res.ETag), size: part.data.length, crc32: res.ChecksumCRC32 ?? null },
-      digestState: part.digestState,
-    });
+    done.set(part.partNumber, { partNumber: part.partNumber, etag: unquote(res.ETag), size: part.data.length, crc32: res.ChecksumCRC32 ?? null });
     advance();
   };
 
@@ -242,7 +236,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
           part.release();
           throw err;
         }
-        state = { uploadId, key, partSize: run.partSize, parts: [], digestState: null };
+        state = { uploadId, key, partSize: run.partSize, parts: [] };
         emitCheckpoint();
       }
       const id = uploadId;

@@ -42,7 +42,8 @@ function childEnv(): NodeJS.ProcessEnv {
 
 export function spawnChild(options: SpawnOptions): ChildHandle {
   const { settings } = options;
-  const execArgv = [`--max-old-space-size=${options.heapMb}`, `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`, ...(options.extraExecArgv ?? [])];
+  // --expose-gc: a child's processor may collect its dead Buffers itself (child/gc-pacer.ts).
+  const execArgv = [`--max-old-space-size=${options.heapMb}`, `--max-semi-space-size=${CHILD_SEMI_SPACE_MB}`, '--expose-gc', ...(options.extraExecArgv ?? [])];
   const proc = fork(CHILD_MAIN_PATH, [], {
     execArgv,
     env: childEnv(),

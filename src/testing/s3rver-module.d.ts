@@ -22,6 +22,8 @@ declare module 's3rver' {
       status: number;
       body: unknown;
       type: string;
+      /** A request header (Koa's ctx.get), '' when absent. */
+      get(field: string): string;
     }
 
     type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;

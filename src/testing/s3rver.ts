@@ -26,6 +26,8 @@ export interface S3rverHandle {
   directory: string;
   /** Ids of multipart uploads initiated but neither completed nor aborted, read from s3rver's directory. */
   incompleteUploadIds(): Promise<string[]>;
+  /** Body bytes announced by every PUT so far (PutObject, UploadPart): what was sent to be stored, retries included. */
+  bytesReceived(): number;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,11 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
   // Koa composes its middleware when the server starts listening, so an entry put first here runs
   // before s3rver's own router.
   if (options.multipartExtensions ?? true) server.middleware.unshift(multipartExtensions(directory));
+  let received = 0;
+  server.middleware.unshift(async (ctx, next) => {
+    if (ctx.method === 'PUT') received += Number(ctx.get('content-length')) || 0;
+    await next();
+  });
   let address;
   try {
     address = await server.run();
@@ -174,6 +181,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       AWS_ENDPOINT_URL_S3: endpoint,
     },
     directory,
+    bytesReceived: () => received,
     async incompleteUploadIds() {
       const dir = join(directory, bucket, UPLOADS_DIR);
       const ids = (await exists(dir)) ? await readdir(dir) : [];

@@ -1,0 +1,143 @@
+// The copy of one big file across attempts, through the real copy processor against the fake Drive API and
+// s3rver: a digest does not survive a process (node:crypto), so a resume in a fresh processor reads the
+// uploaded prefix again to rebuild it — and still uploads no part twice — while a retry inside the same
+// processor continues from a fork kept at the checkpointed part boundary and asks Drive only for the rest.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ItemContext, Processor } from '../src/child/processor.js';
+import copyProcessorFactory from '../src/copy/copy-processor.js';
+import { copyOptionsToJson } from '../src/copy/copy-options.js';
+import type { DriveItem } from '../src/drive/drive-item.js';
+import { FOLDER_MIME, startFakeDrive } from '../src/fake-drive/index.js';
+import type { FakeDrive } from '../src/fake-drive/index.js';
+import type { JsonObject } from '../src/ipc/json.js';
+import type { ItemOutcome, WorkItem } from '../src/ipc/protocol.js';
+import { silentLogger } from '../src/observability/logger.js';
+import type { S3rverHandle } from '../src/testing/s3rver.js';
+import { MiB, objectMd5, testOptions, withS3rver } from './s3-fixtures.js';
+
+const TOKEN = 'copy-resume-token';
+const SIZE = 26 * MiB + 5; // 6 parts of 5 MiB
+const PART = 5 * MiB;
+
+let drive: FakeDrive;
+let s3: S3rverHandle;
+let client: S3Client;
+withS3rver({}, (world) => ({ s3, client } = world));
+
+before(async () => {
+  drive = await startFakeDrive({
+    token: TOKEN,
+    nodes: [
+      { id: 'R', name: 'R', parents: ['root'], mimeType: FOLDER_MIME },
+      { id: 'big', name: 'big.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
+      { id: 'lying', name: 'lying.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE, sha1: 'f'.repeat(40) },
+      { id: 'flaky', name: 'flaky.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
+    ],
+  });
+});
+
+after(async () => {
+  await drive.close();
+});
+
+/** A processor as a child builds it: a fresh one stands for a fresh process (no digest forks). */
+async function processor(): Promise<Processor> {
+  const options = copyOptionsToJson({
+    driveAuth: { accessToken: TOKEN },
+    driveRootUrl: drive.rootUrl,
+    driveTps: 10_000,
+    driveRetries: 3,
+    acknowledgeAbuse: false,
+    s3: testOptions(s3, { partSizeMb: 5, uploadQueueSize: 2 }),
+    s3Credentials: s3.credentials,
+    resumeMinBytes: 1 * MiB,
+    skipExisting: false,
+    concurrency: 1,
+  });
+  return copyProcessorFactory({ childId: 1, options, log: silentLogger() });
+}
+
+async function workItem(id: string, checkpoint: JsonObject | null): Promise<WorkItem> {
+  const { md5, sha1 } = await drive.trueHashes(id);
+  const sha1Checksum = id === 'lying' ? 'f'.repeat(40) : sha1;
+  const item: DriveItem = {
+    id, name: `${id}.bin`, path: `${id}.bin`, key: `resume/${id}.bin`, mimeType: 'application/octet-stream',
+    contentType: 'application/octet-stream', size: SIZE, md5, sha1: sha1Checksum, modifiedTime: '2024-01-01T00:00:00.000Z',
+    download: { kind: 'media' },
+  };
+  return { id, attempt: 1, sizeBytes: SIZE, bufferBytes: 0, payload: item, checkpoint };
+}
+
+/** The context a child gives an item; checkpoints are recorded as the supervisor would journal them (JSON). */
+function context(onCheckpoint: (cp: JsonObject) => void = () => undefined): { ctx: ItemContext; abort: () => void } {
+  const controller = new AbortController();
+  const ctx: ItemContext = {
+    signal: controller.signal,
+    progress: () => undefined,
+    checkpoint: (cp) => onCheckpoint(JSON.parse(JSON.stringify(cp)) as JsonObject),
+    log: silentLogger(),
+  };
+  return { ctx, abort: () => controller.abort() };
+}
+
+/** Copy `id` until its 3rd part is checkpointed, then abort: what a killed child leaves in the journal. */
+async function interruptedAfterThreeParts(id: string): Promise<JsonObject> {
+  const p = await processor();
+  let last: JsonObject | null = null;
+  const { ctx, abort } = context((cp) => {
+    last = cp;
+    if (Array.isArray(cp.parts) && cp.parts.length >= 3) abort();
+  });
+  await assert.rejects(p.process(await workItem(id, null), ctx), (err: unknown) => err instanceof Error && err.name === 'AbortError');
+  await p.close?.();
+  assert.ok(last !== null, 'no checkpoint before the abort');
+  return last;
+}
+
+function detail(outcome: ItemOutcome): JsonObject {
+  assert.equal(outcome.status, 'done', JSON.stringify(outcome));
+  return outcome.status === 'done' ? (outcome.detail ?? {}) : {};
+}
+
+test('a resume in a fresh process reads the prefix again for the checksum, uploads only the rest, and verifies', async () => {
+  const checkpoint = await interruptedAfterThreeParts('big');
+  const uploaded = (checkpoint.parts as JsonObject[]).length;
+  drive.resetStats();
+
+  const p = await processor();
+  const d = detail(await p.process(await workItem('big', checkpoint), context().ctx));
+  await p.close?.();
+  assert.equal(d.resumedParts, uploaded, 'the parts already in S3 are kept');
+  assert.equal(d.resumedFromByte, uploaded * PART);
+  assert.equal(d.rehashedBytes, uploaded * PART, 'the prefix was hashed again');
+  assert.equal(d.sha1, (await drive.trueHashes('big')).sha1);
+  // One download from byte 0 (no Range): the prefix for the digest, the rest for the upload.
+  assert.deepEqual(drive.stats.ranges, [null]);
+  assert.equal(drive.stats.bytesByFile.get('big'), SIZE);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/big.bin'), { md5: (await drive.trueHashes('big')).md5, size: SIZE });
+});
+
+test('a rebuilt checksum is still checked: a wrong sha1Checksum refuses the resumed object', async () => {
+  const checkpoint = await interruptedAfterThreeParts('lying');
+  const p = await processor();
+  await assert.rejects(p.process(await workItem('lying', checkpoint), context().ctx), (err: unknown) => err instanceof Error && 'code' in err && err.code === 'sha1-mismatch');
+  await p.close?.();
+  assert.deepEqual(await s3.incompleteUploadIds(), [], 'the refused upload is aborted');
+});
+
+test('a retry in the same process continues the digest from its fork: a Range request, nothing read twice', async () => {
+  drive.resetStats();
+  // The download breaks inside the 4th part; parts 1-2 or 1-3 are checkpointed by then.
+  drive.addFault({ route: 'media', fileId: 'flaky', times: 1, fault: { type: 'reset', afterBytes: 3 * PART + 12345 } });
+  const p = await processor();
+  const d = detail(await p.process(await workItem('flaky', null), context().ctx));
+  await p.close?.();
+  assert.equal(d.rehashedBytes, 0);
+  const from = d.resumedFromByte as number;
+  assert.ok(from > 0 && from % PART === 0, `resumed from ${from}`);
+  assert.deepEqual(drive.stats.ranges, [null, `bytes=${from}-`]);
+  assert.equal(d.sha1, (await drive.trueHashes('flaky')).sha1);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/flaky.bin'), { md5: (await drive.trueHashes('flaky')).md5, size: SIZE });
+});
