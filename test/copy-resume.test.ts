@@ -55,6 +55,7 @@ async function processor(): Promise<Processor> {
     resumeMinBytes: 1 * MiB,
     skipExisting: false,
     concurrency: 1,
+    partBuffers: 2,
   });
   return copyProcessorFactory({ childId: 1, options, log: silentLogger() });
 }

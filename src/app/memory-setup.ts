@@ -16,6 +16,21 @@ export function itemBufferBytes(settings: Settings): number {
   return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
 }
 
+/**
+ * Part buffers one child holds at once across its items. The default lets every item hold one part and one
+ * of them fill a second while the first uploads; items take turns for the spare (part-buffers.ts).
+ */
+export function childPartBuffers(settings: Settings): number {
+  return settings.childPartBuffers ?? settings.childConcurrency + 1;
+}
+
+/** The buffer bound of a whole child: its part buffers plus every item's stream buffers, never more than its items' own bounds. */
+export function childBufferBytes(settings: Settings): number {
+  const perItemStreams = predictBufferBytes({ size: 0, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
+  const shared = childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * perItemStreams;
+  return Math.min(settings.childConcurrency * itemBufferBytes(settings), shared);
+}
+
 /** What the plan needs to know about the machine; read from the cgroup and the OS unless given. */
 export interface MachineFacts {
   containerLimitMb: number | null;
@@ -42,6 +57,7 @@ export function planMemory(settings: Settings, machine: MachineFacts = machineFa
     childRssSoftMb: settings.childRssSoftMb,
     childRssHardMb: settings.childRssHardMb,
     itemBufferMb: itemBufferBytes(settings) / MIB,
+    childBufferMb: childBufferBytes(settings) / MIB,
     childBaselineMb: settings.childBaselineMb,
     ...machine,
     pausePct: settings.budgetPausePct,

@@ -10,6 +10,7 @@ import type { S3TargetOptions } from '../s3/s3-options.js';
 import type { StaticCredentials } from '../s3/s3-client.js';
 import type { CopyOptions } from '../copy/copy-options.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
+import { childPartBuffers } from './memory-setup.js';
 
 export interface Extras {
   /** The embedded s3rver's static credentials (demo, tests); real runs use the AWS default chain. */
@@ -72,5 +73,6 @@ export function copyOptionsFor(s: Settings, plan: MemoryPlan, target: S3TargetOp
     resumeMinBytes: s.resumeMinMb * 1024 * 1024,
     skipExisting: s.skipExisting,
     concurrency: plan.childConcurrency,
+    partBuffers: childPartBuffers(s),
   };
 }

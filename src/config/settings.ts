@@ -9,6 +9,7 @@ export interface Settings {
   memoryBudgetMb?: number;
   workers?: number;
   childConcurrency: number;
+  childPartBuffers?: number;
   childHeapMb?: number;
   childRssSoftMb?: number;
   childRssHardMb?: number;

@@ -19,6 +19,8 @@ export interface CopyOptions {
   resumeMinBytes: number;
   skipExisting: boolean;
   concurrency: number;
+  /** Part buffers this child may hold at once, across its items (--child-part-buffers). */
+  partBuffers: number;
 }
 
 export function copyOptionsToJson(o: CopyOptions): JsonObject {
@@ -35,6 +37,7 @@ export function copyOptionsToJson(o: CopyOptions): JsonObject {
     resumeMinBytes: o.resumeMinBytes,
     skipExisting: o.skipExisting,
     concurrency: o.concurrency,
+    partBuffers: o.partBuffers,
   };
 }
 
@@ -62,5 +65,6 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
     resumeMinBytes: num(json.resumeMinBytes, 64 * 1024 * 1024),
     skipExisting: json.skipExisting === true,
     concurrency: num(json.concurrency, 1),
+    partBuffers: num(json.partBuffers, 2),
   };
 }

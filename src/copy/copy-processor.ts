@@ -5,7 +5,7 @@ import { createDriveAuth } from '../drive/auth.js';
 import { createDriveClient } from '../drive/drive-client.js';
 import { createPacer } from '../drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
-import { keepSparePartBuffers } from '../s3/part-reader.js';
+import { limitPartBuffers } from '../s3/part-buffers.js';
 import { registerSecret } from '../observability/redact.js';
 import { createGcPacer } from '../child/gc-pacer.js';
 import { copyOptionsFromJson } from './copy-options.js';
@@ -22,8 +22,8 @@ const factory: ProcessorFactory = ({ options: json }) => {
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
   const pacer = createPacer({ tps: options.driveTps });
-  // Reuse part buffers across files instead of leaving each upload's to the GC (bounded by the plan's figure).
-  keepSparePartBuffers(options.s3.partSizeMb * 1024 * 1024, options.concurrency * options.s3.uploadQueueSize);
+  // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
+  limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
   // One minor GC per part size read across this child's items: dead download chunks stay below a part's worth.
   const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(options.s3.partSizeMb * 1024 * 1024) };
   return {

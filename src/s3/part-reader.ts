@@ -1,76 +1,13 @@
-// Cuts a Readable into part-sized buffers drawn from a fixed pool. The pool is the memory bound: when all
-// `queueSize` buffers are filled or in flight, the reader stops pulling and the source's backpressure
-// holds the rest upstream. Buffers are reused rather than reallocated, so the bound holds without waiting
-// for the garbage collector, and chunks are copied in (no Buffer.concat, which would double a part).
+// Cuts a Readable into part-sized buffers drawn from a bounded pool (part-buffers.ts): when none is free the
+// reader stops pulling and the source's backpressure holds the rest upstream. Chunks are copied in (no
+// Buffer.concat, which would double a part).
 import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';
+import { PartBufferPool } from './part-buffers.js';
 
 /** An incremental hash fed every byte read, in order, each update within one part (never across a boundary). */
 export interface PartDigest {
   update(data: Uint8Array): void;
-}
-
-/**
- * Part buffers kept between uploads in this process. Without it every upload allocates its own part
- * buffers and leaves them to the garbage collector, which frees external memory late: a child copying many
- * mid-sized files in a row carried tens of MB of dead part buffers. Only buffers of the configured part size
- * are kept, at most `limit` of them (concurrency × parts in flight: what the memory plan already counts).
- */
-const spare = { buffers: [] as Buffer[], limit: 0, partSize: 0 };
-
-export function keepSparePartBuffers(partSize: number, limit: number): void {
-  spare.partSize = partSize;
-  spare.limit = limit;
-  spare.buffers.length = Math.min(spare.buffers.length, limit);
-}
-
-function takeSpare(length: number): Buffer | null {
-  return length <= spare.partSize ? (spare.buffers.pop() ?? null) : null;
-}
-
-/** Shelve a buffer this pool no longer needs; false when it is not a standard part buffer or the shelf is full. */
-function shelve(buffer: Buffer): boolean {
-  if (buffer.length !== spare.partSize || spare.buffers.length >= spare.limit) return false;
-  spare.buffers.push(buffer);
-  return true;
-}
-
-export class PartBufferPool {
-  private readonly free: Buffer[] = [];
-  private allocated = 0;
-  private readonly waiters: (() => void)[] = [];
-
-  constructor(private readonly capacity: number) {}
-
-  /** A buffer of at least `length` bytes; waits while `capacity` buffers are out. */
-  async acquire(length: number): Promise<Buffer> {
-    for (;;) {
-      const index = this.free.findIndex((b) => b.length >= length);
-      if (index >= 0) return this.free.splice(index, 1)[0] as Buffer;
-      if (this.free.length > 0) {
-        // Only smaller buffers are free: drop one to make room for the right size.
-        this.free.pop();
-        this.allocated -= 1;
-      }
-      if (this.allocated < this.capacity) {
-        this.allocated += 1;
-        // allocUnsafeSlow: a dedicated allocation, not a slice of Node's shared 8 KiB pool.
-        return takeSpare(length) ?? Buffer.allocUnsafeSlow(length);
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  release(buffer: Buffer): void {
-    const waiter = this.waiters.shift();
-    if (waiter === undefined && shelve(buffer)) {
-      // Nobody in this upload waits for it: it leaves the pool for the next upload in this process.
-      this.allocated -= 1;
-      return;
-    }
-    this.free.push(buffer);
-    waiter?.();
-  }
 }
 
 export interface ReadPart {

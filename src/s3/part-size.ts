@@ -46,7 +46,7 @@ export interface BufferPrediction {
 }
 
 /**
- * Upper bound of the bytes one upload holds: the part reader (see part-buffer-pool.ts) never holds more
+ * Upper bound of the bytes one upload holds: the part reader (see part-buffers.ts) never holds more
  * than `queueSize` part buffers at once — the one being filled counts against the queue — and each is at
  * most one part long; an object smaller than one part gets a buffer of its exact size.
  */

@@ -14,6 +14,8 @@ export interface MemoryPlanInput {
   childRssHardMb?: number | undefined;
   /** The predicted buffer bound of one ordinary item (part size × parts in flight + high-water marks). */
   itemBufferMb: number;
+  /** The buffer bound of a whole child when its items share one (below concurrency × itemBufferMb); default: that product. */
+  childBufferMb?: number | undefined;
   /** A child's RSS with its libraries loaded and nothing in flight (measured: ~70-100 MB with the SDKs). */
   childBaselineMb: number;
   containerLimitMb: number | null;
@@ -38,6 +40,8 @@ export interface MemoryPlan {
   childSoftMb: number;
   childHardMb: number;
   itemBufferMb: number;
+  /** Buffer bytes one child holds at most, all its items together. */
+  childBufferMb: number;
   /** Buffer bytes one child may have admitted at once: soft cap − baseline. */
   childItemBudgetMb: number;
   pauseAtMb: number;
@@ -60,9 +64,10 @@ function defaultBudget(input: MemoryPlanInput): Pick<MemoryPlan, 'budgetMb' | 'b
 export function computeMemoryPlan(input: MemoryPlanInput): MemoryPlan {
   const { budgetMb, budgetSource } = defaultBudget(input);
   const concurrency = input.childConcurrency;
-  // A child holds its baseline plus, at worst, `concurrency` items at their buffer bound; the hard cap
-  // leaves 50% over that for allocator slack and GC lag (Buffers are freed by GC, not at once).
-  const hardDefault = Math.ceil((input.childBaselineMb + concurrency * input.itemBufferMb) * 1.5);
+  // A child holds its baseline plus, at worst, its buffer bound (its items' bounds, or the smaller bound they
+  // share); the hard cap leaves 50% over that for allocator slack and GC lag (Buffers are freed by GC).
+  const childBufferMb = Math.min(concurrency * input.itemBufferMb, input.childBufferMb ?? Number.POSITIVE_INFINITY);
+  const hardDefault = Math.ceil((input.childBaselineMb + childBufferMb) * 1.5);
   const childHardMb = input.childRssHardMb ?? hardDefault;
   const childSoftMb = input.childRssSoftMb ?? Math.floor(childHardMb * 0.8);
   const childHeapMb = input.childHeapMb ?? Math.max(128, Math.min(512, Math.floor(childHardMb / 2)));
@@ -103,6 +108,7 @@ export function computeMemoryPlan(input: MemoryPlanInput): MemoryPlan {
     childSoftMb,
     childHardMb,
     itemBufferMb: input.itemBufferMb,
+    childBufferMb,
     childItemBudgetMb,
     pauseAtMb: Math.floor((budgetMb * input.pausePct) / 100),
     recycleAtMb: Math.floor((budgetMb * input.recyclePct) / 100),
@@ -116,7 +122,7 @@ export function describeMemoryPlan(plan: MemoryPlan): string {
     `memory plan: budget ${plan.budgetMb} MB (${plan.budgetSource}; container limit ${limit})`,
     `  supervisor reserve ${plan.reserveMb} MB${plan.supervisorHeapMb === null ? '' : ` (its V8 heap limit ${plan.supervisorHeapMb} MB)`} + ${plan.workers} children × hard cap ${plan.childHardMb} MB = ${plan.reserveMb + plan.workers * plan.childHardMb} MB`,
     `  per child: heap ${plan.childHeapMb} MB, soft cap ${plan.childSoftMb} MB (drain), hard cap ${plan.childHardMb} MB (kill), ${plan.childConcurrency} items at once`,
-    `  per item buffer bound ${plan.itemBufferMb.toFixed(1)} MB; admitted per child up to ${plan.childItemBudgetMb} MB`,
+    `  buffer bound per item ${plan.itemBufferMb.toFixed(1)} MB, per child ${plan.childBufferMb.toFixed(1)} MB (its items share it); admitted per child up to ${plan.childItemBudgetMb} MB`,
     `  pod: dispatch pauses at ${plan.pauseAtMb} MB, largest child recycled at ${plan.recycleAtMb} MB`,
   ].join('\n');
 }
