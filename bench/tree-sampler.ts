@@ -34,6 +34,8 @@ export interface TreeSamples {
    * that lived less than one interval, or its last interval, is missed, so this is a slight undercount.
    */
   cpuSeconds: number;
+  /** The same, split by role (root: the tool's own process; child: our copy children; other: anything else). */
+  cpuSecondsByRole: Record<string, number>;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
@@ -90,7 +92,7 @@ export class TreeSampler {
     intervalMs: number,
     sinkBytes: (() => Promise<number>) | null,
   ) {
-    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 0 };
+    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 0, cpuSecondsByRole: {} };
     this.tick();
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.sinkTimer = sinkBytes
@@ -155,8 +157,14 @@ export class TreeSampler {
     if (this.sinkTimer) clearInterval(this.sinkTimer);
     this.out.perPid = [...this.series.values()];
     let ticks = 0;
-    for (const t of this.cpuTicks.values()) ticks += t;
+    const byRole: Record<string, number> = {};
+    for (const [pid, t] of this.cpuTicks) {
+      ticks += t;
+      const role = this.series.get(pid)?.role ?? 'other';
+      byRole[role] = (byRole[role] ?? 0) + t / CLK_TCK;
+    }
     this.out.cpuSeconds = ticks / CLK_TCK;
+    this.out.cpuSecondsByRole = byRole;
     return this.out;
   }
 }

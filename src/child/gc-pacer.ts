@@ -3,7 +3,7 @@
 // little JS heap per chunk, so the young generation fills slowly and, between two scavenges, tens of MB of
 // dead chunks wait in RSS: a child's memory rose and fell by 20-30 MB while copying one file, and its peak
 // grew with the length of the copy. A minor GC after every `everyBytes` read bounds that garbage at about
-// `everyBytes`, for well under a millisecond per collection (the young generation is 1 MB, see spawn-child).
+// `everyBytes`, for about a millisecond per collection (the young generation is small, see spawn-child).
 //
 // Needs --expose-gc (the supervisor starts children with it); without it (a processor run in a test's own
 // process) this does nothing.

@@ -17,10 +17,14 @@ export const CHILD_MAIN_PATH = fileURLToPath(new URL('../bundle/child-main.js', 
 /**
  * Young-generation cap for every child (MB per semi-space). A child's live heap is small (~15 MB: the
  * bytes it moves are Buffers, outside the heap), but at Node's default V8 grows the young generation to
- * 32 MB under a copy's allocation rate and keeps it. Measured on the mixed benchmark at 4 workers: peak
- * tree RSS 628 → 591 MB, no measurable CPU or throughput cost (what survives a scavenge is tiny).
+ * 32 MB under a copy's allocation rate and keeps it. Too small costs CPU instead: the copy's in-flight
+ * request and stream objects outlive a 1 MB young generation, are promoted, and the old generation's
+ * mark-compacts follow. Measured on the full mixed benchmark (300 files, 3.2 GB) at 4 workers, CPU s of the
+ * tree / MB/s / peak tree RSS: 1 MB 20.3 / 240 / 669 MB, 8 MB 17.2 / 275 / 680 MB, 16 MB 17.7 / 265 / 681 MB
+ * (at 1 worker, 1 MB against 16 MB: 16.5 against 12.0 CPU s). Dead download chunks are not what this bounds:
+ * the GC pacer collects them every part's worth of bytes (child/gc-pacer.ts).
  */
-export const CHILD_SEMI_SPACE_MB = 1;
+export const CHILD_SEMI_SPACE_MB = 8;
 
 export interface SpawnOptions {
   heapMb: number;
