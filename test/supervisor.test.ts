@@ -25,6 +25,18 @@ test('healthy items: all done exactly once, no recycles', async () => {
   assert.equal(h.supervisor.stats.childrenSpawned, 3);
 });
 
+test('children run with their heap limit and the V8 flags the copy relies on (young generation, one GC thread, gc())', async () => {
+  const work = items(1, { behaviour: 'ok', ms: 1 });
+  const h = harness(work, { workers: 1 });
+  assert.equal(await h.supervisor.run(), 'completed');
+  const outcome = [...h.source.settled.values()][0]?.outcome;
+  assert.ok(outcome?.status === 'done');
+  const argv = outcome.detail?.execArgv as string[];
+  assert.ok(argv.some((a) => a.startsWith('--max-old-space-size=')), argv.join(' '));
+  for (const flag of ['--max-semi-space-size=8', '--single-threaded-gc', '--expose-gc']) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+  assert.equal(outcome.detail?.gc, 'function');
+});
+
 test('children start as work asks for them: two items on six workers start two children', async () => {
   const work = items(2, { behaviour: 'ok', ms: 200 });
   const h = harness(work, { workers: 6 });
