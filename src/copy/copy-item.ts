@@ -121,13 +121,16 @@ class ItemCopy {
     const { deps, item, ctx } = this;
     const kept = offset > 0 ? this.forks.get(offset) : undefined;
     this.forks.clear();
+    // Kept (never fed: attempts continue from a fork of it) for another retry from the same offset.
+    if (kept) this.forks.set(offset, kept);
     const rehash = offset > 0 && kept === undefined;
     const hash = kept ? kept.fork() : ContentDigest.create(this.algorithm);
     const download = await openDownload(deps.drive, item, { offset: rehash ? 0 : offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
     if (!rehash) return { hash, source: download };
     ctx.log.info({ bytes: offset }, 'reading the uploaded prefix again to rebuild its checksum (no part is uploaded again)');
     this.rehashedBytes += offset;
-    return { hash, source: hashPrefix(download, offset, hash) };
+    // Once rebuilt, the prefix's digest is a fork like the others: a further retry here does not read it again.
+    return { hash, source: hashPrefix(download, offset, hash, () => this.forks.set(offset, hash.fork())) };
   }
 
   /** One attempt: resume point → download from its offset → hash → upload → verify before completing. */

@@ -7,8 +7,11 @@ import type { Readable, TransformCallback } from 'node:stream';
 import { ItemError } from '../errors.js';
 import type { PartDigest } from '../s3/part-reader.js';
 
-/** `source` (from byte 0) with its first `bytes` fed to `digest` and dropped. Errors and destroy() pass both ways. */
-export function hashPrefix(source: Readable, bytes: number, digest: PartDigest): Readable {
+/**
+ * `source` (from byte 0) with its first `bytes` fed to `digest` and dropped; `onHashed` runs once they all
+ * were. Errors and destroy() pass both ways.
+ */
+export function hashPrefix(source: Readable, bytes: number, digest: PartDigest, onHashed: () => void = () => undefined): Readable {
   let left = bytes;
   const rest = new Transform({
     // The same bound as the download it wraps: this adds no buffering of its own beyond one chunk.
@@ -21,6 +24,7 @@ export function hashPrefix(source: Readable, bytes: number, digest: PartDigest):
       const take = Math.min(left, chunk.length);
       digest.update(chunk.subarray(0, take));
       left -= take;
+      if (left === 0) onHashed();
       callback(null, take < chunk.length ? chunk.subarray(take) : undefined);
     },
     flush(callback: TransformCallback) {
