@@ -13,6 +13,7 @@ import { Agent, get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
+import { checksumToVerify } from '../src/s3/content-digest.js';
 import { createS3Client } from '../src/s3/s3-client.js';
 import { resolveS3Options } from '../src/s3/s3-options.js';
 import type { ManifestEntry } from './index-server.js';
@@ -84,11 +85,10 @@ async function* parts(body: IncomingMessage, hash: Hash | null): AsyncGenerator<
   if (length > 0 || chunks.length === 0) yield Buffer.concat(chunks, length);
 }
 
-/** The checksum to verify, as ours picks it: SHA-1 when Drive reports one, else MD5 (null: nothing to check). */
-function expected(entry: ManifestEntry): { algorithm: 'sha1' | 'md5'; hex: string } | null {
-  if (!config.verify) return null;
-  if (entry.sha1 !== null) return { algorithm: 'sha1', hex: entry.sha1 };
-  return entry.md5 === null ? null : { algorithm: 'md5', hex: entry.md5 };
+/** The checksum to verify, chosen as ours chooses it (null: nothing to check). */
+function expected(entry: ManifestEntry): { algorithm: string; hex: string } | null {
+  const want = config.verify ? checksumToVerify(entry) : null;
+  return want?.expected ? { algorithm: want.algorithm, hex: want.expected } : null;
 }
 
 function check(entry: ManifestEntry, want: { algorithm: string; hex: string } | null, hash: Hash | null): void {

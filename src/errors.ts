@@ -41,6 +41,9 @@ export class ItemError extends Error {
   }
 }
 
+/** ItemError codes of bytes that did not match Drive's checksum (`<algorithm>-mismatch`, see s3/content-digest.ts). */
+export const CHECKSUM_MISMATCH_CODES: ReadonlySet<string> = new Set(['sha1-mismatch', 'md5-mismatch']);
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

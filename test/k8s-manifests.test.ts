@@ -17,6 +17,7 @@ import { parseShard } from '../src/config/shard.js';
 import type { MemoryPlan } from '../src/supervisor/memory-plan.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
+import { PROCESSOR_PATH } from '../src/app/run-command.js';
 
 // Compiled to dist/test/: the repository root is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -602,7 +603,7 @@ test('docker: everything the image runs imports production dependencies only', (
   const packages = packagesImported(join(ROOT, 'dist', 'src'));
   assert.ok(packages.has('better-sqlite3'), 'the walk reaches the journal');
   // What the children actually run: the bundles `npm run build` makes of the last two entries, inside dist/src.
-  for (const bundle of [CHILD_MAIN_PATH, fileURLToPath(new URL('../src/bundle/copy-processor.js', import.meta.url))]) {
+  for (const bundle of [CHILD_MAIN_PATH, PROCESSOR_PATH]) {
     assert.ok(existsSync(bundle) && relative(join(ROOT, 'dist', 'src'), bundle).startsWith('bundle'), `${bundle} is built into dist/src`);
   }
   for (const [name, importer] of packages) {

@@ -3,7 +3,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
-import { predictBufferBytes } from '../s3/part-size.js';
+import { predictBufferBytes, streamBufferBytes } from '../s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';
 import { computeMemoryPlan } from '../supervisor/memory-plan.js';
@@ -24,11 +24,9 @@ export function childPartBuffers(settings: Settings): number {
   return settings.childPartBuffers ?? settings.childConcurrency + 1;
 }
 
-/** The buffer bound of a whole child: its part buffers plus every item's stream buffers, never more than its items' own bounds. */
+/** The buffer bound of a whole child's shared part buffers plus every item's stream buffers (the plan caps it at its items' own bounds). */
 export function childBufferBytes(settings: Settings): number {
-  const perItemStreams = predictBufferBytes({ size: 0, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
-  const shared = childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * perItemStreams;
-  return Math.min(settings.childConcurrency * itemBufferBytes(settings), shared);
+  return childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * streamBufferBytes(DOWNLOAD_BUFFER_BYTES);
 }
 
 /** What the plan needs to know about the machine; read from the cgroup and the OS unless given. */

@@ -34,7 +34,7 @@ import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
-const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
+export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
 
 export interface RunOptions extends Extras {

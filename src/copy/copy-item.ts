@@ -4,7 +4,7 @@
 // behind.
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ItemError } from '../errors.js';
+import { CHECKSUM_MISMATCH_CODES, ItemError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
@@ -12,8 +12,8 @@ import type { DriveClient } from '../drive/drive-client.js';
 import type { DriveItem } from '../drive/drive-item.js';
 import { openDownload } from '../drive/download.js';
 import type { Pacer } from '../drive/pacer.js';
-import { ContentDigest } from '../s3/content-digest.js';
-import type { DigestAlgorithm } from '../s3/content-digest.js';
+import { ContentDigest, checksumToVerify } from '../s3/content-digest.js';
+import type { ChecksumToVerify } from '../s3/content-digest.js';
 import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../s3/object-metadata.js';
 import type { PartDigest } from '../s3/part-reader.js';
@@ -37,7 +37,7 @@ export interface CopyDeps {
 }
 
 // Errors whose retry would repeat the same bytes: worth a retry (a transfer glitch) but they refuse the object.
-const CONTENT_MISMATCH = new Set(['sha1-mismatch', 'md5-mismatch', 'size-mismatch']);
+const CONTENT_MISMATCH = new Set([...CHECKSUM_MISMATCH_CODES, 'size-mismatch']);
 // A checkpoint lists every part so far, so sending one per part makes IPC, JSON and journal work grow with
 // the square of the parts: for a 5 GiB file (640 parts) that was 18 MB of JSON and 7% of the copy's CPU,
 // and the old-generation garbage made the child's RSS swing more the longer the file. Past the first 64
@@ -45,19 +45,13 @@ const CONTENT_MISMATCH = new Set(['sha1-mismatch', 'md5-mismatch', 'size-mismatc
 const CHECKPOINT_EVERY_PART = 64;
 const CHECKPOINT_INTERVAL_MS = 1000;
 
-/** SHA-1 when Drive has it (the cheaper hash, see content-digest.ts), else MD5: Drive's or, without one, ours for the journal. */
-function algorithmFor(item: DriveItem): DigestAlgorithm {
-  return item.sha1 !== null ? 'sha1' : 'md5';
-}
-
-function verify(item: DriveItem, bytes: number, digest: ContentDigest): void {
+function verify(item: DriveItem, bytes: number, checksum: ChecksumToVerify, digest: ContentDigest): void {
   if (item.size !== null && bytes !== item.size) {
     throw new ItemError(`size mismatch: read ${bytes} bytes, Drive says ${item.size}`, true, 'size-mismatch');
   }
-  const expected = item[digest.algorithm]?.toLowerCase() ?? null;
   const actual = digest.hex();
-  if (expected !== null && actual !== expected) {
-    throw new ItemError(`${digest.algorithm} mismatch: read ${actual}, Drive says ${expected}`, true, `${digest.algorithm}-mismatch`);
+  if (checksum.expected !== null && actual !== checksum.expected) {
+    throw new ItemError(`${checksum.algorithm} mismatch: read ${actual}, Drive says ${checksum.expected}`, true, `${checksum.algorithm}-mismatch`);
   }
 }
 
@@ -66,7 +60,7 @@ class ItemCopy {
   readonly partSize: number;
   readonly resumable: boolean;
   readonly write: ObjectWriteOptions;
-  readonly algorithm: DigestAlgorithm;
+  readonly checksum: ChecksumToVerify;
   private checkpoint: JsonObject | null;
   private lastCheckpointAt = 0;
   /**
@@ -90,7 +84,7 @@ class ItemCopy {
     this.resumable = item.download.kind === 'media' && item.size !== null && item.size >= options.resumeMinBytes;
     this.checkpoint = this.resumable ? work.checkpoint : null;
     this.write = objectWriteOptions(options.s3, item);
-    this.algorithm = algorithmFor(item);
+    this.checksum = checksumToVerify(item);
   }
 
   private async resumePoint(): Promise<MultipartCheckpoint | null> {
@@ -124,7 +118,7 @@ class ItemCopy {
     // Kept (never fed: attempts continue from a fork of it) for another retry from the same offset.
     if (kept) this.forks.set(offset, kept);
     const rehash = offset > 0 && kept === undefined;
-    const hash = kept ? kept.fork() : ContentDigest.create(this.algorithm);
+    const hash = kept ? kept.fork() : ContentDigest.create(this.checksum.algorithm);
     const download = await openDownload(deps.drive, item, { offset: rehash ? 0 : offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
     if (!rehash) return { hash, source: download };
     ctx.log.info({ bytes: offset }, 'reading the uploaded prefix again to rebuild its checksum (no part is uploaded again)');
@@ -160,7 +154,7 @@ class ItemCopy {
       write: this.write,
       checksum: target.checksum,
       digest,
-      beforeComplete: ({ bytes }: { bytes: number }) => verify(item, bytes, hash),
+      beforeComplete: ({ bytes }: { bytes: number }) => verify(item, bytes, this.checksum, hash),
       signal: ctx.signal,
     };
     try {

@@ -65,6 +65,7 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
     resumeMinBytes: num(json.resumeMinBytes, 64 * 1024 * 1024),
     skipExisting: json.skipExisting === true,
     concurrency: num(json.concurrency, 1),
-    partBuffers: num(json.partBuffers, 2),
+    // The supervisor always sends it; absent, the same default as --child-part-buffers (concurrency + 1).
+    partBuffers: num(json.partBuffers, num(json.concurrency, 1) + 1),
   };
 }

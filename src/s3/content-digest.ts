@@ -18,6 +18,21 @@ import type { PartDigest } from './part-reader.js';
 
 export type DigestAlgorithm = 'sha1' | 'md5';
 
+/** What a copy verifies: the algorithm to hash with and the hex digest Drive reports (null: none to compare). */
+export interface ChecksumToVerify {
+  algorithm: DigestAlgorithm;
+  expected: string | null;
+}
+
+/**
+ * SHA-1 when Drive reports one (the cheaper hash, above), else MD5: Drive's, or none at all (an export),
+ * when the copy still hashes MD5 for the journal (`verify --deep`).
+ */
+export function checksumToVerify(drive: { sha1: string | null; md5: string | null }): ChecksumToVerify {
+  if (drive.sha1 !== null) return { algorithm: 'sha1', expected: drive.sha1.toLowerCase() };
+  return { algorithm: 'md5', expected: drive.md5?.toLowerCase() ?? null };
+}
+
 export class ContentDigest implements PartDigest {
   private constructor(
     readonly algorithm: DigestAlgorithm,

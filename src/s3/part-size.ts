@@ -45,13 +45,18 @@ export interface BufferPrediction {
   streamHighWaterMark: number;
 }
 
+/** The stream buffers of one upload: the stages' high-water marks plus one chunk held across a part boundary. */
+export function streamBufferBytes(streamHighWaterMark: number): number {
+  return 2 * streamHighWaterMark;
+}
+
 /**
  * Upper bound of the bytes one upload holds: the part reader (see part-buffers.ts) never holds more
  * than `queueSize` part buffers at once — the one being filled counts against the queue — and each is at
  * most one part long; an object smaller than one part gets a buffer of its exact size.
  */
 export function predictBufferBytes(p: BufferPrediction): number {
-  const streams = 2 * p.streamHighWaterMark;
+  const streams = streamBufferBytes(p.streamHighWaterMark);
   if (p.size !== null && p.size <= p.partSize) return p.size + streams;
   const parts = p.size === null ? p.queueSize : Math.min(p.queueSize, partCount(p.size, p.partSize));
   return parts * p.partSize + streams;

@@ -21,9 +21,9 @@ export interface StreamingUploadParams {
   queueSize: number;
   write: ObjectWriteOptions;
   checksum: ChecksumMode;
-  /** Fed every byte in order, e.g. createStreamDigest('sha1'). */
+  /** Fed every byte in order, e.g. ContentDigest.create('sha1'). */
   digest?: PartDigest | null;
-  /** Last word before the object is created (compare the md5 here); throwing leaves no object. */
+  /** Last word before the object is created (compare the checksum here); throwing leaves no object. */
   beforeComplete?: ((info: { bytes: number }) => void | Promise<void>) | null;
   signal?: AbortSignal | null;
 }
