@@ -9,7 +9,7 @@ import { DeleteBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/cl
 import { cpuSecondsOf, TreeSampler } from './tree-sampler.js';
 import type { TreeSamples } from './tree-sampler.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { CHILD_V8_FLAGS } from '../src/supervisor/spawn-child.js';
+import { CHILD_MALLOC_ENV, CHILD_V8_FLAGS } from '../src/supervisor/spawn-child.js';
 import { resolveSettings } from '../src/config/settings.js';
 
 const RAW_DEFAULTS = resolveSettings({}, {});
@@ -147,8 +147,8 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         verify: true,
         signPayload: false,
       };
-      // The same V8 flags as our copy children: the ceiling is the same runtime doing the least work.
-      return { cmd: process.execPath, args: [...CHILD_V8_FLAGS, RAW], env: { ...s3env, BENCH_RAW: JSON.stringify(config) } };
+      // The same V8 flags and malloc settings as our copy children: the ceiling is the same runtime doing the least work.
+      return { cmd: process.execPath, args: [...CHILD_V8_FLAGS, RAW], env: { ...CHILD_MALLOC_ENV, ...s3env, BENCH_RAW: JSON.stringify(config) } };
     }
     case 'rclone-equal':
     case 'rclone-default': {

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGcPacer } from '../src/child/gc-pacer.js';
-import { PartBufferPool, limitPartBuffers } from '../src/s3/part-buffers.js';
+import { PartBufferPool, defaultPartBuffers, limitPartBuffers } from '../src/s3/part-buffers.js';
+import { childPartBuffers } from '../src/app/memory-setup.js';
+import { resolveSettings } from '../src/config/settings.js';
+import { copyOptionsFromJson } from '../src/copy/copy-options.js';
 
 const PART = 1024;
 
@@ -91,4 +94,14 @@ test('the GC pacer runs a minor GC each time another `everyBytes` have been read
   } finally {
     g.gc = saved;
   }
+});
+
+test('--child-part-buffers defaults to one per item, never below one upload\'s queue, the same on both sides of IPC', () => {
+  assert.equal(defaultPartBuffers(4, 2), 4);
+  assert.equal(defaultPartBuffers(1, 2), 2);
+  assert.equal(childPartBuffers(resolveSettings({}, {})), 4);
+  assert.equal(childPartBuffers(resolveSettings({ childConcurrency: 1, uploadQueueSize: 3 }, {})), 3);
+  assert.equal(childPartBuffers(resolveSettings({ childPartBuffers: 7 }, {})), 7);
+  assert.equal(copyOptionsFromJson({ concurrency: 3, s3: { bucket: 'b', region: 'r', uploadQueueSize: 2 } }).partBuffers, 3);
+  assert.equal(copyOptionsFromJson({ concurrency: 1, s3: { bucket: 'b', region: 'r', uploadQueueSize: 4 } }).partBuffers, 4);
 });

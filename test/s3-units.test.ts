@@ -52,7 +52,7 @@ test('options: defaults, env fallbacks and messages that name the flag', () => {
   assert.equal(o.region, 'eu-west-1');
   assert.equal(o.endpoint, null);
   assert.equal(o.checksum, 'when-supported');
-  assert.equal(o.partSizeMb, 8);
+  assert.equal(o.partSizeMb, 5);
   const e = resolveS3Options({ bucket: 'b' }, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' });
   assert.equal(e.endpoint, 'http://127.0.0.1:9000');
   assert.equal(e.region, 'us-east-1');

@@ -26,7 +26,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'memory-budget-mb', kind: 'int', group: 'Memory', min: 64, describe: 'Memory the whole pod may use: supervisor + all children', defaultLabel: '90% of the container limit, else half the physical memory' },
   { flag: 'workers', kind: 'int', group: 'Memory', min: 1, max: 256, describe: 'Child processes', defaultLabel: 'what the budget fits (≤ 2 × CPUs, ≤ 16)' },
   { flag: 'child-concurrency', kind: 'int', group: 'Memory', min: 1, max: 64, default: 4, describe: 'Items each child copies at once' },
-  { flag: 'child-part-buffers', kind: 'int', group: 'Memory', min: 1, max: 4096, describe: 'Part buffers one child holds at once, shared by its items (each item still ≤ --upload-queue-size)', defaultLabel: 'child concurrency + 1' },
+  { flag: 'child-part-buffers', kind: 'int', group: 'Memory', min: 1, max: 4096, describe: 'Part buffers one child holds at once, shared by its items (each item still ≤ --upload-queue-size)', defaultLabel: 'the larger of child concurrency and upload queue size' },
   { flag: 'child-heap-mb', kind: 'int', group: 'Memory', min: 32, describe: 'V8 heap of each child (--max-old-space-size); does not bound Buffers', defaultLabel: 'hard cap / 2, 128..512' },
   { flag: 'child-rss-soft-mb', kind: 'int', group: 'Memory', min: 32, describe: 'Child RSS above which it takes no new work, drains and is replaced', defaultLabel: '80% of the hard cap' },
   { flag: 'child-rss-hard-mb', kind: 'int', group: 'Memory', min: 48, describe: 'Child RSS above which it is SIGKILLed at once and its items requeued', defaultLabel: '1.5 × (baseline + child buffer bound)' },
@@ -70,7 +70,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 's3-kms-key-id', kind: 'string', group: 'S3', describe: 'KMS key for --s3-sse aws:kms' },
   { flag: 's3-checksum', kind: 'choice', group: 'S3', choices: ['when-supported', 'when-required'], default: 'when-supported', describe: 'SDK checksums; when-required for stores that reject CRC32 trailers' },
   { flag: 's3-sign-payload', kind: 'choice', group: 'S3', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'SHA-256 of every part in its SigV4 signature; auto: only over plain http (TLS protects the body)' },
-  { flag: 'part-size-mb', kind: 'int', group: 'S3', min: 5, max: 5120, default: 8, describe: 'Multipart part size (raised for files over 10,000 parts)' },
+  { flag: 'part-size-mb', kind: 'int', group: 'S3', min: 5, max: 5120, default: 5, describe: 'Multipart part size (raised for files over 10,000 parts)' },
   { flag: 'upload-queue-size', kind: 'int', group: 'S3', min: 1, max: 64, default: 2, describe: 'Parts of one file in flight at once' },
   // ---- journal
   { flag: 'state', kind: 'string', group: 'Journal', default: '.supervisor/journal.db', describe: 'SQLite journal path (a PVC in Kubernetes)' },

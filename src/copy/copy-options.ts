@@ -5,6 +5,7 @@ import { s3OptionsFromJson, s3OptionsToJson } from '../s3/s3-options.js';
 import type { S3TargetOptions } from '../s3/s3-options.js';
 import type { DriveAuthOptions } from '../drive/auth.js';
 import type { StaticCredentials } from '../s3/s3-client.js';
+import { defaultPartBuffers } from '../s3/part-buffers.js';
 
 export interface CopyOptions {
   driveAuth: Omit<DriveAuthOptions, 'env'>;
@@ -51,21 +52,23 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
   for (const [k, v] of Object.entries(auth)) if (typeof v === 'string') driveAuth[k] = v;
   const creds = obj(json.s3Credentials);
   const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  const s3 = s3OptionsFromJson(obj(json.s3));
+  const concurrency = num(json.concurrency, 1);
   return {
     driveAuth: driveAuth,
     driveRootUrl: typeof json.driveRootUrl === 'string' ? json.driveRootUrl : null,
     driveTps: num(json.driveTps, 10),
     driveRetries: num(json.driveRetries, 8),
     acknowledgeAbuse: json.acknowledgeAbuse === true,
-    s3: s3OptionsFromJson(obj(json.s3)),
+    s3,
     s3Credentials:
       typeof creds.accessKeyId === 'string' && typeof creds.secretAccessKey === 'string'
         ? { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }
         : null,
     resumeMinBytes: num(json.resumeMinBytes, 64 * 1024 * 1024),
     skipExisting: json.skipExisting === true,
-    concurrency: num(json.concurrency, 1),
-    // The supervisor always sends it; absent, the same default as --child-part-buffers (concurrency + 1).
-    partBuffers: num(json.partBuffers, num(json.concurrency, 1) + 1),
+    concurrency,
+    // The supervisor always sends it; absent, the same default as --child-part-buffers.
+    partBuffers: num(json.partBuffers, defaultPartBuffers(concurrency, s3.uploadQueueSize)),
   };
 }

@@ -12,8 +12,8 @@ export const MAX_PART_SIZE = 5 * 1024 * MIB;
  * otherwise need more than 10,000 parts.
  *
  * Unknown size (Drive exports): the configured part size is used as is, which caps the object at
- * partSize × 10,000 (8 MiB parts → 78.1 GiB). An export larger than that fails with `too-many-parts`;
- * raise --part-size-mb if that ever matters (Drive exports are far smaller in practice).
+ * partSize × 10,000 (5 MiB parts → 48.8 GiB). An export larger than that fails with `too-many-parts`;
+ * raise --part-size-mb if that ever matters (Drive caps an export at 10 MB).
  */
 export function choosePartSize(size: number | null, partSizeMb: number): number {
   const configured = partSizeMb * MIB;

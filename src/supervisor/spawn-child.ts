@@ -46,8 +46,19 @@ export interface SpawnOptions {
   extraExecArgv?: readonly string[];
 }
 
+/**
+ * glibc malloc settings for every child, unless the operator set their own (mallopt(3); no effect on musl).
+ * A child's download chunks and parts come from malloc, and glibc's defaults let it keep freed memory:
+ * - `MALLOC_ARENA_MAX=2`: glibc gives threads their own arenas (up to 8 per core), each holding its own
+ *   free memory; Node's and V8's helper threads (compiler, libuv pool) need no more than that;
+ * - `MALLOC_TRIM_THRESHOLD_`: its default value, but set explicitly it stops glibc raising the mmap and trim
+ *   thresholds after a large free, so big freed buffers go back to the OS rather than stay in the heap.
+ * Measured on the benchmark's mixed set at 4 workers (5 MiB parts): peak tree 592 → 564 MB, same CPU.
+ */
+export const CHILD_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' };
+
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { ...CHILD_MALLOC_ENV };
   for (const [k, v] of Object.entries(process.env)) {
     // Settings (and any secrets among them) reach the child in the init message, not its environment.
     if (k === 'NODE_OPTIONS' || k.startsWith('SUPERVISOR_')) continue;
