@@ -23,7 +23,12 @@ export class CrashLoopError extends Error {
 
 /** The journal belongs to another source/target, or is unreadable. */
 export class JournalError extends Error {
-  override readonly name = 'JournalError';
+  override readonly name: string = 'JournalError';
+}
+
+/** Another live supervisor holds the journal's lease (journal/lease.ts). Exit code 75: try again later. */
+export class JournalBusyError extends JournalError {
+  override readonly name = 'JournalBusyError';
 }
 
 /**

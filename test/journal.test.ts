@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriveItem, ListedEntry } from '../src/drive/drive-item.js';
 import { JournalError } from '../src/errors.js';
@@ -350,7 +350,7 @@ test('journal: status reads a journal while the writer is open and mid-transacti
   assert.match(text, /skipped\s+1\s+0 B/);
   assert.match(text, /HTTP 403 downloadQuotaExceeded/);
   assert.match(text, /p\/form \(s\): form/);
-  assert.match(text, new RegExp(`last run #${runId}: .*running`));
+  assert.match(text, new RegExp(`last run #${runId}: .*running \\(host ${hostname()}, pid ${process.pid}, heartbeat `));
 
   // The writer holds an open write transaction: the reader is not blocked and sees only committed rows.
   writer.batch(() => {
@@ -365,8 +365,14 @@ test('journal: status reads a journal while the writer is open and mid-transacti
   assert.equal(report.counts.byStatus.pending.files, 1);
   assert.deepEqual(JSON.parse(JSON.stringify(report)), report, 'the report is plain JSON');
   assert.equal('recordListed' in reader, false, 'a reader has no write methods');
-  reader.close();
+  // A run whose supervisor stopped without finishing it (killed) is told apart from one still going.
+  const killed = writer.startRun();
   writer.close();
+  const stopped = JournalReader.openReadOnly(path);
+  assert.equal(statusReport(stopped).lastRun?.running, false);
+  assert.match(formatStatus(stopped), new RegExp(`last run #${killed}: .*stopped without finishing`));
+  stopped.close();
+  reader.close();
 });
 
 test('journal: another process reads the status while the writer holds a write transaction', () => {

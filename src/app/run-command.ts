@@ -9,6 +9,7 @@ import { createPacer } from '../drive/pacer.js';
 import { resolveRoot } from '../drive/lister.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
+import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics, startMetricsServer } from '../observability/metrics.js';
@@ -222,11 +223,23 @@ async function copy(c: CopyContext): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The journal's lease (journal/lease.ts): renewed while this run lasts. Lost means another supervisor
+  // judged this one gone and took the journal over: stop rather than run two copies of the same files.
+  let leaseLost = false;
+  const heartbeat = setInterval(() => {
+    if (journal.renewLease() || leaseLost) return;
+    leaseLost = true;
+    log.error({ state: settings.state }, 'another supervisor took this journal over: stopping');
+    listingAbort.abort();
+    void supervisor.shutdown('journal lease lost');
+  }, LEASE_HEARTBEAT_MS);
+  heartbeat.unref();
 
   let outcome: RunOutcome;
   try {
     outcome = await supervisor.run();
   } finally {
+    clearInterval(heartbeat);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.stop();
@@ -246,7 +259,8 @@ async function copy(c: CopyContext): Promise<number> {
   const counts = journal.counts();
   const failed = counts.byStatus.failed.files;
   const exitCode =
-    signal === 'SIGINT' ? ExitCode.Interrupted
+    leaseLost ? ExitCode.Busy
+    : signal === 'SIGINT' ? ExitCode.Interrupted
     : signal !== null ? ExitCode.Terminated
     : listingError !== null ? ExitCode.SomeFailed
     : failed > 0 ? ExitCode.SomeFailed

@@ -2,6 +2,8 @@
 // WAL lets it read a consistent snapshot while the writer commits.
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
+import { readLease } from './lease.js';
+import type { LeaseHolder } from './lease.js';
 import { openReadOnly, readIdentity } from './open-database.js';
 import { ITEM_STATUSES } from './types.js';
 import type {
@@ -143,6 +145,11 @@ export class JournalReader {
       key: r.key,
       status: r.status,
     }));
+  }
+
+  /** Which supervisor holds the journal now, if any (journal/lease.ts). */
+  leaseHolder(): LeaseHolder | null {
+    return readLease(this.db);
   }
 
   lastRun(): RunRecord | null {

@@ -17,6 +17,7 @@ import { JournalReader } from './journal-reader.js';
 import { ListingRecorder } from './listing-recorder.js';
 import type { QueuedFolder } from './listing-recorder.js';
 import { openWritable } from './open-database.js';
+import type { JournalLease } from './lease.js';
 import type { BufferEstimator, DoneDetail, ItemStatus, JournalIdentity, OpenOptions, RequeueOptions, RunTotals } from './types.js';
 
 interface PendingRow extends StoredItemRow {
@@ -35,7 +36,11 @@ export class Journal extends JournalReader {
   private readonly addToRun: Database.Statement<[number, number]>;
   private runId: number | null = null;
 
-  private constructor(db: Database.Database, path: string) {
+  private constructor(
+    db: Database.Database,
+    path: string,
+    private readonly lease: JournalLease,
+  ) {
     super(db, path);
     this.listing = new ListingRecorder(db);
     this.selectPending = db.prepare(
@@ -73,7 +78,18 @@ export class Journal extends JournalReader {
    * identity is refused with a JournalError; `fresh` renames any existing journal aside first.
    */
   static open(path: string, identity: JournalIdentity, options: OpenOptions): Journal {
-    return new Journal(openWritable(path, identity, options.fresh), path);
+    const { db, lease } = openWritable(path, identity, options.fresh, options.lease);
+    return new Journal(db, path, lease);
+  }
+
+  /** Renew this run's lease on the journal; false when another supervisor has taken it over. */
+  renewLease(): boolean {
+    return this.lease.renew();
+  }
+
+  override close(): void {
+    if (this.db.open) this.lease.release();
+    super.close();
   }
 
   /** Run several journal calls in one transaction (one commit), e.g. a burst of results. */

@@ -6,13 +6,25 @@ import Database from 'better-sqlite3';
 import { JournalError, errorMessage } from '../errors.js';
 import { checkSchemaVersion, createOrCheckSchema } from './schema.js';
 import type { JournalIdentity } from './types.js';
+import { JournalLease } from './lease.js';
+import type { LeaseOptions } from './lease.js';
 
 // SQLite keeps a database in up to three files; all of them move together on --fresh.
 const SIDE_FILES = ['', '-wal', '-shm', '-journal'] as const;
 
-export function openWritable(path: string, identity: JournalIdentity, fresh: boolean): Database.Database {
+/** The journal open for writing, and this process's lease on it (journal/lease.ts). */
+export interface WritableJournal {
+  db: Database.Database;
+  lease: JournalLease;
+}
+
+export function openWritable(path: string, identity: JournalIdentity, fresh: boolean, lease: LeaseOptions = {}): WritableJournal {
   mkdirSync(dirname(path), { recursive: true });
-  if (fresh) moveAside(path);
+  if (fresh) {
+    // Never move a journal aside under a live run.
+    if (existsSync(path)) withReadOnly(path, (db) => JournalLease.assertFree(db, path, lease));
+    moveAside(path);
+  }
   let db: Database.Database | undefined;
   try {
     db = new Database(path);
@@ -32,11 +44,20 @@ export function openWritable(path: string, identity: JournalIdentity, fresh: boo
       return isNew;
     }).immediate();
     if (!created) checkIdentity(open, path, identity);
-    return open;
+    return { db: open, lease: JournalLease.acquire(open, path, lease) };
   } catch (err) {
     db?.close();
     if (err instanceof JournalError) throw err;
     throw new JournalError(`cannot open journal ${path}: ${errorMessage(err)}`);
+  }
+}
+
+function withReadOnly(path: string, fn: (db: Database.Database) => void): void {
+  const db = openReadOnly(path);
+  try {
+    fn(db);
+  } finally {
+    db.close();
   }
 }
 

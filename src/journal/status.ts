@@ -15,6 +15,8 @@ export interface StatusReport {
     startedAt: string;
     finishedAt: string | null;
     running: boolean;
+    /** The supervisor holding the journal while the run goes; null once it finished or when nobody holds it. */
+    holder: { host: string; pid: number; heartbeatAt: string } | null;
     bytes: number;
     files: number;
     exitCode: number | null;
@@ -33,6 +35,7 @@ export interface StatusOptions {
 export function statusReport(journal: JournalReader, options: StatusOptions = {}): StatusReport {
   const limit = options.limit ?? 20;
   const run = journal.lastRun();
+  const lease = journal.leaseHolder();
   return {
     path: journal.path,
     identity: journal.identity(),
@@ -45,8 +48,9 @@ export function statusReport(journal: JournalReader, options: StatusOptions = {}
             id: run.id,
             startedAt: run.startedAt.toISOString(),
             finishedAt: run.finishedAt?.toISOString() ?? null,
-            // A run with no finish time is going now, or its supervisor was killed.
-            running: run.finishedAt === null,
+            // A run with no finish time is going now if its supervisor still renews the lease; else it was killed.
+            running: run.finishedAt === null && lease?.live === true,
+            holder: run.finishedAt === null && lease?.live === true ? { host: lease.host, pid: lease.pid, heartbeatAt: lease.heartbeatAt.toISOString() } : null,
             bytes: run.bytes,
             files: run.files,
             exitCode: run.exitCode,
@@ -78,7 +82,10 @@ export function formatStatus(journal: JournalReader, options: StatusOptions = {}
     lines.push('no run yet');
   } else {
     const run = r.lastRun;
-    const state = run.running ? 'running (or killed)' : `exit ${run.exitCode ?? '?'}`;
+    const state =
+      run.holder ? `running (host ${run.holder.host}, pid ${run.holder.pid}, heartbeat ${run.holder.heartbeatAt})`
+      : run.finishedAt === null ? 'stopped without finishing (killed; rerun to continue)'
+      : `exit ${run.exitCode ?? '?'}`;
     lines.push(
       `last run #${run.id}: started ${run.startedAt}, ${state}; ${run.files} files, ${formatBytes(run.bytes)} ` +
         `at ${formatBytes(run.bytesPerSecond)}/s`,

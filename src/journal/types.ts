@@ -1,5 +1,6 @@
 // Shapes the journal hands out. Rows are addressed by an opaque item id (see journal.ts for why it is not
 // the Drive file id).
+import type { LeaseOptions } from './lease.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { DriveItem } from '../drive/drive-item.js';
 
@@ -18,6 +19,8 @@ export interface JournalIdentity {
 export interface OpenOptions {
   /** Start a new journal: an existing file is renamed aside (never deleted) first. */
   fresh: boolean;
+  /** Who holds the lease and how it is judged stale (tests); this process and the defaults otherwise. */
+  lease?: LeaseOptions;
 }
 
 /**
