@@ -15,6 +15,7 @@ interface BenchJson {
   mode: string;
   machine: { cpuModel: string; cores: number; node: string };
   charts: string[];
+  flat: { size: number; peakChildMb: number; runsMb: number[] }[];
   results: { scenario: string; tool: string; exitCode: number | null; filesExpected: number; objectsInSink: number | null; peakTreeMb: number; budgetMb: number | null; samples: { samples: number } }[];
 }
 
@@ -55,6 +56,13 @@ test('npm run bench -- --quick: exits 0, writes JSON and SVG, stays in budget, c
     assert.deepEqual([...json.charts].sort(), [...svgs].sort(), 'the JSON lists the charts written');
     for (const svg of svgs) assertWellFormedSvg(await readFile(join(out, svg), 'utf8'), svg);
 
+    // Each one-file size is copied three times, each under its own name, and judged by its highest peak.
+    assert.equal(json.flat.length, 2);
+    for (const f of json.flat) {
+      assert.equal(f.runsMb.length, 3);
+      assert.equal(f.peakChildMb, Math.max(...f.runsMb));
+    }
+    assert.equal(json.results.filter((r) => r.scenario.startsWith('one-file-')).length, 6);
     const ours = json.results.filter((r) => r.tool === 'ours');
     assert.deepEqual([...new Set(ours.map((r) => r.scenario))].filter((s) => ['small', 'mixed', 'huge'].includes(s)).sort(), ['huge', 'mixed', 'small']);
     for (const r of json.results) {
