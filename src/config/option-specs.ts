@@ -49,7 +49,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'shared-drive-id', kind: 'string', group: 'Google Drive', describe: 'Copy this shared drive instead of a folder' },
   { flag: 'drive-root-url', kind: 'string', group: 'Google Drive', describe: 'Another Drive API root (proxies, test servers)', defaultLabel: 'https://www.googleapis.com/' },
   { flag: 'drive-access-token', kind: 'string', group: 'Google Drive', secret: true, describe: 'A plain OAuth access token (sent as a Bearer credential)' },
-  { flag: 'google-credentials', kind: 'string', group: 'Google Drive', envFallbacks: ['GOOGLE_APPLICATION_CREDENTIALS'], describe: 'Service account or external account (workload identity) JSON file', defaultLabel: 'Application Default Credentials' },
+  { flag: 'google-credentials', kind: 'string', group: 'Google Drive', envFallbacks: ['GOOGLE_APPLICATION_CREDENTIALS'], describe: 'Service account, external account (workload identity federation) or authorized user JSON file, or `metadata-server` (GKE Workload Identity, GCE)' },
   { flag: 'impersonate', kind: 'string', group: 'Google Drive', describe: 'Domain-wide delegation: the user a service account acts as' },
   { flag: 'oauth-client-id', kind: 'string', group: 'Google Drive', describe: 'OAuth client id (with a refresh token)' },
   { flag: 'oauth-client-secret', kind: 'string', group: 'Google Drive', secret: true, describe: 'OAuth client secret' },

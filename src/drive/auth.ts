@@ -13,8 +13,16 @@ export const DRIVE_READONLY_SCOPE = 'https://www.googleapis.com/auth/drive.reado
 export type OAuth2Client = InstanceType<typeof googleAuth.OAuth2>;
 export type JwtClient = InstanceType<typeof googleAuth.JWT>;
 export type ExternalAccountClient = NonNullable<ReturnType<typeof googleAuth.ExternalAccountClient.fromJSON>>;
+export type ComputeClient = InstanceType<typeof googleAuth.Compute>;
 /** What the Drive client accepts as `auth` and what export downloads call `.request()` on. */
-export type DriveAuth = OAuth2Client | JwtClient | ExternalAccountClient;
+export type DriveAuth = OAuth2Client | JwtClient | ExternalAccountClient | ComputeClient;
+
+/**
+ * `--google-credentials metadata-server`: tokens from the GCE/GKE metadata server — on GKE, the Google
+ * service account the pod's Kubernetes service account is bound to (Workload Identity), asked for the
+ * Drive scope. No file and no key in the pod. GCE_METADATA_HOST points it elsewhere (the tests' fake).
+ */
+export const METADATA_SERVER_CREDENTIALS = 'metadata-server';
 
 export interface DriveAuthOptions {
   accessToken?: string;
@@ -142,8 +150,12 @@ export function createDriveAuth(options: DriveAuthOptions): DriveAuth {
     return client;
   }
   const file = options.credentialsFile ?? env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (file === METADATA_SERVER_CREDENTIALS) {
+    if (options.impersonate !== undefined) throw new ConfigError('--impersonate needs a service account credentials file, not the metadata server (its tokens cannot act as a user)');
+    return new googleAuth.Compute({ scopes: [DRIVE_READONLY_SCOPE] });
+  }
   if (file !== undefined && file !== '') return fromCredentialsFile(file, options);
   throw new ConfigError(
-    'no Drive credentials: set --drive-access-token, --oauth-client-id/--oauth-client-secret/--oauth-refresh-token, or --google-credentials (GOOGLE_APPLICATION_CREDENTIALS)',
+    'no Drive credentials: set --drive-access-token, --oauth-client-id/--oauth-client-secret/--oauth-refresh-token, or --google-credentials (GOOGLE_APPLICATION_CREDENTIALS): a JSON file, or metadata-server on GKE/GCE',
   );
 }

@@ -266,6 +266,9 @@ export async function resolveRoot(options: ResolveRootOptions): Promise<Resolved
   const opts = signal ? { signal } : {};
   const explain = (setting: string, value: string, err: unknown): PreflightError => {
     const e = classifyDriveError(err);
+    // The token source failed before Drive was asked anything (a metadata server or token endpoint that does
+    // not answer): the credentials are the setting to look at, not the folder.
+    if (/Could not refresh access token/.test(e.message)) return new PreflightError(`Drive credentials (--google-credentials, --drive-access-token or --oauth-*): could not get an access token (${e.message})`);
     if (e.code === 'not-found') return new PreflightError(`${setting} ${value}: not found, or not shared with these credentials`);
     if (e.code === 'unauthorized') return new PreflightError(`${setting} ${value}: Drive rejected the credentials (${e.message})`);
     if (e.code === 'forbidden') return new PreflightError(`${setting} ${value}: not readable with these credentials (${e.message})`);
