@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { JournalBusyError } from '../src/errors.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { Journal } from '../src/journal/journal.js';
+import { JournalReader } from '../src/journal/journal-reader.js';
 import { JournalLease, LEASE_STALE_MS, processStartTicks } from '../src/journal/lease.js';
 import type { ProcessIdentity } from '../src/journal/lease.js';
 import type { JournalIdentity } from '../src/journal/types.js';
@@ -39,6 +40,16 @@ function holdLease(path: string, self: ProcessIdentity, now = Date.now()): void 
   const db = new Database(path);
   db.prepare('INSERT OR REPLACE INTO lease (id, owner, host, pid, proc_start, acquired_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)').run(`${self.host}/${self.pid}/${self.procStart}`, self.host, self.pid, self.procStart, now, now);
   db.close();
+}
+
+/** Whether `status` (a read-only reader) sees a live holder. */
+function leaseSeenByStatus(path: string): boolean | undefined {
+  const reader = JournalReader.openReadOnly(path);
+  try {
+    return reader.leaseHolder()?.live;
+  } finally {
+    reader.close();
+  }
 }
 
 /** Run `fn` while a sleeper process lives; it is killed (and reaped) whatever happens. */
@@ -114,12 +125,14 @@ test('lease: on this host the holder is checked by pid and start time: alive ref
     assert.ok(start !== null, 'the kernel reports the sleeper\'s start time');
     holdLease(path, thisHost(pid, start));
     assert.throws(() => Journal.open(path, IDENTITY, { fresh: false }), JournalBusyError);
+    assert.equal(leaseSeenByStatus(path), true);
     // The same pid with another start time is another process: the holder is gone.
     holdLease(path, thisHost(pid, `${start}0`));
     Journal.open(path, IDENTITY, { fresh: false }).close();
     holdLease(path, thisHost(pid, start));
     proc.kill('SIGKILL');
     await new Promise((resolve) => proc.once('exit', resolve));
+    assert.equal(leaseSeenByStatus(path), false, 'status no longer calls a dead holder running');
     Journal.open(path, IDENTITY, { fresh: false }).close();
   });
 });

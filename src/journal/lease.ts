@@ -65,7 +65,7 @@ export interface LeaseHolder {
   pid: number;
   acquiredAt: Date;
   heartbeatAt: Date;
-  /** Renewed within the stale time: its supervisor is (as far as the journal can tell) running. */
+  /** Its supervisor is running, as far as the journal can tell (the rule a second run applies). */
   live: boolean;
 }
 
@@ -73,7 +73,9 @@ export interface LeaseHolder {
 export function readLease(db: Database.Database, now = Date.now()): LeaseHolder | null {
   const row = leaseRow(db);
   if (row === undefined) return null;
-  return { host: row.host, pid: row.pid, acquiredAt: new Date(row.acquired_at), heartbeatAt: new Date(row.heartbeat_at), live: now - row.heartbeat_at <= LEASE_STALE_MS };
+  // The same rule as a second run would apply: a recent heartbeat, and on this host a process still there.
+  const live = now - row.heartbeat_at <= LEASE_STALE_MS && (row.host !== hostname() || aliveOnThisHost(row.pid, row.proc_start));
+  return { host: row.host, pid: row.pid, acquiredAt: new Date(row.acquired_at), heartbeatAt: new Date(row.heartbeat_at), live };
 }
 
 export interface LeaseOptions {
