@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { checksumToVerify } from '../src/s3/content-digest.js';
+import type { ChecksumToVerify } from '../src/s3/content-digest.js';
 import { createS3Client } from '../src/s3/s3-client.js';
 import { resolveS3Options } from '../src/s3/s3-options.js';
 import type { ManifestEntry } from './index-server.js';
@@ -86,15 +87,15 @@ async function* parts(body: IncomingMessage, hash: Hash | null): AsyncGenerator<
 }
 
 /** The checksum to verify, chosen as ours chooses it (null: nothing to check). */
-function expected(entry: ManifestEntry): { algorithm: string; hex: string } | null {
+function expected(entry: ManifestEntry): ChecksumToVerify | null {
   const want = config.verify ? checksumToVerify(entry) : null;
-  return want?.expected ? { algorithm: want.algorithm, hex: want.expected } : null;
+  return want?.expected ? want : null;
 }
 
-function check(entry: ManifestEntry, want: { algorithm: string; hex: string } | null, hash: Hash | null): void {
+function check(entry: ManifestEntry, want: ChecksumToVerify | null, hash: Hash | null): void {
   if (want === null || hash === null) return;
   const got = hash.digest('hex');
-  if (got !== want.hex) throw new RawPipeError(`${entry.path}: ${want.algorithm} ${got}, expected ${want.hex}`);
+  if (got !== want.expected) throw new RawPipeError(`${entry.path}: ${want.algorithm} ${got}, expected ${want.expected ?? ''}`);
 }
 
 async function upload(entry: ManifestEntry, body: IncomingMessage): Promise<void> {

@@ -6,9 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { FOLDER_MIME } from '../src/fake-drive/index.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { CLI, TOKEN, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
+import { CLI, TOKEN, folderOfFiles, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -22,8 +21,7 @@ let w: World;
 before(async () => {
   w = await startWorld({
     nodes: [
-      { id: 'O', name: 'ops', parents: ['root'], mimeType: FOLDER_MIME },
-      ...Array.from({ length: 30 }, (_, i) => ({ id: `o-${i}`, name: `file-${i}.bin`, parents: ['O'], mimeType: 'application/octet-stream', size: 1000 * (i + 1) })),
+      ...folderOfFiles('O', 'ops', 30, 1000),
       { id: 'o-big', name: 'big.bin', parents: ['O'], mimeType: 'application/octet-stream', size: 150 * MiB },
       { id: 'o-form', name: 'Form', parents: ['O'], mimeType: 'application/vnd.google-apps.form' },
     ],

@@ -17,8 +17,7 @@ import { JournalReader } from '../src/journal/journal-reader.js';
 import { JournalLease, LEASE_STALE_MS, processStartTicks } from '../src/journal/lease.js';
 import type { ProcessIdentity } from '../src/journal/lease.js';
 import type { JournalIdentity } from '../src/journal/types.js';
-import { FOLDER_MIME } from '../src/fake-drive/index.js';
-import { listKeys, runCli, startWorld, worldFlags } from './support/e2e.js';
+import { folderOfFiles, listKeys, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lease-test-'));
@@ -68,10 +67,7 @@ async function withSleeper(fn: (proc: ChildProcess, pid: number) => Promise<void
 let w: World;
 before(async () => {
   w = await startWorld({
-    nodes: [
-      { id: 'L', name: 'lease', parents: ['root'], mimeType: FOLDER_MIME },
-      ...Array.from({ length: 3 }, (_, i) => ({ id: `l-${i}`, name: `file-${i}.bin`, parents: ['L'], mimeType: 'application/octet-stream', size: 1000 * (i + 1) })),
-    ],
+    nodes: folderOfFiles('L', 'lease', 3, 1000),
   });
 });
 after(async () => {

@@ -9,8 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../src/exit-codes.js';
 import { DRIVE_READONLY_SCOPE, METADATA_SERVER_CREDENTIALS, createDriveAuth } from '../src/drive/auth.js';
-import { FOLDER_MIME } from '../src/fake-drive/index.js';
-import { TOKEN, listKeys, runCli, startWorld, worldFlags } from './support/e2e.js';
+import { TOKEN, folderOfFiles, listKeys, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
@@ -28,10 +27,7 @@ const seen: MetadataRequest[] = [];
 
 before(async () => {
   w = await startWorld({
-    nodes: [
-      { id: 'M', name: 'meta', parents: ['root'], mimeType: FOLDER_MIME },
-      ...Array.from({ length: 4 }, (_, i) => ({ id: `m-${i}`, name: `file-${i}.bin`, parents: ['M'], mimeType: 'application/octet-stream', size: 2000 * (i + 1) })),
-    ],
+    nodes: folderOfFiles('M', 'meta', 4, 2000),
   });
   metadata = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://metadata');

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CrashLoopError } from '../src/errors.js';
+import type { JsonObject } from '../src/ipc/json.js';
 import type { MemorySample } from '../src/supervisor/memory-guard.js';
 import { BROKEN_PROCESSOR, harness, items } from './support/supervisor-harness.js';
 
@@ -25,30 +26,32 @@ test('healthy items: all done exactly once, no recycles', async () => {
   assert.equal(h.supervisor.stats.childrenSpawned, 3);
 });
 
-test('children run with their heap limit, the V8 flags the copy relies on (young generation, one GC thread, gc()) and the malloc settings', async () => {
-  const work = items(1, { behaviour: 'ok', ms: 1 });
-  const h = harness(work, { workers: 1 });
+/** What the child of a one-item, one-worker run reports about itself (the behaviour processor's detail). */
+async function childSelfReport(): Promise<JsonObject> {
+  const h = harness(items(1, { behaviour: 'ok', ms: 1 }), { workers: 1 });
   assert.equal(await h.supervisor.run(), 'completed');
   const outcome = [...h.source.settled.values()][0]?.outcome;
   assert.ok(outcome?.status === 'done');
-  const argv = outcome.detail?.execArgv as string[];
+  return outcome.detail;
+}
+
+test('children run with their heap limit, the V8 flags the copy relies on (young generation, one GC thread, gc()) and the malloc settings', async () => {
+  const detail = await childSelfReport();
+  const argv = detail.execArgv as string[];
   assert.ok(argv.some((a) => a.startsWith('--max-old-space-size=')), argv.join(' '));
   for (const flag of ['--max-semi-space-size=8', '--single-threaded-gc', '--expose-gc']) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
-  assert.equal(outcome.detail?.gc, 'function');
-  assert.equal(outcome.detail?.mallocArenaMax, '2');
-  assert.equal(outcome.detail?.mallocTrimThreshold, '131072');
+  assert.equal(detail.gc, 'function');
+  assert.equal(detail.mallocArenaMax, '2');
+  assert.equal(detail.mallocTrimThreshold, '131072');
 });
 
 test("children keep the operator's own malloc settings", async () => {
   const saved = process.env.MALLOC_ARENA_MAX;
   process.env.MALLOC_ARENA_MAX = '4';
   try {
-    const h = harness(items(1, { behaviour: 'ok', ms: 1 }), { workers: 1 });
-    assert.equal(await h.supervisor.run(), 'completed');
-    const outcome = [...h.source.settled.values()][0]?.outcome;
-    assert.ok(outcome?.status === 'done');
-    assert.equal(outcome.detail?.mallocArenaMax, '4');
-    assert.equal(outcome.detail?.mallocTrimThreshold, '131072');
+    const detail = await childSelfReport();
+    assert.equal(detail.mallocArenaMax, '4');
+    assert.equal(detail.mallocTrimThreshold, '131072');
   } finally {
     if (saved === undefined) delete process.env.MALLOC_ARENA_MAX;
     else process.env.MALLOC_ARENA_MAX = saved;

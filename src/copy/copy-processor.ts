@@ -22,10 +22,11 @@ const factory: ProcessorFactory = ({ options: json }) => {
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
   const pacer = createPacer({ tps: options.driveTps });
+  const partSize = options.s3.partSizeMb * 1024 * 1024;
   // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
-  limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
+  limitPartBuffers(partSize, options.partBuffers);
   // One minor GC per part size read across this child's items: dead download chunks stay below a part's worth.
-  const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(options.s3.partSizeMb * 1024 * 1024) };
+  const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(partSize) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),
     close: () => {

@@ -4,7 +4,7 @@
 // this keeps the run single: a lease row naming the holder, renewed by a heartbeat, taken in an IMMEDIATE
 // transaction so two starts cannot both win.
 //
-// A holder is gone when its heartbeat is older than `staleMs`, or at once when it ran on this host and its
+// A holder is gone when its heartbeat is older than LEASE_STALE_MS, or at once when it ran on this host and its
 // process no longer exists: the pid alone is not enough (a restarted container reuses small pids), so the
 // holder's start time as the kernel counts it (/proc/<pid>/stat) must match as well.
 import { readFileSync } from 'node:fs';
@@ -63,7 +63,6 @@ export function thisProcess(): ProcessIdentity {
 export interface LeaseHolder {
   host: string;
   pid: number;
-  acquiredAt: Date;
   heartbeatAt: Date;
   /** Its supervisor is running, as far as the journal can tell (the rule a second run applies). */
   live: boolean;
@@ -73,33 +72,39 @@ export interface LeaseHolder {
 export function readLease(db: Database.Database, now = Date.now()): LeaseHolder | null {
   const row = leaseRow(db);
   if (row === undefined) return null;
-  // The same rule as a second run would apply: a recent heartbeat, and on this host a process still there.
-  const live = now - row.heartbeat_at <= LEASE_STALE_MS && (row.host !== hostname() || aliveOnThisHost(row.pid, row.proc_start));
-  return { host: row.host, pid: row.pid, acquiredAt: new Date(row.acquired_at), heartbeatAt: new Date(row.heartbeat_at), live };
+  return { host: row.host, pid: row.pid, heartbeatAt: new Date(row.heartbeat_at), live: isLive(row, hostname(), now) };
 }
 
+/** Who takes the lease (tests: another host or process) and the clock it is judged by. */
 export interface LeaseOptions {
   self?: ProcessIdentity;
-  staleMs?: number;
   now?: () => number;
-  /** Whether a process of this host with that pid and start time still runs (tests replace it). */
-  isAlive?: (pid: number, procStart: string) => boolean;
 }
 
-function aliveOnThisHost(pid: number, procStart: string): boolean {
+/**
+ * The one rule for a holder, applied by a second run and by `status`: its heartbeat is recent and, when it
+ * ran on `host` (the asker's), its process is still there.
+ */
+function isLive(held: LeaseRow, host: string, now: number): boolean {
+  if (now - held.heartbeat_at > LEASE_STALE_MS) return false;
+  if (held.host !== host) return true;
   // Without /proc (not Linux) nothing can be told from a pid: only the heartbeat decides.
-  if (procStart === '') return true;
-  return processStartTicks(pid) === procStart;
+  return held.proc_start === '' || processStartTicks(held.pid) === held.proc_start;
 }
 
 export class JournalLease {
   private released = false;
+  private readonly renewStmt: Database.Statement<[number, string]>;
+  private readonly releaseStmt: Database.Statement<[string]>;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly owner: string,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.renewStmt = db.prepare('UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND owner = ?');
+    this.releaseStmt = db.prepare('DELETE FROM lease WHERE id = 1 AND owner = ?');
+  }
 
   /** Take the lease of the journal open in `db`, or throw JournalBusyError naming its live holder. */
   static acquire(db: Database.Database, path: string, options: LeaseOptions = {}): JournalLease {
@@ -107,8 +112,8 @@ export class JournalLease {
     const now = options.now ?? Date.now;
     db.exec(DDL);
     db.transaction(() => {
-      refuseIfHeld(db, path, self, now(), options);
       const t = now();
+      refuseIfHeld(db, path, self, t);
       db.prepare('INSERT OR REPLACE INTO lease (id, owner, host, pid, proc_start, acquired_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)').run(ownerOf(self), self.host, self.pid, self.procStart, t, t);
     }).immediate();
     return new JournalLease(db, ownerOf(self), now);
@@ -116,20 +121,20 @@ export class JournalLease {
 
   /** Check, without taking it, that nobody live holds the journal (before --fresh moves its files aside). */
   static assertFree(db: Database.Database, path: string, options: LeaseOptions = {}): void {
-    refuseIfHeld(db, path, options.self ?? thisProcess(), (options.now ?? Date.now)(), options);
+    refuseIfHeld(db, path, options.self ?? thisProcess(), (options.now ?? Date.now)());
   }
 
   /** Renew the heartbeat. False when another process has taken the lease over (this one was thought gone). */
   renew(): boolean {
     if (this.released || !this.db.open) return false;
-    return this.db.prepare('UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND owner = ?').run(this.now(), this.owner).changes === 1;
+    return this.renewStmt.run(this.now(), this.owner).changes === 1;
   }
 
   /** Give the lease up (end of run); a lease taken over by another process is left to it. */
   release(): void {
     if (this.released || !this.db.open) return;
     this.released = true;
-    this.db.prepare('DELETE FROM lease WHERE id = 1 AND owner = ?').run(this.owner);
+    this.releaseStmt.run(this.owner);
   }
 }
 
@@ -142,24 +147,16 @@ function leaseRow(db: Database.Database): LeaseRow | undefined {
   return hasTable ? db.prepare<[], LeaseRow>('SELECT * FROM lease WHERE id = 1').get() : undefined;
 }
 
-function refuseIfHeld(db: Database.Database, path: string, self: ProcessIdentity, now: number, options: LeaseOptions): void {
+function refuseIfHeld(db: Database.Database, path: string, self: ProcessIdentity, now: number): void {
   const held = leaseRow(db);
-  if (held && held.owner !== ownerOf(self) && liveHolder(held, self, now, options)) {
-    throw new JournalBusyError(busyMessage(path, held, now, options.staleMs ?? LEASE_STALE_MS));
-  }
+  if (held && held.owner !== ownerOf(self) && isLive(held, self.host, now)) throw new JournalBusyError(busyMessage(path, held, now));
 }
 
-function liveHolder(held: LeaseRow, self: ProcessIdentity, now: number, options: LeaseOptions): boolean {
-  if (now - held.heartbeat_at > (options.staleMs ?? LEASE_STALE_MS)) return false;
-  if (held.host !== self.host) return true;
-  return (options.isAlive ?? aliveOnThisHost)(held.pid, held.proc_start);
-}
-
-function busyMessage(path: string, held: LeaseRow, now: number, staleMs: number): string {
+function busyMessage(path: string, held: LeaseRow, now: number): string {
   const ago = Math.max(0, Math.round((now - held.heartbeat_at) / 1000));
   return (
     `journal ${path} is in use by another supervisor (host ${held.host}, pid ${held.pid}, since ` +
     `${new Date(held.acquired_at).toISOString()}, last heartbeat ${ago} s ago): one run per --state. ` +
-    `Stop that run, or wait: its lease lapses ${Math.round(staleMs / 1000)} s after its last heartbeat.`
+    `Stop that run, or wait: its lease lapses ${LEASE_STALE_MS / 1000} s after its last heartbeat.`
   );
 }

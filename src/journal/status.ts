@@ -36,6 +36,8 @@ export function statusReport(journal: JournalReader, options: StatusOptions = {}
   const limit = options.limit ?? 20;
   const run = journal.lastRun();
   const lease = journal.leaseHolder();
+  // A run with no finish time is going now if its supervisor still holds the lease; else it was killed.
+  const holder = run?.finishedAt === null && lease?.live === true ? { host: lease.host, pid: lease.pid, heartbeatAt: lease.heartbeatAt.toISOString() } : null;
   return {
     path: journal.path,
     identity: journal.identity(),
@@ -48,9 +50,8 @@ export function statusReport(journal: JournalReader, options: StatusOptions = {}
             id: run.id,
             startedAt: run.startedAt.toISOString(),
             finishedAt: run.finishedAt?.toISOString() ?? null,
-            // A run with no finish time is going now if its supervisor still renews the lease; else it was killed.
-            running: run.finishedAt === null && lease?.live === true,
-            holder: run.finishedAt === null && lease?.live === true ? { host: lease.host, pid: lease.pid, heartbeatAt: lease.heartbeatAt.toISOString() } : null,
+            running: holder !== null,
+            holder,
             bytes: run.bytes,
             files: run.files,
             exitCode: run.exitCode,

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startFakeDrive } from '../../src/fake-drive/index.js';
-import type { FakeDrive, FakeDriveOptions } from '../../src/fake-drive/index.js';
+import { FOLDER_MIME, startFakeDrive } from '../../src/fake-drive/index.js';
+import type { FakeDrive, FakeDriveOptions, FakeNodeSpec } from '../../src/fake-drive/index.js';
 import { startS3rver } from '../../src/testing/s3rver.js';
 import type { S3rverHandle } from '../../src/testing/s3rver.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/node-flags.js';
@@ -41,6 +41,17 @@ export async function startWorld(options: FakeDriveOptions): Promise<World> {
       await Promise.allSettled([drive.close(), s3.close()]);
     },
   };
+}
+
+/**
+ * A folder `id` under the root holding `count` binary files: ids `<id in lower case>-<i>`, names
+ * `file-<i>.bin`, sizes step × (i + 1) bytes.
+ */
+export function folderOfFiles(id: string, name: string, count: number, step: number): FakeNodeSpec[] {
+  return [
+    { id, name, parents: ['root'], mimeType: FOLDER_MIME },
+    ...Array.from({ length: count }, (_, i) => ({ id: `${id.toLowerCase()}-${i}`, name: `file-${i}.bin`, parents: [id], mimeType: 'application/octet-stream', size: step * (i + 1) })),
+  ];
 }
 
 /** The flags that point a run at this world. */
