@@ -39,7 +39,7 @@ test('children run with their heap limit, the V8 flags the copy relies on (young
   const detail = await childSelfReport();
   const argv = detail.execArgv as string[];
   assert.ok(argv.some((a) => a.startsWith('--max-old-space-size=')), argv.join(' '));
-  for (const flag of ['--max-semi-space-size=8', '--single-threaded-gc', '--expose-gc']) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+  for (const flag of ['--max-semi-space-size=2', '--single-threaded-gc', '--expose-gc']) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
   assert.equal(detail.gc, 'function');
   assert.equal(detail.mallocArenaMax, '2');
   assert.equal(detail.mallocTrimThreshold, '131072');

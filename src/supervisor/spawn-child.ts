@@ -17,14 +17,18 @@ export const CHILD_MAIN_PATH = fileURLToPath(new URL('../bundle/child-main.js', 
 /**
  * Young-generation cap for every child (MB per semi-space). A child's live heap is small (~15 MB: the
  * bytes it moves are Buffers, outside the heap), but at Node's default V8 grows the young generation to
- * 32 MB under a copy's allocation rate and keeps it. Too small costs CPU instead: the copy's in-flight
- * request and stream objects outlive a 1 MB young generation, are promoted, and the old generation's
- * mark-compacts follow. Measured on the full mixed benchmark (300 files, 3.2 GB) at 4 workers, CPU s of the
- * tree / MB/s / peak tree RSS: 1 MB 20.3 / 240 / 669 MB, 8 MB 17.2 / 275 / 680 MB, 16 MB 17.7 / 265 / 681 MB
- * (at 1 worker, 1 MB against 16 MB: 16.5 against 12.0 CPU s). Dead download chunks are not what this bounds:
- * the GC pacer collects them every part's worth of bytes (child/gc-pacer.ts).
+ * 32 MB under a copy's allocation rate and keeps it, in every child. The cap was 8 MB while dead download
+ * chunks were collected only every part size (5 MiB) read: a smaller young generation then promoted the
+ * copy's in-flight request objects and paid for it in mark-compacts (1 MB cost 15% more CPU at the time).
+ * With a minor GC every MiB read (child/gc-pacer.ts) that cost is gone, and 2 MB keeps a long-lived child
+ * at the size of a young one. Measured at 22:55-23:10 UTC on 27 Nov 2026 (bench machine, 2 cores), 8 MB
+ * against 2 MB with the 1 MiB pacer: mixed set (300 files, 3.3 GB) peak tree 567-572 → 521-528 MB at 4
+ * workers and 1,018-1,025 → 918-940 MB at 8, the children's CPU s 12.9-13.9 → 12.9-13.1 at 4 workers and
+ * 16.8-17.3 → 15.2-16.2 at 8; one child copying 5 GiB 104-113 → 95-98 MB at the same 400-430 MB/s; 20,013
+ * small files at 4 workers 503-506 → 450 MB for 38.4-39.2 → 43.1 CPU s (the small-file run is the one that
+ * pays, at ~750 files/s).
  */
-export const CHILD_SEMI_SPACE_MB = 8;
+export const CHILD_SEMI_SPACE_MB = 2;
 
 /**
  * V8 flags every child runs with, besides its heap limit.
