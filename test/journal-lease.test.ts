@@ -1,7 +1,7 @@
 // One supervisor per journal (journal/lease.ts): a live holder refuses a second run, with one line naming
 // the journal and the holder and exit 75; a gone holder (dead process on this host, or no heartbeat for
 // the stale time) is taken over; --fresh never moves a held journal aside. The last test runs the real
-// CLI against a lease held by a real process.
+// CLI against a lease held by a real process, and one against a run whose lease is taken over while it copies.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ import { JournalReader } from '../src/journal/journal-reader.js';
 import { JournalLease, LEASE_STALE_MS, processStartTicks } from '../src/journal/lease.js';
 import type { ProcessIdentity } from '../src/journal/lease.js';
 import type { JournalIdentity } from '../src/journal/types.js';
-import { folderOfFiles, listKeys, runCli, startWorld, worldFlags } from './support/e2e.js';
+import { folderOfFiles, listKeys, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lease-test-'));
@@ -158,6 +158,49 @@ test('lease: the CLI refuses a journal held by a live run (exit 75, one line) an
     assert.match(errors[0] ?? '', new RegExp(`^supervisor: journal ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another supervisor \\(host ${hostname()}, pid ${pid}, `));
     assert.ok(busy.stderr.trim().endsWith('its lease lapses 60 s after its last heartbeat.'), busy.stderr);
   });
+  const again = await runCli(['run', ...flags], {}, w.s3);
+  assert.equal(again.code, ExitCode.Ok, again.stderr);
+  assert.equal((await listKeys(w)).length, 3);
+});
+
+test('lease: a run whose lease another supervisor took over stops at its next heartbeat (exit 75, one error line) and loses nothing', async () => {
+  const state = join(w.dir, 'taken', 'journal.db');
+  const flags = worldFlags(w, 'L', ['--state', state, '--workers', '1']);
+  // One file's download is told to come back in 30 s: the run is still going when its heartbeat comes round.
+  w.drive.addFault({ route: 'media', fileId: 'l-1', times: 1, fault: { type: 'status', status: 429, retryAfter: '30' } });
+  const run = startCli(['run', ...flags], {}, w.s3);
+  try {
+    // Wait for the run's lease, then take it over as a supervisor on another host would after judging it gone.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (existsSync(state) && leaseSeenByStatus(state) === true) break;
+      assert.ok(Date.now() < deadline, 'the run took its lease');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    holdLease(state, otherHost);
+    const stopped = await run.done;
+    assert.equal(stopped.code, ExitCode.Busy, stopped.stderr);
+    const output = `${stopped.stdout}${stopped.stderr}`;
+    assert.equal(output.split('\n').filter((l) => l.includes('another supervisor took this journal over: stopping')).length, 1, output);
+    // The new holder's lease is left alone, and no file is left in flight: each is done or will be copied again.
+    const reader = JournalReader.openReadOnly(state);
+    try {
+      assert.equal(reader.leaseHolder()?.host, 'another-pod');
+      const { byStatus } = reader.counts();
+      assert.equal(byStatus['in-progress'].files, 0);
+      assert.equal(byStatus.done.files + byStatus.pending.files, 3);
+      assert.ok(byStatus.pending.files >= 1, 'the delayed file was not copied');
+    } finally {
+      reader.close();
+    }
+  } finally {
+    if (run.proc.exitCode === null) run.proc.kill('SIGKILL');
+    w.drive.clearFaults();
+  }
+  // Once the other supervisor is gone, the next run finishes the rest.
+  const db = new Database(state);
+  db.prepare('DELETE FROM lease').run();
+  db.close();
   const again = await runCli(['run', ...flags], {}, w.s3);
   assert.equal(again.code, ExitCode.Ok, again.stderr);
   assert.equal((await listKeys(w)).length, 3);
