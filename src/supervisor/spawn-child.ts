@@ -21,12 +21,13 @@ export const CHILD_MAIN_PATH = fileURLToPath(new URL('../bundle/child-main.js', 
  * chunks were collected only every part size (5 MiB) read: a smaller young generation then promoted the
  * copy's in-flight request objects and paid for it in mark-compacts (1 MB cost 15% more CPU at the time).
  * With a minor GC every MiB read (child/gc-pacer.ts) that cost is gone, and 2 MB keeps a long-lived child
- * at the size of a young one. Measured at 22:55-23:10 UTC on 27 Nov 2026 (bench machine, 2 cores), 8 MB
- * against 2 MB with the 1 MiB pacer: mixed set (300 files, 3.3 GB) peak tree 567-572 → 521-528 MB at 4
- * workers and 1,018-1,025 → 918-940 MB at 8, the children's CPU s 12.9-13.9 → 12.9-13.1 at 4 workers and
- * 16.8-17.3 → 15.2-16.2 at 8; one child copying 5 GiB 104-113 → 95-98 MB at the same 400-430 MB/s; 20,013
- * small files at 4 workers 503-506 → 450 MB for 38.4-39.2 → 43.1 CPU s (the small-file run is the one that
- * pays, at ~750 files/s).
+ * at the size of a young one. Measured on 27 Nov 2026 (bench machine, 2 cores; A/B runs 22:35-22:55 UTC and
+ * the full benchmark at 22:57), 8 MB against 2 MB with the 1 MiB pacer: mixed set (300 files, 3.3 GB) peak
+ * tree 567-572 → 535 MB at 4 workers and 1,018-1,025 → 940-942 MB at 8, the tree's CPU s 12.9-13.9 →
+ * 12.6 at 4 workers and 16.8-17.3 → 15.1-15.2 at 8; one child copying 5 GiB 104-113 → 95-98 MB at the
+ * same 400-440 MB/s; 20,013 small files at 4 workers 503-506 → 447-450 MB for 38.4-39.2 → 39.8-43.1 CPU s
+ * (the small-file run is the one that pays, at 750-800 files/s). A 1 MB young generation was no flatter
+ * and cost small files 9-19% more CPU.
  */
 export const CHILD_SEMI_SPACE_MB = 2;
 
