@@ -22,9 +22,8 @@ const factory: ProcessorFactory = ({ options: json }) => {
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
   const pacer = createPacer({ tps: options.driveTps });
-  const partSize = options.s3.partSizeMb * 1024 * 1024;
   // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
-  limitPartBuffers(partSize, options.partBuffers);
+  limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
   // One minor GC per MiB read across this child's items: dead download chunks stay below a MiB's worth.
   const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(GC_PACE_BYTES) };
   return {

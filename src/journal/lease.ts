@@ -55,7 +55,7 @@ export function processStartTicks(pid: number): string | null {
   }
 }
 
-export function thisProcess(): ProcessIdentity {
+function thisProcess(): ProcessIdentity {
   return { host: hostname(), pid: process.pid, procStart: processStartTicks(process.pid) ?? '' };
 }
 
@@ -69,10 +69,10 @@ export interface LeaseHolder {
 }
 
 /** The lease in a journal opened read-only, or null when no run holds it (or the journal predates leases). */
-export function readLease(db: Database.Database, now = Date.now()): LeaseHolder | null {
+export function readLease(db: Database.Database): LeaseHolder | null {
   const row = leaseRow(db);
   if (row === undefined) return null;
-  return { host: row.host, pid: row.pid, heartbeatAt: new Date(row.heartbeat_at), live: isLive(row, hostname(), now) };
+  return { host: row.host, pid: row.pid, heartbeatAt: new Date(row.heartbeat_at), live: isLive(row, hostname(), Date.now()) };
 }
 
 /** Who takes the lease (tests: another host or process) and the clock it is judged by. */
