@@ -6,6 +6,7 @@ import { ConfigError, MemoryPlanError } from '../src/errors.js';
 import { OPTION_SPECS, camel, envName } from '../src/config/option-specs.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { parseShard, shardOf } from '../src/config/shard.js';
+import { parseCli } from '../src/cli/cli.js';
 import { computeMemoryPlan } from '../src/supervisor/memory-plan.js';
 
 test('every flag has a SUPERVISOR_* twin that sets it', () => {
@@ -16,6 +17,14 @@ test('every flag has a SUPERVISOR_* twin that sets it', () => {
   assert.equal(s.shortcuts, 'follow');
   assert.equal(s.fresh, true);
   assert.deepEqual(s.exportFormats, ['pdf', 'docx']);
+});
+
+test('the command line: the first word names the command (run when none), flags typed are kept, anything else is refused', async () => {
+  assert.deepEqual(await parseCli(['--workers', '3']), { command: 'run', flags: { workers: '3' } });
+  assert.deepEqual(await parseCli(['plan', '--workers', '3']), { command: 'plan', flags: { workers: '3' } });
+  assert.equal((await parseCli(['retry-failed'])).command, 'retry-failed');
+  await assert.rejects(parseCli(['copy']), (err: unknown) => err instanceof ConfigError && /command.*"copy"/s.test(err.message));
+  await assert.rejects(parseCli(['plan', 'extra']), (err: unknown) => err instanceof ConfigError && /Unknown argument: extra/.test(err.message));
 });
 
 test('a flag wins over its environment twin', () => {
