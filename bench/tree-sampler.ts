@@ -138,6 +138,10 @@ export class TreeSampler {
       if (!s) {
         s = { pid, role: roleOf(pid, this.rootPid), points: [], peak: 0 };
         this.series.set(pid, s);
+      } else if (s.role === 'other') {
+        // A fork shows its parent's command line until it execs: a child seen that early was taken for
+        // 'other' for good, its CPU and peak left out of the children's (one of 8 children, in a full run).
+        s.role = roleOf(pid, this.rootPid);
       }
       s.points.push([t, bytes]);
       s.peak = Math.max(s.peak, bytes);

@@ -7,6 +7,13 @@ import pidusage from 'pidusage';
 
 export class RssSampler {
   private readonly maxAgeMs: number;
+  /**
+   * pidusage reads the clock tick and page size (two `getconf` shell commands) on its first call and keeps
+   * them, but every call made before the first returns asks again: sampling 8 new children at once ran 16
+   * shell commands (~20 short-lived processes in the benchmark's tree). One call on our own pid first, and
+   * the children's calls find them known.
+   */
+  private warm: Promise<unknown> | null = null;
 
   constructor(pollMs: number) {
     // Long enough that a live child's fd is reused between polls, short enough that dead ones close soon.
@@ -15,6 +22,8 @@ export class RssSampler {
 
   /** RSS bytes of a pid, or null when it is gone. */
   async sample(pid: number): Promise<number | null> {
+    this.warm ??= pidusage(process.pid).catch(() => undefined);
+    await this.warm;
     try {
       const stat = await pidusage(pid, { maxage: this.maxAgeMs });
       return stat.memory;
