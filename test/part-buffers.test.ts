@@ -78,19 +78,24 @@ test('without a process limit an upload is bound by its own queue only', async (
   assert.equal(third, a);
 });
 
-test('the GC pacer runs a minor GC each time another `everyBytes` have been read, and nothing without --expose-gc', () => {
+test('the GC pacer runs a minor GC each time another `everyBytes` have been read, a full one at every `majorEveryBytes`, and nothing without --expose-gc', () => {
   const calls: unknown[] = [];
   const g = globalThis as { gc?: unknown };
   const saved = g.gc;
   try {
-    g.gc = (options: unknown) => calls.push(options);
-    const read = createGcPacer(1000);
+    g.gc = (options?: unknown) => calls.push(options ?? 'full');
+    const read = createGcPacer(1000, 0);
     for (let i = 0; i < 25; i++) read(100); // 2,500 bytes
     assert.deepEqual(calls, [{ type: 'minor' }, { type: 'minor' }]);
+    calls.length = 0;
+    const paced = createGcPacer(1000, 3000);
+    for (let i = 0; i < 70; i++) paced(100); // 7,000 bytes: minor, minor, full, minor, minor, full, minor
+    assert.deepEqual(calls, [{ type: 'minor' }, { type: 'minor' }, 'full', { type: 'minor' }, { type: 'minor' }, 'full', { type: 'minor' }]);
+    calls.length = 0;
     delete g.gc;
-    const without = createGcPacer(1000);
-    for (let i = 0; i < 25; i++) without(100);
-    assert.equal(calls.length, 2);
+    const without = createGcPacer(1000, 3000);
+    for (let i = 0; i < 70; i++) without(100);
+    assert.equal(calls.length, 0);
   } finally {
     g.gc = saved;
   }

@@ -7,7 +7,7 @@ import { createPacer } from '../drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
 import { limitPartBuffers } from '../s3/part-buffers.js';
 import { registerSecret } from '../observability/redact.js';
-import { createGcPacer, GC_PACE_BYTES } from '../child/gc-pacer.js';
+import { createGcPacer, GC_PACE_BYTES, MAJOR_GC_BYTES } from '../child/gc-pacer.js';
 import { copyOptionsFromJson } from './copy-options.js';
 import { copyItem } from './copy-item.js';
 
@@ -25,7 +25,7 @@ const factory: ProcessorFactory = ({ options: json }) => {
   // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
   limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
   // One minor GC per MiB read across this child's items: dead download chunks stay below a MiB's worth.
-  const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(GC_PACE_BYTES) };
+  const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),
     close: () => {
