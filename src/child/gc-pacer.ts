@@ -13,12 +13,14 @@
 // for a full GC, which V8 starts on the JS heap's growth (the Buffers' memory lies outside the heap, and
 // V8 starts a GC for it only after tens of MB): while one child copied 5 GiB its external memory and its JS
 // heap each grew by 0.6-0.9 MB per 64 MiB read until V8's full GC, ~every 384 MiB, so its peak sat 8-13%
-// above a child copying 100 MiB. A full GC after every MAJOR_GC_BYTES read instead bounds that garbage by the bytes read, not by
-// V8's heuristics. Measured (5 GiB copied by one child, 27-28 Nov 2026): every 128 MiB 88-90 MB against
-// 87-88 for 100 MiB; every 256 MiB 91-92; every 512 MiB 92-93; V8 alone 95-99. A full GC of a child's
-// heap (~17 MB) takes ~15 ms, almost all of it marking, the work V8's own incremental GC does anyway: at
-// 256 MiB the 5 GiB copy ran 19 full GCs where V8 alone ran ~13, ~0.1 s of CPU over 13-15 s; the mixed set
-// at 8 workers ran 8 (3.3 GB across 8 children).
+// above a child copying 100 MiB. A full GC after every MAJOR_GC_BYTES read bounds that garbage by the bytes
+// read instead of by V8's heuristics. Measured (28 Nov 2026, 00:55-01:35 UTC): the peak of one child
+// copying 5 GiB, against 86-89 MB for 100 MiB, was 88-90 MB with a full GC every 128 MiB, 91-92 every
+// 256 MiB, 92-93 every 512 MiB and 95-99 with V8 alone. The price is CPU, and more than the ~15 ms of
+// marking each full GC takes (work V8's own incremental GCs do anyway): 2 × 5 GiB at 2 workers, three
+// interleaved runs each, used 25.7-26.3 CPU s with V8 alone, 25.4-27.2 with a full GC every 512 MiB and
+// 27.9-30.5 (-6 to -14% throughput) every 256 MiB. So 512 MiB: a long copy stays within ~7% of a short
+// one for ~2% more CPU. On the mixed set (3.3 GB) a child at 8 workers reads ~0.4 GB: less than one interval.
 //
 // Needs --expose-gc (the supervisor starts children with it); without it (a processor run in a test's own
 // process) this does nothing.
@@ -33,7 +35,7 @@ function exposedGc(): Gc | null {
 /** Bytes read between two minor GCs in a copy child. */
 export const GC_PACE_BYTES = 1024 * 1024;
 /** Bytes read between two full GCs in a copy child (a multiple of GC_PACE_BYTES). */
-export const MAJOR_GC_BYTES = 256 * 1024 * 1024;
+export const MAJOR_GC_BYTES = 512 * 1024 * 1024;
 
 /**
  * A counter of bytes read that runs a minor GC each time another `everyBytes` have gone by, and a full GC
