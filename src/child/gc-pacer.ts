@@ -34,7 +34,7 @@ function exposedGc(): Gc | null {
 
 /** Bytes read between two minor GCs in a copy child. */
 export const GC_PACE_BYTES = 1024 * 1024;
-/** Bytes read between two full GCs in a copy child (a multiple of GC_PACE_BYTES). */
+/** Bytes read between two full GCs in a copy child (checked at each minor GC's turn). */
 export const MAJOR_GC_BYTES = 512 * 1024 * 1024;
 
 /**

@@ -24,7 +24,8 @@ const factory: ProcessorFactory = ({ options: json }) => {
   const pacer = createPacer({ tps: options.driveTps });
   // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
   limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
-  // One minor GC per MiB read across this child's items: dead download chunks stay below a MiB's worth.
+  // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
+  // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).
   const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),
