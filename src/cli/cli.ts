@@ -46,12 +46,11 @@ function withOptions(y: Argv): Argv {
 /** The command list of the usage text, one aligned line per command. */
 function commandList(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return COMMANDS.map((c) => `  supervisor ${c.name.padEnd(width)}  ${c.describe}`).join('\n');
+  return COMMANDS.map((c) => `supervisor ${c.name.padEnd(width)}  ${c.describe}`).join('\n');
 }
 
 export async function parseCli(argv: string[]): Promise<ParsedCli> {
-  let command: CommandName = 'run';
-  let y = yargs(argv)
+  const y = yargs(argv)
     .scriptName('supervisor')
     .usage(`$0 [command] [options]\n\nCopies Google Drive into S3 with memory-capped child processes.\n\nCommands:\n${commandList()}`)
     .strict()
@@ -61,20 +60,14 @@ export async function parseCli(argv: string[]): Promise<ParsedCli> {
     .wrap(Math.min(120, process.stdout.columns || 120))
     .fail((msg: string | undefined, err: Error | undefined) => {
       throw new ConfigError(msg ?? err?.message ?? 'invalid command line');
-    });
-  // One default command whose first positional names the command, not one yargs command each: before the
-  // handler of a named command yargs renders the whole help text, in case the handler shows it — with this
-  // many options that was 110-150 ms of CPU on every `supervisor run` (measured), for a text never shown.
-  y = y.command(
-    '$0 [command]',
-    false,
-    (b) => b.positional('command', { type: 'string', choices: COMMANDS.map((c) => c.name), default: 'run', describe: 'What to do (see Commands)' }),
-    (args) => {
-      command = args.command as CommandName;
-    },
-  );
-  y = withOptions(y);
-  const parsed = (await y.parseAsync()) as Record<string, unknown>;
+    })
+    // One default command whose first positional names the command, not one yargs command each: before the
+    // handler of a named command yargs renders the whole help text, in case the handler shows it — with this
+    // many options that was 110-150 ms of CPU on every `supervisor run` (measured), for a text never shown.
+    .command('$0 [command]', false, (b) =>
+      b.positional('command', { type: 'string', choices: COMMANDS.map((c) => c.name), default: 'run', describe: 'What to do (see Commands)' }),
+    );
+  const parsed = (await withOptions(y).parseAsync()) as Record<string, unknown>;
   const flags: Record<string, unknown> = {};
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.replace(/^--(no-)?/, '').split('=')[0]));
   for (const spec of OPTION_SPECS) {
@@ -83,5 +76,5 @@ export async function parseCli(argv: string[]): Promise<ParsedCli> {
     const key = camel(spec.flag);
     flags[key] = parsed[key];
   }
-  return { command, flags };
+  return { command: parsed['command'] as CommandName, flags };
 }
