@@ -20,7 +20,9 @@
 // marking each full GC takes (work V8's own incremental GCs do anyway): 2 × 5 GiB at 2 workers, three
 // interleaved runs each, used 25.7-26.3 CPU s with V8 alone, 25.4-27.2 with a full GC every 512 MiB and
 // 27.9-30.5 (-6 to -14% throughput) every 256 MiB. So 512 MiB: a long copy stays within ~7% of a short
-// one for ~2% more CPU. On the mixed set (3.3 GB) a child at 8 workers reads ~0.4 GB: less than one interval.
+// one for ~2% more CPU (+9.8% in the full benchmark at ba3239a, 82 → 90 MB, after the 64 KiB download buffer
+// lowered the short copy's peak more than the long one's). On the mixed set (3.3 GB) a child at 8 workers
+// reads ~0.4 GB: less than one interval.
 //
 // Needs --expose-gc (the supervisor starts children with it); without it (a processor run in a test's own
 // process) this does nothing.
