@@ -1,5 +1,5 @@
 // The bundle every child loads (build/bundle-child.ts): built from packages' ES module builds where they have
-// one (the AWS SDK is then tree-shaken), with no package in it twice.
+// one (the AWS SDK is then tree-shaken), with no package in it twice, and without the generated Drive API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -32,4 +32,11 @@ test('child bundle: the AWS SDK comes from its ES module build, and no package f
   const twice = [...builds].filter(([, b]) => b.size > 1).map(([name]) => name);
   assert.deepEqual(twice, [], `packages bundled from both their ESM and CommonJS builds: ${twice.join(', ')}`);
   assert.ok(!builds.get('@aws-sdk/client-s3')?.has('dist-cjs'), 'client-s3 is not bundled from dist-cjs');
+});
+
+test('child bundle: the auth library without the generated Drive API (listing is the supervisor’s)', () => {
+  const modules = bundledModules();
+  assert.ok(modules.some((m) => m.startsWith('node_modules/google-auth-library/')), 'google-auth-library is bundled');
+  const generated = modules.filter((m) => m.startsWith('node_modules/@googleapis/drive/') || m.startsWith('node_modules/googleapis-common/'));
+  assert.deepEqual(generated, [], 'a child loads the generated Drive API');
 });

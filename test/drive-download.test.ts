@@ -176,12 +176,12 @@ test('auth: a refresh-token client gets its token from the token endpoint and se
   assert.equal(fake.stats.tokenRequests, 2);
 });
 
-test('download: media goes direct; a 401 is retried once through the generated client, a proxy setting always uses it', async (t) => {
+test('download: media goes direct; a 401 is retried once through the auth client (gaxios), a proxy setting always uses it', async (t) => {
   const { fake, client } = await setup(t);
   fake.addFault({ route: 'media', fileId: 'big', times: 1, fault: { type: 'status', status: 401 } });
   const before = fake.stats.mediaRequests;
   assert.deepEqual(await download(client, mediaItem('big', SIZE)), fake.contentOf('big'));
-  // The direct GET met the 401; the generated client's request got the bytes.
+  // The direct GET met the 401; the auth client's request (gaxios, as the generated client would) got the bytes.
   assert.equal(fake.stats.mediaRequests - before, 2);
   assert.equal(directMediaAllowed({}), true);
   assert.equal(directMediaAllowed({ HTTPS_PROXY: 'http://proxy.invalid:3128' }), false);

@@ -8,7 +8,7 @@ import { CHECKSUM_MISMATCH_CODES, ItemError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
-import type { DriveClient } from '../drive/drive-client.js';
+import type { DriveEndpoint } from '../drive/drive-endpoint.js';
 import type { DriveItem } from '../drive/drive-item.js';
 import { openDownload } from '../drive/download.js';
 import type { Pacer } from '../drive/pacer.js';
@@ -28,7 +28,7 @@ import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
 
 export interface CopyDeps {
-  drive: DriveClient;
+  drive: DriveEndpoint;
   s3: S3Client;
   pacer: Pacer;
   options: CopyOptions;

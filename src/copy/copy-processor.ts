@@ -1,8 +1,9 @@
-// The processor the copy children load (the supervisor core only knows its path): one Drive client, one
-// S3 client with a bounded socket pool, and this child's share of the Drive request rate.
+// The processor the copy children load (the supervisor core only knows its path): one Drive endpoint (auth
+// client and base URL, no generated API), one S3 client with a bounded socket pool, and this child's share
+// of the Drive request rate.
 import type { ProcessorFactory } from '../child/processor.js';
 import { createDriveAuth } from '../drive/auth.js';
-import { createDriveClient } from '../drive/drive-client.js';
+import { driveEndpoint } from '../drive/drive-endpoint.js';
 import { createPacer } from '../drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
 import { limitPartBuffers } from '../s3/part-buffers.js';
@@ -16,7 +17,7 @@ const factory: ProcessorFactory = ({ options: json }) => {
   for (const v of Object.values(options.driveAuth)) if (typeof v === 'string') registerSecret(v);
   if (options.s3Credentials) registerSecret(options.s3Credentials.secretAccessKey);
   const auth = createDriveAuth({ ...options.driveAuth, env: process.env });
-  const drive = createDriveClient({ auth, ...(options.driveRootUrl ? { rootUrl: options.driveRootUrl } : {}) });
+  const drive = driveEndpoint(auth, options.driveRootUrl ?? undefined);
   const s3 = createS3Client(options.s3, {
     maxSockets: maxSocketsFor(options.s3.uploadQueueSize, options.concurrency),
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),

@@ -1,19 +1,20 @@
-// Build the Drive auth client from the settings. Classes come from @googleapis/drive's own `auth` (its
-// bundled google-auth-library), not from our top-level google-auth-library: the two copies differ in
-// version, and the Drive client's types (and instanceof checks) only accept its own.
+// Build the Drive auth client from the settings. The classes come from google-auth-library, the one copy
+// installed: package.json pins it to the version @googleapis/drive's own `auth` re-exports, so the Drive
+// client's types (and instanceof checks) accept it, and a copy child loads the auth library without the
+// generated Drive API (drive-endpoint.ts says why).
 // A plain access token is set as an OAuth2 credential: passed as a bare string the client would send it
 // as an API `key` parameter, which Drive rejects for user data.
 import { readFileSync } from 'node:fs';
-import { auth as googleAuth } from '@googleapis/drive';
+import { Compute, ExternalAccountClient as ExternalAccountClients, JWT, OAuth2Client as GoogleOAuth2Client } from 'google-auth-library';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../observability/redact.js';
 
 export const DRIVE_READONLY_SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 
-export type OAuth2Client = InstanceType<typeof googleAuth.OAuth2>;
-export type JwtClient = InstanceType<typeof googleAuth.JWT>;
-export type ExternalAccountClient = NonNullable<ReturnType<typeof googleAuth.ExternalAccountClient.fromJSON>>;
-export type ComputeClient = InstanceType<typeof googleAuth.Compute>;
+export type OAuth2Client = GoogleOAuth2Client;
+export type JwtClient = JWT;
+export type ExternalAccountClient = NonNullable<ReturnType<typeof ExternalAccountClients.fromJSON>>;
+export type ComputeClient = Compute;
 /** What the Drive client accepts as `auth` and what export downloads call `.request()` on. */
 export type DriveAuth = OAuth2Client | JwtClient | ExternalAccountClient | ComputeClient;
 
@@ -40,7 +41,7 @@ export interface DriveAuthOptions {
 }
 
 type Json = Record<string, unknown>;
-type ExternalCredentials = Parameters<typeof googleAuth.ExternalAccountClient.fromJSON>[0];
+type ExternalCredentials = Parameters<typeof ExternalAccountClients.fromJSON>[0];
 
 function str(json: Json, key: string): string | undefined {
   const v = json[key];
@@ -69,7 +70,7 @@ function readCredentialsFile(file: string): Json {
 }
 
 function oauthClient(clientId: string | undefined, clientSecret: string | undefined, tokenUrl: string | undefined): OAuth2Client {
-  return new googleAuth.OAuth2({
+  return new GoogleOAuth2Client({
     ...(clientId === undefined ? {} : { clientId }),
     ...(clientSecret === undefined ? {} : { clientSecret }),
     ...(tokenUrl === undefined ? {} : { endpoints: { oauth2TokenUrl: tokenUrl } }),
@@ -88,7 +89,7 @@ function fromCredentialsFile(file: string, options: DriveAuthOptions): DriveAuth
       }
       registerSecret(key);
       registerSecret(str(json, 'private_key_id'));
-      return new googleAuth.JWT({
+      return new JWT({
         email,
         key,
         scopes: [DRIVE_READONLY_SCOPE],
@@ -111,7 +112,7 @@ function fromCredentialsFile(file: string, options: DriveAuthOptions): DriveAuth
       // an unchecked credential file is the risk GoogleAuth's keyFilename/credentials options are deprecated for.
       let client: ExternalAccountClient | null;
       try {
-        client = googleAuth.ExternalAccountClient.fromJSON({ ...(json as unknown as ExternalCredentials), scopes: [DRIVE_READONLY_SCOPE] });
+        client = ExternalAccountClients.fromJSON({ ...(json as unknown as ExternalCredentials), scopes: [DRIVE_READONLY_SCOPE] });
       } catch (err) {
         throw new ConfigError(`credentials file ${file}: invalid external_account configuration (${err instanceof Error ? err.message : 'unknown error'})`);
       }
@@ -152,7 +153,7 @@ export function createDriveAuth(options: DriveAuthOptions): DriveAuth {
   const file = options.credentialsFile ?? env.GOOGLE_APPLICATION_CREDENTIALS;
   if (file === METADATA_SERVER_CREDENTIALS) {
     if (options.impersonate !== undefined) throw new ConfigError('--impersonate needs a service account credentials file, not the metadata server (its tokens cannot act as a user)');
-    return new googleAuth.Compute({ scopes: [DRIVE_READONLY_SCOPE] });
+    return new Compute({ scopes: [DRIVE_READONLY_SCOPE] });
   }
   if (file !== undefined && file !== '') return fromCredentialsFile(file, options);
   throw new ConfigError(

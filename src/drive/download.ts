@@ -4,15 +4,15 @@
 // a silently shorter object.
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
-import type { DriveClient } from './drive-client.js';
+import type { DriveEndpoint } from './drive-endpoint.js';
 import type { DriveItem } from './drive-item.js';
 import type { Pacer } from './pacer.js';
-import { directMediaAllowed, MediaHttpError, requestMedia } from './media-request.js';
+import { directMediaAllowed, MediaHttpError, mediaUrl, requestMedia } from './media-request.js';
 import { classifyDriveError, DriveError } from './retry.js';
 
 /**
  * Bytes our stream buffers before it stops reading from the socket. The HTTP stack adds the response's own
- * buffer (node-fetch's 16 KiB body PassThrough on the generated client's path; IncomingMessage's on the
+ * buffer (node-fetch's 16 KiB body PassThrough on the gaxios path; IncomingMessage's on the
  * direct one, see media-request.ts) and the socket's receive buffer; count all three in the memory plan
  * (DOWNLOAD_BUFFER_BYTES).
  *
@@ -97,7 +97,7 @@ function guard(body: Readable, expected: number | null, highWaterMark: number): 
  * A Readable of the item's bytes from `offset`. Rejects with a DriveError (an ItemError with a code) when the
  * request fails; the stream errors with a DriveError when the body breaks or comes up short.
  */
-export async function openDownload(client: DriveClient, item: DriveItem, options: OpenDownloadOptions): Promise<Readable> {
+export async function openDownload(client: DriveEndpoint, item: DriveItem, options: OpenDownloadOptions): Promise<Readable> {
   const offset = options.offset ?? 0;
   const highWaterMark = options.highWaterMark ?? DOWNLOAD_HIGH_WATER_MARK;
   const signalOpt = options.signal ? { signal: options.signal } : {};
@@ -147,16 +147,23 @@ interface MediaResult {
   data: Readable;
 }
 
-/** The generated client's files.get: used when a proxy is configured, and to retry a 401 with a refresh. */
-async function mediaViaGaxios(client: DriveClient, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
-  const res = await client.drive.files.get(
-    { fileId, alt: 'media', supportsAllDrives: true, ...(options.acknowledgeAbuse ? { acknowledgeAbuse: true } : {}) },
-    { responseType: 'stream', ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}), ...(options.signal ? { signal: options.signal } : {}) },
-  );
+/**
+ * The same GET through the auth client's request() (gaxios, as the generated client's files.get would send
+ * it): used when a proxy is configured, and to retry a 401 with a refreshed token. No gaxios retries: all
+ * retries go through withRetry (retry.ts).
+ */
+async function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+  const res = await client.auth.request<Readable>({
+    url: mediaUrl(client, fileId, options.acknowledgeAbuse).href,
+    responseType: 'stream',
+    retry: false,
+    ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   return { status: res.status, headers: res.headers, data: res.data };
 }
 
-async function media(client: DriveClient, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+async function media(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
   if (!directMediaAllowed()) return mediaViaGaxios(client, fileId, offset, options);
   try {
     const res = await requestMedia(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, ...(options.signal ? { signal: options.signal } : {}) });

@@ -1,19 +1,16 @@
-// The Drive v3 client. Small on purpose: only @googleapis/drive (never the whole `googleapis` package).
+// The Drive v3 client. Small on purpose: only @googleapis/drive (never the whole `googleapis` package). The
+// supervisor lists with it; copy children need only its endpoint (drive-endpoint.ts).
 import { drive } from '@googleapis/drive';
 import type { drive_v3 } from '@googleapis/drive';
 import type { DriveAuth } from './auth.js';
+import { driveEndpoint } from './drive-endpoint.js';
+import type { DriveEndpoint } from './drive-endpoint.js';
 
 export type Drive = drive_v3.Drive;
 
-export interface DriveClient {
+export interface DriveClient extends DriveEndpoint {
   drive: Drive;
-  /** The same auth client, for requests outside the generated API (export links, media downloads). */
-  auth: DriveAuth;
-  /** Base URL of the API, ending in '/' (media downloads are requested against it directly). */
-  rootUrl: string;
 }
-
-export const DEFAULT_DRIVE_ROOT_URL = 'https://www.googleapis.com/';
 
 export interface DriveClientOptions {
   auth: DriveAuth;
@@ -22,14 +19,14 @@ export interface DriveClientOptions {
 }
 
 export function createDriveClient(options: DriveClientOptions): DriveClient {
+  const endpoint = driveEndpoint(options.auth, options.rootUrl);
   const client = drive({
     version: 'v3',
     auth: options.auth,
-    ...(options.rootUrl === undefined ? {} : { rootUrl: options.rootUrl }),
+    rootUrl: endpoint.rootUrl,
     // googleapis-common turns on gaxios retries by default: they would hide 429s and 5xx from withRetry
     // (retry.ts), double the attempts and bypass the pacer. All retries go through withRetry instead.
     retry: false,
   });
-  const rootUrl = options.rootUrl ?? DEFAULT_DRIVE_ROOT_URL;
-  return { drive: client, auth: options.auth, rootUrl: rootUrl.endsWith('/') ? rootUrl : `${rootUrl}/` };
+  return { ...endpoint, drive: client };
 }

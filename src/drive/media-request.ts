@@ -1,13 +1,13 @@
-// files.get alt=media as one plain node:http(s) GET with the auth client's headers. The generated client
-// (googleapis-common → gaxios → node-fetch) costs ≈0.45 ms more CPU per request and adds a PassThrough
-// between the socket and us: on 2,016 small files that was a tenth of a copy child's CPU. Anything this path
-// does not handle the way gaxios does goes back to the generated client (see mediaViaGaxios in download.ts):
-// a proxy set in the environment (gaxios honours HTTP(S)_PROXY, node:http does not), and a 401, which
-// gaxios answers by refreshing the token and retrying once.
+// files.get alt=media as one plain node:http(s) GET with the auth client's headers. Through gaxios (the auth
+// client's request(), which the generated client also uses) it costs ≈0.45 ms more CPU per request and adds
+// a PassThrough between the socket and us: on 2,016 small files that was a tenth of a copy child's CPU.
+// Anything this path does not handle the way gaxios does goes back to gaxios (see mediaViaGaxios in
+// download.ts): a proxy set in the environment (gaxios honours HTTP(S)_PROXY, node:http does not), and a
+// 401, which the auth client answers by refreshing the token and retrying once.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { DriveClient } from './drive-client.js';
+import type { DriveEndpoint } from './drive-endpoint.js';
 
 /** Error bodies are read for their reason; more than this is not an error body worth keeping. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -60,15 +60,21 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
  * GET the file's bytes (from `offset` with a Range header). Resolves on a 2xx with the body unread; rejects
  * with a MediaHttpError for any other status (its body read and the connection reused), or the request error.
  */
+/** files.get alt=media for one file, as the generated client would ask for it. */
+export function mediaUrl(endpoint: DriveEndpoint, fileId: string, acknowledgeAbuse: boolean): URL {
+  const url = new URL(`drive/v3/files/${encodeURIComponent(fileId)}`, endpoint.rootUrl);
+  url.searchParams.set('alt', 'media');
+  url.searchParams.set('supportsAllDrives', 'true');
+  if (acknowledgeAbuse) url.searchParams.set('acknowledgeAbuse', 'true');
+  return url;
+}
+
 export async function requestMedia(
-  client: DriveClient,
+  client: DriveEndpoint,
   fileId: string,
   options: { offset: number; acknowledgeAbuse: boolean; signal?: AbortSignal },
 ): Promise<MediaResponse> {
-  const url = new URL(`drive/v3/files/${encodeURIComponent(fileId)}`, client.rootUrl);
-  url.searchParams.set('alt', 'media');
-  url.searchParams.set('supportsAllDrives', 'true');
-  if (options.acknowledgeAbuse) url.searchParams.set('acknowledgeAbuse', 'true');
+  const url = mediaUrl(client, fileId, options.acknowledgeAbuse);
   const auth = await client.auth.getRequestHeaders(url);
   const headers: Record<string, string> = {};
   auth.forEach((value, key) => {
