@@ -100,13 +100,12 @@ function guard(body: Readable, expected: number | null, highWaterMark: number): 
 export async function openDownload(client: DriveEndpoint, item: DriveItem, options: OpenDownloadOptions): Promise<Readable> {
   const offset = options.offset ?? 0;
   const highWaterMark = options.highWaterMark ?? DOWNLOAD_HIGH_WATER_MARK;
-  const signalOpt = options.signal ? { signal: options.signal } : {};
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`download offset must be a non-negative integer, got ${offset}`);
   try {
     await options.pacer?.take(options.signal);
     if (item.download.kind === 'export') {
       if (offset !== 0) throw new DriveError(`export of ${item.id} cannot resume at byte ${offset}: export links do not support Range`, false, 'bad-request', null);
-      const res = await client.auth.request<Readable>({ url: item.download.url, responseType: 'stream', retry: false, ...signalOpt });
+      const res = await viaAuthClient(client, item.download.url, {}, options.signal);
       const length = header(res.headers, 'content-length');
       return guard(res.data, length === null ? null : Number(length), highWaterMark);
     }
@@ -148,19 +147,17 @@ interface MediaResult {
 }
 
 /**
- * The same GET through the auth client's request() (gaxios, as the generated client's files.get would send
- * it): used when a proxy is configured, and to retry a 401 with a refreshed token. No gaxios retries: all
- * retries go through withRetry (retry.ts).
+ * A streamed GET through the auth client's request() (gaxios, as the generated client would send it): export
+ * links; and media when a proxy is configured, or to retry a 401 with a refreshed token. No gaxios retries:
+ * all retries go through withRetry (retry.ts).
  */
-async function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
-  const res = await client.auth.request<Readable>({
-    url: mediaUrl(client, fileId, options.acknowledgeAbuse).href,
-    responseType: 'stream',
-    retry: false,
-    ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<MediaResult> {
+  const res = await client.auth.request<Readable>({ url, responseType: 'stream', retry: false, headers, ...(signal ? { signal } : {}) });
   return { status: res.status, headers: res.headers, data: res.data };
+}
+
+function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+  return viaAuthClient(client, mediaUrl(client, fileId, options.acknowledgeAbuse).href, offset > 0 ? { Range: `bytes=${offset}-` } : {}, options.signal);
 }
 
 async function media(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
@@ -169,7 +166,7 @@ async function media(client: DriveEndpoint, fileId: string, offset: number, opti
     const res = await requestMedia(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, ...(options.signal ? { signal: options.signal } : {}) });
     return { status: res.status, headers: res.headers, data: res.body };
   } catch (err) {
-    // gaxios refreshes the token and retries once on a 401 (a token revoked or expired early): let it.
+    // The auth client refreshes the token and retries once on a 401 (a token revoked or expired early): let it.
     if (err instanceof MediaHttpError && err.status === 401) return mediaViaGaxios(client, fileId, offset, options);
     throw err;
   }

@@ -1,9 +1,9 @@
-// files.get alt=media as one plain node:http(s) GET with the auth client's headers. Through gaxios (the auth
-// client's request(), which the generated client also uses) it costs ≈0.45 ms more CPU per request and adds
-// a PassThrough between the socket and us: on 2,016 small files that was a tenth of a copy child's CPU.
-// Anything this path does not handle the way gaxios does goes back to gaxios (see mediaViaGaxios in
-// download.ts): a proxy set in the environment (gaxios honours HTTP(S)_PROXY, node:http does not), and a
-// 401, which the auth client answers by refreshing the token and retrying once.
+// files.get alt=media as one plain node:http(s) GET with the auth client's headers. Through the generated
+// client (googleapis-common → gaxios → node-fetch) it cost ≈0.45 ms more CPU per request and added a
+// PassThrough between the socket and us: on 2,016 small files that was a tenth of a copy child's CPU.
+// Anything this path does not handle the way gaxios does goes to the auth client's request() (gaxios; see
+// viaAuthClient in download.ts): a proxy set in the environment (gaxios honours HTTP(S)_PROXY, node:http
+// does not), and a 401, which the auth client answers by refreshing the token and retrying once.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -56,10 +56,6 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-/**
- * GET the file's bytes (from `offset` with a Range header). Resolves on a 2xx with the body unread; rejects
- * with a MediaHttpError for any other status (its body read and the connection reused), or the request error.
- */
 /** files.get alt=media for one file, as the generated client would ask for it. */
 export function mediaUrl(endpoint: DriveEndpoint, fileId: string, acknowledgeAbuse: boolean): URL {
   const url = new URL(`drive/v3/files/${encodeURIComponent(fileId)}`, endpoint.rootUrl);
@@ -69,6 +65,10 @@ export function mediaUrl(endpoint: DriveEndpoint, fileId: string, acknowledgeAbu
   return url;
 }
 
+/**
+ * GET the file's bytes (from `offset` with a Range header). Resolves on a 2xx with the body unread; rejects
+ * with a MediaHttpError for any other status (its body read and the connection reused), or the request error.
+ */
 export async function requestMedia(
   client: DriveEndpoint,
   fileId: string,
