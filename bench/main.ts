@@ -14,7 +14,7 @@ import type { RunResult, Sink, Source, Tool } from './runners.js';
 import { benchPlan, listingTree, singleFileTree } from './scenarios.js';
 import type { CopyScenario } from './scenarios.js';
 import { startService } from './service-process.js';
-import { copyTable, evaluateTargets, listingTable, targetsTable } from './summary.js';
+import { copyTable, evaluateTargets, listingTable, roundsTable, targetsTable } from './summary.js';
 import type { FlatRun } from './summary.js';
 import { renderChart } from './svg-chart.js';
 import type { TreeSpec } from './tree-spec.js';
@@ -24,6 +24,9 @@ const MIB = 1024 * 1024;
 const FLAT_REPEATS = 3;
 const SAMPLE_MS = 50;
 const CHILD_CONCURRENCY = 4;
+
+/** One measured run; `round` numbers the repeats of a compared pair (CopyScenario.rounds). */
+type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, bucket?: string, round?: number) => Promise<RunResult>;
 
 class BenchArgsError extends Error {
   override readonly name = 'BenchArgsError';
@@ -88,16 +91,16 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const flat: FlatRun[] = [];
   let runNo = 0;
-  const run = async (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, bucket?: string): Promise<RunResult> => {
+  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, bucket, round = 1) => {
     runNo++;
     const memory = tool === 'ours' || tool === 'plan' ? memoryFor(workers) : undefined;
     const r = await measure({
       scenario, tool, workers, parallelism, source, sink: target,
       bucket: bucket ?? `${scenario}-${tool}-w${workers}-${runNo}`,
-      logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY,
+      logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY, round,
       ...(memory ? { memory } : {}),
     });
-    say(`${scenario} ${tool} w${workers} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
+    say(`${scenario} ${tool} w${workers}${round > 1 ? ` round ${round}` : ''} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
     results.push(r);
     return r;
   };
@@ -131,6 +134,12 @@ async function main(): Promise<void> {
           await run(scenario.name, 'ours', w, parallel, source, sink);
           await run(scenario.name, 'raw', w, parallel, source, sink);
           if (rclone) await run(scenario.name, 'rclone-equal', w, parallel, source, sink);
+          // Further rounds of the ours / rclone= pair, rclone= first in even rounds: the machine's speed drifts
+          // over minutes, and a fixed order would hand the drift to one side.
+          for (let round = 2; rclone && round <= scenario.rounds; round += 1) {
+            const pair: Tool[] = round % 2 === 0 ? ['rclone-equal', 'ours'] : ['ours', 'rclone-equal'];
+            for (const tool of pair) await run(scenario.name, tool, w, parallel, source, sink, undefined, round);
+          }
         }
         if (rclone && plan.rcloneDefaults) await run(scenario.name, 'rclone-default', 0, 4, source, sink);
         if (plan.s3rver.scenario === scenario.name) await s3rverRun(scenario, source, plan.s3rver.workers, run);
@@ -144,7 +153,7 @@ async function main(): Promise<void> {
   const charts: string[] = [];
   for (const r of results) {
     if (r.tool !== 'ours' && r.tool !== 'plan') continue;
-    const name = `bench-${stamp}-${r.scenario}-${r.tool}-w${r.workers}-${r.sink}.svg`;
+    const name = `bench-${stamp}-${r.scenario}-${r.tool}-w${r.workers}-${r.sink}${r.round > 1 ? `-r${r.round}` : ''}.svg`;
     await writeFile(join(args.out, name), renderChart(`${r.scenario} · ${r.tool} · ${r.workers} workers · ${r.sink} sink — ${r.mbPerS} MB/s, peak tree ${r.peakTreeMb} MB`, r.samples, { softMb: r.softMb, hardMb: r.hardMb, budgetMb: r.budgetMb }));
     charts.push(name);
   }
@@ -158,6 +167,8 @@ async function main(): Promise<void> {
     `Loopback; source (fake Drive + HTML index) and sink each in their own process, not counted. Parallel files: ours = workers × child concurrency (4); raw and rclone= run that many transfers ("equal parallelism"); rclone= also uses our part size and parts in flight per file, multipart from one part size on (its upload cutoff) like ours. What each hashes: ours and the raw pipe hash every file once with the checksum they verify against Drive's (SHA-1, from sha1Checksum, in node:crypto), and send parts as UNSIGNED-PAYLOAD, as ours does by default against AWS (https) — the sink here is plain http, where ours would sign by default, so the runs pass --s3-sign-payload never; rclone= MD5s every part (Content-MD5) and SHA-256s it for SigV4 (rclone 1.60 has no unsigned-payload option); rclone at its defaults sends files under 200 MiB as single PUTs, measured here at ~1 CPU s per GiB: too little for any hashing (its http source offers no checksum to verify). CPU s = user + system time of the tool's process tree, the source and the sink during the run. rclone reads the same bytes from a plain HTML index (its http backend), a lighter server than the fake Drive API that ours and the raw pipe use. Throughput = source bytes / wall time of the process (start-up and listing included). Peak tree RSS = the process and all its descendants, sampled every 50 ms. The raw pipe does no journal and no retries, but hashes every file and checks it against the checksum Drive reports, as a verifying copy must; it runs with our children's V8 flags (${CHILD_SEMI_SPACE_MB} MB young generation, single-threaded GC) and malloc settings, so the comparison is of the work done, not of the runtime's settings. The fast sink checksums bodies with CRC32, not md5 (real S3 hashes on its own servers, not on the cores the tools share).`,
     '',
     copyTable(results),
+    '',
+    roundsTable(results),
     '',
     listingTable(results),
     '',
@@ -174,12 +185,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function s3rverRun(
-  scenario: CopyScenario,
-  source: Source,
-  workers: number,
-  run: (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, bucket?: string) => Promise<RunResult>,
-): Promise<void> {
+async function s3rverRun(scenario: CopyScenario, source: Source, workers: number, run: RunFn): Promise<void> {
   const svc = await startService<{ endpoint: string; bucket: string }>('./s3rver-main.js', { BENCH_BUCKET: 'bench-s3rver' });
   try {
     await run(scenario.name, 'ours', workers, workers * CHILD_CONCURRENCY, source, { kind: 's3rver', endpoint: svc.ready.endpoint, bytesReceived: null, pid: svc.process.pid ?? 0 }, svc.ready.bucket);

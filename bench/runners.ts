@@ -60,6 +60,8 @@ export interface RunSpec {
    */
   memory?: { budgetMb: number; softMb: number; hardMb: number; flagBudgetMb: number };
   childConcurrency?: number;
+  /** Which round of a repeated comparison this run is (1 when not repeated); see CopyScenario.rounds. */
+  round?: number;
 }
 
 export interface RunResult {
@@ -67,6 +69,7 @@ export interface RunResult {
   tool: Tool;
   sink: 'fast' | 's3rver';
   workers: number;
+  round: number;
   parallelism: number;
   exitCode: number | null;
   seconds: number;
@@ -177,7 +180,9 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
 }
 
 export async function measure(spec: RunSpec): Promise<RunResult> {
-  const tag = `${spec.scenario}-${spec.tool}-w${spec.workers}-${spec.sink.kind}`;
+  const round = spec.round ?? 1;
+  // Each round under its own name: a later round of ours must not find the journal of an earlier one.
+  const tag = `${spec.scenario}-${spec.tool}-w${spec.workers}-${spec.sink.kind}${round > 1 ? `-r${round}` : ''}`;
   const reportPath = join(spec.logDir, `${tag}.report.json`);
   const statePath = join(spec.logDir, `${tag}.journal.db`);
   const logPath = join(spec.logDir, `${tag}.log`);
@@ -222,6 +227,7 @@ export async function measure(spec: RunSpec): Promise<RunResult> {
     tool: spec.tool,
     sink: spec.sink.kind,
     workers: spec.workers,
+    round,
     parallelism: spec.parallelism,
     exitCode,
     seconds: Number(seconds.toFixed(2)),

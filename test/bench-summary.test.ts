@@ -1,0 +1,51 @@
+// The benchmark's verdicts on repeated comparisons: each round of ours is paired with the contender's run of
+// the same round (the raw pipe's single run otherwise), a run that did not copy everything is no partner,
+// and the target is judged by the median of the rounds' ratios, not by any single round.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunResult, Tool } from '../bench/runners.js';
+import { compare, evaluateTargets, median, roundsTable } from '../bench/summary.js';
+
+function run(tool: Tool, workers: number, round: number, mbPerS: number, copied = true): RunResult {
+  return {
+    scenario: 'mixed', tool, sink: 'fast', workers, round, parallelism: workers * 4,
+    exitCode: copied ? 0 : 1, seconds: 10, filesExpected: 300, objectsInSink: copied ? 300 : 299, bytes: 0, mbPerS, filesPerS: 30,
+    peakTreeMb: 100, peakRootMb: 80, peakChildMb: 90, cpu: { tool: 1, source: 1, sink: 1 }, cgroupPeakMb: null,
+    budgetMb: tool === 'ours' ? 1000 : null, flagBudgetMb: null, softMb: null, hardMb: null, report: null,
+    samples: { intervalMs: 50, samples: 1, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 1, cpuSecondsByRole: {} },
+    log: '',
+  };
+}
+
+test('median: odd and even counts, and none', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([]), null);
+});
+
+test('rounds pair with the same round; the raw pipe run once pairs with every round', () => {
+  const rs = [
+    run('ours', 8, 1, 100), run('raw', 8, 1, 80), run('rclone-equal', 8, 1, 105),
+    run('rclone-equal', 8, 2, 100), run('ours', 8, 2, 110),
+    run('ours', 8, 3, 90), run('rclone-equal', 8, 3, 100),
+  ];
+  const [vsRclone] = compare(rs, 'mixed', 'rclone-equal');
+  assert.deepEqual(vsRclone?.ratios.map((x) => x.toFixed(3)), ['0.952', '1.100', '0.900']);
+  assert.equal(vsRclone?.median?.toFixed(3), '0.952');
+  const [vsRaw] = compare(rs, 'mixed', 'raw');
+  assert.deepEqual(vsRaw?.ratios, [1.25, 1.375, 1.125]);
+
+  // One round ahead by 10% does not carry the verdict: the median (0.95) is below 1.
+  const target = evaluateTargets(rs, []).find((t) => t.target === 'mixed: throughput ≥ rclone at equal parallelism');
+  assert.equal(target?.met, false);
+  assert.equal(target?.value, 'w8 0.95 (0.95, 1.10, 0.90)');
+  assert.match(roundsTable(rs), /\| mixed \| 8 \| 100\.0, 110\.0, 90\.0 \| 105\.0, 100\.0, 100\.0 \| 0\.95, 1\.10, 0\.90 \| 0\.95 \|/);
+});
+
+test('a contender run that did not copy everything is no partner; no repeated pair, no rounds table', () => {
+  const rs = [run('ours', 4, 1, 100), run('raw', 4, 1, 80), run('rclone-equal', 4, 1, 50, false)];
+  assert.deepEqual(compare(rs, 'mixed', 'rclone-equal')[0]?.ratios, []);
+  const target = evaluateTargets(rs, []).find((t) => t.target === 'mixed: throughput ≥ rclone at equal parallelism');
+  assert.equal(target?.met, null);
+  assert.equal(roundsTable(rs), '');
+});
