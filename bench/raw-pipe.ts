@@ -41,17 +41,27 @@ class RawPipeError extends Error {
 const config = JSON.parse(process.env.BENCH_RAW ?? '') as RawPipeConfig;
 const driveAgent = new Agent({ keepAlive: true, maxSockets: config.parallelism });
 
-function download(id: string): Promise<IncomingMessage> {
+/**
+ * GET one file's media. A keep-alive socket the server closes just as it is reused fails the request before
+ * any response (ECONNRESET on a reused socket); that GET is sent again once on a fresh socket, as Node's docs
+ * advise for this race (`request.reusedSocket`) — not a retry of a failed copy, which the raw pipe never makes.
+ * Without it the 8-worker mixed run died of it once (28 Nov, 32 files at once against the fake Drive).
+ */
+function download(id: string, staleRetry = true): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const url = `${config.driveRootUrl}drive/v3/files/${encodeURIComponent(id)}?alt=media&supportsAllDrives=true`;
-    get(url, { agent: driveAgent, headers: { Authorization: `Bearer ${config.token}` } }, (res) => {
+    const req = get(url, { agent: driveAgent, headers: { Authorization: `Bearer ${config.token}` } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         reject(new RawPipeError(`GET ${id}: HTTP ${res.statusCode ?? '?'}`));
         return;
       }
       resolve(res);
-    }).on('error', reject);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (staleRetry && req.reusedSocket && err.code === 'ECONNRESET') download(id, false).then(resolve, reject);
+      else reject(err);
+    });
   });
 }
 
