@@ -9,7 +9,7 @@ import { CHILD_SEMI_SPACE_MB } from '../src/supervisor/spawn-child.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { othersInCgroupMb } from './cgroup-baseline.js';
 import { describeMachine } from './machine.js';
-import { measure } from './runners.js';
+import { measure, roundLabel, runTag } from './runners.js';
 import type { RunResult, Sink, Source, Tool } from './runners.js';
 import { benchPlan, listingTree, singleFileTree } from './scenarios.js';
 import type { CopyScenario } from './scenarios.js';
@@ -26,7 +26,7 @@ const SAMPLE_MS = 50;
 const CHILD_CONCURRENCY = 4;
 
 /** One measured run; `round` numbers the repeats of a compared pair (CopyScenario.rounds). */
-type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, bucket?: string, round?: number) => Promise<RunResult>;
+type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number }) => Promise<RunResult>;
 
 class BenchArgsError extends Error {
   override readonly name = 'BenchArgsError';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const flat: FlatRun[] = [];
   let runNo = 0;
-  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, bucket, round = 1) => {
+  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1 } = {}) => {
     runNo++;
     const memory = tool === 'ours' || tool === 'plan' ? memoryFor(workers) : undefined;
     const r = await measure({
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY, round,
       ...(memory ? { memory } : {}),
     });
-    say(`${scenario} ${tool} w${workers}${round > 1 ? ` round ${round}` : ''} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
+    say(`${scenario} ${tool} w${workers}${roundLabel(round)} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
     results.push(r);
     return r;
   };
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
           // over minutes, and a fixed order would hand the drift to one side.
           for (let round = 2; rclone && round <= scenario.rounds; round += 1) {
             const pair: Tool[] = round % 2 === 0 ? ['rclone-equal', 'ours'] : ['ours', 'rclone-equal'];
-            for (const tool of pair) await run(scenario.name, tool, w, parallel, source, sink, undefined, round);
+            for (const tool of pair) await run(scenario.name, tool, w, parallel, source, sink, { round });
           }
         }
         if (rclone && plan.rcloneDefaults) await run(scenario.name, 'rclone-default', 0, 4, source, sink);
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   const charts: string[] = [];
   for (const r of results) {
     if (r.tool !== 'ours' && r.tool !== 'plan') continue;
-    const name = `bench-${stamp}-${r.scenario}-${r.tool}-w${r.workers}-${r.sink}${r.round > 1 ? `-r${r.round}` : ''}.svg`;
+    const name = `bench-${stamp}-${runTag(r)}.svg`;
     await writeFile(join(args.out, name), renderChart(`${r.scenario} · ${r.tool} · ${r.workers} workers · ${r.sink} sink — ${r.mbPerS} MB/s, peak tree ${r.peakTreeMb} MB`, r.samples, { softMb: r.softMb, hardMb: r.hardMb, budgetMb: r.budgetMb }));
     charts.push(name);
   }
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
 async function s3rverRun(scenario: CopyScenario, source: Source, workers: number, run: RunFn): Promise<void> {
   const svc = await startService<{ endpoint: string; bucket: string }>('./s3rver-main.js', { BENCH_BUCKET: 'bench-s3rver' });
   try {
-    await run(scenario.name, 'ours', workers, workers * CHILD_CONCURRENCY, source, { kind: 's3rver', endpoint: svc.ready.endpoint, bytesReceived: null, pid: svc.process.pid ?? 0 }, svc.ready.bucket);
+    await run(scenario.name, 'ours', workers, workers * CHILD_CONCURRENCY, source, { kind: 's3rver', endpoint: svc.ready.endpoint, bytesReceived: null, pid: svc.process.pid ?? 0 }, { bucket: svc.ready.bucket });
   } finally {
     await svc.stop();
   }

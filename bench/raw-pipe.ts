@@ -13,6 +13,7 @@ import { Agent, get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
+import { mediaUrl } from '../src/drive/media-request.js';
 import { checksumToVerify } from '../src/s3/content-digest.js';
 import type { ChecksumToVerify } from '../src/s3/content-digest.js';
 import { createS3Client } from '../src/s3/s3-client.js';
@@ -49,7 +50,7 @@ const driveAgent = new Agent({ keepAlive: true, maxSockets: config.parallelism }
  */
 function download(id: string, staleRetry = true): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const url = `${config.driveRootUrl}drive/v3/files/${encodeURIComponent(id)}?alt=media&supportsAllDrives=true`;
+    const url = mediaUrl(config.driveRootUrl, id, false);
     const req = get(url, { agent: driveAgent, headers: { Authorization: `Bearer ${config.token}` } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();

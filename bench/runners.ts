@@ -179,10 +179,22 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
   }
 }
 
+/** ' round N' for a repeat (round > 1), '' for the first: how logs and tables name a run's round. */
+export function roundLabel(round: number): string {
+  return round > 1 ? ` round ${round}` : '';
+}
+
+/**
+ * A run's name in file names (log, report, journal, chart). Each round has its own: a later round of ours
+ * must not find the journal of an earlier one.
+ */
+export function runTag(r: { scenario: string; tool: Tool; workers: number; sink: Sink['kind']; round: number }): string {
+  return `${r.scenario}-${r.tool}-w${r.workers}-${r.sink}${r.round > 1 ? `-r${r.round}` : ''}`;
+}
+
 export async function measure(spec: RunSpec): Promise<RunResult> {
   const round = spec.round ?? 1;
-  // Each round under its own name: a later round of ours must not find the journal of an earlier one.
-  const tag = `${spec.scenario}-${spec.tool}-w${spec.workers}-${spec.sink.kind}${round > 1 ? `-r${round}` : ''}`;
+  const tag = runTag({ ...spec, sink: spec.sink.kind, round });
   const reportPath = join(spec.logDir, `${tag}.report.json`);
   const statePath = join(spec.logDir, `${tag}.journal.db`);
   const logPath = join(spec.logDir, `${tag}.log`);

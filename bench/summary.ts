@@ -1,4 +1,5 @@
 // The results as a markdown table, and the targets, each met or missed with the figure behind it.
+import { roundLabel } from './runners.js';
 import type { RunResult } from './runners.js';
 
 export interface Target {
@@ -17,11 +18,13 @@ const copiedAll = (x: RunResult): boolean => x.exitCode === 0 && x.objectsInSink
 
 /**
  * The run of `tool` that `r` is compared with: same scenario, workers and sink, and the same round where that
- * tool ran one (the raw pipe runs once). Only a run that copied everything is a fair comparison.
+ * tool ran one (the raw pipe runs once, and pairs with every round). Only a run that copied everything is a
+ * fair comparison: a failed round has no partner rather than another round's.
  */
 function partner(rs: readonly RunResult[], r: RunResult, tool: RunResult['tool']): RunResult | undefined {
-  const same = rs.filter((x) => x.scenario === r.scenario && x.workers === r.workers && x.tool === tool && x.sink === r.sink && copiedAll(x));
-  return same.find((x) => x.round === r.round) ?? same[0];
+  const same = rs.filter((x) => x.scenario === r.scenario && x.workers === r.workers && x.tool === tool && x.sink === r.sink);
+  const run = same.find((x) => x.round === r.round) ?? same[0];
+  return run !== undefined && copiedAll(run) ? run : undefined;
 }
 
 export function median(xs: readonly number[]): number | null {
@@ -31,10 +34,10 @@ export function median(xs: readonly number[]): number | null {
   return s.length % 2 === 1 ? (s[mid] ?? null) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-/** Ours against one contender at one worker count: each round's throughput ratio, and their median. */
+/** Ours against one contender at one worker count: each round's pair, the ratios of those with a partner, and their median. */
 export interface Comparison {
   workers: number;
-  ours: RunResult[];
+  rounds: { ours: RunResult; other: RunResult | undefined }[];
   ratios: number[];
   median: number | null;
 }
@@ -43,9 +46,9 @@ export interface Comparison {
 export function compare(rs: readonly RunResult[], scenario: string, tool: 'raw' | 'rclone-equal'): Comparison[] {
   const ours = rs.filter((r) => r.tool === 'ours' && r.scenario === scenario && r.sink === 'fast');
   return [...new Set(ours.map((r) => r.workers))].map((workers) => {
-    const mine = ours.filter((r) => r.workers === workers).sort((a, b) => a.round - b.round);
-    const ratios = mine.map((r) => ratio(r.mbPerS, partner(rs, r, tool)?.mbPerS)).filter((x): x is number => x !== null);
-    return { workers, ours: mine, ratios, median: median(ratios) };
+    const rounds = ours.filter((r) => r.workers === workers).sort((a, b) => a.round - b.round).map((r) => ({ ours: r, other: partner(rs, r, tool) }));
+    const ratios = rounds.map((p) => ratio(p.ours.mbPerS, p.other?.mbPerS)).filter((x): x is number => x !== null);
+    return { workers, rounds, ratios, median: median(ratios) };
   });
 }
 
@@ -76,9 +79,9 @@ export function roundsTable(rs: readonly RunResult[]): string {
   const lines = ['| scenario | workers | ours MB/s by round | rclone= MB/s by round | ours/rclone= by round | median |', '|---|---:|---|---|---|---:|'];
   for (const scenario of [...new Set(rs.map((r) => r.scenario))]) {
     for (const c of compare(rs, scenario, 'rclone-equal')) {
-      if (c.ours.length < 2) continue;
-      const theirs = rs.filter((r) => r.tool === 'rclone-equal' && r.scenario === scenario && r.workers === c.workers && r.sink === 'fast').sort((a, b) => a.round - b.round);
-      lines.push(`| ${scenario} | ${c.workers} | ${c.ours.map((r) => f(r.mbPerS, 1)).join(', ')} | ${theirs.map((r) => f(r.mbPerS, 1)).join(', ')} | ${c.ratios.map((x) => f(x, 2)).join(', ')} | ${f(c.median, 2)} |`);
+      if (c.rounds.length < 2) continue;
+      const mbPerS = (r: RunResult | undefined): string => f(r?.mbPerS ?? null, 1);
+      lines.push(`| ${scenario} | ${c.workers} | ${c.rounds.map((p) => mbPerS(p.ours)).join(', ')} | ${c.rounds.map((p) => mbPerS(p.other)).join(', ')} | ${c.ratios.map((x) => f(x, 2)).join(', ')} | ${f(c.median, 2)} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';
@@ -102,10 +105,10 @@ export function evaluateTargets(rs: readonly RunResult[], flat: readonly FlatRun
   const ours = rs.filter((r) => r.tool === 'ours');
   const overBudget = ours.filter((r) => r.budgetMb !== null && r.peakTreeMb > r.budgetMb);
   out.push({ target: 'peak tree RSS ≤ budget in every scenario', value: ours.map((r) => `${r.scenario}/w${r.workers}/${r.sink}: ${r.peakTreeMb}≤${r.budgetMb ?? '?'}`).join(', '), met: overBudget.length === 0 });
-  const allCopied = rs.filter((r) => r.tool !== 'plan').every((r) => r.exitCode === 0 && r.objectsInSink === r.filesExpected);
-  out.push({ target: 'every run copied every file', value: allCopied ? 'yes' : rs.filter((r) => r.tool !== 'plan' && !(r.exitCode === 0 && r.objectsInSink === r.filesExpected)).map((r) => `${r.scenario}/${r.tool}/w${r.workers}`).join(', '), met: allCopied });
+  const notCopied = rs.filter((r) => r.tool !== 'plan' && !copiedAll(r));
+  out.push({ target: 'every run copied every file', value: notCopied.length === 0 ? 'yes' : notCopied.map((r) => `${r.scenario}/${r.tool}/w${r.workers}${roundLabel(r.round)}`).join(', '), met: notCopied.length === 0 });
   const w4 = ours.filter((r) => r.workers === 4 && r.sink === 'fast');
-  if (w4.length > 0) out.push({ target: 'peak tree RSS ≤ 600 MB at 4 workers', value: w4.map((r) => `${r.scenario}${r.round > 1 ? ` round ${r.round}` : ''}: ${r.peakTreeMb} MB`).join(', '), met: w4.every((r) => r.peakTreeMb <= 600) });
+  if (w4.length > 0) out.push({ target: 'peak tree RSS ≤ 600 MB at 4 workers', value: w4.map((r) => `${r.scenario}${roundLabel(r.round)}: ${r.peakTreeMb} MB`).join(', '), met: w4.every((r) => r.peakTreeMb <= 600) });
   if (flat.length >= 2) {
     const base = flat[0]?.peakChildMb ?? 0;
     const worst = Math.max(...flat.map((x) => Math.abs(x.peakChildMb - base) / Math.max(1, base)));
@@ -122,7 +125,7 @@ export function evaluateTargets(rs: readonly RunResult[], flat: readonly FlatRun
     const vsRaw = compare(rs, scenario, 'raw');
     out.push({ target: `${scenario}: throughput ≥ 90% of the raw pipe`, value: vsRaw.map(describe).join(', '), met: vsRaw.length > 0 && vsRaw.every((c) => c.median !== null && c.median >= 0.9) });
     const vsRc = compare(rs, scenario, 'rclone-equal').filter((c) => c.median !== null);
-    out.push({ target: `${scenario}: throughput ≥ rclone at equal parallelism`, value: vsRc.length === 0 ? 'rclone not run' : vsRc.map(describe).join(', '), met: vsRc.length === 0 ? null : vsRc.every((c) => c.median !== null && c.median >= 1) });
+    out.push({ target: `${scenario}: throughput ≥ rclone at equal parallelism`, value: vsRc.length === 0 ? 'rclone not run' : vsRc.map(describe).join(', '), met: vsRc.length === 0 ? null : vsRc.every((c) => (c.median ?? 0) >= 1) });
   }
   const small = ours.filter((r) => r.scenario === 'small' && r.sink === 'fast');
   out.push({ target: '≥ 200 files/s on small files', value: small.map((r) => `w${r.workers} ${r.filesPerS}`).join(', '), met: small.length > 0 && small.some((r) => r.filesPerS >= 200) });

@@ -5,18 +5,16 @@
 // A plain access token is set as an OAuth2 credential: passed as a bare string the client would send it
 // as an API `key` parameter, which Drive rejects for user data.
 import { readFileSync } from 'node:fs';
-import { Compute, ExternalAccountClient as ExternalAccountClients, JWT, OAuth2Client as GoogleOAuth2Client } from 'google-auth-library';
+import { Compute, ExternalAccountClient, JWT, OAuth2Client } from 'google-auth-library';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../observability/redact.js';
 
 export const DRIVE_READONLY_SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 
-export type OAuth2Client = GoogleOAuth2Client;
-export type JwtClient = JWT;
-export type ExternalAccountClient = NonNullable<ReturnType<typeof ExternalAccountClients.fromJSON>>;
-export type ComputeClient = Compute;
+/** What ExternalAccountClient.fromJSON builds (identity pool, AWS or pluggable executable credentials). */
+type ExternalClient = NonNullable<ReturnType<typeof ExternalAccountClient.fromJSON>>;
 /** What the Drive client accepts as `auth` and what export downloads call `.request()` on. */
-export type DriveAuth = OAuth2Client | JwtClient | ExternalAccountClient | ComputeClient;
+export type DriveAuth = OAuth2Client | JWT | ExternalClient | Compute;
 
 /**
  * `--google-credentials metadata-server`: tokens from the GCE/GKE metadata server — on GKE, the Google
@@ -41,7 +39,7 @@ export interface DriveAuthOptions {
 }
 
 type Json = Record<string, unknown>;
-type ExternalCredentials = Parameters<typeof ExternalAccountClients.fromJSON>[0];
+type ExternalCredentials = Parameters<typeof ExternalAccountClient.fromJSON>[0];
 
 function str(json: Json, key: string): string | undefined {
   const v = json[key];
@@ -70,7 +68,7 @@ function readCredentialsFile(file: string): Json {
 }
 
 function oauthClient(clientId: string | undefined, clientSecret: string | undefined, tokenUrl: string | undefined): OAuth2Client {
-  return new GoogleOAuth2Client({
+  return new OAuth2Client({
     ...(clientId === undefined ? {} : { clientId }),
     ...(clientSecret === undefined ? {} : { clientSecret }),
     ...(tokenUrl === undefined ? {} : { endpoints: { oauth2TokenUrl: tokenUrl } }),
@@ -110,9 +108,9 @@ function fromCredentialsFile(file: string, options: DriveAuthOptions): DriveAuth
       if (options.impersonate !== undefined) throw new ConfigError('--impersonate needs a service account credentials file');
       // Workload identity federation. We build the client from JSON whose type we checked ourselves: loading
       // an unchecked credential file is the risk GoogleAuth's keyFilename/credentials options are deprecated for.
-      let client: ExternalAccountClient | null;
+      let client: ExternalClient | null;
       try {
-        client = ExternalAccountClients.fromJSON({ ...(json as unknown as ExternalCredentials), scopes: [DRIVE_READONLY_SCOPE] });
+        client = ExternalAccountClient.fromJSON({ ...(json as unknown as ExternalCredentials), scopes: [DRIVE_READONLY_SCOPE] });
       } catch (err) {
         throw new ConfigError(`credentials file ${file}: invalid external_account configuration (${err instanceof Error ? err.message : 'unknown error'})`);
       }

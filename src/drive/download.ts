@@ -157,7 +157,7 @@ async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record
 }
 
 function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
-  return viaAuthClient(client, mediaUrl(client, fileId, options.acknowledgeAbuse).href, offset > 0 ? { Range: `bytes=${offset}-` } : {}, options.signal);
+  return viaAuthClient(client, mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse).href, offset > 0 ? { Range: `bytes=${offset}-` } : {}, options.signal);
 }
 
 async function media(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {

@@ -56,9 +56,9 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-/** files.get alt=media for one file, as the generated client would ask for it. */
-export function mediaUrl(endpoint: DriveEndpoint, fileId: string, acknowledgeAbuse: boolean): URL {
-  const url = new URL(`drive/v3/files/${encodeURIComponent(fileId)}`, endpoint.rootUrl);
+/** files.get alt=media for one file under the API's base URL (ending in '/'), as the generated client would ask for it. */
+export function mediaUrl(rootUrl: string, fileId: string, acknowledgeAbuse: boolean): URL {
+  const url = new URL(`drive/v3/files/${encodeURIComponent(fileId)}`, rootUrl);
   url.searchParams.set('alt', 'media');
   url.searchParams.set('supportsAllDrives', 'true');
   if (acknowledgeAbuse) url.searchParams.set('acknowledgeAbuse', 'true');
@@ -74,7 +74,7 @@ export async function requestMedia(
   fileId: string,
   options: { offset: number; acknowledgeAbuse: boolean; signal?: AbortSignal },
 ): Promise<MediaResponse> {
-  const url = mediaUrl(client, fileId, options.acknowledgeAbuse);
+  const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
   const auth = await client.auth.getRequestHeaders(url);
   const headers: Record<string, string> = {};
   auth.forEach((value, key) => {
