@@ -16,6 +16,7 @@ import { ContentDigest, checksumToVerify } from '../s3/content-digest.js';
 import type { ChecksumToVerify } from '../s3/content-digest.js';
 import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../s3/object-metadata.js';
+import { directSource } from '../s3/part-reader.js';
 import type { PartDigest } from '../s3/part-reader.js';
 import { choosePartSize } from '../s3/part-size.js';
 import { prepareResume, resumableUpload, resumeOffset } from '../s3/resumable-upload.js';
@@ -32,8 +33,8 @@ export interface CopyDeps {
   s3: S3Client;
   pacer: Pacer;
   options: CopyOptions;
-  /** Told every chunk read (child/gc-pacer.ts). */
-  onBytesRead: (bytes: number) => void;
+  /** Told every region read, and whether it came as a chunk Buffer (child/gc-pacer.ts). */
+  onBytesRead: (bytes: number, chunks: boolean) => void;
 }
 
 // Errors whose retry would repeat the same bytes: worth a retry (a transfer glitch) but they refuse the object.
@@ -134,10 +135,11 @@ class ItemCopy {
     const resume = await this.resumePoint();
     const offset = resumeOffset(resume);
     const { hash, source } = await this.openAt(offset);
+    const chunks = directSource(source) === null;
     const digest: PartDigest = {
       update: (data) => {
         hash.update(data);
-        deps.onBytesRead(data.length);
+        deps.onBytesRead(data.length, chunks);
         ctx.progress(hash.bytes);
         // Updates never straddle a part (PartReader), and every part but the last is partSize long.
         if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());

@@ -7,7 +7,9 @@ import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveEndpoint } from './drive-endpoint.js';
 import type { DriveItem } from './drive-item.js';
 import type { Pacer } from './pacer.js';
-import { directMediaAllowed, MediaHttpError, mediaUrl, requestMedia } from './media-request.js';
+import { DirectBody } from './direct-body.js';
+import { requestMediaDirect } from './direct-media.js';
+import { directMediaAllowed, MediaHttpError, mediaUrl } from './media-request.js';
 import { classifyDriveError, DriveError } from './retry.js';
 
 /**
@@ -131,6 +133,9 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
       res.data.destroy();
       throw new DriveError(`${item.id} is ${Number(length) + offset} bytes now, ${item.size} when listed`, false, 'source-changed', res.status);
     }
+    // A direct body counts its bytes against Content-Length and watches for stalls itself, and is read into
+    // the part buffers as it is (a Transform in between would bring back the chunks it saves).
+    if (res.data instanceof DirectBody) return res.data;
     const expected = length !== null ? Number(length) : item.size === null ? null : item.size - offset;
     return guard(res.data, expected, highWaterMark);
   } catch (err) {
@@ -163,7 +168,7 @@ function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, o
 async function media(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
   if (!directMediaAllowed()) return mediaViaGaxios(client, fileId, offset, options);
   try {
-    const res = await requestMedia(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await requestMediaDirect(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, idleMs: DOWNLOAD_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) });
     return { status: res.status, headers: res.headers, data: res.body };
   } catch (err) {
     // The auth client refreshes the token and retries once on a 401 (a token revoked or expired early): let it.

@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { DriveEndpoint } from './drive-endpoint.js';
 
 /** Error bodies are read for their reason; more than this is not an error body worth keeping. */
-const MAX_ERROR_BODY = 64 * 1024;
+export const MAX_ERROR_BODY = 64 * 1024;
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
@@ -65,6 +65,17 @@ export function mediaUrl(rootUrl: string, fileId: string, acknowledgeAbuse: bool
   return url;
 }
 
+/** The auth client's headers for `url` (a token refreshed when due), and a Range from `offset`. */
+export async function mediaHeaders(client: DriveEndpoint, url: URL, offset: number): Promise<Record<string, string>> {
+  const auth = await client.auth.getRequestHeaders(url);
+  const headers: Record<string, string> = {};
+  auth.forEach((value, key) => {
+    headers[key] = value;
+  });
+  if (offset > 0) headers.range = `bytes=${offset}-`;
+  return headers;
+}
+
 /**
  * GET the file's bytes (from `offset` with a Range header). Resolves on a 2xx with the body unread; rejects
  * with a MediaHttpError for any other status (its body read and the connection reused), or the request error.
@@ -75,12 +86,7 @@ export async function requestMedia(
   options: { offset: number; acknowledgeAbuse: boolean; signal?: AbortSignal },
 ): Promise<MediaResponse> {
   const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
-  const auth = await client.auth.getRequestHeaders(url);
-  const headers: Record<string, string> = {};
-  auth.forEach((value, key) => {
-    headers[key] = value;
-  });
-  if (options.offset > 0) headers.range = `bytes=${options.offset}-`;
+  const headers = await mediaHeaders(client, url, options.offset);
   const https = url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
   const res = await new Promise<IncomingMessage>((resolve, reject) => {

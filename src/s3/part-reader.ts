@@ -1,6 +1,8 @@
 // Cuts a Readable into part-sized buffers drawn from a bounded pool (part-buffers.ts): when none is free the
 // reader stops pulling and the source's backpressure holds the rest upstream. Chunks are copied in (no
-// Buffer.concat, which would double a part).
+// Buffer.concat, which would double a part). A source that can write into a buffer it is given (a
+// DirectSource: Drive media read off the socket, drive/direct-body.ts) fills the part buffer itself, with
+// no chunk in between.
 import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';
 import { PartBufferPool } from './part-buffers.js';
@@ -9,6 +11,23 @@ import { PartBufferPool } from './part-buffers.js';
 export interface PartDigest {
   update(data: Uint8Array): void;
 }
+
+/** A Readable that can also write its next bytes straight into a buffer it is given. */
+export interface DirectSource {
+  /** Bytes still to come. */
+  readonly remaining: number;
+  /** Fill `target` from its start (fewer bytes only at the end, 0 after it); `onBytes` sees each region as it lands. */
+  readInto(target: Buffer, onBytes?: (view: Buffer) => void): Promise<number>;
+}
+
+/** `source` as a DirectSource, or null when it can only be read chunk by chunk. */
+export function directSource(source: Readable): DirectSource | null {
+  const s = source as Partial<DirectSource>;
+  return typeof s.readInto === 'function' && typeof s.remaining === 'number' ? (source as unknown as DirectSource) : null;
+}
+
+/** One socket read's worth: what a peek past a part's end reads from a DirectSource. */
+const PEEK_BYTES = 64 * 1024;
 
 export interface ReadPart {
   partNumber: number;
@@ -31,7 +50,8 @@ export interface PartReaderOptions {
 
 export class PartReader {
   private readonly pool: PartBufferPool;
-  private readonly iterator: AsyncIterator<unknown>;
+  private readonly iterator: AsyncIterator<unknown> | null;
+  private readonly direct: DirectSource | null;
   private carry: Buffer | null = null;
   private ended = false;
   private nextPartNumber: number;
@@ -42,7 +62,9 @@ export class PartReader {
     private readonly opts: PartReaderOptions,
   ) {
     this.pool = new PartBufferPool(opts.queueSize);
-    this.iterator = source[Symbol.asyncIterator]();
+    this.direct = directSource(source);
+    // Only one way of reading a source: its async iterator would pull chunks the direct reads never see.
+    this.iterator = this.direct ? null : source[Symbol.asyncIterator]();
     this.nextPartNumber = opts.firstPartNumber;
   }
 
@@ -52,8 +74,15 @@ export class PartReader {
       this.carry = null;
       return chunk;
     }
+    if (this.direct) {
+      if (this.ended || this.direct.remaining === 0) return null;
+      const chunk = Buffer.allocUnsafe(Math.min(PEEK_BYTES, this.direct.remaining));
+      const n = await this.direct.readInto(chunk);
+      if (n === 0) this.ended = true;
+      return n === 0 ? null : chunk.subarray(0, n);
+    }
     for (;;) {
-      if (this.ended) return null;
+      if (this.ended || !this.iterator) return null;
       const r = await this.iterator.next();
       if (r.done) {
         this.ended = true;
@@ -80,21 +109,37 @@ export class PartReader {
    */
   async next(): Promise<ReadPart | null> {
     const partNumber = this.nextPartNumber;
-    const first = await this.nextChunk();
-    if (first === null && partNumber !== 1) {
+    // Whether any byte is left (a direct source says so without reading one).
+    let exhausted: boolean;
+    if (this.direct && this.carry === null) exhausted = this.ended || this.direct.remaining === 0;
+    else {
+      const first = await this.nextChunk();
+      if (first !== null) this.carry = first;
+      exhausted = first === null;
+    }
+    if (exhausted && partNumber !== 1) {
       const remaining = this.remaining();
       if (remaining !== null && remaining > 0) throw this.sizeMismatch('fewer bytes');
       return null;
     }
-    if (first !== null) this.carry = first;
 
     const remaining = this.remaining();
-    if (remaining !== null && remaining === 0 && first !== null) throw this.sizeMismatch('more bytes');
+    if (remaining !== null && remaining === 0 && !exhausted) throw this.sizeMismatch('more bytes');
     const target = remaining === null ? this.opts.partSize : Math.min(this.opts.partSize, remaining);
     const buffer = await this.pool.acquire(target);
     let filled = 0;
     try {
       while (filled < target) {
+        if (this.direct && this.carry === null) {
+          const want = target - filled;
+          const n = await this.direct.readInto(buffer.subarray(filled, target), (view) => this.opts.digest?.update(view));
+          filled += n;
+          if (n < want) {
+            this.ended = true;
+            break;
+          }
+          continue;
+        }
         const chunk = await this.nextChunk();
         if (chunk === null) break;
         const take = Math.min(chunk.length, target - filled);

@@ -1,0 +1,53 @@
+// files.get alt=media read off a pooled connection of our own (direct-request.ts) into the upload's part
+// buffers (direct-body.ts), when the response is framed the simple way: a 2xx with Content-Length and no
+// content coding, which is how Drive serves file bytes when asked for identity. Any other framing (chunked,
+// compressed) is closed unread and asked again through node:http (media-request.ts), which parses them all;
+// so is an error response without a Content-Length, so that its JSON reason reaches classifyDriveError intact.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { DirectBody } from './direct-body.js';
+import { requestDirect } from './direct-request.js';
+import type { DriveEndpoint } from './drive-endpoint.js';
+import { plainBodyLength } from './http-head.js';
+import { MediaPool } from './media-connection.js';
+import { MAX_ERROR_BODY, MediaHttpError, mediaHeaders, mediaUrl, requestMedia } from './media-request.js';
+
+const pool = new MediaPool();
+
+export interface DirectMediaOptions {
+  offset: number;
+  acknowledgeAbuse: boolean;
+  /** A response that sends nothing for this long, while we wait for bytes, fails as a timeout. */
+  idleMs: number;
+  signal?: AbortSignal;
+  /** Tests: a pool of their own (a CA for TLS). */
+  pool?: MediaPool;
+}
+
+export interface DirectMediaResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** A DirectBody, or node:http's IncomingMessage after a fallback. */
+  body: Readable;
+}
+
+/** GET the file's bytes from `offset`. Resolves on a 2xx with the body unread; rejects with a MediaHttpError otherwise. */
+export async function requestMediaDirect(client: DriveEndpoint, fileId: string, options: DirectMediaOptions): Promise<DirectMediaResponse> {
+  const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
+  const headers = await mediaHeaders(client, url, options.offset);
+  const connections = options.pool ?? pool;
+  const { conn, head } = await requestDirect(connections, url, headers, options.idleMs, options.signal);
+  const length = plainBodyLength(head);
+  if (length === null) {
+    conn.destroy();
+    const res = await requestMedia(client, fileId, options);
+    return { status: res.status, headers: res.headers, body: res.body };
+  }
+  const release = head.keepAlive ? (c: typeof conn) => connections.give(c) : (c: typeof conn) => c.destroy();
+  const body = new DirectBody(conn, length, options.idleMs, release);
+  if (head.status >= 200 && head.status < 300) return { status: head.status, headers: head.headers, body };
+  const text = Buffer.allocUnsafe(Math.min(length, MAX_ERROR_BODY));
+  const n = await body.readInto(text).catch(() => 0);
+  if (body.remaining > 0) body.destroy();
+  throw new MediaHttpError(head.status, text.toString('utf8', 0, n), head.headers);
+}

@@ -1,0 +1,238 @@
+// The direct media path (drive/direct-*.ts, media-connection.ts, http-head.ts) against servers that send
+// exactly the bytes each case needs: raw TCP for the framings and failures node:http would smooth over, TLS
+// with a certificate of the test's own, and node:http for the fallback requests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { createDriveAuth } from '../src/drive/auth.js';
+import { DirectBody } from '../src/drive/direct-body.js';
+import { requestMediaDirect } from '../src/drive/direct-media.js';
+import { requestDirect } from '../src/drive/direct-request.js';
+import { driveEndpoint } from '../src/drive/drive-endpoint.js';
+import { HttpProtocolError, parseHead, plainBodyLength } from '../src/drive/http-head.js';
+import { MediaPool } from '../src/drive/media-connection.js';
+import { MediaHttpError } from '../src/drive/media-request.js';
+import { DriveError } from '../src/drive/retry.js';
+import { TEST_CERT, TEST_KEY } from './support/tls-fixture.js';
+
+const TOKEN = 'direct-media-test-token';
+
+/** Bytes that differ at every offset, so a misplaced region cannot compare equal. */
+function pattern(length: number, seed = 7): Buffer {
+  const b = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) b[i] = (i * 31 + seed + (i >> 8)) & 0xff;
+  return b;
+}
+
+type Respond = (socket: net.Socket, request: string, n: number) => void;
+
+/** A TCP (or TLS) server that hands every complete request head to `respond`, and counts connections. */
+async function rawServer(t: { after(fn: () => void): void }, respond: Respond, secure = false): Promise<{ url: string; connections: () => number; requests: () => number }> {
+  let connections = 0;
+  let requests = 0;
+  const open = new Set<net.Socket>();
+  const onConnection = (socket: net.Socket): void => {
+    connections++;
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => undefined);
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      let end: number;
+      while ((end = text.indexOf('\r\n\r\n')) >= 0) {
+        const head = text.slice(0, end);
+        text = text.slice(end + 4);
+        respond(socket, head, ++requests);
+      }
+    });
+  };
+  const server = secure ? tls.createServer({ cert: TEST_CERT, key: TEST_KEY }, onConnection) : net.createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.close();
+    // Keep-alive connections (ours and node:http's agent's) would hold the server, and the test, open.
+    for (const socket of open) socket.destroy();
+  });
+  const port = (server.address() as AddressInfo).port;
+  return { url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}/`, connections: () => connections, requests: () => requests };
+}
+
+/** Write `parts` one by one, a tick apart, so the client sees them as separate reads. */
+function trickle(socket: net.Socket, parts: (string | Buffer)[], then?: () => void): void {
+  const next = (i: number): void => {
+    if (i === parts.length) {
+      then?.();
+      return;
+    }
+    socket.write(parts[i] as string | Buffer, () => setTimeout(() => next(i + 1), 2));
+  };
+  next(0);
+}
+
+/** Read a DirectBody with readInto into targets of the given sizes, checking every onBytes region lands in order. */
+async function readAllInto(body: DirectBody, sizes: number[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for (let i = 0; body.remaining > 0; i++) {
+    const target = Buffer.alloc(sizes[i % sizes.length] as number);
+    let seen = 0;
+    const n = await body.readInto(target, (view) => {
+      assert.equal(view.byteOffset - target.byteOffset, seen, 'regions arrive in order, each where the last ended');
+      seen += view.length;
+    });
+    assert.equal(seen, n, 'onBytes saw every byte written');
+    out.push(target.subarray(0, n));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.equal(await body.readInto(Buffer.alloc(10)), 0, 'nothing after the end');
+  return Buffer.concat(out);
+}
+
+test('http head: status, lower-case fields, repeated fields joined, keep-alive by version and Connection; only Content-Length framing is plain', () => {
+  const parse = (text: string) => parseHead(Buffer.from(text), Buffer.byteLength(text));
+  const head = parse('HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nX-A: 1\r\nx-a: 2\r\n\r\n');
+  assert.equal(head.status, 206);
+  assert.deepEqual(head.headers, { 'content-length': '10', 'x-a': '1, 2' });
+  assert.equal(head.keepAlive, true);
+  assert.equal(plainBodyLength(head), 10);
+  assert.equal(parse('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n').keepAlive, false);
+  assert.equal(parse('HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n').keepAlive, false);
+  assert.equal(parse('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n').keepAlive, true);
+  assert.equal(plainBodyLength(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')), null);
+  assert.equal(plainBodyLength(parse('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\n')), null);
+  assert.equal(plainBodyLength(parse('HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n')), null);
+  assert.throws(() => parse('HTTP/2 200\r\n\r\n'), HttpProtocolError);
+  assert.throws(() => parse('HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n'), HttpProtocolError);
+  assert.throws(() => parse('HTTP/1.1 200 OK\r\nno colon\r\n\r\n'), HttpProtocolError);
+});
+
+test('direct body: a Content-Length body in many reads lands in the caller\'s buffers, in order, and the connection serves the next request', async (t) => {
+  const body = pattern(300_000);
+  const srv = await rawServer(t, (socket, request) => {
+    assert.match(request, /^GET \/file\?x=1 HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nauthorization: Bearer t\r\nAccept-Encoding: identity/);
+    // The head and the first body bytes in one write, the rest in uneven pieces.
+    trickle(socket, [Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body.subarray(0, 1000)]), body.subarray(1000, 70_000), body.subarray(70_000, 70_001), body.subarray(70_001)]);
+  });
+  const pool = new MediaPool();
+  t.after(() => pool.close());
+  for (const sizes of [[5000, 100_000, 7], [300_000]]) {
+    const { conn, head } = await requestDirect(pool, new URL('file?x=1', srv.url), { authorization: 'Bearer t' }, 5000);
+    assert.equal(head.status, 200);
+    const reader = new DirectBody(conn, body.length, 5000, (c) => pool.give(c));
+    assert.deepEqual(await readAllInto(reader, sizes), body);
+  }
+  assert.equal(srv.requests(), 2);
+  assert.equal(srv.connections(), 1, 'the second request reused the first connection');
+});
+
+test('direct body: its Readable side streams the same bytes (a resume\'s prefix hashing reads it that way)', async (t) => {
+  const body = pattern(200_000, 3);
+  const srv = await rawServer(t, (socket) => trickle(socket, [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body.subarray(0, 150_000), body.subarray(150_000)]));
+  const pool = new MediaPool();
+  t.after(() => pool.close());
+  const { conn } = await requestDirect(pool, new URL(srv.url), {}, 5000);
+  const chunks: Buffer[] = [];
+  for await (const c of new DirectBody(conn, body.length, 5000, (c2) => pool.give(c2))) chunks.push(c as Buffer);
+  assert.deepEqual(Buffer.concat(chunks), body);
+});
+
+test('direct body: a connection closed mid-body, a stall and an overlong body fail retryably, and such a connection is never reused', async (t) => {
+  const body = pattern(100_000);
+  const srv = await rawServer(t, (socket, _request, n) => {
+    const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
+    if (n === 1) trickle(socket, [head, body.subarray(0, 40_000)], () => socket.end());
+    else if (n === 2) trickle(socket, [head, body.subarray(0, 10)]); // then nothing
+    // More bytes than announced, in the same read as the head: the body cannot be trusted.
+    else socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n`), body.subarray(0, 1000), Buffer.from('EXTRA')]));
+  });
+  const pool = new MediaPool();
+  t.after(() => pool.close());
+  const attempt = async (idleMs: number, length = body.length): Promise<DriveError> => {
+    const { conn } = await requestDirect(pool, new URL(srv.url), {}, idleMs);
+    const reader = new DirectBody(conn, length, idleMs, (c) => pool.give(c));
+    const err = await reader.readInto(Buffer.alloc(length)).then(
+      () => reader.readInto(Buffer.alloc(10)).then(() => assert.fail('no error')),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DriveError, String(err));
+    return err;
+  };
+  const closed = await attempt(5000);
+  assert.deepEqual([closed.code, closed.retryable], ['connection-reset', true]);
+  assert.match(closed.message, /closed after 40000 of 100000 bytes/);
+  const stalled = await attempt(300);
+  assert.deepEqual([stalled.code, stalled.retryable], ['timeout', true]);
+  const overlong = await attempt(5000, 1000);
+  assert.deepEqual([overlong.code, overlong.retryable], ['connection-reset', true]);
+  assert.match(overlong.message, /longer than its Content-Length/);
+  assert.equal(srv.connections(), 3, 'each failure closed its connection');
+});
+
+test('direct request: a pooled connection the server closed while idle is replaced, once, without an error', async (t) => {
+  const srv = await rawServer(t, (socket) => {
+    socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc');
+    // The server's idle timeout, before the client's next request.
+    setTimeout(() => socket.destroy(), 20);
+  });
+  const pool = new MediaPool();
+  t.after(() => pool.close());
+  for (let i = 0; i < 2; i++) {
+    const { conn } = await requestDirect(pool, new URL(srv.url), {}, 5000);
+    const reader = new DirectBody(conn, 3, 5000, (c) => pool.give(c));
+    assert.equal((await readAllInto(reader, [10])).toString(), 'abc');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(srv.connections(), 2);
+});
+
+test('direct media: Drive\'s bytes over TLS (Node\'s onread works on tls.connect too)', async (t) => {
+  const body = pattern(500_000, 11);
+  const srv = await rawServer(t, (socket) => trickle(socket, [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body.subarray(0, 123_456), body.subarray(123_456)]), true);
+  const pool = new MediaPool({ ca: TEST_CERT });
+  t.after(() => pool.close());
+  const client = driveEndpoint(createDriveAuth({ accessToken: TOKEN }), srv.url);
+  const res = await requestMediaDirect(client, 'f1', { offset: 0, acknowledgeAbuse: false, idleMs: 5000, pool });
+  assert.ok(res.body instanceof DirectBody);
+  const hash = createHash('sha1');
+  const got = await readAllInto(res.body, [5_000, 65_536, 200_000]);
+  hash.update(got);
+  assert.equal(hash.digest('hex'), createHash('sha1').update(body).digest('hex'));
+});
+
+test('direct media: an error with a JSON body becomes a MediaHttpError with that body; chunked framing is asked again through node:http', async (t) => {
+  const error = JSON.stringify({ error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } });
+  const chunked = pattern(70_000, 5);
+  const srv = await rawServer(t, (socket, request) => {
+    const path = /^GET (\S+)/.exec(request)?.[1] ?? '';
+    if (path.includes('/files/limited')) socket.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${error.length}\r\n\r\n${error}`);
+    else if (path.includes('/files/chunky-error')) socket.write(`HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\n\r\n${error.length.toString(16)}\r\n${error}\r\n0\r\n\r\n`);
+    else {
+      socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      for (let at = 0; at < chunked.length; at += 30_000) {
+        const piece = chunked.subarray(at, at + 30_000);
+        socket.write(`${piece.length.toString(16)}\r\n`);
+        socket.write(piece);
+        socket.write('\r\n');
+      }
+      socket.write('0\r\n\r\n');
+    }
+  });
+  const pool = new MediaPool();
+  t.after(() => pool.close());
+  const client = driveEndpoint(createDriveAuth({ accessToken: TOKEN }), srv.url);
+  const options = { offset: 0, acknowledgeAbuse: false, idleMs: 5000, pool };
+  for (const id of ['limited', 'chunky-error']) {
+    const err = await requestMediaDirect(client, id, options).then(() => assert.fail('no error'), (e: unknown) => e);
+    assert.ok(err instanceof MediaHttpError, String(err));
+    assert.equal(err.response.data, error, `${id}: the whole JSON error, no chunk framing`);
+  }
+  const res = await requestMediaDirect(client, 'chunky', options);
+  assert.ok(!(res.body instanceof DirectBody), 'a chunked body goes through node:http');
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(c as Buffer);
+  assert.deepEqual(Buffer.concat(chunks), chunked);
+  assert.equal(srv.requests(), 5, 'the two chunked responses were each asked for twice');
+});
