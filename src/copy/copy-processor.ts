@@ -3,6 +3,7 @@
 // of the Drive request rate.
 import type { ProcessorFactory } from '../child/processor.js';
 import { createDriveAuth } from '../drive/auth.js';
+import { closeMediaConnections } from '../drive/direct-media.js';
 import { driveEndpoint } from '../drive/drive-endpoint.js';
 import { createPacer } from '../drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
@@ -32,6 +33,7 @@ const factory: ProcessorFactory = ({ options: json }) => {
     process: (item, ctx) => copyItem(deps, item, ctx),
     close: () => {
       s3.destroy();
+      closeMediaConnections();
       return Promise.resolve();
     },
   };

@@ -14,6 +14,11 @@ import { MAX_ERROR_BODY, MediaHttpError, mediaHeaders, mediaUrl, requestMedia } 
 
 const pool = new MediaPool();
 
+/** Close this process's idle media connections (a child shutting down; open ones close with their downloads). */
+export function closeMediaConnections(): void {
+  pool.close();
+}
+
 export interface DirectMediaOptions {
   offset: number;
   acknowledgeAbuse: boolean;

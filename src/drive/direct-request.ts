@@ -15,7 +15,9 @@ export interface DirectHead {
 }
 
 /** Thrown when a reused connection fails before any byte of the response: the request is sent again. */
-class StaleConnection extends Error {}
+class StaleConnection extends Error {
+  override readonly name = 'StaleConnection';
+}
 
 function requestText(url: URL, headers: Record<string, string>): string {
   let text = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
