@@ -235,4 +235,14 @@ test('direct media: an error with a JSON body becomes a MediaHttpError with that
   for await (const c of res.body) chunks.push(c as Buffer);
   assert.deepEqual(Buffer.concat(chunks), chunked);
   assert.equal(srv.requests(), 5, 'the two chunked responses were each asked for twice');
+  // A server that always answers chunked: after three such answers in a row, node:http is asked first.
+  const bytesOfChunky = async (): Promise<number> => {
+    let n = 0;
+    for await (const c of (await requestMediaDirect(client, 'chunky', options)).body) n += (c as Buffer).length;
+    return n;
+  };
+  for (let i = 0; i < 3; i++) assert.equal(await bytesOfChunky(), chunked.length);
+  assert.equal(srv.requests(), 5 + 3 * 2 - 1, 'the third chunked answer in a row was the last one asked for twice');
+  assert.equal(await bytesOfChunky(), chunked.length);
+  assert.equal(srv.requests(), 11, 'then one request per download');
 });

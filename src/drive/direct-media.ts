@@ -3,6 +3,7 @@
 // content coding, which is how Drive serves file bytes when asked for identity. Any other framing (chunked,
 // compressed) is closed unread and asked again through node:http (media-request.ts), which parses them all;
 // so is an error response without a Content-Length, so that its JSON reason reaches classifyDriveError intact.
+// After three such 2xx answers in a row a process asks node:http first (MediaPool.directWorthTrying).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { DirectBody } from './direct-body.js';
@@ -38,19 +39,25 @@ export interface DirectMediaResponse {
 
 /** GET the file's bytes from `offset`. Resolves on a 2xx with the body unread; rejects with a MediaHttpError otherwise. */
 export async function requestMediaDirect(client: DriveEndpoint, fileId: string, options: DirectMediaOptions): Promise<DirectMediaResponse> {
-  const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
-  const headers = await mediaHeaders(client, url, options.offset);
   const connections = options.pool ?? pool;
-  const { conn, head } = await requestDirect(connections, url, headers, options.idleMs, options.signal);
-  const length = plainBodyLength(head);
-  if (length === null) {
-    conn.destroy();
+  const viaNodeHttp = async (): Promise<DirectMediaResponse> => {
     const res = await requestMedia(client, fileId, options);
     return { status: res.status, headers: res.headers, body: res.body };
+  };
+  if (!connections.directWorthTrying) return viaNodeHttp();
+  const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
+  const headers = await mediaHeaders(client, url, options.offset);
+  const { conn, head } = await requestDirect(connections, url, headers, options.idleMs, options.signal);
+  const length = plainBodyLength(head);
+  const ok = head.status >= 200 && head.status < 300;
+  if (ok) connections.noteFraming(length !== null);
+  if (length === null) {
+    conn.destroy();
+    return viaNodeHttp();
   }
   const release = head.keepAlive ? (c: typeof conn) => connections.give(c) : (c: typeof conn) => c.destroy();
   const body = new DirectBody(conn, length, options.idleMs, release);
-  if (head.status >= 200 && head.status < 300) return { status: head.status, headers: head.headers, body };
+  if (ok) return { status: head.status, headers: head.headers, body };
   const text = Buffer.allocUnsafe(Math.min(length, MAX_ERROR_BODY));
   const n = await body.readInto(text).catch(() => 0);
   if (body.remaining > 0) body.destroy();

@@ -154,8 +154,12 @@ export class MediaConnection {
   }
 }
 
+/** 2xx answers in a row that the direct reader could not take, after which a process stops asking it. */
+const MISSES_BEFORE_GIVING_UP = 3;
+
 export class MediaPool {
   private readonly idle = new Map<string, MediaConnection[]>();
+  private misses = 0;
 
   /** tlsOptions: for tests (a CA of their own); production uses Node's default trust store. */
   constructor(private readonly tlsOptions: ConnectionOptions = {}) {}
@@ -187,6 +191,19 @@ export class MediaPool {
     conn.socket.unref();
     list.push(conn);
     this.idle.set(conn.origin, list);
+  }
+
+  /**
+   * Whether a download should try the direct reader. A server that frames its media some other way (chunked,
+   * compressed) would otherwise cost every download a second request, against Drive's request quota.
+   */
+  get directWorthTrying(): boolean {
+    return this.misses < MISSES_BEFORE_GIVING_UP;
+  }
+
+  /** A 2xx media response came framed the direct reader's way (true) or not. */
+  noteFraming(plain: boolean): void {
+    this.misses = plain ? 0 : this.misses + 1;
   }
 
   /** Close every idle connection (a child shutting down). */
