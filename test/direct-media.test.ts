@@ -145,6 +145,7 @@ test('direct body: a connection closed mid-body, a stall and an overlong body fa
     const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
     if (n === 1) trickle(socket, [head, body.subarray(0, 40_000)], () => socket.end());
     else if (n === 2) trickle(socket, [head, body.subarray(0, 10)]); // then nothing
+    else if (n === 3) trickle(socket, [head, body.subarray(0, 5000)], () => socket.destroy());
     // More bytes than announced, in the same read as the head: the body cannot be trusted.
     else socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n`), body.subarray(0, 1000), Buffer.from('EXTRA')]));
   });
@@ -165,10 +166,16 @@ test('direct body: a connection closed mid-body, a stall and an overlong body fa
   assert.match(closed.message, /closed after 40000 of 100000 bytes/);
   const stalled = await attempt(300);
   assert.deepEqual([stalled.code, stalled.retryable], ['timeout', true]);
+  // The server closes after a partial body, before the body's reader attaches: the reader fails, it does not wait.
+  const early = await requestDirect(pool, new URL(srv.url), {}, 60_000);
+  await new Promise((r) => setTimeout(r, 100));
+  const late = new DirectBody(early.conn, body.length, 60_000, (c) => pool.give(c));
+  const lateErr = await late.readInto(Buffer.alloc(body.length)).then(() => assert.fail('no error'), (e: unknown) => e);
+  assert.ok(lateErr instanceof DriveError && lateErr.code === 'connection-reset', String(lateErr));
   const overlong = await attempt(5000, 1000);
   assert.deepEqual([overlong.code, overlong.retryable], ['connection-reset', true]);
   assert.match(overlong.message, /longer than its Content-Length/);
-  assert.equal(srv.connections(), 3, 'each failure closed its connection');
+  assert.equal(srv.connections(), 4, 'each failure closed its connection');
 });
 
 test('direct request: a pooled connection the server closed while idle is replaced, once, without an error', async (t) => {

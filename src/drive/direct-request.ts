@@ -77,6 +77,7 @@ function readHead(conn: MediaConnection, text: string, idleMs: number, signal: A
       },
     };
     if (signal?.aborted) {
+      conn.destroy();
       reject(abortReason());
       return;
     }

@@ -42,6 +42,8 @@ export class MediaConnection {
   private queued = 0;
   private spillEnd = 0;
   private reader: ConnectionReader | null = null;
+  /** How the socket ended, once it has: a reader attached afterwards is told at once. */
+  private endedWith: { err: Error | null } | null = null;
   private given: Buffer;
   private givenIsTarget = false;
 
@@ -107,6 +109,12 @@ export class MediaConnection {
   /** Hand the connection's reads to `reader` (null: nobody; bytes arriving then close the connection). */
   attach(reader: ConnectionReader | null): void {
     this.reader = reader;
+    // The socket may end between a response's head and its body's reader attaching (a server closing after
+    // a short body, a reset): that reader would otherwise wait for bytes that cannot come.
+    if (reader !== null && this.endedWith !== null) {
+      this.reader = null;
+      reader.ended(this.endedWith.err, false);
+    }
   }
 
   /** Only while a reader waits for bytes: a consumer holding us back is not a stalled server. */
@@ -149,7 +157,10 @@ export class MediaConnection {
   private finish(err: Error | null, timedOut: boolean): void {
     const reader = this.reader;
     this.reader = null;
-    if (!timedOut || reader === null) this.socket.destroy();
+    if (!timedOut || reader === null) {
+      this.endedWith ??= { err };
+      this.socket.destroy();
+    }
     reader?.ended(err, timedOut);
   }
 }
