@@ -55,23 +55,19 @@ export function createGcPacer(everyBytes: number, majorEveryBytes: number): (byt
   let since = 0;
   let sinceMajor = 0;
   return (bytes, chunks = true) => {
-    if (!chunks) {
+    if (chunks) {
+      since += bytes;
+      if (since < everyBytes) return;
+      sinceMajor += since;
+      since = 0;
+    } else {
       sinceMajor += bytes;
-      if (majorEveryBytes > 0 && sinceMajor >= majorEveryBytes) {
-        sinceMajor = 0;
-        since = 0;
-        gc();
-      }
-      return;
     }
-    since += bytes;
-    if (since < everyBytes) return;
-    sinceMajor += since;
-    since = 0;
     if (majorEveryBytes > 0 && sinceMajor >= majorEveryBytes) {
       sinceMajor = 0;
+      since = 0;
       gc();
-    } else {
+    } else if (chunks) {
       gc({ type: 'minor' });
     }
   };

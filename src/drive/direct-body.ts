@@ -96,7 +96,8 @@ export class DirectBody extends Readable implements ConnectionReader {
     this.maybeRelease();
     if (fill && (fill.filled === fill.target.length || this.remaining === 0)) {
       this.fill = null;
-      this.conn.watchIdle(0);
+      // Once released, the timer is the pool's idle timer (or the connection is closed): not ours to clear.
+      if (!this.released) this.conn.watchIdle(0);
       fill.resolve(fill.filled);
     }
   }
@@ -164,7 +165,6 @@ export class DirectBody extends Readable implements ConnectionReader {
   private maybeRelease(): void {
     if (this.released || this.taken !== this.length) return;
     this.released = true;
-    this.conn.watchIdle(0);
     this.conn.attach(null);
     this.release(this.conn);
   }

@@ -4,7 +4,6 @@
 // compressed) is closed unread and asked again through node:http (media-request.ts), which parses them all;
 // so is an error response without a Content-Length, so that its JSON reason reaches classifyDriveError intact.
 // After three such 2xx answers in a row a process asks node:http first (MediaPool.directWorthTrying).
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { DirectBody } from './direct-body.js';
 import { requestDirect } from './direct-request.js';
@@ -12,6 +11,7 @@ import type { DriveEndpoint } from './drive-endpoint.js';
 import { plainBodyLength } from './http-head.js';
 import { MediaPool } from './media-connection.js';
 import { MAX_ERROR_BODY, MediaHttpError, mediaHeaders, mediaUrl, requestMedia } from './media-request.js';
+import type { MediaResponse } from './media-request.js';
 
 const pool = new MediaPool();
 
@@ -30,20 +30,13 @@ export interface DirectMediaOptions {
   pool?: MediaPool;
 }
 
-export interface DirectMediaResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** A DirectBody, or node:http's IncomingMessage after a fallback. */
-  body: Readable;
-}
+/** As requestMedia answers, with the body a DirectBody, or node:http's IncomingMessage after a fallback. */
+export type DirectMediaResponse = Omit<MediaResponse, 'body'> & { body: Readable };
 
 /** GET the file's bytes from `offset`. Resolves on a 2xx with the body unread; rejects with a MediaHttpError otherwise. */
 export async function requestMediaDirect(client: DriveEndpoint, fileId: string, options: DirectMediaOptions): Promise<DirectMediaResponse> {
   const connections = options.pool ?? pool;
-  const viaNodeHttp = async (): Promise<DirectMediaResponse> => {
-    const res = await requestMedia(client, fileId, options);
-    return { status: res.status, headers: res.headers, body: res.body };
-  };
+  const viaNodeHttp = (): Promise<DirectMediaResponse> => requestMedia(client, fileId, options);
   if (!connections.directWorthTrying) return viaNodeHttp();
   const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
   const headers = await mediaHeaders(client, url, options.offset);

@@ -53,7 +53,7 @@ function readHead(conn: MediaConnection, text: string, idleMs: number, signal: A
       data: () => {
         if (settled) return;
         const bytes = conn.spillView();
-        const end = bytes === null ? -1 : headEnd(bytes, bytes.length);
+        const end = bytes === null ? -1 : headEnd(bytes);
         if (end < 0) {
           if (bytes === null || bytes.length >= HEAD_LIMIT) settle(new DriveError(`response head longer than ${HEAD_LIMIT} bytes`, true, 'server-error', null));
           return;

@@ -28,7 +28,10 @@ import { classifyDriveError, DriveError } from './retry.js';
 export const DOWNLOAD_HIGH_WATER_MARK = 64 * 1024;
 /** A download that delivers nothing for this long (while we are ready for more) is abandoned and retried. */
 export const DOWNLOAD_IDLE_TIMEOUT_MS = 120_000;
-/** Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read. */
+/**
+ * Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read; on
+ * the direct path (direct-media.ts), the connection's queue (≤ 128 KiB) is the only buffer before the part's.
+ */
 export const DOWNLOAD_BUFFER_BYTES = DOWNLOAD_HIGH_WATER_MARK + 16 * 1024 + 64 * 1024;
 
 export interface OpenDownloadOptions {

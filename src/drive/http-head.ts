@@ -20,9 +20,9 @@ export interface ResponseHead {
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/** Offset just past the head's blank line in buf[0, length), or -1 while it has not all arrived. */
-export function headEnd(buf: Buffer, length: number): number {
-  const at = buf.subarray(0, length).indexOf(CRLFCRLF);
+/** Offset just past the head's blank line in `buf`, or -1 while it has not all arrived. */
+export function headEnd(buf: Buffer): number {
+  const at = buf.indexOf(CRLFCRLF);
   return at < 0 ? -1 : at + CRLFCRLF.length;
 }
 

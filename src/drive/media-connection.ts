@@ -27,6 +27,12 @@ export interface ConnectionReader {
 
 /** Spill space handed to a read when the spill buffer is full of queued bytes (TLS can deliver after a pause). */
 const OVERFLOW_BYTES = 16 * 1024;
+/**
+ * Most bytes a connection queues. Reading stops whenever no reader wants more, so only what TLS had already
+ * decrypted (one socket read, ≤ 64 KiB) can arrive after that; more is a server or stream out of step. Within
+ * DOWNLOAD_BUFFER_BYTES (download.ts), which the memory plan counts per download.
+ */
+const MAX_QUEUED_BYTES = 2 * SPILL_BYTES;
 
 export class MediaConnection {
   readonly socket: net.Socket;
@@ -146,6 +152,10 @@ export class MediaConnection {
     else {
       this.queue.push(this.given.subarray(0, n));
       this.queued += n;
+      if (this.queued > MAX_QUEUED_BYTES) {
+        this.socket.destroy(new Error(`more than ${MAX_QUEUED_BYTES} bytes arrived unasked`));
+        return false;
+      }
       // Where the read landed, which need not be where the last one ended (the buffer for a read is chosen
       // after the read before it, and the queue may have been emptied in between).
       if (this.given.buffer === this.spill.buffer) this.spillEnd = this.given.byteOffset - this.spill.byteOffset + n;

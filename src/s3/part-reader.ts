@@ -26,9 +26,6 @@ export function directSource(source: Readable): DirectSource | null {
   return typeof s.readInto === 'function' && typeof s.remaining === 'number' ? (source as unknown as DirectSource) : null;
 }
 
-/** One socket read's worth: what a peek past a part's end reads from a DirectSource. */
-const PEEK_BYTES = 64 * 1024;
-
 export interface ReadPart {
   partNumber: number;
   /** The part's bytes: a view of a pooled buffer, valid until release(). */
@@ -74,13 +71,6 @@ export class PartReader {
       this.carry = null;
       return chunk;
     }
-    if (this.direct) {
-      if (this.ended || this.direct.remaining === 0) return null;
-      const chunk = Buffer.allocUnsafe(Math.min(PEEK_BYTES, this.direct.remaining));
-      const n = await this.direct.readInto(chunk);
-      if (n === 0) this.ended = true;
-      return n === 0 ? null : chunk.subarray(0, n);
-    }
     for (;;) {
       if (this.ended || !this.iterator) return null;
       const r = await this.iterator.next();
@@ -93,6 +83,17 @@ export class PartReader {
       if (chunk === null) throw new ItemError('upload source yielded a non-binary chunk', false, 'source-not-binary');
       if (chunk.length > 0) return chunk;
     }
+  }
+
+  /**
+   * Whether another byte follows: a direct source knows without reading; a chunked one is read one chunk
+   * ahead, kept in `carry` for the next part.
+   */
+  private async more(): Promise<boolean> {
+    if (this.carry) return true;
+    if (this.direct) return !this.ended && this.direct.remaining > 0;
+    this.carry = await this.nextChunk();
+    return this.carry !== null;
   }
 
   private remaining(): number | null {
@@ -109,14 +110,7 @@ export class PartReader {
    */
   async next(): Promise<ReadPart | null> {
     const partNumber = this.nextPartNumber;
-    // Whether any byte is left (a direct source says so without reading one).
-    let exhausted: boolean;
-    if (this.direct && this.carry === null) exhausted = this.ended || this.direct.remaining === 0;
-    else {
-      const first = await this.nextChunk();
-      if (first !== null) this.carry = first;
-      exhausted = first === null;
-    }
+    const exhausted = !(await this.more());
     if (exhausted && partNumber !== 1) {
       const remaining = this.remaining();
       if (remaining !== null && remaining > 0) throw this.sizeMismatch('fewer bytes');
@@ -129,17 +123,13 @@ export class PartReader {
     const buffer = await this.pool.acquire(target);
     let filled = 0;
     try {
-      while (filled < target) {
-        if (this.direct && this.carry === null) {
-          const want = target - filled;
-          const n = await this.direct.readInto(buffer.subarray(filled, target), (view) => this.opts.digest?.update(view));
-          filled += n;
-          if (n < want) {
-            this.ended = true;
-            break;
-          }
-          continue;
-        }
+      if (this.direct) {
+        // One call fills the part (short only at the source's end); a direct source is never read ahead
+        // (more() asks it), so nothing is carried.
+        filled = await this.direct.readInto(buffer.subarray(0, target), (view) => this.opts.digest?.update(view));
+        if (filled < target) this.ended = true;
+      }
+      while (!this.direct && filled < target) {
         const chunk = await this.nextChunk();
         if (chunk === null) break;
         const take = Math.min(chunk.length, target - filled);
@@ -154,17 +144,12 @@ export class PartReader {
       if (left !== null) {
         if (filled < target) throw this.sizeMismatch('fewer bytes');
         last = left === 0;
-        if (last) {
-          const extra = await this.nextChunk();
-          if (extra !== null) throw this.sizeMismatch('more bytes');
-        }
+        if (last && (await this.more())) throw this.sizeMismatch('more bytes');
       } else if (filled < target) {
         last = true;
       } else {
-        // Peek one chunk: it decides whether this full part was the last (single PutObject for part 1).
-        const peek = await this.nextChunk();
-        last = peek === null;
-        if (peek !== null) this.carry = peek;
+        // Whether this full part was the last decides a single PutObject for part 1.
+        last = !(await this.more());
       }
       this.nextPartNumber += 1;
       let released = false;
