@@ -30,7 +30,9 @@ export async function demoCommand(settings: Settings): Promise<number> {
       s3Checksum: 'when-required',
       // The fake Drive has no quota; the real default (10 requests/s) would make the demo crawl.
       driveTps: settings.driveTps === 10 ? 500 : settings.driveTps,
-      state: settings.state === '.supervisor/journal.db' ? join(dir, 'journal.db') : settings.state,
+      // The demo's journal is its own, whatever SUPERVISOR_STATE says: in the image that names /data, which
+      // is read-only without a volume, and a demo must never touch a real migration's journal.
+      state: join(dir, 'journal.db'),
       report: settings.report ?? join(dir, 'report.json'),
     };
     const code = await runMigration(demo, { s3Credentials: S3RVER_CREDENTIALS });

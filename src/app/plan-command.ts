@@ -7,7 +7,7 @@ import { createPacer } from '../drive/pacer.js';
 import { resolveRoot } from '../drive/lister.js';
 import type { DriveItem, ListedEntry } from '../drive/drive-item.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
-import { createLogger } from '../observability/logger.js';
+import { createCliLogger } from '../observability/cli-logger.js';
 import { formatBytes } from '../observability/format.js';
 import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
@@ -104,7 +104,7 @@ function render(f: PlanFigures, plan: MemoryPlan | null, planError: string | nul
 }
 
 export async function planCommand(settings: Settings, extras: Extras = {}): Promise<number> {
-  const log = createLogger({ level: settings.logLevel === 'info' ? 'warn' : settings.logLevel, pretty: settings.logPretty });
+  const log = createCliLogger({ level: settings.logLevel === 'info' ? 'warn' : settings.logLevel, pretty: settings.logPretty });
   let plan: MemoryPlan | null = null;
   let planError: string | null = null;
   try {

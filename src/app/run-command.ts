@@ -10,7 +10,7 @@ import { resolveRoot } from '../drive/lister.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
 import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
-import { createLogger } from '../observability/logger.js';
+import { createCliLogger } from '../observability/cli-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics, startMetricsServer } from '../observability/metrics.js';
 import { ProgressReporter } from '../observability/progress.js';
@@ -65,7 +65,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const mode = progressMode(settings);
   // With the live display on the terminal, routine info lines would tear it apart: keep warnings only.
   const level = mode === 'tty' && settings.logLevel === 'info' ? 'warn' : settings.logLevel;
-  const log = options.log ?? createLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' } });
+  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' } });
 
   if (Number(process.versions.node.split('.')[0]) < 22) {
     log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');

@@ -71,7 +71,7 @@ export class ChildRuntime {
 
   private async init(settings: ChildSettings): Promise<void> {
     this.settings = settings;
-    this.log = createLogger({ level: settings.logLevel, pretty: false, base: { childId: settings.childId } });
+    this.log = createLogger({ level: settings.logLevel, base: { childId: settings.childId } });
     try {
       const mod = (await import(pathToFileURL(settings.processorPath).href)) as { default: ProcessorFactory };
       this.processor = await mod.default({ childId: settings.childId, options: settings.processorOptions, log: this.log });

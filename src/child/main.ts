@@ -3,7 +3,7 @@ import type { ChildMessage } from '../ipc/protocol.js';
 import { createLogger } from '../observability/logger.js';
 import { ChildRuntime } from './child-runtime.js';
 
-const log = createLogger({ level: 'info', pretty: false, base: { role: 'child' } });
+const log = createLogger({ level: 'info', base: { role: 'child' } });
 
 if (!process.send) {
   log.error('this module is a child process entry: start it through the supervisor');

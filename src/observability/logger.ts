@@ -1,15 +1,15 @@
 // pino JSON logs on stdout, synchronously written so the last lines survive process.exit (children exit
-// right after their final message). Pretty output only when asked (--log-pretty).
+// right after their final message). A process that wants another stream (the CLI's --log-pretty) passes it.
 import { pino } from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { REDACT_PATHS, redactText } from './redact.js';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   level: string;
-  pretty: boolean;
   base?: Record<string, string | number>;
+  stream?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -21,13 +21,7 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (options.pretty) {
-    return pino({
-      ...common,
-      transport: { target: 'pino-pretty', options: { colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' } },
-    });
-  }
-  return pino(common, pino.destination({ fd: 1, sync: true }));
+  return pino(common, options.stream ?? pino.destination({ fd: 1, sync: true }));
 }
 
 /** A logger that writes nothing, for library use and tests that drive classes directly. */

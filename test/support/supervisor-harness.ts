@@ -51,7 +51,7 @@ export function harness(
     recyclePct: 95,
     ...plan,
   });
-  const log = process.env.TEST_LOG ? createLogger({ level: 'debug', pretty: false }) : silentLogger();
+  const log = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
   const supervisor = new Supervisor(source, {
     plan: memoryPlan,
     processorPath: BEHAVIOUR_PROCESSOR,

@@ -1,0 +1,11 @@
+// The supervisor's logger: JSON, or human-readable with --log-pretty. pino-pretty runs in-process as a
+// synchronous stream (pino's transports start a worker thread from a file path, which a bundle lacks);
+// it lives here so that the children, which never log pretty, do not load it.
+import pinoPretty from 'pino-pretty';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+
+export function createCliLogger(options: { level: string; pretty: boolean; base?: Record<string, string | number> }): Logger {
+  const stream = options.pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', destination: 1 }) : undefined;
+  return createLogger({ level: options.level, ...(options.base ? { base: options.base } : {}), ...(stream ? { stream } : {}) });
+}
