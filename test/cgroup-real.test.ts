@@ -8,11 +8,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { makeMemoryCgroup } from './support/memory-cgroup.js';
 import type { CgroupMemory } from '../src/supervisor/cgroup.js';
+import type { Launcher } from './support/e2e.js';
 
 const MiB = 1024 * 1024;
 const READER = fileURLToPath(new URL('../src/supervisor/cgroup.js', import.meta.url));
 
-async function readInside(wrap: (command: string, args: readonly string[]) => [string, string[]]): Promise<CgroupMemory | null> {
+async function readInside(wrap: Launcher): Promise<CgroupMemory | null> {
   const script = `import(${JSON.stringify(READER)}).then((m) => process.stdout.write(JSON.stringify(m.readCgroupMemory())))`;
   const [command, args] = wrap(process.execPath, ['--input-type=module', '-e', script]);
   const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });

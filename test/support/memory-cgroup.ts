@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { locateMemoryCgroup } from '../../src/supervisor/cgroup-location.js';
 import { errorMessage } from '../../src/errors.js';
 import { until } from './process-tree.js';
+import type { Launcher } from './e2e.js';
 
 export interface TestCgroup {
   version: 1 | 2;
   dir: string;
   /** Command and arguments that run `command args` inside this group. */
-  wrap: (command: string, args: readonly string[]) => [string, string[]];
+  wrap: Launcher;
   /** A group inside this one, without a limit of its own. */
   child(name: string): TestCgroup;
   /** OOM kills in this group: v1 memory.oom_control oom_kill, v2 memory.events oom_kill. */
