@@ -8,6 +8,8 @@ import { resolveSettings } from '../src/config/settings.js';
 import { parseShard, shardOf } from '../src/config/shard.js';
 import { parseCli } from '../src/cli/cli.js';
 import { computeMemoryPlan } from '../src/supervisor/memory-plan.js';
+import { s3TargetFor } from '../src/app/source-target.js';
+import { resolveS3Options } from '../src/s3/s3-options.js';
 
 test('every flag has a SUPERVISOR_* twin that sets it', () => {
   assert.ok(OPTION_SPECS.length > 50);
@@ -37,6 +39,22 @@ test('ecosystem fallbacks: AWS_REGION and AWS_ENDPOINT_URL_S3 after the twin', (
   assert.equal(resolveSettings({}, { AWS_REGION: 'eu-west-1' }).s3Region, 'eu-west-1');
   assert.equal(resolveSettings({}, { AWS_REGION: 'eu-west-1', SUPERVISOR_S3_REGION: 'us-east-2' }).s3Region, 'us-east-2');
   assert.equal(resolveSettings({}, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' }).s3Endpoint, 'http://127.0.0.1:9000');
+});
+
+test('--s3-checksum defaults to when-required with an S3-compatible endpoint, when-supported for AWS; a flag or its twin wins', () => {
+  const endpoint = 'http://127.0.0.1:9000';
+  assert.equal(resolveSettings({}, {}).s3Checksum, 'when-supported');
+  assert.equal(resolveSettings({ s3Endpoint: endpoint }, {}).s3Checksum, 'when-required');
+  assert.equal(resolveSettings({}, { SUPERVISOR_S3_ENDPOINT: endpoint }).s3Checksum, 'when-required');
+  assert.equal(resolveSettings({}, { AWS_ENDPOINT_URL_S3: endpoint }).s3Checksum, 'when-required');
+  assert.equal(resolveSettings({ s3Endpoint: endpoint, s3Checksum: 'when-supported' }, {}).s3Checksum, 'when-supported');
+  assert.equal(resolveSettings({}, { AWS_ENDPOINT_URL: endpoint, SUPERVISOR_S3_CHECKSUM: 'when-supported' }).s3Checksum, 'when-supported');
+  assert.equal(resolveSettings({ s3Checksum: 'when-required' }, {}).s3Checksum, 'when-required');
+  // The target the copy children get carries it; and the S3 options alone resolve it the same way.
+  assert.equal(s3TargetFor(resolveSettings({ s3Bucket: 'b', s3Endpoint: endpoint }, {})).checksum, 'when-required');
+  assert.equal(s3TargetFor(resolveSettings({ s3Bucket: 'b', s3Region: 'eu-west-1' }, {})).checksum, 'when-supported');
+  assert.equal(resolveS3Options({ bucket: 'b', endpoint }, {}).checksum, 'when-required');
+  assert.equal(resolveS3Options({ bucket: 'b', endpoint, checksum: 'when-supported' }, {}).checksum, 'when-supported');
 });
 
 test('bad values are refused with the flag, the env name and the value', () => {

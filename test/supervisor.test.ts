@@ -151,7 +151,7 @@ test('pod memory past the pause line pauses dispatch; past the recycle line the 
     polls++;
     const over = polls >= 3 && polls <= 5;
     const ws = over ? 4000 * MB : 100 * MB;
-    return { version: 2 as const, limitBytes: 4096 * MB, usageBytes: ws, workingSetBytes: ws, events: { max: 0, oom: 0, oomKill: 0 } };
+    return { version: 2 as const, dir: '/fake', limitBytes: 4096 * MB, usageBytes: ws, workingSetBytes: ws, events: { max: 0, oom: 0, oomKill: 0 } };
   };
   const h = harness(work, { workers: 2, budgetMb: 3500 }, { readCgroup, rssPollMs: 50 });
   const pauses: boolean[] = [];

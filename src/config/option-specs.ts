@@ -68,7 +68,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 's3-storage-class', kind: 'string', group: 'S3', describe: 'Storage class of new objects (STANDARD, INTELLIGENT_TIERING, …)' },
   { flag: 's3-sse', kind: 'choice', group: 'S3', choices: ['AES256', 'aws:kms'], describe: 'Server-side encryption' },
   { flag: 's3-kms-key-id', kind: 'string', group: 'S3', describe: 'KMS key for --s3-sse aws:kms' },
-  { flag: 's3-checksum', kind: 'choice', group: 'S3', choices: ['when-supported', 'when-required'], default: 'when-supported', describe: 'SDK checksums; when-required for stores that reject CRC32 trailers' },
+  { flag: 's3-checksum', kind: 'choice', group: 'S3', choices: ['when-supported', 'when-required'], describe: 'SDK checksums: a CRC32 on every upload (when-supported), or only where the API requires one, as S3-compatible stores (Backblaze B2, Cloudflare R2, older Ceph) need', defaultLabel: '`when-required` with `--s3-endpoint`, else `when-supported`' },
   { flag: 's3-sign-payload', kind: 'choice', group: 'S3', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'SHA-256 of every part in its SigV4 signature; auto: only over plain http (TLS protects the body)' },
   { flag: 'part-size-mb', kind: 'int', group: 'S3', min: 5, max: 5120, default: 5, describe: 'Multipart part size (raised for files over 10,000 parts)' },
   { flag: 'upload-queue-size', kind: 'int', group: 'S3', min: 1, max: 64, default: 2, describe: 'Parts of one file in flight at once' },

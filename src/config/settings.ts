@@ -2,6 +2,7 @@
 // refused with one line naming the flag, its env twin and the value (exit 2); a flag wins over its twin.
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../observability/redact.js';
+import { defaultChecksumMode } from '../s3/s3-options.js';
 import { OPTION_SPECS, camel, envName } from './option-specs.js';
 import type { OptionSpec } from './option-specs.js';
 
@@ -149,6 +150,8 @@ export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.Proc
     if (spec.secret && typeof value === 'string') registerSecret(value);
     out[key] = value;
   }
+  // A default that depends on another setting (option-specs.ts names it in defaultLabel).
+  out.s3Checksum ??= defaultChecksumMode(out.s3Endpoint as string | undefined);
   const settings = out as unknown as Settings;
   checkCoherence(settings);
   return settings;

@@ -1,9 +1,10 @@
 // Opening the journal file: directories, --fresh, pragmas, schema and the identity check. Any SQLite
 // failure while opening becomes a JournalError that names the --state path.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { JournalError, errorMessage } from '../errors.js';
+import { PRIVATE_FILE_MODE, createPrivateFile, makePrivateDir } from '../private-files.js';
 import { checkSchemaVersion, createOrCheckSchema } from './schema.js';
 import type { JournalIdentity } from './types.js';
 import { JournalLease } from './lease.js';
@@ -19,7 +20,7 @@ export interface WritableJournal {
 }
 
 export function openWritable(path: string, identity: JournalIdentity, fresh: boolean, lease: LeaseOptions = {}): WritableJournal {
-  mkdirSync(dirname(path), { recursive: true });
+  makePrivateDir(dirname(path));
   if (fresh) {
     // Never move a journal aside under a live run.
     if (existsSync(path)) withReadOnly(path, (db) => JournalLease.assertFree(db, path, lease));
@@ -27,11 +28,14 @@ export function openWritable(path: string, identity: JournalIdentity, fresh: boo
   }
   let db: Database.Database | undefined;
   try {
+    // The journal names every file: 0600 before SQLite opens it, which gives its -wal and -shm the same mode.
+    const createdFile = createPrivateFile(path);
     db = new Database(path);
     // WAL: `status` reads while the supervisor writes. synchronous=NORMAL: a commit is in the OS before
     // the call returns, so it survives the process being killed (pod restart); only a kernel crash or
     // power loss can drop the last commits, and never corrupts the file (https://sqlite.org/wal.html).
     db.pragma('journal_mode = WAL');
+    if (createdFile) privateSideFiles(path);
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     // 32 MiB of page cache (native memory, not the JS heap) instead of SQLite's 2 MiB: at a million rows the
@@ -97,6 +101,11 @@ function checkIdentity(db: Database.Database, path: string, wanted: JournalIdent
       `target ${JSON.stringify(wanted.target)}. Pass --fresh to start a new journal at this path ` +
       '(the old one is renamed aside), or point --state at another file.',
   );
+}
+
+/** Side files left from before the journal was made (a deleted journal's -wal) do not keep a wider mode. */
+function privateSideFiles(path: string): void {
+  for (const suffix of SIDE_FILES) if (suffix !== '' && existsSync(path + suffix)) chmodSync(path + suffix, PRIVATE_FILE_MODE);
 }
 
 /** Rename the journal and its side files to `<path>.replaced-<timestamp>`; nothing is deleted. */

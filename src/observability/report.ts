@@ -1,7 +1,5 @@
 // The final report: a human summary on stderr and, with --report PATH, a JSON file with totals, duration,
 // throughput, peak memory, recycles by reason, and every skipped or failed file with its reason.
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { JournalReader } from '../journal/journal-reader.js';
@@ -9,6 +7,7 @@ import type { JournalCounts } from '../journal/types.js';
 import type { SupervisorStats } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { formatBytes, formatDuration, mb } from './format.js';
+import { makePrivateDir, privateWriteStream } from '../private-files.js';
 
 export interface RunSummary {
   outcome: 'completed' | 'interrupted' | 'crash-loop';
@@ -56,10 +55,10 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
   return lines.join('\n');
 }
 
-/** Write the JSON report, streaming the skip and failure lists from the journal. */
+/** Write the JSON report (0600: it names every skipped and failed file), streaming those lists from the journal. */
 export async function writeReport(path: string, s: RunSummary, journal: JournalReader): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const out = createWriteStream(path);
+  makePrivateDir(dirname(path));
+  const out = await privateWriteStream(path);
   const write = async (text: string): Promise<void> => {
     if (!out.write(text)) await once(out, 'drain');
   };

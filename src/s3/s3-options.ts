@@ -12,10 +12,19 @@ export type SseMode = (typeof SSE_MODES)[number];
 /**
  * 'when-supported': the SDK's default, a CRC32 checksum on every upload (trailers for streams, headers for
  * buffers). 'when-required': only where the API demands one; S3-compatible stores that reject the SDK's
- * checksum headers/trailers (older MinIO, Ceph, s3rver, ...) need this.
+ * checksum headers/trailers (Backblaze B2, Cloudflare R2, older Ceph and MinIO, s3rver, ...) need this.
  */
 export const CHECKSUM_MODES = ['when-supported', 'when-required'] as const;
 export type ChecksumMode = (typeof CHECKSUM_MODES)[number];
+
+/**
+ * The checksum mode when --s3-checksum is not given: AWS gets the SDK's CRC32s; a custom endpoint is most
+ * likely a store that refuses them since aws-sdk-js-v3 3.729 sends them by default (B2, R2, older Ceph:
+ * https://github.com/aws/aws-sdk-js-v3/issues/6810), so it gets only the checksums the API requires.
+ */
+export function defaultChecksumMode(endpoint: string | null | undefined): ChecksumMode {
+  return endpoint ? 'when-required' : 'when-supported';
+}
 
 /**
  * Whether SigV4 signs the body of PutObject/UploadPart (x-amz-content-sha256 = its SHA-256) or sends
@@ -68,7 +77,6 @@ export type S3OptionsInput = {
 
 export const S3_DEFAULTS = {
   prefix: '',
-  checksum: 'when-supported' as ChecksumMode,
   signPayload: 'auto' as SignPayloadMode,
   // S3's minimum part, as rclone's and lib-storage's defaults. Every held part buffer is a part: on the
   // benchmark's mixed set at 4 workers (children with the malloc settings of spawn-child.ts) the tree peaked
@@ -150,7 +158,7 @@ export function resolveS3Options(input: S3OptionsInput, env: NodeJS.ProcessEnv =
   const kmsKeyId = nonEmpty(input.kmsKeyId) ?? null;
   if (kmsKeyId !== null && sse !== 'aws:kms') throw new ConfigError('--s3-kms-key-id requires --s3-sse aws:kms');
 
-  const checksumRaw = nonEmpty(input.checksum) ?? S3_DEFAULTS.checksum;
+  const checksumRaw = nonEmpty(input.checksum) ?? defaultChecksumMode(endpoint);
   if (!(CHECKSUM_MODES as readonly string[]).includes(checksumRaw)) {
     throw new ConfigError(`--s3-checksum must be one of ${CHECKSUM_MODES.join(', ')}, got ${JSON.stringify(checksumRaw)}`);
   }

@@ -1,11 +1,14 @@
 // The container's own view of its memory: the cgroup is the truth for the pod (RSS is the truth per child).
 // Kubernetes >= 1.28 on cgroup v2 sets memory.oom.group, so one process hitting the limit kills them all.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REAL_ROOTS, locateMemoryCgroup, readText } from './cgroup-location.js';
+import type { CgroupLocation, CgroupRoots } from './cgroup-location.js';
 
 export interface CgroupMemory {
   version: 1 | 2;
-  /** The hard limit in bytes; null when unlimited. */
+  /** The group read: the one whose limit binds (or the process's own when none has a limit). */
+  dir: string;
+  /** The smallest hard limit of the process's group and its ancestors, bytes; null when unlimited. */
   limitBytes: number | null;
   /** Charged bytes, page cache included. */
   usageBytes: number;
@@ -18,15 +21,6 @@ export interface CgroupMemory {
 // cgroup v1 reports "no limit" as a page-rounded LONG_MAX.
 const UNLIMITED_V1 = 2 ** 60;
 
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    // Absent files are normal (no cgroup, another version, a restricted /sys): the caller falls back.
-    return null;
-  }
-}
-
 function parseKeyValues(text: string | null): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of (text ?? '').split('\n')) {
@@ -36,42 +30,58 @@ function parseKeyValues(text: string | null): Map<string, number> {
   return out;
 }
 
-/** The cgroup v2 directory of this process: /proc/self/cgroup "0::/path", under /sys/fs/cgroup. */
-function v2Dir(root: string): string | null {
-  const self = readText('/proc/self/cgroup');
-  const line = self?.split('\n').find((l) => l.startsWith('0::'));
-  const candidates = [line ? join(root, line.slice(3)) : null, root];
-  for (const dir of candidates) {
-    if (dir !== null && readText(join(dir, 'memory.current')) !== null) return dir;
-  }
-  return null;
+/** One group's own hard limit in bytes; null when unlimited or unreadable. */
+function ownLimit(version: 1 | 2, dir: string): number | null {
+  const text = readText(join(dir, version === 2 ? 'memory.max' : 'memory.limit_in_bytes'));
+  if (text === null || text === 'max') return null;
+  const bytes = Number(text);
+  return Number.isFinite(bytes) && bytes < UNLIMITED_V1 ? bytes : null;
 }
 
-function readV2(dir: string): CgroupMemory {
-  const max = readText(join(dir, 'memory.max'));
+/**
+ * The group whose limit binds: the smallest among the process's group and its ancestors (a nested group
+ * inherits every limit above it). On a tie the ancestor, whose usage includes the descendant's. v1 also
+ * states the effective limit of ancestors above the mount (memory.stat hierarchical_memory_limit); when
+ * that is the smallest, the highest visible group stands for the one that holds it.
+ */
+function bindingGroup(location: CgroupLocation): { dir: string; limitBytes: number | null } {
+  const own = location.dirs[0] ?? '';
+  let best: { dir: string; limitBytes: number | null } = { dir: own, limitBytes: null };
+  for (const dir of location.dirs) {
+    const limit = ownLimit(location.version, dir);
+    if (limit !== null && (best.limitBytes === null || limit <= best.limitBytes)) best = { dir, limitBytes: limit };
+  }
+  if (location.version === 1) {
+    const hierarchical = parseKeyValues(readText(join(own, 'memory.stat'))).get('hierarchical_memory_limit');
+    if (hierarchical !== undefined && hierarchical < UNLIMITED_V1 && (best.limitBytes === null || hierarchical < best.limitBytes)) {
+      best = { dir: location.dirs.at(-1) ?? own, limitBytes: hierarchical };
+    }
+  }
+  return best;
+}
+
+function readV2(dir: string, limitBytes: number | null): CgroupMemory {
   const usage = Number(readText(join(dir, 'memory.current')) ?? 0);
   const stat = parseKeyValues(readText(join(dir, 'memory.stat')));
   const events = parseKeyValues(readText(join(dir, 'memory.events')));
   return {
     version: 2,
-    limitBytes: max === null || max === 'max' ? null : Number(max),
+    dir,
+    limitBytes,
     usageBytes: usage,
     workingSetBytes: Math.max(0, usage - (stat.get('inactive_file') ?? 0)),
     events: { max: events.get('max') ?? 0, oom: events.get('oom') ?? 0, oomKill: events.get('oom_kill') ?? 0 },
   };
 }
 
-function readV1(dir: string): CgroupMemory | null {
-  const limitText = readText(join(dir, 'memory.limit_in_bytes'));
-  const usageText = readText(join(dir, 'memory.usage_in_bytes'));
-  if (limitText === null || usageText === null) return null;
-  const limit = Number(limitText);
-  const usage = Number(usageText);
+function readV1(dir: string, limitBytes: number | null): CgroupMemory {
+  const usage = Number(readText(join(dir, 'memory.usage_in_bytes')) ?? 0);
   const stat = parseKeyValues(readText(join(dir, 'memory.stat')));
   const oomControl = parseKeyValues(readText(join(dir, 'memory.oom_control')));
   return {
     version: 1,
-    limitBytes: limit >= UNLIMITED_V1 ? null : limit,
+    dir,
+    limitBytes,
     usageBytes: usage,
     workingSetBytes: Math.max(0, usage - (stat.get('total_inactive_file') ?? 0)),
     events: {
@@ -82,9 +92,13 @@ function readV1(dir: string): CgroupMemory | null {
   };
 }
 
-/** Read the container's memory cgroup; null when there is none (a laptop, macOS). */
-export function readCgroupMemory(root = '/sys/fs/cgroup'): CgroupMemory | null {
-  const dir = v2Dir(root);
-  if (dir !== null) return readV2(dir);
-  return readV1(join(root, 'memory'));
+/**
+ * Read the container's memory cgroup: the smallest limit on this process's group and its ancestors, and
+ * the usage and events of the group that holds it. null when there is no memory cgroup (a laptop, macOS).
+ */
+export function readCgroupMemory(roots: CgroupRoots = REAL_ROOTS): CgroupMemory | null {
+  const location = locateMemoryCgroup(roots);
+  if (location === null) return null;
+  const { dir, limitBytes } = bindingGroup(location);
+  return location.version === 2 ? readV2(dir, limitBytes) : readV1(dir, limitBytes);
 }

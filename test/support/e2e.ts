@@ -83,8 +83,14 @@ export interface CliRun {
   proc: ChildProcess;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle): { proc: ChildProcess; done: Promise<CliRun> } {
-  const proc = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, CLI, ...args], {
+/** Runs a command some other way (inside a cgroup, test/support/memory-cgroup.ts): the command and arguments to spawn. */
+export type Launcher = (command: string, args: readonly string[]) => [string, string[]];
+
+const direct: Launcher = (command, args) => [command, [...args]];
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle, launch: Launcher = direct): { proc: ChildProcess; done: Promise<CliRun> } {
+  const [command, argv] = launch(process.execPath, [...SUPERVISOR_NODE_FLAGS, CLI, ...args]);
+  const proc = spawn(command, argv, {
     env: { ...process.env, ...(s3 ? s3.env : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -96,8 +102,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rve
   return { proc, done };
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle): Promise<CliRun> {
-  return startCli(args, env, s3).done;
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverHandle, launch: Launcher = direct): Promise<CliRun> {
+  return startCli(args, env, s3, launch).done;
 }
 
 export async function listKeys(w: World, prefix = ''): Promise<string[]> {
@@ -129,7 +135,7 @@ export interface Report {
   failed: { id: string; path: string; key: string; reason: string }[];
   thisRun: { done: number; skipped: number; failed: number };
   recycles: Record<string, number>;
-  memory: { peakTreeRssBytes: number; plan: { budgetMb: number } };
+  memory: { peakTreeRssBytes: number; peakCgroupBytes: number; plan: { budgetMb: number; budgetSource: string; containerLimitMb: number | null; workers: number } };
 }
 
 export async function readReport(w: World): Promise<Report> {
