@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import tls from 'node:tls';
+import { once } from 'node:events';
 import { createDriveAuth } from '../src/drive/auth.js';
 import { DirectBody } from '../src/drive/direct-body.js';
 import { requestMediaDirect } from '../src/drive/direct-media.js';
@@ -16,62 +14,11 @@ import { HttpProtocolError, parseHead, plainBodyLength } from '../src/drive/http
 import { MediaPool } from '../src/drive/media-connection.js';
 import { MediaHttpError } from '../src/drive/media-request.js';
 import { DriveError } from '../src/drive/retry.js';
-import { TEST_CERT, TEST_KEY } from './support/tls-fixture.js';
+import { pattern, rawServer, trickle } from './support/raw-server.js';
+import { TEST_CERT } from './support/tls-fixture.js';
+import { within } from './support/within.js';
 
 const TOKEN = 'direct-media-test-token';
-
-/** Bytes that differ at every offset, so a misplaced region cannot compare equal. */
-function pattern(length: number, seed = 7): Buffer {
-  const b = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) b[i] = (i * 31 + seed + (i >> 8)) & 0xff;
-  return b;
-}
-
-type Respond = (socket: net.Socket, request: string, n: number) => void;
-
-/** A TCP (or TLS) server that hands every complete request head to `respond`, and counts connections. */
-async function rawServer(t: { after(fn: () => void): void }, respond: Respond, secure = false): Promise<{ url: string; connections: () => number; requests: () => number }> {
-  let connections = 0;
-  let requests = 0;
-  const open = new Set<net.Socket>();
-  const onConnection = (socket: net.Socket): void => {
-    connections++;
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    socket.on('error', () => undefined);
-    let text = '';
-    socket.on('data', (d: Buffer) => {
-      text += d.toString('latin1');
-      let end: number;
-      while ((end = text.indexOf('\r\n\r\n')) >= 0) {
-        const head = text.slice(0, end);
-        text = text.slice(end + 4);
-        respond(socket, head, ++requests);
-      }
-    });
-  };
-  const server = secure ? tls.createServer({ cert: TEST_CERT, key: TEST_KEY }, onConnection) : net.createServer(onConnection);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    server.close();
-    // Keep-alive connections (ours and node:http's agent's) would hold the server, and the test, open.
-    for (const socket of open) socket.destroy();
-  });
-  const port = (server.address() as AddressInfo).port;
-  return { url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}/`, connections: () => connections, requests: () => requests };
-}
-
-/** Write `parts` one by one, a tick apart, so the client sees them as separate reads. */
-function trickle(socket: net.Socket, parts: (string | Buffer)[], then?: () => void): void {
-  const next = (i: number): void => {
-    if (i === parts.length) {
-      then?.();
-      return;
-    }
-    socket.write(parts[i] as string | Buffer, () => setTimeout(() => next(i + 1), 2));
-  };
-  next(0);
-}
 
 /** Read a DirectBody with readInto into targets of the given sizes, checking every onBytes region lands in order. */
 async function readAllInto(body: DirectBody, sizes: number[]): Promise<Buffer> {
@@ -145,7 +92,6 @@ test('direct body: a connection closed mid-body, a stall and an overlong body fa
     const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
     if (n === 1) trickle(socket, [head, body.subarray(0, 40_000)], () => socket.end());
     else if (n === 2) trickle(socket, [head, body.subarray(0, 10)]); // then nothing
-    else if (n === 3) trickle(socket, [head, body.subarray(0, 5000)], () => socket.destroy());
     // More bytes than announced, in the same read as the head: the body cannot be trusted.
     else socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n`), body.subarray(0, 1000), Buffer.from('EXTRA')]));
   });
@@ -166,16 +112,29 @@ test('direct body: a connection closed mid-body, a stall and an overlong body fa
   assert.match(closed.message, /closed after 40000 of 100000 bytes/);
   const stalled = await attempt(300);
   assert.deepEqual([stalled.code, stalled.retryable], ['timeout', true]);
-  // The server closes after a partial body, before the body's reader attaches: the reader fails, it does not wait.
-  const early = await requestDirect(pool, new URL(srv.url), {}, 60_000);
-  await new Promise((r) => setTimeout(r, 100));
-  const late = new DirectBody(early.conn, body.length, 60_000, (c) => pool.give(c));
-  const lateErr = await late.readInto(Buffer.alloc(body.length)).then(() => assert.fail('no error'), (e: unknown) => e);
-  assert.ok(lateErr instanceof DriveError && lateErr.code === 'connection-reset', String(lateErr));
   const overlong = await attempt(5000, 1000);
   assert.deepEqual([overlong.code, overlong.retryable], ['connection-reset', true]);
   assert.match(overlong.message, /longer than its Content-Length/);
-  assert.equal(srv.connections(), 4, 'each failure closed its connection');
+  assert.equal(srv.connections(), 3, 'each failure closed its connection');
+});
+
+test('direct body: a connection that ends between a response\'s head and its body\'s reader attaching fails that reader at once', async (t) => {
+  const body = pattern(100_000);
+  // The head, a partial body and the close in one go. Over TLS the client decrypts all of it from one socket
+  // read, so the connection sees its end while paused after the head (over TCP a paused socket would not see
+  // the end until it reads again, with a reader attached).
+  const srv = await rawServer(t, (socket) => socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body.subarray(0, 5000)])), true);
+  const pool = new MediaPool({ ca: TEST_CERT });
+  t.after(() => pool.close());
+  const { conn } = await requestDirect(pool, new URL(srv.url), {}, 60_000);
+  if (!conn.socket.destroyed) await within(once(conn.socket, 'close'), 5000, 'the connection saw its end before a body reader attached');
+  const late = new DirectBody(conn, body.length, 60_000, (c) => pool.give(c));
+  const err = await within(late.readInto(Buffer.alloc(body.length)), 5000, 'the late reader was told of the end').then(
+    () => assert.fail('no error'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof DriveError && err.code === 'connection-reset', String(err));
+  assert.match(err.message, /closed after 5000 of 100000 bytes/);
 });
 
 test('direct request: a pooled connection the server closed while idle is replaced, once, without an error', async (t) => {

@@ -3,14 +3,17 @@
 // content coding, which is how Drive serves file bytes when asked for identity. Any other framing (chunked,
 // compressed) is closed unread and asked again through node:http (media-request.ts), which parses them all;
 // so is an error response without a Content-Length, so that its JSON reason reaches classifyDriveError intact.
-// After three such 2xx answers in a row a process asks node:http first (MediaPool.directWorthTrying).
+// After three such 2xx answers in a row a process asks node:http first (MediaPool.directWorthTrying). A head
+// that is node:http's to judge (HandToNodeHttp) is asked again there too. A redirect is closed unread and
+// left to the auth client, which follows it (see download.ts).
 import type { Readable } from 'node:stream';
 import { DirectBody } from './direct-body.js';
-import { requestDirect } from './direct-request.js';
+import { HandToNodeHttp, requestDirect } from './direct-request.js';
+import type { DirectHead } from './direct-request.js';
 import type { DriveEndpoint } from './drive-endpoint.js';
 import { plainBodyLength } from './http-head.js';
 import { MediaPool } from './media-connection.js';
-import { MAX_ERROR_BODY, MediaHttpError, mediaHeaders, mediaUrl, requestMedia } from './media-request.js';
+import { isRedirect, MAX_ERROR_BODY, MediaHttpError, mediaHeaders, mediaUrl, requestMedia } from './media-request.js';
 import type { MediaResponse } from './media-request.js';
 
 const pool = new MediaPool();
@@ -40,7 +43,18 @@ export async function requestMediaDirect(client: DriveEndpoint, fileId: string, 
   if (!connections.directWorthTrying) return viaNodeHttp();
   const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
   const headers = await mediaHeaders(client, url, options.offset);
-  const { conn, head } = await requestDirect(connections, url, headers, options.idleMs, options.signal);
+  let answer: DirectHead;
+  try {
+    answer = await requestDirect(connections, url, headers, options.idleMs, options.signal);
+  } catch (err) {
+    if (err instanceof HandToNodeHttp) return viaNodeHttp();
+    throw err;
+  }
+  const { conn, head } = answer;
+  if (isRedirect(head.status, head.headers)) {
+    conn.destroy();
+    throw new MediaHttpError(head.status, '', head.headers);
+  }
   const length = plainBodyLength(head);
   const ok = head.status >= 200 && head.status < 300;
   if (ok) connections.noteFraming(length !== null);

@@ -1,13 +1,21 @@
 // One GET on a pooled MediaConnection, up to the end of the response head. The body stays on the connection
 // for a DirectBody (direct-body.ts) to read into the caller's buffers.
-import { HttpProtocolError, headEnd, MAX_HEAD_BYTES, parseHead } from './http-head.js';
+import { BARE_LF, checkFraming, HttpProtocolError, headEnd, MAX_HEAD_BYTES, parseHead } from './http-head.js';
 import type { ResponseHead } from './http-head.js';
 import type { ConnectionReader, MediaConnection, MediaPool } from './media-connection.js';
-import { SPILL_BYTES } from './media-connection.js';
+import { ConnectTimeout, SPILL_BYTES } from './media-connection.js';
 import { DriveError } from './retry.js';
 
 // The head must fit the spill buffer it is read into.
 const HEAD_LIMIT = Math.min(MAX_HEAD_BYTES, SPILL_BYTES);
+
+/**
+ * A response head that is node:http's to judge, not ours (a line ending in LF alone, a head longer than
+ * node:http's limit): the connection is closed and the request asked again through node:http.
+ */
+export class HandToNodeHttp extends Error {
+  override readonly name = 'HandToNodeHttp';
+}
 
 export interface DirectHead {
   conn: MediaConnection;
@@ -51,27 +59,29 @@ function readHead(conn: MediaConnection, text: string, idleMs: number, signal: A
     const reader: ConnectionReader = {
       target: () => null,
       data: () => {
-        if (settled) return;
-        const bytes = conn.spillView();
-        const end = bytes === null ? -1 : headEnd(bytes);
-        if (end < 0) {
-          if (bytes === null || bytes.length >= HEAD_LIMIT) settle(new DriveError(`response head longer than ${HEAD_LIMIT} bytes`, true, 'server-error', null));
-          return;
+        // Interim responses (100 Continue, 103 Early Hints) are passed over: the final one follows them.
+        while (!settled) {
+          const bytes = conn.spillView();
+          const end = bytes === null ? -1 : headEnd(bytes);
+          if (end === BARE_LF) return settle(new HandToNodeHttp('a response head line ends in LF alone'));
+          if (bytes === null || (end < 0 ? bytes.length : end) > HEAD_LIMIT) return settle(new HandToNodeHttp(`response head longer than ${HEAD_LIMIT} bytes`));
+          if (end < 0) return;
+          let head: ResponseHead;
+          try {
+            head = parseHead(bytes, end);
+            checkFraming(head);
+          } catch (err) {
+            return settle(err instanceof HttpProtocolError ? new DriveError(err.message, true, 'server-error', null) : (err as Error));
+          }
+          for (let left = end; left > 0; ) left -= conn.take(left)?.length ?? left;
+          if (head.status >= 200 || head.status === 101) settle(head);
         }
-        let head: ResponseHead;
-        try {
-          head = parseHead(bytes as Buffer, end);
-        } catch (err) {
-          settle(err instanceof HttpProtocolError ? new DriveError(err.message, true, 'server-error', null) : (err as Error));
-          return;
-        }
-        for (let left = end; left > 0; ) left -= conn.take(left)?.length ?? left;
-        settle(head);
       },
       // The body's reader resumes the socket when it wants bytes.
       wants: () => !settled,
       ended: (err, timedOut) => {
         if (timedOut) settle(new DriveError(`no response from Drive for ${idleMs / 1000} s`, true, 'timeout', null));
+        else if (err instanceof ConnectTimeout) settle(new DriveError(err.message, true, 'timeout', null));
         else if (conn.pending === 0 && conn.reused) settle(new StaleConnection());
         else settle(new DriveError(`connection closed before the response${err ? `: ${err.message}` : ''}`, true, 'connection-reset', null));
       },

@@ -9,13 +9,14 @@ import type { DriveItem } from './drive-item.js';
 import type { Pacer } from './pacer.js';
 import { DirectBody } from './direct-body.js';
 import { requestMediaDirect } from './direct-media.js';
-import { directMediaAllowed, MediaHttpError, mediaUrl } from './media-request.js';
+import { directMediaAllowed, isRedirect, MediaHttpError, mediaUrl } from './media-request.js';
+import { bypassesProxy } from './proxy-env.js';
 import { classifyDriveError, DriveError } from './retry.js';
 
 /**
  * Bytes our stream buffers before it stops reading from the socket. The HTTP stack adds the response's own
  * buffer (node-fetch's 16 KiB body PassThrough on the gaxios path; IncomingMessage's on the
- * direct one, see media-request.ts) and the socket's receive buffer; count all three in the memory plan
+ * node:http one, see media-request.ts) and the socket's receive buffer; count all three in the memory plan
  * (DOWNLOAD_BUFFER_BYTES).
  *
  * One socket read's worth (64 KiB), not more: a download waits here whenever its upload has no free part
@@ -156,11 +157,14 @@ interface MediaResult {
 
 /**
  * A streamed GET through the auth client's request() (gaxios, as the generated client would send it): export
- * links; and media when a proxy is configured, or to retry a 401 with a refreshed token. No gaxios retries:
- * all retries go through withRetry (retry.ts).
+ * links; and media when a proxy is configured, to retry a 401 with a refreshed token, or to follow a
+ * redirect. No gaxios retries: all retries go through withRetry (retry.ts). A host NO_PROXY exempts by our
+ * reading of it (proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
  */
 async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<MediaResult> {
-  const res = await client.auth.request<Readable>({ url, responseType: 'stream', retry: false, headers, ...(signal ? { signal } : {}) });
+  const target = new URL(url);
+  const noProxy = bypassesProxy(target, process.env) ? { noProxy: [target] } : {};
+  const res = await client.auth.request<Readable>({ url, responseType: 'stream', retry: false, headers, ...noProxy, ...(signal ? { signal } : {}) });
   return { status: res.status, headers: res.headers, data: res.data };
 }
 
@@ -169,13 +173,14 @@ function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, o
 }
 
 async function media(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
-  if (!directMediaAllowed()) return mediaViaGaxios(client, fileId, offset, options);
+  if (!directMediaAllowed(process.env, new URL(client.rootUrl))) return mediaViaGaxios(client, fileId, offset, options);
   try {
     const res = await requestMediaDirect(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, idleMs: DOWNLOAD_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) });
     return { status: res.status, headers: res.headers, data: res.body };
   } catch (err) {
-    // The auth client refreshes the token and retries once on a 401 (a token revoked or expired early): let it.
-    if (err instanceof MediaHttpError && err.status === 401) return mediaViaGaxios(client, fileId, offset, options);
+    // The auth client refreshes the token and retries once on a 401 (a token revoked or expired early), and
+    // follows a redirect (dropping the token where fetch's rules say so; we would not know them): let it.
+    if (err instanceof MediaHttpError && (err.status === 401 || isRedirect(err.status, err.response.headers))) return mediaViaGaxios(client, fileId, offset, options);
     throw err;
   }
 }

@@ -12,6 +12,27 @@ export const SPILL_BYTES = 64 * 1024;
 const IDLE_MS = 30_000;
 /** Idle connections kept per origin; a child never has more downloads open than its concurrency. */
 const MAX_IDLE_PER_ORIGIN = 16;
+/**
+ * A connection (TCP, and TLS's handshake) not made in this long fails retryably: undici's default. The OS
+ * would take ~2 minutes to give up on a black-holed SYN, and a server that never answers the TLS handshake
+ * would otherwise hold the download until its idle timeout.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The socket was not connected (and, for https, its TLS handshake done) within the connect timeout. */
+export class ConnectTimeout extends Error {
+  override readonly name = 'ConnectTimeout';
+}
+
+/** How a MediaConnection connects; MediaPool fills it in per origin. */
+export interface ConnectOptions {
+  tls: ConnectionOptions;
+  connectTimeoutMs: number;
+  /** A TLS session an earlier connection to this origin was given, to resume instead of a full handshake. */
+  session: Buffer | undefined;
+  /** A TLS session to keep for the next connection to this origin; null: forget it (the connection failed). */
+  keepSession: (session: Buffer | null) => void;
+}
 
 /** Whoever owns the connection's reads at the moment: a response head, then a body. */
 export interface ConnectionReader {
@@ -56,7 +77,7 @@ export class MediaConnection {
   constructor(
     readonly origin: string,
     url: URL,
-    tlsOptions: ConnectionOptions,
+    connect: ConnectOptions,
   ) {
     this.given = this.spill;
     const onread = {
@@ -65,13 +86,35 @@ export class MediaConnection {
     };
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (url.protocol === 'https:') {
+    const secure = url.protocol === 'https:';
+    if (secure) {
       // tls.connect takes `onread` as net.connect does (nodejs/node#35753); @types/node does not declare it.
-      const options: ConnectionOptions & { onread: net.OnReadOpts } = { host, port, ...(net.isIP(host) ? {} : { servername: host }), ALPNProtocols: ['http/1.1'], onread, ...tlsOptions };
+      const options: ConnectionOptions & { onread: net.OnReadOpts } = {
+        host,
+        port,
+        ...(net.isIP(host) ? {} : { servername: host }),
+        ALPNProtocols: ['http/1.1'],
+        onread,
+        ...(connect.session ? { session: connect.session } : {}),
+        ...connect.tls,
+      };
       this.socket = tls.connect(options);
+      // TLS 1.3 sends its tickets after the handshake; each is a session the next connection can resume.
+      this.socket.on('session', (session: Buffer) => connect.keepSession(session));
     } else {
       this.socket = net.connect({ host, port, onread });
     }
+    let connected = false;
+    const timer = setTimeout(() => this.socket.destroy(new ConnectTimeout(`could not connect to ${origin} in ${connect.connectTimeoutMs / 1000} s`)), connect.connectTimeoutMs);
+    this.socket.once(secure ? 'secureConnect' : 'connect', () => {
+      connected = true;
+      clearTimeout(timer);
+    });
+    this.socket.once('close', () => clearTimeout(timer));
+    // Like node:https's agent: a session that may have been the trouble is not offered again.
+    this.socket.once('error', () => {
+      if (!connected && secure) connect.keepSession(null);
+    });
     this.socket.setNoDelay(true);
     this.socket.on('timeout', () => this.finish(null, true));
     this.socket.on('error', (err) => this.finish(err, false));
@@ -180,10 +223,15 @@ const MISSES_BEFORE_GIVING_UP = 3;
 
 export class MediaPool {
   private readonly idle = new Map<string, MediaConnection[]>();
+  /** The latest TLS session per origin, for the next connection to resume. */
+  private readonly sessions = new Map<string, Buffer>();
   private misses = 0;
 
   /** tlsOptions: for tests (a CA of their own); production uses Node's default trust store. */
-  constructor(private readonly tlsOptions: ConnectionOptions = {}) {}
+  constructor(
+    private readonly tlsOptions: ConnectionOptions = {},
+    private readonly connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  ) {}
 
   /** An idle connection to `url`'s origin, or a new one (always, when `fresh`). */
   take(url: URL, fresh = false): MediaConnection {
@@ -195,7 +243,15 @@ export class MediaPool {
       conn.socket.ref();
       return conn;
     }
-    return new MediaConnection(origin, url, this.tlsOptions);
+    return new MediaConnection(origin, url, {
+      tls: this.tlsOptions,
+      connectTimeoutMs: this.connectTimeoutMs,
+      session: this.sessions.get(origin),
+      keepSession: (session) => {
+        if (session === null) this.sessions.delete(origin);
+        else this.sessions.set(origin, session);
+      },
+    });
   }
 
   /** A connection whose response was read to its end, for the next download to the same origin. */

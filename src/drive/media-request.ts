@@ -3,11 +3,13 @@
 // PassThrough between the socket and us: on 2,016 small files that was a tenth of a copy child's CPU.
 // Anything this path does not handle the way gaxios does goes to the auth client's request() (gaxios; see
 // viaAuthClient in download.ts): a proxy set in the environment (gaxios honours HTTP(S)_PROXY, node:http
-// does not), and a 401, which the auth client answers by refreshing the token and retrying once.
+// does not) for a host NO_PROXY does not exempt, a 401, which the auth client answers by refreshing the
+// token and retrying once, and a redirect, which it follows.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { DriveEndpoint } from './drive-endpoint.js';
+import { bypassesProxy, proxyConfigured } from './proxy-env.js';
 
 /** Error bodies are read for their reason; more than this is not an error body worth keeping. */
 export const MAX_ERROR_BODY = 64 * 1024;
@@ -34,11 +36,20 @@ export class MediaHttpError extends Error {
   }
 }
 
-const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+/**
+ * Whether the direct path may be used for `url`: no proxy configured for gaxios to honour, or NO_PROXY
+ * exempts the URL's host (without a URL, only NO_PROXY=* does).
+ */
+export function directMediaAllowed(env: NodeJS.ProcessEnv = process.env, url: URL | null = null): boolean {
+  return !proxyConfigured(env) || bypassesProxy(url, env);
+}
 
-/** Whether the direct path may be used (no proxy configured for gaxios to honour). */
-export function directMediaAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return PROXY_VARS.every((k) => (env[k] ?? '') === '');
+/** The status codes fetch follows (with a Location), so the auth client's request() does too. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect node:http does not follow: the auth client's request() (gaxios) follows it (download.ts). */
+export function isRedirect(status: number, headers: IncomingHttpHeaders): boolean {
+  return REDIRECTS.has(status) && headers.location !== undefined;
 }
 
 function readErrorBody(res: IncomingMessage): Promise<string> {
