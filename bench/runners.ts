@@ -15,7 +15,7 @@ import { resolveSettings } from '../src/config/settings.js';
 const RAW_DEFAULTS = resolveSettings({}, {});
 import type { RawPipeConfig } from './raw-pipe.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/bundle-supervisor/main.js', import.meta.url));
 const RAW = fileURLToPath(new URL('./raw-pipe.js', import.meta.url));
 const MIB = 1024 * 1024;
 export const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

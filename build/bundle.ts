@@ -10,7 +10,7 @@
 // Splitting keeps one copy of what a process's entries share (the logger, the IPC protocol, the error
 // classes), so `instanceof` holds across them. `module` before `main`: the AWS SDK then comes as ES
 // modules that esbuild can tree-shake, and no package ends up in a bundle twice (test/child-bundle.test.ts).
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BuildOptions } from 'esbuild';
@@ -40,7 +40,10 @@ for (const { dir, entries, external } of bundles) {
   // A fresh directory: chunk names are content hashes, and an earlier build's chunks would stay behind.
   await rm(dist(dir), { recursive: true, force: true });
   const entryPoints = Object.fromEntries(Object.entries(entries).map(([name, path]) => [name, dist(path)]));
-  await build({ ...common, entryPoints, outdir: dist(dir), external: external ?? [] });
+  const result = await build({ ...common, entryPoints, outdir: dist(dir), external: external ?? [], metafile: true });
+  // What each bundle imports from outside itself, for the check that the image carries it (test/k8s-manifests.test.ts).
+  const outside = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  await writeFile(dist(`build/${dir.replace('src/', '')}.imports.json`), `${JSON.stringify([...new Set(outside)].sort(), null, 2)}\n`);
 }
 // tsc and esbuild write the CLIs without the executable bit their shebang (and tests) need.
 await chmod(dist('src/cli/main.js'), 0o755);

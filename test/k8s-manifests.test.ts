@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -487,8 +488,12 @@ function runs(stage: Instruction[]): string {
   return stage.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
 }
 
-test('docker: multi-stage on Node >= 22, production dependencies only, non-root, tini runs the supervisor', () => {
-  const { args, stages } = dockerStages(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+test('docker: multi-stage on Node >= 22, both builders, no npm or apt at run time, non-root, tini runs the bundled supervisor', () => {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  // A `# syntax=` line makes BuildKit pull a frontend image first; RUN --mount stops the classic builder.
+  assert.doesNotMatch(text, /^#\s*syntax\s*=/im, 'no syntax directive: nothing is pulled but the base image');
+  assert.doesNotMatch(text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n'), /--mount\b/, 'no RUN --mount: the classic builder refuses it');
+  const { args, stages } = dockerStages(text);
   assert.ok(stages.length >= 2, 'a build stage and a runtime stage');
   const images = stages.map((s) => (s[0]?.args.split(/\s+/)[0] ?? '').replace(/\$\{(\w+)\}/g, (_, k: string) => args.get(k) ?? ''));
   for (const image of images) {
@@ -502,24 +507,24 @@ test('docker: multi-stage on Node >= 22, production dependencies only, non-root,
   assert.ok(Number(/^node:(\d+)/.exec(images[0] ?? '')?.[1]) >= minMajor, 'the image satisfies package.json engines');
 
   const build = stages.slice(0, -1).map(runs).join('\n');
-  for (const tool of ['python3', 'make', 'g++']) assert.ok(build.includes(tool), `the build stage installs ${tool} for better-sqlite3`);
+  for (const tool of ['python3', 'make', 'g++', 'tini']) assert.ok(build.includes(tool), `the build stage installs ${tool}`);
   assert.match(build, /npm ci\b/);
   assert.match(build, /npm run build/);
-  assert.match(build, /npm prune --omit=dev|npm ci [^\n]*--omit=dev/, 'dev dependencies are dropped before node_modules is copied');
+  assert.match(build, /extra-ca\.pem/, 'the build stage trusts an extra CA when one is given');
 
   const runtime = stages.at(-1) ?? [];
   const runtimeRuns = runs(runtime);
-  assert.doesNotMatch(runtimeRuns, /npm (ci|install|i|rebuild)\b/, 'the runtime stage installs no packages with npm');
-  assert.match(runtimeRuns, /\btini\b/, 'the runtime stage installs tini');
-  // What the runtime stage copies: the manifest, the pruned node_modules and the compiled dist/src — no
-  // TypeScript sources, tests, or the whole dist/ (which would carry dist/test).
+  assert.doesNotMatch(runtimeRuns, /\b(npm|apt-get|apt)\b/, 'the runtime stage installs nothing');
+  // What the runtime stage copies: artefacts the build stage gathered in /out — the bundles, the addon
+  // and the two packages that find it, package.json, a static tini — never the extra CA.
   const copied = runtime
     .filter((i) => i.op === 'COPY')
-    .flatMap((i) => {
-      assert.match(i.args, /^--from=/, `runtime COPY ${i.args}: only artefacts of the build stage`);
-      return i.args.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1);
+    .map((i) => {
+      assert.match(i.args, /^--from=build\s/, `runtime COPY ${i.args}: only artefacts of the build stage`);
+      return i.args.split(/\s+/).filter((t) => !t.startsWith('--'))[0] ?? '';
     });
-  assert.deepEqual([...copied].sort(), ['/app/dist/src', '/app/node_modules', '/app/package.json']);
+  assert.deepEqual([...copied].sort(), ['/out/dist', '/out/node_modules', '/out/package.json', '/out/tini']);
+  assert.match(build, /tini-static \/out\/tini/, 'tini is the static build (the runtime has no apt to install it)');
 
   const user = runtime.filter((i) => i.op === 'USER').at(-1)?.args ?? '';
   const ids = /^(\d+)(?::(\d+))?$/.exec(user);
@@ -530,9 +535,10 @@ test('docker: multi-stage on Node >= 22, production dependencies only, non-root,
 
   const entrypoint = JSON.parse(runtime.find((i) => i.op === 'ENTRYPOINT')?.args ?? 'null') as unknown;
   assert.deepEqual(entrypoint, ['tini', '-g', '--', 'node', ...SUPERVISOR_NODE_FLAGS, `/app/${engines.bin?.supervisor ?? ''}`], 'tini -g runs the bin entry with the supervisor\'s heap flags');
-  // `npx supervisor` gets the same flags from the bin's shebang.
-  const shebang = readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8').split('\n')[0];
-  assert.equal(shebang, `#!/usr/bin/env -S node ${SUPERVISOR_NODE_FLAGS.join(' ')}`);
+  // `npx supervisor` gets the same flags from the bin's shebang, which the bundle keeps from its source.
+  for (const file of [join(ROOT, 'src/cli/main.ts'), join(ROOT, engines.bin?.supervisor ?? '')]) {
+    assert.equal(readFileSync(file, 'utf8').split('\n')[0], `#!/usr/bin/env -S node ${SUPERVISOR_NODE_FLAGS.join(' ')}`, file);
+  }
   assert.deepEqual(JSON.parse(runtime.find((i) => i.op === 'CMD')?.args ?? 'null') as unknown, ['run']);
   assert.equal(runtime.filter((i) => i.op === 'WORKDIR').at(-1)?.args, '/app');
 
@@ -561,15 +567,13 @@ test('docker: the build context leaves out node_modules, dist, .git and local st
     return out;
   };
   for (const path of ['node_modules', 'dist', '.git', '.supervisor', 'test', '.env']) assert.ok(ignored(path), `${path} stays out of the build context`);
-  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli/main.ts']) assert.ok(!ignored(path), `${path} is in the build context`);
+  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'build/bundle.ts', 'src/cli/main.ts', 'extra-ca.pem']) assert.ok(!ignored(path), `${path} is in the build context`);
 });
 
-// The image keeps production dependencies only (npm prune --omit=dev). Walk the compiled modules the
-// image runs — the CLI, the child entry and the copy processor (both forked by path) — and require that
-// every package they import is a production dependency, or `supervisor run` would fail in the image only.
-// `demo` is left out on purpose: it embeds s3rver, a devDependency, and is not meant for the image.
+// What `npm install drive-s3-supervisor` users run: the compiled modules of the CLI, the child entry and the
+// copy processor (both forked by path) import production dependencies only. The image runs the bundles
+// instead, which may import nothing outside themselves but better-sqlite3 (the one package it carries).
 const IMAGE_ENTRIES = ['cli/main.js', 'child/main.js', 'copy/copy-processor.js'];
-const NOT_IN_IMAGE = new Set(['app/demo-command.js']);
 
 function packagesImported(distSrc: string): Map<string, string> {
   const seen = new Set<string>();
@@ -578,35 +582,48 @@ function packagesImported(distSrc: string): Map<string, string> {
   for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
     if (seen.has(file)) continue;
     seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    // Static import/export statements (tsc keeps multi-line ones multi-line), side-effect imports, import().
-    const patterns = [/^(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
-    const specifiers = patterns.flatMap((re) => [...text.matchAll(re)].map((m) => m[1] ?? ''));
-    for (const spec of specifiers) {
+    for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
       if (spec.startsWith('node:')) continue;
       if (spec.startsWith('.')) {
-        const target = join(dirname(file), spec);
-        if (!NOT_IN_IMAGE.has(relative(distSrc, target).split('\\').join('/'))) queue.push(target);
+        queue.push(join(dirname(file), spec));
         continue;
       }
-      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
-      packages.set(name, relative(distSrc, file));
+      packages.set(packageName(spec), relative(distSrc, file));
     }
   }
   assert.ok(seen.size > 20, `the walk reached the application (${seen.size} modules)`);
   return packages;
 }
 
-test('docker: everything the image runs imports production dependencies only', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+/** Static import/export statements (tsc keeps multi-line ones multi-line), side-effect imports, import(), require(). */
+function importSpecifiers(text: string): string[] {
+  const patterns = [/^(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g];
+  return patterns.flatMap((re) => [...text.matchAll(re)].map((m) => m[1] ?? ''));
+}
+
+function packageName(spec: string): string {
+  return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+}
+
+test('docker: everything the package runs imports production dependencies only; the bundles only better-sqlite3', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; bin?: Record<string, string> };
   const production = new Set(Object.keys(pkg.dependencies ?? {}));
   const packages = packagesImported(join(ROOT, 'dist', 'src'));
   assert.ok(packages.has('better-sqlite3'), 'the walk reaches the journal');
-  // What the children actually run: the bundles `npm run build` makes of the last two entries, inside dist/src.
-  for (const bundle of [CHILD_MAIN_PATH, PROCESSOR_PATH]) {
-    assert.ok(existsSync(bundle) && relative(join(ROOT, 'dist', 'src'), bundle).startsWith('bundle'), `${bundle} is built into dist/src`);
-  }
   for (const [name, importer] of packages) {
-    assert.ok(production.has(name), `${importer} imports ${name}, which is not in package.json dependencies (pruned from the image)`);
+    assert.ok(production.has(name), `${importer} imports ${name}, which is not in package.json dependencies`);
   }
+  const bundles = [dirname(CHILD_MAIN_PATH), dirname(join(ROOT, pkg.bin?.supervisor ?? ''))];
+  for (const bundle of [CHILD_MAIN_PATH, PROCESSOR_PATH, join(ROOT, pkg.bin?.supervisor ?? '')]) {
+    assert.ok(existsSync(bundle) && bundles.includes(dirname(bundle)), `${bundle} is built`);
+  }
+  // esbuild's own record of what each bundle imports from outside itself (build/bundle.ts writes it).
+  const outside = new Set<string>();
+  for (const dir of bundles) {
+    for (const spec of JSON.parse(readFileSync(join(ROOT, 'dist/build', `${relative(join(ROOT, 'dist/src'), dir)}.imports.json`), 'utf8')) as string[]) {
+      if (!spec.startsWith('node:')) outside.add(packageName(spec));
+    }
+  }
+  const builtins = new Set(builtinModules);
+  assert.deepEqual([...outside].filter((n) => !builtins.has(n)).sort(), ['better-sqlite3'], 'what the bundles load from node_modules');
 });

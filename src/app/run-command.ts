@@ -50,7 +50,7 @@ function progressMode(s: Settings): 'tty' | 'log' | 'off' {
 
 /**
  * The reserve only holds if this process's own heap is capped (SUPERVISOR_NODE_FLAGS, set by the CLI's
- * shebang and the image's ENTRYPOINT). Started as a bare `node dist/src/cli/main.js` it is not: say so.
+ * shebang and the image's ENTRYPOINT). Started as a bare `node dist/src/bundle-supervisor/main.js` it is not: say so.
  */
 function warnUnlessHeapCapped(plan: MemoryPlan, log: Logger): void {
   if (plan.supervisorHeapMb === null || plan.supervisorHeapMb <= plan.reserveMb) return;

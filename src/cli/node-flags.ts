@@ -1,6 +1,6 @@
 // The V8 flags the supervisor process itself runs with. A process cannot change its own heap limits once
 // started (v8.setFlagsFromString is too late for them), so they sit where the process is launched: the
-// CLI's shebang (`npx supervisor`, ./dist/src/cli/main.js) and the Dockerfile's ENTRYPOINT, both checked
+// CLI's shebang (`npx supervisor`, ./dist/src/bundle-supervisor/main.js) and the Dockerfile's ENTRYPOINT, both checked
 // against this list by test/k8s-manifests.test.ts (and the shebang's effect by test/e2e-operator.test.ts).
 //
 // Why: the supervisor's live heap is ~14 MB however many files it lists, but at Node's defaults V8 lets

@@ -1,5 +1,5 @@
 // End-to-end harness: a fake Drive and s3rver started by the test itself, and the real CLI run as a real
-// process (`node dist/src/cli/main.js`), exactly as an operator runs it.
+// process (`node dist/src/bundle-supervisor/main.js`, the package's bin), exactly as an operator runs it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,7 +15,7 @@ import { startS3rver } from '../../src/testing/s3rver.js';
 import type { S3rverHandle } from '../../src/testing/s3rver.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/bundle-supervisor/main.js', import.meta.url));
 export const TOKEN = 'e2e-access-token-0123456789';
 
 export interface World {
