@@ -3,11 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { CLI, TOKEN, folderOfFiles, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
+import { CLI, TOKEN, folderOfFiles, freePort, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -31,17 +30,6 @@ before(async () => {
 after(async () => {
   await w.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...SUPERVISOR_NODE_FLAGS, CLI, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });

@@ -3,221 +3,23 @@
 // probes hit the metrics port, the pod is locked down, the Indexed Job shards and journals per index, and
 // the Dockerfile keeps its invariants (multi-stage, Node >= 22, non-root, tini, production deps only).
 // Nothing here needs a cluster or a Docker engine: the files are parsed, not applied.
+// The files are also validated against the Kubernetes OpenAPI schemas and rendered by kubectl kustomize
+// (k8s-schema.test.ts); the demo Job (k8s-demo.test.ts) and the monitoring (k8s-monitoring.test.ts) apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { planMemory } from '../src/app/memory-setup.js';
 import { OPTION_SPECS, envName } from '../src/config/option-specs.js';
 import { resolveSettings } from '../src/config/settings.js';
-import type { Settings } from '../src/config/settings.js';
 import { parseShard } from '../src/config/shard.js';
-import type { MemoryPlan } from '../src/supervisor/memory-plan.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
 import { PROCESSOR_PATH } from '../src/app/run-command.js';
+import { K8S, ROOT, byName, checkedPlan, containerEnv, jobsOf, mountOf, ofKind, parseYamlFile, planFor, probePort, readKustomization, render, yamlFiles } from './support/k8s-manifests.js';
+import type { K8sObject } from './support/k8s-manifests.js';
 
-// Compiled to dist/test/: the repository root is two levels up.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const K8S = join(ROOT, 'k8s');
-const MIB = 1024 * 1024;
 const FLAG_ENV_NAMES = new Set(OPTION_SPECS.map((s) => envName(s.flag)));
-const INDEX_ANNOTATION = "metadata.annotations['batch.kubernetes.io/job-completion-index']";
-
-// ---- the few Kubernetes shapes the checks read (everything optional: the checks say what is missing)
-
-interface Meta {
-  name?: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, unknown>;
-}
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath?: string } };
-}
-interface Probe {
-  httpGet?: { path?: string; port?: number | string };
-}
-interface SecurityContext {
-  runAsNonRoot?: boolean;
-  runAsUser?: number;
-  runAsGroup?: number;
-  fsGroup?: number;
-  allowPrivilegeEscalation?: boolean;
-  readOnlyRootFilesystem?: boolean;
-  capabilities?: { drop?: string[]; add?: string[] };
-  seccompProfile?: { type?: string };
-}
-interface Container {
-  name: string;
-  image?: string;
-  env?: EnvVar[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
-  ports?: { name?: string; containerPort: number }[];
-  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  securityContext?: SecurityContext;
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
-}
-interface Volume {
-  name: string;
-  persistentVolumeClaim?: { claimName: string };
-  emptyDir?: { medium?: string; sizeLimit?: string };
-  secret?: { secretName: string };
-}
-interface PodSpec {
-  restartPolicy?: string;
-  serviceAccountName?: string;
-  terminationGracePeriodSeconds?: number;
-  securityContext?: SecurityContext;
-  containers: Container[];
-  volumes?: Volume[];
-}
-interface K8sObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: Meta;
-  data?: Record<string, unknown>;
-  stringData?: Record<string, unknown>;
-  spec?: {
-    completionMode?: string;
-    completions?: number;
-    parallelism?: number;
-    backoffLimit?: number;
-    accessModes?: string[];
-    template?: { metadata?: Meta; spec?: PodSpec };
-  };
-}
-interface Kustomization {
-  namespace?: string;
-  resources?: string[];
-  images?: { name: string; newName?: string; newTag?: string }[];
-}
-interface Manifest {
-  file: string;
-  doc: K8sObject;
-}
-
-// ---- reading the files
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return yamlFiles(path);
-    return /\.ya?ml$/.test(name) ? [path] : [];
-  });
-}
-
-function parseYamlFile(file: string): unknown[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
-  assert.ok(Array.isArray(docs), `${file}: not a YAML stream`);
-  return docs.flatMap((d) => {
-    assert.deepEqual(d.errors.map((e) => e.message), [], `${relative(ROOT, file)}: YAML errors`);
-    const value: unknown = d.toJS();
-    return value === null || value === undefined ? [] : [value];
-  });
-}
-
-function readKustomization(dir: string): Kustomization {
-  const [doc] = parseYamlFile(join(dir, 'kustomization.yaml'));
-  return doc as Kustomization;
-}
-
-/** What `kubectl apply -k dir` would send, minus kustomize's rewrites (the namespace is checked apart). */
-function render(dir: string): Manifest[] {
-  const k = readKustomization(dir);
-  return (k.resources ?? []).flatMap((entry) => {
-    const path = join(dir, entry);
-    assert.ok(existsSync(path), `${relative(ROOT, dir)}/kustomization.yaml names ${entry}, which does not exist`);
-    if (statSync(path).isDirectory()) {
-      assert.ok(existsSync(join(path, 'kustomization.yaml')), `${entry} is a directory without a kustomization.yaml`);
-      return render(path);
-    }
-    return parseYamlFile(path).map((doc) => ({ file: relative(ROOT, path), doc: doc as K8sObject }));
-  });
-}
-
-function ofKind(manifests: Manifest[], kind: string): K8sObject[] {
-  return manifests.filter((m) => m.doc.kind === kind).map((m) => m.doc);
-}
-
-function byName(manifests: Manifest[], kind: string, name: string | undefined): K8sObject {
-  const found = ofKind(manifests, kind).find((d) => d.metadata?.name === name);
-  assert.ok(found, `no ${kind} named ${String(name)} among the deployed resources`);
-  return found;
-}
-
-// ---- Kubernetes semantics the checks need
-
-/** A memory quantity in MiB (the unit the cgroup limit is read in by the supervisor). */
-function memoryMb(quantity: string | number | undefined): number {
-  assert.ok(quantity !== undefined, 'memory quantity missing');
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(quantity));
-  assert.ok(m?.[1] !== undefined, `unreadable memory quantity ${String(quantity)}`);
-  const factor: Record<string, number> = { Ki: 1024, Mi: MIB, Gi: 1024 * MIB, Ti: 1024 * 1024 * MIB, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-  return Math.floor((Number(m[1]) * (m[2] === undefined ? 1 : (factor[m[2]] ?? NaN))) / MIB);
-}
-
-function cpuCount(quantity: string | number | undefined): number {
-  assert.ok(quantity !== undefined, 'cpu quantity missing');
-  const s = String(quantity);
-  return s.endsWith('m') ? Number(s.slice(0, -1)) / 1000 : Number(s);
-}
-
-/**
- * The container's environment as the kubelet builds it: envFrom ConfigMaps first, then `env` in order,
- * expanding $(NAME) only from names defined before it; JOB_COMPLETION_INDEX comes from the pod annotation.
- */
-function containerEnv(manifests: Manifest[], c: Container, completionIndex: number | null): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const from of c.envFrom ?? []) {
-    if (from.configMapRef) {
-      const cm = byName(manifests, 'ConfigMap', from.configMapRef.name);
-      for (const [k, v] of Object.entries(cm.data ?? {})) env[k] = String(v);
-    }
-  }
-  for (const e of c.env ?? []) {
-    if (e.valueFrom) {
-      assert.equal(e.valueFrom.fieldRef?.fieldPath, INDEX_ANNOTATION, `env ${e.name}: only the completion index is resolvable here`);
-      assert.ok(completionIndex !== null, `env ${e.name} reads the completion index outside an Indexed Job`);
-      env[e.name] = String(completionIndex);
-      continue;
-    }
-    env[e.name] = (e.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => env[name] ?? ref);
-  }
-  if (completionIndex !== null && env.JOB_COMPLETION_INDEX === undefined) {
-    // The Job controller appends it when the template does not define it (too late for $(...) references).
-    env.JOB_COMPLETION_INDEX = String(completionIndex);
-  }
-  return env;
-}
-
-/** planMemory() with the Job's container limit instead of this machine's. */
-function planFor(settings: Settings, containerLimitMb: number, cpus: number): MemoryPlan {
-  return planMemory(settings, { containerLimitMb, physicalMb: 64 * 1024, cpus });
-}
-
-function probePort(c: Container, probe: Probe | undefined, which: string): number {
-  const port = probe?.httpGet?.port;
-  assert.ok(port !== undefined, `${c.name}: ${which} probe has no httpGet port`);
-  if (typeof port === 'number') return port;
-  const named = c.ports?.find((p) => p.name === port);
-  assert.ok(named, `${c.name}: ${which} probe names port ${port}, which the container does not declare`);
-  return named.containerPort;
-}
-
-/** The mount whose path holds `file` (the longest prefix wins, as in the container's mount table). */
-function mountOf(c: Container, file: string): { name: string; mountPath: string; readOnly?: boolean } | undefined {
-  return (c.volumeMounts ?? [])
-    .filter((m) => file === m.mountPath || file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`))
-    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
-}
 
 // ---- the deployments
 
@@ -225,17 +27,6 @@ const DEPLOYMENTS = [
   { dir: K8S, indexed: false },
   { dir: join(K8S, 'sharded'), indexed: true },
 ] as const;
-
-function jobsOf(dir: string): { manifests: Manifest[]; job: K8sObject; pod: PodSpec; container: Container } {
-  const manifests = render(dir);
-  const jobs = ofKind(manifests, 'Job');
-  assert.equal(jobs.length, 1, `${relative(ROOT, dir)}: exactly one Job`);
-  const job = jobs[0] as K8sObject;
-  const pod = job.spec?.template?.spec;
-  assert.ok(pod, 'the Job has a pod template');
-  assert.equal(pod.containers.length, 1, 'one container: the supervisor');
-  return { manifests, job, pod, container: pod.containers[0] as Container };
-}
 
 /** Every environment the Job's pods start with: one, or one per completion index. */
 function podEnvs(d: (typeof DEPLOYMENTS)[number]): { index: number | null; env: Record<string, string> }[] {
@@ -325,21 +116,7 @@ test('k8s: the CLI accepts the settings; the Indexed Job shards by JOB_COMPLETIO
 test('k8s: the memory plan fits the Job limit (Guaranteed QoS: requests = limits)', () => {
   for (const d of DEPLOYMENTS) {
     const { container } = jobsOf(d.dir);
-    const { requests, limits } = container.resources ?? {};
-    assert.ok(requests && limits, 'resources.requests and limits');
-    for (const resource of ['cpu', 'memory']) {
-      assert.ok(limits[resource] !== undefined, `limits.${resource}`);
-      assert.equal(String(requests[resource]), String(limits[resource]), `requests.${resource} = limits.${resource} (Guaranteed QoS)`);
-    }
-    const limitMb = memoryMb(limits.memory);
-    const cpus = cpuCount(limits.cpu);
-    for (const { env } of podEnvs(d)) {
-      const settings = resolveSettings({}, env);
-      const plan = planFor(settings, limitMb, cpus); // throws MemoryPlanError when it does not fit
-      assert.ok(plan.budgetMb <= Math.floor(limitMb * 0.9), `budget ${plan.budgetMb} MB leaves the kernel 10% of the ${limitMb} MB limit`);
-      assert.ok(plan.workers * plan.childHardMb + plan.reserveMb <= plan.budgetMb, 'workers × hard cap + reserve ≤ budget');
-      assert.ok(plan.childSoftMb > settings.childBaselineMb, 'the soft cap leaves room above a child\'s baseline');
-    }
+    for (const { env } of podEnvs(d)) checkedPlan(container, env);
   }
 });
 
