@@ -2,7 +2,7 @@
 #   docker build -t drive-s3-supervisor .
 #   docker run --rm --read-only --tmpfs /tmp drive-s3-supervisor demo
 # No `# syntax=` line and no RUN --mount: the Dockerfile frontend built into the engine and the classic
-# builder both take this file, and nothing is pulled but the base image (docs/container.md).
+# builder both take this file, and nothing is pulled but the base image (docs/container.md says why).
 # Behind a TLS-inspecting proxy put its CA bundle at ./extra-ca.pem (git ignores it): the build stage
 # trusts it for npm and apt; the runtime stage never sees it.
 # Pin NODE_VERSION (or the image digest) in CI so rebuilds are reproducible; 22 is the current LTS line.

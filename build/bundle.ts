@@ -1,6 +1,6 @@
 // `npm run build`, second step: bundle every process the tool starts with esbuild, so that none of them
 // resolves and compiles ~1,000 CommonJS files of the AWS SDK and the Google clients at start-up, and the
-// image needs no node_modules beyond the one native addon (docs/design.md, "Bundles").
+// image needs no node_modules beyond the one native addon (docs/container.md, "What is in it").
 // - dist/src/bundle/: what every child loads, its entry and the copy processor. A child starts for every
 //   worker and again after every recycle (0.25 → 0.12 CPU s per start, ~3 MB less RSS each).
 // - dist/src/bundle-supervisor/: the CLI and the demo's service process. better-sqlite3 stays a package:
