@@ -131,13 +131,13 @@ async function startPod(volume: string, args: string[]): Promise<{ id: string; f
   ]);
   assert.equal(r.status, 0, r.stderr);
   const id = r.stdout.trim();
+  // The engine removes the container's cgroup when it exits: read its peak while it runs.
+  let peakBytes: number | undefined;
+  const sampler = setInterval(() => (peakBytes = peakOf(id) ?? peakBytes), 100);
   return {
     id,
     finish: async () => {
       assert.ok(engine);
-      // The engine removes the container's cgroup when it exits: read its peak while it runs.
-      let peakBytes: number | undefined;
-      const sampler = setInterval(() => (peakBytes = peakOf(id) ?? peakBytes), 100);
       const waited = await engine.runAsync(['wait', id]);
       clearInterval(sampler);
       assert.equal(waited.status, 0, waited.stderr);
