@@ -118,7 +118,7 @@ test('journal: listing upsert keeps unchanged results and resets changed files',
   assert.equal(journal.markDone(w2, { bytes: 20, md5: 'md5-2' }), true);
   journal.saveCheckpoint(w3, { uploadId: 'up-3', parts: [1, 2] });
   journal.requeue(w3, { countAttempt: true, reason: 'child died' });
-  journal.markFailed(w4, 'download quota exceeded');
+  journal.markFailed(w4, 'download quota exceeded', false);
 
   // Second listing: 1 unchanged, 2 changed md5, 3 changed size, 4 unchanged (failed stays failed).
   journal.startNewListing();
@@ -259,7 +259,7 @@ test('journal: retryFailed resets failed items and their attempts', () => {
   journal.requeue(a.id, { countAttempt: true, reason: 'crash' });
   const [a2] = journal.takePending(1, estimate);
   assert.equal(a2?.attempt, 2);
-  journal.markFailed(a.id, 'crashed twice');
+  journal.markFailed(a.id, 'crashed twice', false);
   journal.markSkipped(b.id, 'already in S3 with the same md5');
   assert.equal(journal.retryFailed(), 1);
   assert.equal(journal.retryFailed(), 0);
@@ -278,7 +278,7 @@ test('journal: counts and runs', () => {
   journal.batch(() => {
     journal.markDone(a.id, { bytes: 10, md5: 'md5-1' });
     journal.markDone(a.id, { bytes: 10, md5: 'md5-1' }); // a duplicate result does not count twice
-    journal.markFailed(b.id, 'boom');
+    journal.markFailed(b.id, 'boom', false);
   });
   const live = journal.lastRun();
   assert.equal(live?.id, runId);
@@ -341,7 +341,7 @@ test('journal: status reads a journal while the writer is open and mid-transacti
   const [a, b] = writer.takePending(2, estimate);
   assert.ok(a !== undefined && b !== undefined);
   writer.markDone(a.id, { bytes: 10, md5: 'md5-1' });
-  writer.markFailed(b.id, 'HTTP 403 downloadQuotaExceeded');
+  writer.markFailed(b.id, 'HTTP 403 downloadQuotaExceeded', false);
 
   const reader = JournalReader.openReadOnly(path);
   const text = formatStatus(reader);

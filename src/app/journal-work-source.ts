@@ -2,6 +2,7 @@
 // checkpoints are committed as they arrive (a pod restart resumes from them).
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
+import { isTransientFailure } from '../journal/failure-kind.js';
 import type { Journal } from '../journal/journal.js';
 import type { BufferEstimator } from '../journal/types.js';
 import type { WorkSource } from '../supervisor/work-source.js';
@@ -56,7 +57,7 @@ export class JournalWorkSource implements WorkSource {
         this.journal.markSkipped(item.id, outcome.reason);
         return;
       case 'failed':
-        this.journal.markFailed(item.id, `${outcome.error.code}: ${outcome.error.message}`);
+        this.journal.markFailed(item.id, `${outcome.error.code}: ${outcome.error.message}`, isTransientFailure(outcome.error));
         return;
     }
   }

@@ -96,6 +96,11 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const recovered = journal.recoverInterrupted();
     if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
+    else {
+      // A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20).
+      const requeued = journal.requeueTransientFailures(settings.maxRunsPerFile);
+      if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
+    }
     health.ready = true;
     return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, startedAt });
   } finally {

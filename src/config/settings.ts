@@ -56,6 +56,7 @@ export interface Settings {
   uploadQueueSize: number;
   state: string;
   resumeMinMb: number;
+  maxRunsPerFile: number;
   skipExisting: boolean;
   fresh: boolean;
   shard?: string;

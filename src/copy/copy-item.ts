@@ -19,13 +19,17 @@ import type { ObjectWriteOptions } from '../s3/object-metadata.js';
 import { directSource } from '../s3/part-reader.js';
 import type { PartDigest } from '../s3/part-reader.js';
 import { choosePartSize } from '../s3/part-size.js';
-import { prepareResume, resumableUpload, resumeOffset } from '../s3/resumable-upload.js';
+import { CompleteFailedError } from '../s3/complete-failed-error.js';
+import { findCompletedObject } from '../s3/completed-object.js';
+import { abortMultipartQuietly } from '../s3/multipart-cleanup.js';
+import { parseCheckpoint, prepareResume, resumableUpload, resumeOffset } from '../s3/resumable-upload.js';
 import type { MultipartCheckpoint, UploadResult } from '../s3/resumable-upload.js';
 import { uploadStream } from '../s3/streaming-upload.js';
 import type { CopyOptions } from './copy-options.js';
 import { parseDriveItem } from './drive-item-payload.js';
 import { hashPrefix } from './prefix-hash.js';
 import { retryLoop } from './retry-loop.js';
+import { crashAfterCompleteHook } from './test-hooks.js';
 import type { RetryCounts } from './retry-loop.js';
 
 export interface CopyDeps {
@@ -45,6 +49,15 @@ const CONTENT_MISMATCH = new Set([...CHECKSUM_MISMATCH_CODES, 'size-mismatch']);
 // parts (~6 KB of JSON) one a second keeps it linear; a kill then costs at most 1 s of parts uploaded again.
 const CHECKPOINT_EVERY_PART = 64;
 const CHECKPOINT_INTERVAL_MS = 1000;
+
+/** What one successful attempt hands back: the object, the checksum it was verified with, where it resumed. */
+interface AttemptResult {
+  uploaded: UploadResult;
+  checksum: { algorithm: string; hex: string } | null;
+  offset: number;
+  /** The object was found complete in S3 (a previous attempt's Complete went through): nothing was read. */
+  foundComplete: boolean;
+}
 
 function verify(item: DriveItem, bytes: number, checksum: ChecksumToVerify, digest: ContentDigest): void {
   if (item.size !== null && bytes !== item.size) {
@@ -72,6 +85,10 @@ class ItemCopy {
   private readonly forks = new Map<number, ContentDigest>();
   /** Bytes downloaded again only to rebuild the digest after a resume in a fresh process. */
   rehashedBytes = 0;
+  /** Whether the last resume point was checked with ListParts (false: the checkpoint was trusted). */
+  private resumeVerified = false;
+  /** A failed CompleteMultipartUpload already made this child start the upload afresh (only once). */
+  private restartedAfterComplete = false;
 
   constructor(
     private readonly deps: CopyDeps,
@@ -92,6 +109,7 @@ class ItemCopy {
     if (!this.resumable || this.checkpoint === null) return null;
     const target = this.deps.options.s3;
     const plan = await prepareResume(this.deps.s3, target.bucket, this.item.key, this.partSize, this.checkpoint);
+    this.resumeVerified = plan.resume !== null && plan.verified;
     if (plan.resume === null) this.ctx.log.info({ reason: plan.reason }, 'starting the upload afresh');
     else this.ctx.log.info({ fromByte: resumeOffset(plan.resume), parts: plan.resume.parts.length, verified: plan.verified }, 'resuming a multipart upload');
     return plan.resume;
@@ -128,10 +146,52 @@ class ItemCopy {
     return { hash, source: hashPrefix(download, offset, hash, () => this.forks.set(offset, hash.fork())) };
   }
 
+  /**
+   * The object at the key when it already is this file, complete (s3/completed-object.ts), as this attempt's
+   * result; null otherwise. Asked whenever a checkpoint exists, before anything is read from Drive.
+   */
+  private async completedObject(why: string): Promise<AttemptResult | null> {
+    const { deps, item, ctx } = this;
+    const checkpoint = parseCheckpoint(this.checkpoint);
+    const stored = await findCompletedObject(deps.s3, deps.options.s3.bucket, item, checkpoint, ctx.signal);
+    if (stored === null) return null;
+    ctx.log.info({ why, bytes: stored.size, etag: stored.etag }, 'the object is already in S3, complete: marking the file done without reading it');
+    const parts = checkpoint?.parts.length ?? 0;
+    return {
+      uploaded: { etag: (stored.etag ?? '').replace(/"/g, ''), bytes: stored.size, method: 'multipart', parts, resumedParts: parts, uploadId: checkpoint?.uploadId ?? null },
+      checksum: item.md5 === null ? null : { algorithm: 'md5', hex: item.md5.toLowerCase() },
+      offset: stored.size,
+      foundComplete: true,
+    };
+  }
+
+  /**
+   * CompleteMultipartUpload failed in a way a retry of the same upload may never fix: the upload is gone
+   * (NoSuchUpload), or a trusted checkpoint (no ListParts) met a server error (s3rver: InternalError). When
+   * the object is not there already, abort the upload and start afresh, once per child.
+   */
+  private async afterCompleteFailed(err: CompleteFailedError): Promise<AttemptResult | null> {
+    const gone = err.code === 's3-no-such-upload' || (err.code === 's3-server-error' && !this.resumeVerified);
+    if (!gone || this.restartedAfterComplete) return null;
+    const found = await this.completedObject('CompleteMultipartUpload failed');
+    if (found) return found;
+    this.restartedAfterComplete = true;
+    const abort = await abortMultipartQuietly(this.deps.s3, this.deps.options.s3.bucket, this.item.key, err.uploadId);
+    this.checkpoint = null;
+    this.forks.clear();
+    this.ctx.checkpoint({ cleared: true });
+    this.ctx.log.warn({ code: err.code, error: err.message, uploadId: err.uploadId, abort }, 'CompleteMultipartUpload failed and no object is there: uploading the file afresh, once');
+    return this.attempt();
+  }
+
   /** One attempt: resume point → download from its offset → hash → upload → verify before completing. */
-  async attempt(): Promise<{ uploaded: UploadResult; digest: ContentDigest; offset: number }> {
+  async attempt(): Promise<AttemptResult> {
     const { deps, item, ctx } = this;
     const target = deps.options.s3;
+    if (this.resumable && this.checkpoint !== null) {
+      const found = await this.completedObject('resuming from a checkpoint');
+      if (found) return found;
+    }
     const resume = await this.resumePoint();
     const offset = resumeOffset(resume);
     const { hash, source } = await this.openAt(offset);
@@ -161,8 +221,13 @@ class ItemCopy {
     };
     try {
       const uploaded = this.resumable ? await resumableUpload({ ...common, resume, onCheckpoint: this.onCheckpoint }) : await uploadStream(common);
-      return { uploaded, digest: hash, offset };
+      crashAfterCompleteHook(item.id);
+      return { uploaded, checksum: { algorithm: hash.algorithm, hex: hash.hex() }, offset, foundComplete: false };
     } catch (err) {
+      if (err instanceof CompleteFailedError && this.resumable) {
+        const recovered = await this.afterCompleteFailed(err);
+        if (recovered) return recovered;
+      }
       // A refused object was aborted with its upload: the next attempt must not try to resume it.
       if (err instanceof ItemError && CONTENT_MISMATCH.has(err.code) && this.checkpoint !== null) {
         this.checkpoint = null;
@@ -205,13 +270,14 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       bytes: result.uploaded.bytes,
       detail: {
         // Named by algorithm: an md5 here is what the journal keeps for verify (else it keeps Drive's md5).
-        [result.digest.algorithm]: result.digest.hex(),
+        ...(result.checksum ? { [result.checksum.algorithm]: result.checksum.hex } : {}),
         etag: result.uploaded.etag,
         method: result.uploaded.method,
         parts: result.uploaded.parts,
         resumedParts: result.uploaded.resumedParts,
         resumedFromByte: result.offset,
         rehashedBytes: copy.rehashedBytes,
+        foundComplete: result.foundComplete,
         retries,
       },
     };

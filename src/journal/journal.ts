@@ -218,16 +218,36 @@ export class Journal extends JournalReader {
     this.finishUnlessChanged(id, `status = 'skipped', skip_reason = @reason, checkpoint = NULL, upload_id = NULL, finished_at = @now`, reason);
   }
 
-  /** A final failure. The checkpoint is kept so that retryFailed can resume a large upload. */
-  markFailed(id: string, reason: string): void {
-    this.finishUnlessChanged(id, `status = 'failed', last_error = @reason, finished_at = @now`, reason);
+  /**
+   * A final failure in this run; `transient` (failure-kind.ts) lets a later plain run try it again. The
+   * checkpoint is kept so that the next attempt can resume a large upload.
+   */
+  markFailed(id: string, reason: string, transient: boolean): void {
+    this.finishUnlessChanged(
+      id,
+      `status = 'failed', last_error = @reason, finished_at = @now, failure_transient = ${transient ? 1 : 0}, failed_runs = failed_runs + 1`,
+      reason,
+    );
   }
 
-  /** failed → pending with attempts reset (--retry-failed). Returns how many. */
+  /** failed → pending with attempts and failed runs reset (--retry-failed). Returns how many. */
   retryFailed(): number {
     return this.db
-      .prepare(`UPDATE items SET status = 'pending', attempts = 0, last_error = NULL, finished_at = NULL, updated_at = ? WHERE status = 'failed'`)
+      .prepare(`UPDATE items SET status = 'pending', attempts = 0, failed_runs = 0, last_error = NULL, finished_at = NULL, updated_at = ? WHERE status = 'failed'`)
       .run(Date.now()).changes;
+  }
+
+  /**
+   * failed → pending for files whose last failure was transient and that failed in fewer than `maxRuns`
+   * runs (a plain `run` continues). Permanent failures stay failed with their reason. Returns how many.
+   */
+  requeueTransientFailures(maxRuns: number): number {
+    return this.db
+      .prepare(
+        `UPDATE items SET status = 'pending', attempts = 0, finished_at = NULL, updated_at = ?
+         WHERE status = 'failed' AND failure_transient = 1 AND failed_runs < ?`,
+      )
+      .run(Date.now(), maxRuns).changes;
   }
 
   // ── runs ───────────────────────────────────────────────────────────────────────────────────────

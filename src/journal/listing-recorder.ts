@@ -20,7 +20,8 @@ const RESET = `((${CHANGED}) OR skipped_by_listing = 1) AND status <> 'in-progre
 /*
  * Rerun rules for a listed file, by stored status:
  *   unchanged (same size, md5, modifiedTime): status, attempts and checkpoint stay (done stays done,
- *   failed stays failed until retryFailed, skipped stays skipped);
+ *   failed stays failed until retryFailed — or, when transient, until the next run requeues it (journal.ts
+ *   requeueTransientFailures) — skipped stays skipped);
  *   changed, or skipped earlier by the listing itself: back to pending with attempts, checkpoint,
  *   upload id, error and result cleared;
  *   changed while in-progress: a child is copying the old content, so the row is flagged and the
@@ -33,6 +34,7 @@ VALUES (@driveId, @key, @path, @size, @md5, @mimeType, @modifiedTime, @payload, 
 ON CONFLICT (drive_id, key) DO UPDATE SET
   status = CASE WHEN ${RESET} THEN 'pending' ELSE status END,
   attempts = CASE WHEN ${RESET} THEN 0 ELSE attempts END,
+  failed_runs = CASE WHEN ${RESET} THEN 0 ELSE failed_runs END,
   checkpoint = CASE WHEN ${RESET} THEN NULL ELSE checkpoint END,
   upload_id = CASE WHEN ${RESET} THEN NULL ELSE upload_id END,
   last_error = CASE WHEN ${RESET} THEN NULL ELSE last_error END,

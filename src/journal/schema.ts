@@ -1,9 +1,10 @@
 // The journal's tables. One row per (Drive file id, S3 key); see journal.ts for why that pair.
-// Bump SCHEMA_VERSION with any change and add a migration step to createOrCheckSchema.
+// Bump SCHEMA_VERSION with any change and add a step to MIGRATIONS (a writable open migrates; a read-only one
+// asks for a run first).
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -27,6 +28,10 @@ CREATE TABLE IF NOT EXISTS items (
   status         TEXT NOT NULL CHECK (status IN ('pending', 'in-progress', 'done', 'skipped', 'failed')),
   attempts       INTEGER NOT NULL DEFAULT 0,
   last_error     TEXT,
+  -- 1 when the last failure was transient (failure-kind.ts): a plain run retries it, see failed_runs.
+  failure_transient INTEGER NOT NULL DEFAULT 0,
+  -- Runs this file failed in since it was listed or retry-failed (bounded by --max-runs-per-file).
+  failed_runs    INTEGER NOT NULL DEFAULT 0,
   skip_reason    TEXT,
   -- 1 when the listing (not the copy) skipped this file row: listing it as a file again un-skips it.
   skipped_by_listing INTEGER NOT NULL DEFAULT 0,
@@ -74,8 +79,26 @@ export function createOrCheckSchema(db: Database.Database, path: string): boolea
     db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     return true;
   }
+  migrate(db);
   checkSchemaVersion(db, path);
   return false;
+}
+
+/** Steps from each older version to the next; run inside the caller's IMMEDIATE transaction. */
+const MIGRATIONS: Record<number, string> = {
+  // Version 2: which failures are transient, and in how many runs a file failed (issue 20).
+  1: `ALTER TABLE items ADD COLUMN failure_transient INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE items ADD COLUMN failed_runs INTEGER NOT NULL DEFAULT 0;`,
+};
+
+function migrate(db: Database.Database): void {
+  const row = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?').get('schema_version');
+  for (let version = Number(row?.value); version < SCHEMA_VERSION; version++) {
+    const step = MIGRATIONS[version];
+    if (step === undefined) return;
+    db.exec(step);
+    db.prepare('UPDATE meta SET value = ? WHERE name = ?').run(String(version + 1), 'schema_version');
+  }
 }
 
 export function checkSchemaVersion(db: Database.Database, path: string): void {
@@ -84,7 +107,9 @@ export function checkSchemaVersion(db: Database.Database, path: string): void {
   if (version !== SCHEMA_VERSION) {
     throw new JournalError(
       `journal ${path} has schema version ${row?.value ?? 'none'}, this build reads version ${SCHEMA_VERSION}; ` +
-        'use the matching release, or --fresh / another --state to start a new journal',
+        (version < SCHEMA_VERSION && MIGRATIONS[version] !== undefined
+          ? 'a `run` of this build upgrades it'
+          : 'use the matching release, or --fresh / another --state to start a new journal'),
     );
   }
 }

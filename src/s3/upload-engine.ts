@@ -23,6 +23,7 @@ import type { PartDigest, ReadPart } from './part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { isAbortError, toItemError } from './s3-errors.js';
 import { abortMultipartQuietly } from './multipart-cleanup.js';
+import { CompleteFailedError } from './complete-failed-error.js';
 
 /** One uploaded part as the checkpoint records it (JSON-safe). */
 export type UploadedPart = {
@@ -254,15 +255,21 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
     const expectedParts = state.parts.length;
     const bytes = resumeOffset(state);
     await refuseOnThrow(run.beforeComplete, bytes);
-    const res = await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: state.parts.map(completedPart) },
-      }),
-      sendOpts,
-    );
+    const completeId = uploadId;
+    const res = await client
+      .send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: completeId,
+          MultipartUpload: { Parts: state.parts.map(completedPart) },
+        }),
+        sendOpts,
+      )
+      .catch((err: unknown) => {
+        if (isAbortError(err)) throw err;
+        throw new CompleteFailedError(toItemError(err, `CompleteMultipartUpload of ${key}`), completeId);
+      });
     return {
       etag: unquote(res.ETag ?? ''),
       bytes,

@@ -13,7 +13,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } f
 import { FOLDER_MIME, startFakeDrive } from '../../src/fake-drive/index.js';
 import type { FakeDrive, FakeDriveOptions, FakeNodeSpec } from '../../src/fake-drive/index.js';
 import { startS3rver } from '../../src/testing/s3rver.js';
-import type { S3rverHandle } from '../../src/testing/s3rver.js';
+import type { S3rverHandle, StartS3rverOptions } from '../../src/testing/s3rver.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export const CLI = fileURLToPath(new URL('../../src/bundle-supervisor/main.js', import.meta.url));
@@ -27,9 +27,9 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: FakeDriveOptions): Promise<World> {
+export async function startWorld(options: FakeDriveOptions, s3Options: Omit<StartS3rverOptions, 'bucket'> = {}): Promise<World> {
   const drive = await startFakeDrive({ token: TOKEN, ...options });
-  const s3 = await startS3rver({ bucket: 'e2e' });
+  const s3 = await startS3rver({ ...s3Options, bucket: 'e2e' });
   const client = new S3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   const dir = await mkdtemp(join(tmpdir(), 'e2e-'));
   return {
