@@ -6,6 +6,8 @@ export const ExitCode = {
   SomeFailed: 1,
   /** Configuration, memory plan or preflight error: nothing was copied. */
   Config: 2,
+  /** The journal is damaged (EX_DATAERR): nothing was done; rerun with --fresh, which keeps it aside. */
+  JournalCorrupt: 65,
   /** Another supervisor is running on the same --state (EX_TEMPFAIL): nothing was done; rerun later. */
   Busy: 75,
   /** Interrupted by SIGINT; resumable. */
