@@ -29,6 +29,7 @@ import { JournalWorkSource } from './journal-work-source.js';
 import { runListing } from './listing-task.js';
 import type { ListingProgress } from './listing-task.js';
 import { planMemory } from './memory-setup.js';
+import { credentialsRefusedByItem, credentialsRefusedByListing, credentialsRefusedLine } from './credentials-refused.js';
 import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
@@ -126,6 +127,7 @@ async function copy(c: CopyContext): Promise<number> {
   const estimate = (item: { size: number | null }): number =>
     predictBufferBytes({ size: item.size, partSize: choosePartSize(item.size, target.partSizeMb), queueSize: target.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
   const source = new JournalWorkSource(journal, estimate);
+  const listingAbort = new AbortController();
   const supervisor = new Supervisor(source, {
     plan,
     processorPath: PROCESSOR_PATH,
@@ -142,7 +144,21 @@ async function copy(c: CopyContext): Promise<number> {
     recycleStaggerMs: settings.recycleStaggerMs,
     logLevel: log.level,
     log,
+    stopOnFailure: (error) => {
+      const refused = credentialsRefusedByItem(error);
+      if (refused !== null) stopForCredentials(refused);
+      return refused;
+    },
   });
+  // Drive refused the credentials (credentials-refused.ts): the first refusal's detail, for the exit line.
+  let credentialsRefused: string | null = null;
+  const stopForCredentials = (detail: string): void => {
+    if (credentialsRefused !== null) return;
+    credentialsRefused = detail;
+    log.error({ detail }, 'Drive refused the credentials: stopping, files not copied stay pending');
+    listingAbort.abort();
+    void supervisor.shutdown('drive credentials refused');
+  };
   if (metrics) {
     supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
     supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
@@ -151,7 +167,6 @@ async function copy(c: CopyContext): Promise<number> {
   }
 
   const runId = journal.startRun();
-  const listingAbort = new AbortController();
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
   let listingError: unknown = null;
@@ -179,6 +194,11 @@ async function copy(c: CopyContext): Promise<number> {
     },
     (err: unknown) => {
       if (listingAbort.signal.aborted) return;
+      const refused = credentialsRefusedByListing(err);
+      if (refused !== null) {
+        stopForCredentials(refused);
+        return;
+      }
       // Without a complete listing nothing may be called finished: stop, keep what is done, rerun later.
       log.error({ err }, 'listing failed');
       listingError = err;
@@ -260,6 +280,7 @@ async function copy(c: CopyContext): Promise<number> {
   const failed = counts.byStatus.failed.files;
   const exitCode =
     leaseLost ? ExitCode.Busy
+    : credentialsRefused !== null ? ExitCode.Config
     : signal === 'SIGINT' ? ExitCode.Interrupted
     : signal !== null ? ExitCode.Terminated
     : listingError !== null ? ExitCode.SomeFailed
@@ -279,6 +300,7 @@ async function copy(c: CopyContext): Promise<number> {
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);
+  if (credentialsRefused !== null) process.stderr.write(credentialsRefusedLine(credentialsRefused, counts.byStatus.pending.files));
   log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;
 }
