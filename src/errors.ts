@@ -36,6 +36,11 @@ export class JournalCorruptError extends JournalError {
   override readonly name = 'JournalCorruptError';
 }
 
+/** The journal's volume is full (journal/disk-full.ts). Exit 74: nothing is lost; rerun with space. */
+export class JournalFullError extends JournalError {
+  override readonly name = 'JournalFullError';
+}
+
 /**
  * A file-level failure with a reason meant for the report. `retryable` says whether another attempt
  * may succeed (rate limits, resets) or not (404, download quota, md5 mismatch on a stable source).

@@ -2,7 +2,7 @@
 // `npx supervisor`: parse, resolve settings, run a command, and map the result to an exit code.
 // Configuration and preflight problems are one line on stderr and exit 2.
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, JournalBusyError, JournalCorruptError, JournalError, PreflightError } from '../errors.js';
+import { ConfigError, JournalBusyError, JournalCorruptError, JournalError, JournalFullError, PreflightError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { resolveSettings } from '../config/settings.js';
 import { redactText, registerSecret } from '../observability/redact.js';
@@ -31,6 +31,7 @@ main().then(
       process.exitCode =
         err instanceof JournalBusyError ? ExitCode.Busy
         : err instanceof JournalCorruptError ? ExitCode.JournalCorrupt
+        : err instanceof JournalFullError ? ExitCode.JournalFull
         : ExitCode.Config;
       return;
     }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { JournalCorruptError, JournalError, errorMessage } from '../errors.js';
 import { PRIVATE_FILE_MODE, createPrivateFile, makePrivateDir } from '../private-files.js';
+import { isDiskFull, journalFull } from './disk-full.js';
 import { checkJournalFile, corruptJournal, isCorruptionError } from './corruption.js';
 import { checkSchemaVersion, createOrCheckSchema } from './schema.js';
 import type { JournalIdentity } from './types.js';
@@ -51,6 +52,7 @@ export function openWritable(path: string, identity: JournalIdentity, fresh: boo
     db?.close();
     if (err instanceof JournalError) throw err;
     if (isCorruptionError(err)) throw corruptJournal(path, errorMessage(err));
+    if (isDiskFull(err)) throw journalFull(path, err);
     throw new JournalError(`cannot open journal ${path}: ${errorMessage(err)}`);
   }
 }
