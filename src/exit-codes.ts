@@ -4,7 +4,7 @@ export const ExitCode = {
   Ok: 0,
   /** The run finished but some files failed (each with its reason in the report). */
   SomeFailed: 1,
-  /** Configuration, memory plan or preflight error: nothing was copied. */
+  /** Configuration, memory plan or preflight error (nothing was copied), or Drive refusing the credentials mid-run (the rest stays pending). */
   Config: 2,
   /** The journal is damaged (EX_DATAERR): nothing was done; rerun with --fresh, which keeps it aside. */
   JournalCorrupt: 65,

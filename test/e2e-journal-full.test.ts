@@ -74,7 +74,11 @@ test('the journal volume full: one line, exit 74, nothing lost; a rerun with spa
   const after = readJournal(state);
   assert.equal(after.filter((r) => r.status === 'done').length, FILES);
   assert.equal((await listKeys(w)).length, FILES);
-  // Done stayed done: the rerun read none of them from Drive again.
-  const readAgain = done.filter((id) => (w.drive.stats.mediaRequestsByFile.get(id) ?? 0) > 0);
-  assert.deepEqual(readAgain, []);
+  // Done stayed done: the rerun read none of them from Drive again, and every other file at least once.
+  // (Not "exactly once": a rerun after a SIGTERM stop reads the odd file twice as well, a separate matter.)
+  const wasDone = new Set(done);
+  const misread = rows
+    .map((r) => ({ id: r.drive_id, reads: w.drive.stats.mediaRequestsByFile.get(r.drive_id) ?? 0 }))
+    .filter(({ id, reads }) => (wasDone.has(id) ? reads !== 0 : reads === 0));
+  assert.deepEqual(misread, []);
 });

@@ -45,7 +45,7 @@ async function waitForDone(state: string, done: number): Promise<void> {
   }
 }
 
-test('a token revoked mid-run stops the run with exit 2 and one line; nothing failed; a rerun with a new token finishes', async () => {
+test('a token revoked mid-run stops the run with exit 2 and one line; nothing failed; a rerun with a new token finishes', async (t) => {
   const state = join(w.dir, 'journal.db');
   // Slow enough (3 Drive requests a second per process) that files remain when the token goes.
   const run = startCli(worldFlags(w, 'T', ['--workers', '1', '--drive-tps', '6']), {}, w.s3);
@@ -69,6 +69,7 @@ test('a token revoked mid-run stops the run with exit 2 and one line; nothing fa
   assert.equal(counts.byStatus['in-progress'].files, 0);
   assert.equal(counts.byStatus.pending.files, FILES - done);
   assert.match(lines[0] ?? '', new RegExp(`the run stopped, ${FILES - done} files still pending`));
+  t.diagnostic(lines[0] ?? '');
 
   w.drive.acceptToken(NEW_TOKEN);
   const rerun = await runCli([...worldFlags(w, 'T'), '--drive-access-token', NEW_TOKEN], {}, w.s3);
