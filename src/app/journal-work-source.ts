@@ -5,7 +5,7 @@ import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import type { Journal } from '../journal/journal.js';
 import type { BufferEstimator } from '../journal/types.js';
 import type { WorkSource } from '../supervisor/work-source.js';
-import { JournalWriteGuard } from './journal-write-guard.js';
+import type { JournalWriteGuard } from './journal-write-guard.js';
 
 export class JournalWorkSource implements WorkSource {
   private listingDone = false;
@@ -17,7 +17,8 @@ export class JournalWorkSource implements WorkSource {
   constructor(
     private readonly journal: Journal,
     private readonly estimate: BufferEstimator,
-    private readonly guard: JournalWriteGuard = new JournalWriteGuard(journal.path),
+    /** Required: the run that owns it must hear of a full volume (the guard itself only stops writing). */
+    private readonly guard: JournalWriteGuard,
   ) {}
 
   /** The listing wrote a page (or finished): items may be pending now. */
