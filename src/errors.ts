@@ -31,6 +31,16 @@ export class JournalBusyError extends JournalError {
   override readonly name = 'JournalBusyError';
 }
 
+/** The journal file is damaged: cut short, its header overwritten, or not SQLite (journal/corruption.ts). Exit 65. */
+export class JournalCorruptError extends JournalError {
+  override readonly name = 'JournalCorruptError';
+}
+
+/** The journal's volume is full (journal/disk-full.ts). Exit 74: nothing is lost; rerun with space. */
+export class JournalFullError extends JournalError {
+  override readonly name = 'JournalFullError';
+}
+
 /**
  * A file-level failure with a reason meant for the report. `retryable` says whether another attempt
  * may succeed (rate limits, resets) or not (404, download quota, md5 mismatch on a stable source).

@@ -4,8 +4,12 @@ export const ExitCode = {
   Ok: 0,
   /** The run finished but some files failed (each with its reason in the report). */
   SomeFailed: 1,
-  /** Configuration, memory plan or preflight error: nothing was copied. */
+  /** Configuration, memory plan or preflight error (nothing was copied), or Drive refusing the credentials mid-run (the rest stays pending). */
   Config: 2,
+  /** The journal is damaged (EX_DATAERR): nothing was done; rerun with --fresh, which keeps it aside. */
+  JournalCorrupt: 65,
+  /** The journal's volume is full (EX_IOERR): the run stopped, nothing lost; rerun once there is space. */
+  JournalFull: 74,
   /** Another supervisor is running on the same --state (EX_TEMPFAIL): nothing was done; rerun later. */
   Busy: 75,
   /** Interrupted by SIGINT; resumable. */

@@ -6,6 +6,7 @@ import { isTransientFailure } from '../journal/failure-kind.js';
 import type { Journal } from '../journal/journal.js';
 import type { BufferEstimator } from '../journal/types.js';
 import type { WorkSource } from '../supervisor/work-source.js';
+import type { JournalWriteGuard } from './journal-write-guard.js';
 
 export class JournalWorkSource implements WorkSource {
   private listingDone = false;
@@ -17,6 +18,8 @@ export class JournalWorkSource implements WorkSource {
   constructor(
     private readonly journal: Journal,
     private readonly estimate: BufferEstimator,
+    /** Required: the run that owns it must hear of a full volume (the guard itself only stops writing). */
+    private readonly guard: JournalWriteGuard,
   ) {}
 
   /** The listing wrote a page (or finished): items may be pending now. */
@@ -29,7 +32,8 @@ export class JournalWorkSource implements WorkSource {
   }
 
   take(max: number): WorkItem[] {
-    const items = this.journal.takePending(max, this.estimate);
+    // Taking marks rows in-progress (a write): on a full volume nothing more is handed out.
+    const items = this.guard.run(() => this.journal.takePending(max, this.estimate), []);
     this.drained = items.length === 0;
     return items;
   }
@@ -44,6 +48,10 @@ export class JournalWorkSource implements WorkSource {
   }
 
   settle(item: WorkItem, outcome: ItemOutcome): void {
+    this.guard.run(() => this.record(item, outcome), undefined);
+  }
+
+  private record(item: WorkItem, outcome: ItemOutcome): void {
     switch (outcome.status) {
       case 'done': {
         const md5 = typeof outcome.detail.md5 === 'string' ? outcome.detail.md5 : null;
@@ -63,12 +71,14 @@ export class JournalWorkSource implements WorkSource {
   }
 
   requeue(item: WorkItem, options: { countAttempt: boolean; reason: string }): void {
-    this.journal.requeue(item.id, options);
+    this.guard.run(() => this.journal.requeue(item.id, options), undefined);
     this.notify();
   }
 
   checkpoint(item: WorkItem, state: JsonObject): void {
-    if (state.cleared === true) this.journal.clearCheckpoint(item.id);
-    else this.journal.saveCheckpoint(item.id, state);
+    this.guard.run(() => {
+      if (state.cleared === true) this.journal.clearCheckpoint(item.id);
+      else this.journal.saveCheckpoint(item.id, state);
+    }, undefined);
   }
 }

@@ -10,6 +10,7 @@ import { resolveRoot } from '../drive/lister.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
 import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
+import { isDiskFull, journalFull } from '../journal/disk-full.js';
 import { createCliLogger } from '../observability/cli-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics, startMetricsServer } from '../observability/metrics.js';
@@ -29,6 +30,8 @@ import { JournalWorkSource } from './journal-work-source.js';
 import { runListing } from './listing-task.js';
 import type { ListingProgress } from './listing-task.js';
 import { planMemory } from './memory-setup.js';
+import { credentialsRefusedByItem, credentialsRefusedByListing, credentialsRefusedLine } from './credentials-refused.js';
+import { JournalWriteGuard } from './journal-write-guard.js';
 import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
@@ -103,10 +106,23 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     }
     health.ready = true;
     return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, startedAt });
+  } catch (err) {
+    // A write refused before the run's guard (copy()) was in place: the volume was already full.
+    if (isDiskFull(err)) throw journalFull(settings.state, err);
+    throw err;
   } finally {
-    journal?.close();
+    closeJournal(journal);
     s3.destroy();
     await server?.close();
+  }
+}
+
+/** Close the journal; on a full volume its last write (the lease) may be refused: the next run takes the lease over. */
+function closeJournal(journal: Journal | null): void {
+  try {
+    journal?.close();
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
   }
 }
 
@@ -130,7 +146,9 @@ async function copy(c: CopyContext): Promise<number> {
   const { settings, log, plan, target, journal, metrics } = c;
   const estimate = (item: { size: number | null }): number =>
     predictBufferBytes({ size: item.size, partSize: choosePartSize(item.size, target.partSizeMb), queueSize: target.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
-  const source = new JournalWorkSource(journal, estimate);
+  const guard = new JournalWriteGuard(settings.state);
+  const source = new JournalWorkSource(journal, estimate, guard);
+  const listingAbort = new AbortController();
   const supervisor = new Supervisor(source, {
     plan,
     processorPath: PROCESSOR_PATH,
@@ -147,6 +165,25 @@ async function copy(c: CopyContext): Promise<number> {
     recycleStaggerMs: settings.recycleStaggerMs,
     logLevel: log.level,
     log,
+    stopOnFailure: (error) => {
+      const refused = credentialsRefusedByItem(error);
+      if (refused !== null) stopForCredentials(refused);
+      return refused;
+    },
+  });
+  // Drive refused the credentials (credentials-refused.ts): the first refusal's detail, for the exit line.
+  let credentialsRefused: string | null = null;
+  const stopForCredentials = (detail: string): void => {
+    if (credentialsRefused !== null) return;
+    credentialsRefused = detail;
+    log.error({ detail }, 'Drive refused the credentials: stopping, files not copied stay pending');
+    listingAbort.abort();
+    void supervisor.shutdown('drive credentials refused');
+  };
+  guard.onFull(() => {
+    log.error({ state: settings.state }, 'the journal volume is full: stopping, nothing more is written');
+    listingAbort.abort();
+    void supervisor.shutdown('journal volume full');
   });
   if (metrics) {
     supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
@@ -156,7 +193,6 @@ async function copy(c: CopyContext): Promise<number> {
   }
 
   const runId = journal.startRun();
-  const listingAbort = new AbortController();
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
   let listingError: unknown = null;
@@ -172,18 +208,23 @@ async function copy(c: CopyContext): Promise<number> {
     signal: listingAbort.signal,
     progress: listing,
     write: (entries) => {
-      journal.recordListed(entries);
+      guard.run(() => journal.recordListed(entries), undefined);
       source.notify();
     },
   }).then(
     () => {
-      journal.setListingComplete();
+      guard.run(() => journal.setListingComplete(), undefined);
       listingComplete = true;
       log.info({ listed: listing.listed, skipped: listing.skipped, pages: listing.pages }, 'listing complete');
       source.notify(true);
     },
     (err: unknown) => {
       if (listingAbort.signal.aborted) return;
+      const refused = credentialsRefusedByListing(err);
+      if (refused !== null) {
+        stopForCredentials(refused);
+        return;
+      }
       // Without a complete listing nothing may be called finished: stop, keep what is done, rerun later.
       log.error({ err }, 'listing failed');
       listingError = err;
@@ -232,7 +273,7 @@ async function copy(c: CopyContext): Promise<number> {
   // judged this one gone and took the journal over: stop rather than run two copies of the same files.
   let leaseLost = false;
   const heartbeat = setInterval(() => {
-    if (journal.renewLease() || leaseLost) return;
+    if (guard.run(() => journal.renewLease(), true) || leaseLost) return;
     leaseLost = true;
     log.error({ state: settings.state }, 'another supervisor took this journal over: stopping');
     listingAbort.abort();
@@ -264,13 +305,15 @@ async function copy(c: CopyContext): Promise<number> {
   const counts = journal.counts();
   const failed = counts.byStatus.failed.files;
   const exitCode =
-    leaseLost ? ExitCode.Busy
+    guard.failure !== null ? ExitCode.JournalFull
+    : leaseLost ? ExitCode.Busy
+    : credentialsRefused !== null ? ExitCode.Config
     : signal === 'SIGINT' ? ExitCode.Interrupted
     : signal !== null ? ExitCode.Terminated
     : listingError !== null ? ExitCode.SomeFailed
     : failed > 0 ? ExitCode.SomeFailed
     : ExitCode.Ok;
-  journal.finishRun(runId, { bytes: supervisor.stats.bytesDone, files: supervisor.stats.settled.done, exitCode });
+  guard.run(() => journal.finishRun(runId, { bytes: supervisor.stats.bytesDone, files: supervisor.stats.settled.done, exitCode }), undefined);
   const summary: RunSummary = {
     outcome,
     exitCode,
@@ -284,6 +327,8 @@ async function copy(c: CopyContext): Promise<number> {
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);
+  if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
+  else if (credentialsRefused !== null) process.stderr.write(credentialsRefusedLine(credentialsRefused, counts.byStatus.pending.files));
   log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;
 }

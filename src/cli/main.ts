@@ -2,7 +2,7 @@
 // `npx supervisor`: parse, resolve settings, run a command, and map the result to an exit code.
 // Configuration and preflight problems are one line on stderr and exit 2.
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, JournalBusyError, JournalError, PreflightError } from '../errors.js';
+import { ConfigError, JournalBusyError, JournalCorruptError, JournalError, JournalFullError, PreflightError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { resolveSettings } from '../config/settings.js';
 import { redactText, registerSecret } from '../observability/redact.js';
@@ -28,7 +28,11 @@ main().then(
   (err: unknown) => {
     if (err instanceof ConfigError || err instanceof PreflightError || err instanceof JournalError) {
       process.stderr.write(`supervisor: ${redactText(err.message)}\n`);
-      process.exitCode = err instanceof JournalBusyError ? ExitCode.Busy : ExitCode.Config;
+      process.exitCode =
+        err instanceof JournalBusyError ? ExitCode.Busy
+        : err instanceof JournalCorruptError ? ExitCode.JournalCorrupt
+        : err instanceof JournalFullError ? ExitCode.JournalFull
+        : ExitCode.Config;
       return;
     }
     process.stderr.write(`supervisor: unexpected error: ${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);

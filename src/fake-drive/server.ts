@@ -74,6 +74,10 @@ export interface FakeDrive {
   /** Change a file; content changes reset its md5; modifiedTime moves forward unless given. */
   updateFile(id: string, patch: FakeFilePatch): void;
   removeNode(id: string): void;
+  /** Refuse `token` from now on with 401, as Drive does for a revoked token (the token option still requires one). */
+  revokeToken(token: string): void;
+  /** Accept `token` from now on (a new token issued after a revocation). */
+  acceptToken(token: string): void;
   /** The bytes the server serves for a file, [start, end). */
   contentOf(id: string, start?: number, end?: number): Buffer;
   /** The bytes the server serves for an export of a file in `mimeType`. */
@@ -193,6 +197,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   const sharedDrives = new Map<string, FakeSharedDrive>((options.sharedDrives ?? []).map((d) => [d.id, d]));
   const faults = new FaultTable();
   const validTokens = new Set<string>(options.token === undefined ? [] : [options.token]);
+  // Set once: revoking every token leaves the API refusing all requests rather than open.
+  const authRequired = options.token !== undefined;
   let stats = emptyStats();
   let baseUrl = '';
 
@@ -443,7 +449,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     const url = new URL(req.url ?? '/', 'http://fake-drive.invalid');
     if (req.method === 'POST' && url.pathname === '/token') return handleToken(req, res);
     if (url.searchParams.has('key')) stats.apiKeyRequests++;
-    if (validTokens.size > 0) {
+    if (authRequired) {
       const auth = req.headers.authorization ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
       if (token === null || !validTokens.has(token)) {
@@ -520,6 +526,12 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     addNodes,
+    revokeToken(token) {
+      validTokens.delete(token);
+    },
+    acceptToken(token) {
+      validTokens.add(token);
+    },
     updateFile(id, patch) {
       const old = need(id);
       const previous = Date.parse(old.spec.modifiedTime ?? '2024-01-01T00:00:00.000Z');

@@ -88,8 +88,12 @@ export class Journal extends JournalReader {
   }
 
   override close(): void {
-    if (this.db.open) this.lease.release();
-    super.close();
+    try {
+      // A full volume can refuse this last write: the file is closed all the same.
+      if (this.db.open) this.lease.release();
+    } finally {
+      super.close();
+    }
   }
 
   /** Run several journal calls in one transaction (one commit), e.g. a burst of results. */

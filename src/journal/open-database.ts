@@ -1,10 +1,12 @@
-// Opening the journal file: directories, --fresh, pragmas, schema and the identity check. Any SQLite
+// Opening the journal file: directories, --fresh, damage, pragmas, schema and the identity check. Any SQLite
 // failure while opening becomes a JournalError that names the --state path.
 import { chmodSync, existsSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { JournalError, errorMessage } from '../errors.js';
+import { JournalCorruptError, JournalError, errorMessage } from '../errors.js';
 import { PRIVATE_FILE_MODE, createPrivateFile, makePrivateDir } from '../private-files.js';
+import { isDiskFull, journalFull } from './disk-full.js';
+import { checkJournalFile, corruptJournal, isCorruptionError } from './corruption.js';
 import { checkSchemaVersion, createOrCheckSchema } from './schema.js';
 import type { JournalIdentity } from './types.js';
 import { JournalLease } from './lease.js';
@@ -21,13 +23,10 @@ export interface WritableJournal {
 
 export function openWritable(path: string, identity: JournalIdentity, fresh: boolean, lease: LeaseOptions = {}): WritableJournal {
   makePrivateDir(dirname(path));
-  if (fresh) {
-    // Never move a journal aside under a live run.
-    if (existsSync(path)) withReadOnly(path, (db) => JournalLease.assertFree(db, path, lease));
-    moveAside(path);
-  }
+  if (fresh) moveAside(path, freshCheck(path, lease));
   let db: Database.Database | undefined;
   try {
+    checkJournalFile(path);
     // The journal names every file: 0600 before SQLite opens it, which gives its -wal and -shm the same mode.
     const createdFile = createPrivateFile(path);
     db = new Database(path);
@@ -52,8 +51,25 @@ export function openWritable(path: string, identity: JournalIdentity, fresh: boo
   } catch (err) {
     db?.close();
     if (err instanceof JournalError) throw err;
+    if (isCorruptionError(err)) throw corruptJournal(path, errorMessage(err));
+    if (isDiskFull(err)) throw journalFull(path, err);
     throw new JournalError(`cannot open journal ${path}: ${errorMessage(err)}`);
   }
+}
+
+/**
+ * Before --fresh moves a journal aside: what to call it. A readable journal must not be held by a live run
+ * (never moved under it); a damaged one cannot say who holds it, and is kept as `.corrupt-<time>`.
+ */
+function freshCheck(path: string, lease: LeaseOptions): AsideReason {
+  if (!existsSync(path)) return 'replaced';
+  try {
+    withReadOnly(path, (db) => JournalLease.assertFree(db, path, lease));
+  } catch (err) {
+    if (err instanceof JournalCorruptError) return 'corrupt';
+    throw err;
+  }
+  return 'replaced';
 }
 
 function withReadOnly(path: string, fn: (db: Database.Database) => void): void {
@@ -69,6 +85,7 @@ export function openReadOnly(path: string): Database.Database {
   if (!existsSync(path)) throw new JournalError(`no journal at ${path} (nothing has run with this --state yet)`);
   let db: Database.Database | undefined;
   try {
+    checkJournalFile(path);
     db = new Database(path, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
     checkSchemaVersion(db, path);
@@ -76,6 +93,7 @@ export function openReadOnly(path: string): Database.Database {
   } catch (err) {
     db?.close();
     if (err instanceof JournalError) throw err;
+    if (isCorruptionError(err)) throw corruptJournal(path, errorMessage(err));
     throw new JournalError(`cannot read journal ${path}: ${errorMessage(err)}`);
   }
 }
@@ -108,11 +126,16 @@ function privateSideFiles(path: string): void {
   for (const suffix of SIDE_FILES) if (suffix !== '' && existsSync(path + suffix)) chmodSync(path + suffix, PRIVATE_FILE_MODE);
 }
 
-/** Rename the journal and its side files to `<path>.replaced-<timestamp>`; nothing is deleted. */
-function moveAside(path: string): void {
+type AsideReason = 'replaced' | 'corrupt';
+
+/** Rename the journal and its side files to `<path>.<reason>-<timestamp>`, 0600; nothing is deleted. */
+function moveAside(path: string, reason: AsideReason): void {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const base = `${path}.replaced-${stamp}`;
+  const base = `${path}.${reason}-${stamp}`;
   for (const suffix of SIDE_FILES) {
-    if (existsSync(path + suffix)) renameSync(path + suffix, base + suffix);
+    if (!existsSync(path + suffix)) continue;
+    renameSync(path + suffix, base + suffix);
+    // A file put at --state by hand (the damaged one) may have any mode: it still holds every path.
+    chmodSync(base + suffix, PRIVATE_FILE_MODE);
   }
 }

@@ -7,6 +7,7 @@ import { CrashLoopError } from '../errors.js';
 import { message, RECYCLE_REASONS } from '../ipc/protocol.js';
 import type { BatchMessage, ChildMessage, ItemOutcome, RecycleReason, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
+import type { SerializedError } from '../ipc/serialized-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChildExit, ChildHandle } from './child-handle.js';
 import { readCgroupMemory } from './cgroup.js';
@@ -44,6 +45,11 @@ export interface SupervisorOptions {
   log: Logger;
   readCgroup?: () => CgroupMemory | null;
   childExecArgv?: readonly string[];
+  /**
+   * A failure no other item can get past either (the source refused the credentials): returns why to stop,
+   * or null. Such an item is not settled but put back untouched, and the run stops with that reason.
+   */
+  stopOnFailure?: (error: SerializedError) => string | null;
 }
 
 export type RunOutcome = 'completed' | 'interrupted' | 'crash-loop';
@@ -342,7 +348,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.inFlight.delete(itemId);
     child.itemsSettled++;
     const item = f.item;
-    if (outcome.status === 'failed' && outcome.error.retryable && item.attempt < this.options.maxAttempts && !this.stopping) {
+    const stop = outcome.status === 'failed' ? (this.options.stopOnFailure?.(outcome.error) ?? null) : null;
+    if (stop !== null) {
+      this.source.requeue(item, { countAttempt: false, reason: stop });
+      void this.shutdown(stop);
+    } else if (outcome.status === 'failed' && outcome.error.retryable && item.attempt < this.options.maxAttempts && !this.stopping) {
       child.log.warn({ itemId: item.id, attempt: item.attempt, error: outcome.error.message }, 'item failed, will retry');
       this.source.requeue(item, { countAttempt: true, reason: outcome.error.message });
     } else {
