@@ -214,9 +214,10 @@ test('image: BuildKit and the classic builder both build it, pulling only the ba
   const marker = extraCa ? foreignCaLine(extraCa) : undefined;
   if (marker) assert.equal(await imageContains(IMAGE, marker), false, 'the extra CA bundle appears nowhere in the runtime image');
 
-  const added = imageSize(IMAGE) - imageSize(BASE);
+  const size = imageSize(IMAGE);
+  const added = size - imageSize(BASE);
   process.stderr.write(
-    `container test: image ${(imageSize(IMAGE) / MB).toFixed(1)} MB, ${(added / MB).toFixed(1)} MB on top of ${BASE}; ` +
+    `container test: image ${(size / MB).toFixed(1)} MB, ${(added / MB).toFixed(1)} MB on top of ${BASE}; ` +
       `build ${built.get(IMAGE)?.seconds.toFixed(0) ?? '?'} s (BuildKit), ${built.get(CLASSIC_IMAGE)?.seconds.toFixed(0) ?? '?'} s (classic), ` +
       `extra CA ${extraCa ? `from ${extraCa}${marker ? '' : ' (all in Node\u2019s own store: not scanned for)'}` : 'none'}\n`,
   );

@@ -20,6 +20,7 @@ import { directSource } from '../s3/part-reader.js';
 import type { PartDigest } from '../s3/part-reader.js';
 import { choosePartSize } from '../s3/part-size.js';
 import { CompleteFailedError } from '../s3/complete-failed-error.js';
+import { unquoteEtag } from '../s3/upload-engine.js';
 import { findCompletedObject } from '../s3/completed-object.js';
 import { abortMultipartQuietly } from '../s3/multipart-cleanup.js';
 import { parseCheckpoint, prepareResume, resumableUpload, resumeOffset } from '../s3/resumable-upload.js';
@@ -158,7 +159,7 @@ class ItemCopy {
     ctx.log.info({ why, bytes: stored.size, etag: stored.etag }, 'the object is already in S3, complete: marking the file done without reading it');
     const parts = checkpoint?.parts.length ?? 0;
     return {
-      uploaded: { etag: (stored.etag ?? '').replace(/"/g, ''), bytes: stored.size, method: 'multipart', parts, resumedParts: parts, uploadId: checkpoint?.uploadId ?? null },
+      uploaded: { etag: unquoteEtag(stored.etag ?? ''), bytes: stored.size, method: 'multipart', parts, resumedParts: parts, uploadId: checkpoint?.uploadId ?? null },
       checksum: item.md5 === null ? null : { algorithm: 'md5', hex: item.md5.toLowerCase() },
       offset: stored.size,
       foundComplete: true,

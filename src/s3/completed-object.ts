@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DriveItem } from '../drive/drive-item.js';
 import { readObjectMetadata } from './object-metadata.js';
 import type { StoredObjectInfo } from './object-metadata.js';
+import { unquoteEtag } from './upload-engine.js';
 import type { MultipartCheckpoint } from './upload-engine.js';
 
 /** The ETag S3 gives a multipart object: md5 of the concatenated binary part md5s, "-", the part count. */
@@ -27,7 +28,7 @@ export function isCompleteCopy(stored: StoredObjectInfo, item: Pick<DriveItem, '
   if (item.md5 !== null && stored.md5 === item.md5.toLowerCase()) return true;
   if (checkpoint === null || stored.etag === null) return false;
   const covered = checkpoint.parts.reduce((sum, p) => sum + p.size, 0);
-  return covered === item.size && stored.etag.replace(/"/g, '') === multipartEtag(checkpoint.parts);
+  return covered === item.size && unquoteEtag(stored.etag) === multipartEtag(checkpoint.parts);
 }
 
 /** HEAD the key; the stored object when it is already this file, complete, else null. */

@@ -18,6 +18,7 @@ import { abortMultipartQuietly, isUnsupportedOperation } from './multipart-clean
 import { s3ErrorDetail } from './s3-errors.js';
 import { runParams } from './streaming-upload.js';
 import type { StreamingUploadParams } from './streaming-upload.js';
+import { unquoteEtag } from './upload-engine.js';
 import type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
 
 export { resumeOffset } from './upload-engine.js';
@@ -69,7 +70,7 @@ async function listParts(client: S3Client, bucket: string, key: string, uploadId
   for (;;) {
     const page = await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
     for (const p of page.Parts ?? []) {
-      if (p.PartNumber !== undefined && p.ETag) listed.set(p.PartNumber, { etag: p.ETag.replace(/"/g, ''), size: p.Size ?? -1 });
+      if (p.PartNumber !== undefined && p.ETag) listed.set(p.PartNumber, { etag: unquoteEtag(p.ETag), size: p.Size ?? -1 });
     }
     if (!page.IsTruncated || !page.NextPartNumberMarker) return listed;
     marker = page.NextPartNumberMarker;

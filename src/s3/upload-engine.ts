@@ -100,7 +100,8 @@ class RefusedError extends Error {
   }
 }
 
-function unquote(etag: string): string {
+/** S3 sends ETags in quotes; the journal and the comparisons keep them bare. */
+export function unquoteEtag(etag: string): string {
   return etag.replace(/"/g, '');
 }
 
@@ -188,7 +189,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
       sendOpts,
     );
     if (!res.ETag) throw new ItemError(`UploadPart ${part.partNumber} returned no ETag`, true, 's3-no-etag');
-    done.set(part.partNumber, { partNumber: part.partNumber, etag: unquote(res.ETag), size: part.data.length, crc32: res.ChecksumCRC32 ?? null });
+    done.set(part.partNumber, { partNumber: part.partNumber, etag: unquoteEtag(res.ETag), size: part.data.length, crc32: res.ChecksumCRC32 ?? null });
     advance();
   };
 
@@ -220,7 +221,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
             new PutObjectCommand({ Bucket: bucket, Key: key, Body: part.data, ContentLength: part.data.length, ...writeParams(write) }),
             sendOpts,
           );
-          return { etag: unquote(res.ETag ?? ''), bytes: part.data.length, method: 'put', parts: 1, resumedParts: 0, uploadId: null };
+          return { etag: unquoteEtag(res.ETag ?? ''), bytes: part.data.length, method: 'put', parts: 1, resumedParts: 0, uploadId: null };
         } finally {
           part.release();
         }
@@ -271,7 +272,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
         throw new CompleteFailedError(toItemError(err, `CompleteMultipartUpload of ${key}`), completeId);
       });
     return {
-      etag: unquote(res.ETag ?? ''),
+      etag: unquoteEtag(res.ETag ?? ''),
       bytes,
       method: 'multipart',
       parts: expectedParts,

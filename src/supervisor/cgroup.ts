@@ -93,12 +93,21 @@ function readV1(dir: string, limitBytes: number | null): CgroupMemory {
 }
 
 /**
- * Read the container's memory cgroup: the smallest limit on this process's group and its ancestors, and
- * the usage and events of the group that holds it. null when there is no memory cgroup (a laptop, macOS).
+ * A reader of the container's memory cgroup: the smallest limit on this process's group and its ancestors,
+ * and the usage and events of the group that holds it; null when there is no memory cgroup (a laptop,
+ * macOS). Where the groups are is found once (a process stays in its cgroup, and /proc/self/mountinfo is
+ * long); each read then takes only the limits, usage and events, so a resized limit is still seen.
  */
-export function readCgroupMemory(roots: CgroupRoots = REAL_ROOTS): CgroupMemory | null {
+export function cgroupMemoryReader(roots: CgroupRoots = REAL_ROOTS): () => CgroupMemory | null {
   const location = locateMemoryCgroup(roots);
-  if (location === null) return null;
-  const { dir, limitBytes } = bindingGroup(location);
-  return location.version === 2 ? readV2(dir, limitBytes) : readV1(dir, limitBytes);
+  if (location === null) return () => null;
+  return () => {
+    const { dir, limitBytes } = bindingGroup(location);
+    return location.version === 2 ? readV2(dir, limitBytes) : readV1(dir, limitBytes);
+  };
+}
+
+/** One reading, for a caller that asks once (the memory plan, tests). */
+export function readCgroupMemory(roots: CgroupRoots = REAL_ROOTS): CgroupMemory | null {
+  return cgroupMemoryReader(roots)();
 }

@@ -10,7 +10,7 @@ import type { JsonObject } from '../ipc/json.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChildExit, ChildHandle } from './child-handle.js';
-import { readCgroupMemory } from './cgroup.js';
+import { cgroupMemoryReader } from './cgroup.js';
 import type { CgroupMemory } from './cgroup.js';
 import { chooseReservation, takeBatch } from './dispatcher.js';
 import type { ChildSlot, DispatchLimits } from './dispatcher.js';
@@ -145,7 +145,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.log = options.log;
     const plan = options.plan;
-    this.guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? readCgroupMemory);
+    this.guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? cgroupMemoryReader());
     this.limits = {
       batchFiles: options.batchFiles,
       batchBytes: options.batchMb * MB,
