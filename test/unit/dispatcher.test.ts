@@ -1,0 +1,64 @@
+// Pure admission rules of the dispatcher: no processes, no network, no clock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseReservation, takeBatch, type ChildSlot, type DispatchLimits } from '../../src/supervisor/dispatcher.js';
+import type { WorkItem } from '../../src/ipc/protocol.js';
+
+const MB = 1024 * 1024;
+const limits: DispatchLimits = { batchFiles: 3, batchBytes: 100 * MB, concurrency: 4, childItemBudgetBytes: 64 * MB };
+
+function item(id: string, bufferMb: number, sizeMb = 1): WorkItem {
+  return { id, attempt: 1, sizeBytes: sizeMb * MB, bufferBytes: bufferMb * MB, payload: {}, checkpoint: null };
+}
+
+function slot(over: Partial<ChildSlot> = {}): ChildSlot {
+  return { id: 1, inFlightCount: 0, committedBytes: 0, inFlightSizeBytes: 0, reservedFor: null, ...over };
+}
+
+test('takeBatch stops at batchFiles and leaves the rest queued', () => {
+  const queue = [item('a', 8), item('b', 8), item('c', 8), item('d', 8)];
+  assert.deepEqual(takeBatch(queue, slot(), limits).map((i) => i.id), ['a', 'b', 'c']);
+  assert.deepEqual(queue.map((i) => i.id), ['d']);
+});
+
+test('takeBatch skips an item whose buffer does not fit the budget and takes later ones that do', () => {
+  const queue = [item('big', 40), item('small', 8)];
+  const batch = takeBatch(queue, slot({ inFlightCount: 1, committedBytes: 30 * MB }), limits);
+  assert.deepEqual(batch.map((i) => i.id), ['small']);
+  assert.deepEqual(queue.map((i) => i.id), ['big']);
+});
+
+test('takeBatch gives an over-budget item to an idle child alone', () => {
+  const queue = [item('huge', 100), item('small', 1)];
+  assert.deepEqual(takeBatch(queue, slot(), limits).map((i) => i.id), ['huge']);
+  assert.deepEqual(queue.map((i) => i.id), ['small']);
+});
+
+test('takeBatch bounds source bytes by batchBytes', () => {
+  const queue = [item('a', 1, 60), item('b', 1, 60)];
+  assert.deepEqual(takeBatch(queue, slot(), limits).map((i) => i.id), ['a']);
+});
+
+test('takeBatch on a reserved child takes only the reserved item', () => {
+  const queue = [item('a', 1), item('r', 50)];
+  assert.deepEqual(takeBatch(queue, slot({ reservedFor: 'r' }), limits).map((i) => i.id), ['r']);
+  assert.deepEqual(takeBatch([item('a', 1)], slot({ reservedFor: 'gone' }), limits), []);
+});
+
+test('takeBatch takes nothing from a child at its concurrency', () => {
+  assert.deepEqual(takeBatch([item('a', 1)], slot({ inFlightCount: 4 }), limits), []);
+});
+
+test('chooseReservation reserves the least loaded child when the head fits no free slot', () => {
+  const head = item('head', 50);
+  const children = [slot({ id: 1, inFlightCount: 1, committedBytes: 30 * MB }), slot({ id: 2, inFlightCount: 1, committedBytes: 20 * MB })];
+  assert.equal(chooseReservation(head, children, limits)?.id, 2);
+});
+
+test('chooseReservation does not reserve when an idle child or a fitting slot exists, or one is reserved', () => {
+  const head = item('head', 50);
+  assert.equal(chooseReservation(head, [slot({ id: 1, inFlightCount: 1, committedBytes: 30 * MB }), slot({ id: 2 })], limits), null);
+  assert.equal(chooseReservation(item('h', 10), [slot({ inFlightCount: 1, committedBytes: 30 * MB })], limits), null);
+  assert.equal(chooseReservation(head, [slot({ inFlightCount: 1, committedBytes: 30 * MB, reservedFor: 'head' })], limits), null);
+  assert.equal(chooseReservation(head, [slot({ inFlightCount: 4, committedBytes: 30 * MB })], limits), null);
+});
