@@ -31,6 +31,7 @@ import { parseDriveItem } from './drive-item-payload.js';
 import { hashPrefix } from './prefix-hash.js';
 import { retryLoop } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
+import { freshItem, isOtherVersion } from './fresh-metadata.js';
 import type { RetryCounts } from './retry-loop.js';
 
 export interface CopyDeps {
@@ -44,6 +45,8 @@ export interface CopyDeps {
 
 // Errors whose retry would repeat the same bytes: worth a retry (a transfer glitch) but they refuse the object.
 const CONTENT_MISMATCH = new Set([...CHECKSUM_MISMATCH_CODES, 'size-mismatch']);
+// Errors that may mean the file changed on Drive after it was listed: its metadata is read again to tell.
+const MAYBE_CHANGED = new Set([...CONTENT_MISMATCH, 'source-changed']);
 // A checkpoint lists every part so far, so sending one per part makes IPC, JSON and journal work grow with
 // the square of the parts: for a 5 GiB file (640 parts) that was 18 MB of JSON and 7% of the copy's CPU,
 // and the old-generation garbage made the child's RSS swing more the longer the file. Past the first 64
@@ -185,6 +188,15 @@ class ItemCopy {
     return this.attempt();
   }
 
+  /** Abort the upload of a version that is no longer Drive's, so the next version starts afresh. */
+  async dropUpload(): Promise<void> {
+    const checkpoint = parseCheckpoint(this.checkpoint);
+    if (checkpoint) await abortMultipartQuietly(this.deps.s3, this.deps.options.s3.bucket, this.item.key, checkpoint.uploadId);
+    this.checkpoint = null;
+    this.forks.clear();
+    this.ctx.checkpoint({ cleared: true });
+  }
+
   /** One attempt: resume point → download from its offset → hash → upload → verify before completing. */
   async attempt(): Promise<AttemptResult> {
     const { deps, item, ctx } = this;
@@ -253,9 +265,8 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
     }
   }
 
-  const copy = new ItemCopy(deps, item, work, ctx);
-  try {
-    const result = await retryLoop(
+  const attempts = (copy: ItemCopy): Promise<AttemptResult> =>
+    retryLoop(
       () => copy.attempt(),
       {
         maxRetries: options.driveRetries,
@@ -266,6 +277,29 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       },
       retries,
     );
+  let copy = new ItemCopy(deps, item, work, ctx);
+  try {
+    let result: AttemptResult;
+    try {
+      result = await attempts(copy);
+    } catch (err) {
+      if (!(err instanceof ItemError && MAYBE_CHANGED.has(err.code))) throw err;
+      // Bytes unlike the listing's: a new version on Drive is copied (once); the same version is a transfer fault.
+      const now = await freshItem(deps.drive, deps.pacer, item, ctx.signal);
+      if (now === null) throw new ItemError(`${item.id} was deleted on Drive while being copied`, false, 'not-found');
+      if (!isOtherVersion(item, now)) throw err;
+      ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
+      await copy.dropUpload();
+      copy = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      try {
+        result = await attempts(copy);
+      } catch (again) {
+        if (again instanceof ItemError && MAYBE_CHANGED.has(again.code)) {
+          throw new ItemError(`${item.id} changed on Drive again while its new version was copied (${again.message})`, false, 'source-changed-again');
+        }
+        throw again;
+      }
+    }
     return {
       status: 'done',
       bytes: result.uploaded.bytes,
@@ -286,6 +320,11 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
     // Drive refuses abuse-flagged files without acknowledgeAbuse: a rule, not a failure.
     if (err instanceof ItemError && err.code === 'abusive-file') {
       return { status: 'skipped', reason: 'abusive-file: Drive flags this file as abuse (--acknowledge-abuse downloads it)', detail: { retries } };
+    }
+    // Listed, then gone before its bytes were read (Drive answers 404 notFound): nothing left to copy.
+    if (err instanceof ItemError && err.code === 'not-found') {
+      await copy.dropUpload();
+      return { status: 'skipped', reason: 'deleted at source', detail: { retries } };
     }
     throw err;
   }

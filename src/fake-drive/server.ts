@@ -74,6 +74,8 @@ export interface FakeDrive {
   /** Change a file; content changes reset its md5; modifiedTime moves forward unless given. */
   updateFile(id: string, patch: FakeFilePatch): void;
   removeNode(id: string): void;
+  /** Run `change` once, just before the next media request for `id` is served (a change between listing and download). */
+  beforeNextMedia(id: string, change: () => void): void;
   /** Refuse `token` from now on with 401, as Drive does for a revoked token (the token option still requires one). */
   revokeToken(token: string): void;
   /** Accept `token` from now on (a new token issued after a revocation). */
@@ -196,6 +198,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   const children = new Map<string, string[]>();
   const sharedDrives = new Map<string, FakeSharedDrive>((options.sharedDrives ?? []).map((d) => [d.id, d]));
   const faults = new FaultTable();
+  const mediaHooks = new Map<string, () => void>();
   const validTokens = new Set<string>(options.token === undefined ? [] : [options.token]);
   // Set once: revoking every token leaves the API refusing all requests rather than open.
   const authRequired = options.token !== undefined;
@@ -444,7 +447,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     sendJson(res, 200, { access_token: options.token, token_type: 'Bearer', expires_in: 3600, scope: 'https://www.googleapis.com/auth/drive.readonly' });
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, hooked = false): Promise<void> => {
     stats.requests++;
     const url = new URL(req.url ?? '/', 'http://fake-drive.invalid');
     if (req.method === 'POST' && url.pathname === '/token') return handleToken(req, res);
@@ -477,6 +480,12 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       const node = nodes.get(id);
       const allDrives = url.searchParams.get('supportsAllDrives') === 'true';
       const isMedia = url.searchParams.get('alt') === 'media';
+      const hook = isMedia && !hooked ? mediaHooks.get(id) : undefined;
+      if (hook) {
+        mediaHooks.delete(id);
+        hook();
+        return route(req, res, true);
+      }
       if (!node || !visible(node, allDrives)) {
         if (isMedia) stats.mediaRequests++;
         else stats.metadataRequests++;
@@ -550,6 +559,9 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
         const list = children.get(parent);
         if (list) children.set(parent, list.filter((c) => c !== id));
       }
+    },
+    beforeNextMedia(id, change) {
+      mediaHooks.set(id, change);
     },
     contentOf(id, start = 0, end) {
       const node = need(id);
