@@ -78,17 +78,17 @@ async function waitForDone(state: string, done: number): Promise<void> {
   }
 }
 
-/** Resolves once `text` appears on the run's stderr; rejects with what was seen if the run ends first. */
-function waitForStderr(proc: ReturnType<typeof startCli>['proc'], text: string): Promise<void> {
+/** Resolves once `text` appears in the run's log (stdout); rejects with what was seen if the run ends first. */
+function waitForLog(proc: ReturnType<typeof startCli>['proc'], text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (d: string): void => {
       seen += d;
       if (!seen.includes(text)) return;
-      proc.stderr?.off('data', onData);
+      proc.stdout?.off('data', onData);
       resolve();
     };
-    proc.stderr?.on('data', onData);
+    proc.stdout?.on('data', onData);
     proc.once('close', () => reject(new Error(`the run ended before "${text}":\n${seen.slice(-3000)}`)));
   });
 }
@@ -108,10 +108,10 @@ test('S3 refusing connections for a few seconds pauses dispatch; every file ends
   const state = join(w.dir, 'short.db');
   const run = startCli(flags(relay, 'A', 'short', ['--outage-timeout-s', '600']), { AWS_ENDPOINT_URL_S3: relay.endpoint }, w.s3);
   await waitForDone(state, 3);
-  const paused = waitForStderr(run.proc, 'is unreachable: dispatch paused');
+  const paused = waitForLog(run.proc, 'is unreachable: dispatch paused');
   await relay.down();
   await paused;
-  const resumed = waitForStderr(run.proc, 'answers again: dispatch resumed');
+  const resumed = waitForLog(run.proc, 'answers again: dispatch resumed');
   await relay.up();
   await resumed;
   const finished = await run.done;
