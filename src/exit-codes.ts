@@ -8,6 +8,8 @@ export const ExitCode = {
   Config: 2,
   /** The journal is damaged (EX_DATAERR): nothing was done; rerun with --fresh, which keeps it aside. */
   JournalCorrupt: 65,
+  /** Drive or S3 stayed unreachable past --outage-timeout-s (EX_UNAVAILABLE): the run stopped, nothing failed; rerun once it answers. */
+  ServiceUnavailable: 69,
   /** The journal's volume is full (EX_IOERR): the run stopped, nothing lost; rerun once there is space. */
   JournalFull: 74,
   /** Another supervisor is running on the same --state (EX_TEMPFAIL): nothing was done; rerun later. */

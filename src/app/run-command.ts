@@ -32,6 +32,7 @@ import type { ListingProgress } from './listing-task.js';
 import { planMemory } from './memory-setup.js';
 import { credentialsRefusedByItem, credentialsRefusedByListing, credentialsRefusedLine } from './credentials-refused.js';
 import { JournalWriteGuard } from './journal-write-guard.js';
+import { outageLine, outageOptions } from './outage.js';
 import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
@@ -170,7 +171,9 @@ async function copy(c: CopyContext): Promise<number> {
       if (refused !== null) stopForCredentials(refused);
       return refused;
     },
+    outage: outageOptions({ drive: c.drive.drive, rootId: c.rootId, s3: c.s3, bucket: target.bucket, timeoutS: settings.outageTimeoutS }),
   });
+
   // Drive refused the credentials (credentials-refused.ts): the first refusal's detail, for the exit line.
   let credentialsRefused: string | null = null;
   const stopForCredentials = (detail: string): void => {
@@ -308,6 +311,7 @@ async function copy(c: CopyContext): Promise<number> {
     guard.failure !== null ? ExitCode.JournalFull
     : leaseLost ? ExitCode.Busy
     : credentialsRefused !== null ? ExitCode.Config
+    : supervisor.outageStop !== null ? ExitCode.ServiceUnavailable
     : signal === 'SIGINT' ? ExitCode.Interrupted
     : signal !== null ? ExitCode.Terminated
     : listingError !== null ? ExitCode.SomeFailed
@@ -329,6 +333,7 @@ async function copy(c: CopyContext): Promise<number> {
   if (settings.report) await writeReport(settings.report, summary, journal);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (credentialsRefused !== null) process.stderr.write(credentialsRefusedLine(credentialsRefused, counts.byStatus.pending.files));
+  else if (supervisor.outageStop !== null) process.stderr.write(outageLine(supervisor.outageStop.service, supervisor.outageStop.sinceMs, counts.byStatus.pending.files));
   log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;
 }

@@ -43,6 +43,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'shutdown-grace-s', kind: 'int', group: 'Supervisor', min: 0, max: 3600, default: 30, describe: 'On SIGTERM/SIGINT, time children get to checkpoint and stop before SIGKILL' },
   { flag: 'startup-timeout-s', kind: 'int', group: 'Supervisor', min: 1, max: 600, default: 30, describe: 'Time a child gets to say ready' },
   { flag: 'crash-loop-limit', kind: 'int', group: 'Supervisor', min: 1, max: 1000, default: 5, describe: 'Children dying in a row during start-up that stop the run' },
+  { flag: 'outage-timeout-s', kind: 'int', group: 'Supervisor', min: 1, max: 86400, default: 900, describe: 'How long Drive or S3 may stay unreachable (dispatch paused, files requeued uncounted, the service probed) before the run stops checkpointed, exit 69' },
   { flag: 'recycle-stagger-ms', kind: 'int', group: 'Supervisor', min: 0, max: 60000, default: 500, describe: 'Gap (plus jitter) between replacement children' },
   // ---- Google Drive
   { flag: 'drive-folder-id', kind: 'string', group: 'Google Drive', default: 'root', describe: 'Folder to copy recursively (its own name is not part of the keys)' },

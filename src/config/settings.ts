@@ -27,6 +27,7 @@ export interface Settings {
   shutdownGraceS: number;
   startupTimeoutS: number;
   crashLoopLimit: number;
+  outageTimeoutS: number;
   recycleStaggerMs: number;
   driveFolderId: string;
   sharedDriveId?: string;
