@@ -10,7 +10,7 @@
 // the process, only be copied inside it (fork). Resumable files (multipart, --resume-min-bytes) hash with
 // hash-wasm instead, whose state saves into the checkpoint, so a resume in another process (the child was
 // killed, the pod restarted) continues the digest instead of reading the uploaded prefix again from Drive;
-// copy/prefix-hash.ts remains for checkpoints without a saved state. Its CPU cost: README, "Resuming".
+// copy/prefix-hash.ts remains for checkpoints without a saved state. Its CPU cost: README, "Journal and resume".
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createMD5, createSHA1 } from 'hash-wasm';
