@@ -1,7 +1,8 @@
 // The copy of one big file across attempts, through the real copy processor against the fake Drive API and
-// s3rver: a digest does not survive a process (node:crypto), so a resume in a fresh processor reads the
-// uploaded prefix again to rebuild it — and still uploads no part twice — while a retry inside the same
-// processor continues from a fork kept at the checkpointed part boundary and asks Drive only for the rest.
+// s3rver: a resume in a fresh processor continues the digest saved in the checkpoint and asks Drive only for
+// the rest; a checkpoint without one (an old journal) or with one that does not load reads the uploaded
+// prefix again to rebuild it — and still uploads no part twice — while a retry inside the same processor
+// continues from a fork kept at the checkpointed part boundary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -33,6 +34,8 @@ before(async () => {
       { id: 'R', name: 'R', parents: ['root'], mimeType: FOLDER_MIME },
       { id: 'big', name: 'big.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'lying', name: 'lying.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE, sha1: 'f'.repeat(40) },
+      { id: 'saved', name: 'saved.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
+      { id: 'broken', name: 'broken.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'flaky', name: 'flaky.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
     ],
   });
@@ -102,8 +105,46 @@ function detail(outcome: ItemOutcome): JsonObject {
   return outcome.status === 'done' ? (outcome.detail ?? {}) : {};
 }
 
-test('a resume in a fresh process reads the prefix again for the checksum, once, uploads only the rest, and verifies', async () => {
-  const checkpoint = await interruptedAfterThreeParts('big');
+/** A checkpoint as a journal written before digests were saved holds it. */
+function withoutDigest(checkpoint: JsonObject): JsonObject {
+  const { digest, ...old } = checkpoint;
+  assert.ok(digest, 'the checkpoint carries a saved digest');
+  return old;
+}
+
+test('a resume in a fresh process continues the saved digest: Drive serves only the bytes not yet uploaded', async () => {
+  const checkpoint = await interruptedAfterThreeParts('saved');
+  const uploaded = (checkpoint.parts as JsonObject[]).length;
+  const from = uploaded * PART;
+  assert.equal((checkpoint.digest as JsonObject).bytes, from, 'the saved digest is at the resume offset');
+  drive.resetStats();
+  const p = await processor();
+  const d = detail(await p.process(await workItem('saved', checkpoint), context().ctx));
+  await p.close?.();
+  assert.equal(d.resumedFromByte, from);
+  assert.equal(d.rehashedBytes, 0, 'the prefix was not read again');
+  assert.deepEqual(drive.stats.ranges, [`bytes=${from}-`]);
+  assert.equal(drive.stats.bytesServed, SIZE - from, `served ${drive.stats.bytesServed} of ${SIZE} bytes`);
+  assert.equal(d.sha1, (await drive.trueHashes('saved')).sha1);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/saved.bin'), { md5: (await drive.trueHashes('saved')).md5, size: SIZE });
+});
+
+test('a saved digest that does not load is not trusted: the prefix is read again and the object verified', async () => {
+  const checkpoint = await interruptedAfterThreeParts('broken');
+  const from = (checkpoint.parts as JsonObject[]).length * PART;
+  const damaged = { ...checkpoint, digest: { ...(checkpoint.digest as JsonObject), state: Buffer.from('not a hash state').toString('base64') } };
+  drive.resetStats();
+  const p = await processor();
+  const d = detail(await p.process(await workItem('broken', damaged), context().ctx));
+  await p.close?.();
+  assert.equal(d.rehashedBytes, from);
+  assert.deepEqual(drive.stats.ranges, [null]);
+  assert.equal(d.sha1, (await drive.trueHashes('broken')).sha1);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/broken.bin'), { md5: (await drive.trueHashes('broken')).md5, size: SIZE });
+});
+
+test('a resume from a checkpoint without a saved digest reads the prefix again for the checksum, once, uploads only the rest, and verifies', async () => {
+  const checkpoint = withoutDigest(await interruptedAfterThreeParts('big'));
   const uploaded = (checkpoint.parts as JsonObject[]).length;
   drive.resetStats();
   // The download from byte 0 breaks inside the first part after the prefix (a clean close: a reset could
@@ -125,7 +166,7 @@ test('a resume in a fresh process reads the prefix again for the checksum, once,
   assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/big.bin'), { md5: (await drive.trueHashes('big')).md5, size: SIZE });
 });
 
-test('a rebuilt checksum is still checked: a wrong sha1Checksum refuses the resumed object', async () => {
+test('a continued checksum is still checked: a wrong sha1Checksum refuses the resumed object', async () => {
   const checkpoint = await interruptedAfterThreeParts('lying');
   const p = await processor();
   await assert.rejects(p.process(await workItem('lying', checkpoint), context().ctx), (err: unknown) => err instanceof Error && 'code' in err && err.code === 'sha1-mismatch');

@@ -12,7 +12,7 @@ import type { DriveEndpoint } from '../drive/drive-endpoint.js';
 import type { DriveItem } from '../drive/drive-item.js';
 import { openDownload } from '../drive/download.js';
 import type { Pacer } from '../drive/pacer.js';
-import { ContentDigest, checksumToVerify } from '../s3/content-digest.js';
+import { ContentDigest, SavedDigestError, checksumToVerify, parseSavedDigest } from '../s3/content-digest.js';
 import type { ChecksumToVerify } from '../s3/content-digest.js';
 import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../s3/object-metadata.js';
@@ -120,19 +120,38 @@ class ItemCopy {
   }
 
   private onCheckpoint = (state: MultipartCheckpoint): void => {
-    this.checkpoint = state;
     const at = resumeOffset(state);
     for (const offset of this.forks.keys()) if (offset < at) this.forks.delete(offset);
+    // The digest of the bytes before `at`, so that a resume in another process continues it (content-digest.ts).
+    const digest = this.forks.get(at)?.save() ?? null;
+    const checkpoint: JsonObject = digest === null ? { ...state } : { ...state, digest: { ...digest } };
+    this.checkpoint = checkpoint;
     const now = Date.now();
     if (state.parts.length <= CHECKPOINT_EVERY_PART || now - this.lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) {
       this.lastCheckpointAt = now;
-      this.ctx.checkpoint(state);
+      this.ctx.checkpoint(checkpoint);
     }
   };
 
+  /** A fresh digest: savable for a resumable file, loaded from the checkpoint's saved state when it is at `offset`. */
+  private async freshDigest(offset: number): Promise<ContentDigest> {
+    if (!this.resumable) return ContentDigest.create(this.checksum.algorithm);
+    const saved = offset > 0 ? parseSavedDigest(this.checkpoint?.digest) : null;
+    if (saved !== null && saved.bytes === offset) {
+      try {
+        return await ContentDigest.createSavable(this.checksum.algorithm, saved);
+      } catch (err) {
+        if (!(err instanceof SavedDigestError)) throw err;
+        this.ctx.log.warn({ error: err.message }, 'the checkpoint\'s saved digest cannot be continued: reading the prefix again');
+      }
+    }
+    return ContentDigest.createSavable(this.checksum.algorithm);
+  }
+
   /**
-   * The digest of bytes [0, offset) and the download to upload from `offset`: a fork kept in this child when
-   * there is one, else a download from byte 0 whose prefix is hashed again (prefix-hash.ts).
+   * The digest of bytes [0, offset) and the download to upload from `offset`: a fork kept in this child or
+   * the checkpoint's saved digest when there is one, else a download from byte 0 whose prefix is hashed
+   * again (prefix-hash.ts).
    */
   private async openAt(offset: number): Promise<{ hash: ContentDigest; source: Readable }> {
     const { deps, item, ctx } = this;
@@ -140,8 +159,8 @@ class ItemCopy {
     this.forks.clear();
     // Kept (never fed: attempts continue from a fork of it) for another retry from the same offset.
     if (kept) this.forks.set(offset, kept);
-    const rehash = offset > 0 && kept === undefined;
-    const hash = kept ? kept.fork() : ContentDigest.create(this.checksum.algorithm);
+    const hash = kept ? kept.fork() : await this.freshDigest(offset);
+    const rehash = hash.bytes !== offset;
     const download = await openDownload(deps.drive, item, { offset: rehash ? 0 : offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
     if (!rehash) return { hash, source: download };
     ctx.log.info({ bytes: offset }, 'reading the uploaded prefix again to rebuild its checksum (no part is uploaded again)');

@@ -6,14 +6,15 @@
 // md5 1.44 — and hashing was the largest CPU cost of a copy child. This detects corruption in transit; it is
 // not a defence against forged collisions, which no copy needs.
 //
-// Always node:crypto (OpenSSL, SHA-NI where the CPU has it). Its state cannot be exported, only copied inside
-// the process (fork), so a digest does not travel in checkpoints: a retry in the same child continues from a
-// fork taken at the checkpointed part boundary, and a resume in another process (the child was killed, the
-// pod restarted) hashes the bytes already in S3 again from Drive (copy/prefix-hash.ts). A hasher with a
-// savable state (hash-wasm, WebAssembly) was tried and measured: 1.40 CPU s/GiB for SHA-1 and 1.84 for MD5,
-// about 30% of a copy child's CPU on big files, paid on every byte to spare a re-read only after a crash.
+// node:crypto (OpenSSL, SHA-NI where the CPU has it) for files that cannot resume: its state cannot leave
+// the process, only be copied inside it (fork). Resumable files (multipart, --resume-min-bytes) hash with
+// hash-wasm instead, whose state saves into the checkpoint, so a resume in another process (the child was
+// killed, the pod restarted) continues the digest instead of reading the uploaded prefix again from Drive;
+// copy/prefix-hash.ts remains for checkpoints without a saved state. Its CPU cost: README, "Journal and resume".
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
+import { createMD5, createSHA1 } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import type { PartDigest } from './part-reader.js';
 
 export type DigestAlgorithm = 'sha1' | 'md5';
@@ -33,16 +34,113 @@ export function checksumToVerify(drive: { sha1: string | null; md5: string | nul
   return { algorithm: 'md5', expected: drive.md5?.toLowerCase() ?? null };
 }
 
+/** A digest state saved with a checkpoint: the hash of the first `bytes` bytes, to continue from. */
+export interface SavedDigest {
+  algorithm: DigestAlgorithm;
+  bytes: number;
+  /** hash-wasm's save(), base64. */
+  state: string;
+}
+
+/** `json.digest` when it is a well-formed SavedDigest, else null (an old checkpoint has none). */
+export function parseSavedDigest(json: unknown): SavedDigest | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const { algorithm, bytes, state } = json as Record<string, unknown>;
+  if ((algorithm !== 'sha1' && algorithm !== 'md5') || typeof bytes !== 'number' || typeof state !== 'string') return null;
+  return { algorithm, bytes, state };
+}
+
+interface HashBackend {
+  update(data: Uint8Array): void;
+  hex(): string;
+  fork(): HashBackend;
+  /** The state as bytes, or null when it cannot leave the process. */
+  save(): Uint8Array | null;
+}
+
+class NodeBackend implements HashBackend {
+  constructor(private readonly hash: Hash) {}
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  hex(): string {
+    return this.hash.copy().digest('hex');
+  }
+  fork(): HashBackend {
+    return new NodeBackend(this.hash.copy());
+  }
+  save(): null {
+    return null;
+  }
+}
+
+// hash-wasm creates hashers asynchronously, but fork() is called synchronously at every part boundary: the
+// forks of one digest share one hasher and swap their saved states in and out of it.
+interface SharedHasher {
+  hasher: IHasher;
+  owner: WasmBackend | null;
+}
+
+class WasmBackend implements HashBackend {
+  constructor(
+    private readonly shared: SharedHasher,
+    private state: Uint8Array,
+  ) {}
+
+  private activate(): IHasher {
+    const { shared } = this;
+    if (shared.owner !== this) {
+      if (shared.owner) shared.owner.state = shared.hasher.save();
+      shared.hasher.load(this.state);
+      shared.owner = this;
+    }
+    return shared.hasher;
+  }
+
+  update(data: Uint8Array): void {
+    this.activate().update(data);
+  }
+  hex(): string {
+    const hasher = this.activate();
+    const state = hasher.save();
+    const hex = hasher.digest('hex');
+    hasher.load(state);
+    return hex;
+  }
+  save(): Uint8Array {
+    return this.shared.owner === this ? this.shared.hasher.save() : this.state;
+  }
+  fork(): HashBackend {
+    return new WasmBackend(this.shared, this.save());
+  }
+}
+
 export class ContentDigest implements PartDigest {
   private constructor(
     readonly algorithm: DigestAlgorithm,
-    private readonly hash: Hash,
+    private readonly hash: HashBackend,
     /** Bytes fed so far. */
     public bytes: number,
   ) {}
 
   static create(algorithm: DigestAlgorithm): ContentDigest {
-    return new ContentDigest(algorithm, createHash(algorithm), 0);
+    return new ContentDigest(algorithm, new NodeBackend(createHash(algorithm)), 0);
+  }
+
+  /** A digest whose state can be saved (save()), from `saved` when given; hash-wasm (above). */
+  static async createSavable(algorithm: DigestAlgorithm, saved: SavedDigest | null = null): Promise<ContentDigest> {
+    const hasher = algorithm === 'sha1' ? await createSHA1() : await createMD5();
+    hasher.init();
+    const shared: SharedHasher = { hasher, owner: null };
+    if (saved === null) return new ContentDigest(algorithm, new WasmBackend(shared, hasher.save()), 0);
+    if (saved.algorithm !== algorithm) throw new SavedDigestError(`saved digest is ${saved.algorithm}, the copy hashes ${algorithm}`);
+    // load() refuses a state that is not this hasher's (wrong length or type marker).
+    try {
+      hasher.load(Buffer.from(saved.state, 'base64'));
+    } catch (err) {
+      throw new SavedDigestError(`saved digest state does not load: ${(err as Error).message}`);
+    }
+    return new ContentDigest(algorithm, new WasmBackend(shared, hasher.save()), saved.bytes);
   }
 
   update(data: Uint8Array): void {
@@ -52,11 +150,22 @@ export class ContentDigest implements PartDigest {
 
   /** Lower-case hex digest of everything fed so far; the digest stays usable (a copy is finalised). */
   hex(): string {
-    return this.hash.copy().digest('hex');
+    return this.hash.hex();
+  }
+
+  /** The state for a checkpoint, or null for a node:crypto digest (its state cannot leave the process). */
+  save(): SavedDigest | null {
+    const state = this.hash.save();
+    return state === null ? null : { algorithm: this.algorithm, bytes: this.bytes, state: Buffer.from(state).toString('base64') };
   }
 
   /** An independent digest with the same state: where a later attempt in this process can continue from. */
   fork(): ContentDigest {
-    return new ContentDigest(this.algorithm, this.hash.copy(), this.bytes);
+    return new ContentDigest(this.algorithm, this.hash.fork(), this.bytes);
   }
+}
+
+/** A checkpoint's saved digest that cannot be continued: the resume reads the prefix again instead. */
+export class SavedDigestError extends Error {
+  override name = 'SavedDigestError';
 }
