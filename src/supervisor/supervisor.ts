@@ -15,6 +15,8 @@ import type { CgroupMemory } from './cgroup.js';
 import { chooseReservation, takeBatch } from './dispatcher.js';
 import type { ChildSlot, DispatchLimits } from './dispatcher.js';
 import { MemoryGuard } from './memory-guard.js';
+import { OutageWatch } from './outage-watch.js';
+import type { FailedOutcome, OutageOptions, OutageStop } from './outage-watch.js';
 import type { MemorySample } from './memory-guard.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { RssSampler } from './rss-sampler.js';
@@ -54,21 +56,7 @@ export interface SupervisorOptions {
   outage?: OutageOptions;
 }
 
-export interface OutageOptions {
-  /** The service a failure says is unreachable (refused, reset, timeout, 5xx), or null for any other failure. */
-  serviceOf: (error: SerializedError) => string | null;
-  /** A cheap request to `service`: resolves true when it answers. */
-  probe: (service: string) => Promise<boolean>;
-  probeIntervalMs: number;
-  /** Unreachable this long: the run stops (outage-stopped), every unfinished file pending. */
-  timeoutMs: number;
-}
-
-/** A service that stayed unreachable past the outage timeout. */
-export interface OutageStop {
-  service: string;
-  sinceMs: number;
-}
+export type { OutageOptions, OutageStop } from './outage-watch.js';
 
 export type RunOutcome = 'completed' | 'interrupted' | 'crash-loop';
 
@@ -144,10 +132,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private shutdownPromise: Promise<void> | null = null;
   private readonly replacementFor = new Map<number, PendingReplacement>();
   private readonly startupTimers = new Map<number, NodeJS.Timeout>();
-  /** Services suspected or known unreachable; while one is known down, dispatch waits. */
-  private readonly outages = new Map<string, { down: boolean; since: number; timer: NodeJS.Timeout | null }>();
-  /** Items whose failure waits on a probe of the service it blamed: an outage requeues them uncounted. */
-  private readonly suspects = new Map<string, { item: WorkItem; outcome: ItemOutcome & { status: 'failed' } }[]>();
+  private readonly outages: OutageWatch | null;
   outageStop: OutageStop | null = null;
   readonly stats: SupervisorStats = {
     childrenSpawned: 0,
@@ -170,6 +155,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.log = options.log;
     const plan = options.plan;
     this.guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? cgroupMemoryReader());
+    this.outages = options.outage ? this.watchOutages(options.outage) : null;
     this.limits = {
       batchFiles: options.batchFiles,
       batchBytes: options.batchMb * MB,
@@ -231,7 +217,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.stopping = true;
     this.log.info({ reason, children: this.children.size }, 'supervisor stopping');
     for (const t of this.startupTimers.values()) clearTimeout(t);
-    for (const o of this.outages.values()) if (o.timer) clearTimeout(o.timer);
     const exits = [...this.children.values()].map(async (child) => {
       try {
         await child.terminate(this.options.shutdownGraceMs);
@@ -242,8 +227,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await Promise.all(exits);
     // Items still queued here go back to the source untouched: the next run picks them up.
     for (const item of this.queue.splice(0)) this.source.requeue(item, { countAttempt: false, reason });
-    for (const held of this.suspects.values()) for (const h of held) this.source.requeue(h.item, { countAttempt: false, reason });
-    this.suspects.clear();
+    this.outages?.close(reason);
     this.finish?.(outcome);
   }
 
@@ -304,7 +288,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private hasWorkLeft(): boolean {
-    if (this.queue.length > 0 || !this.source.isExhausted() || this.suspects.size > 0) return true;
+    if (this.queue.length > 0 || !this.source.isExhausted() || this.outages?.holding === true) return true;
     for (const c of this.children.values()) if (c.inFlight.size > 0) return true;
     return false;
   }
@@ -376,14 +360,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.itemsSettled++;
     const item = f.item;
     const stop = outcome.status === 'failed' ? (this.options.stopOnFailure?.(outcome.error) ?? null) : null;
-    const service = outcome.status === 'failed' ? (this.options.outage?.serviceOf(outcome.error) ?? null) : null;
     if (stop !== null) {
       this.source.requeue(item, { countAttempt: false, reason: stop });
       void this.shutdown(stop);
-    } else if (service !== null && outcome.status === 'failed') {
-      this.suspectOutage(service, item, outcome);
     } else if (outcome.status === 'failed') {
-      this.afterFailure(item, outcome);
+      if (this.outages?.take(item, outcome) !== true) this.afterFailure(item, outcome);
     } else {
       this.settle(item, outcome);
     }
@@ -518,69 +499,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  // ---- outages ---------------------------------------------------------------------------------
+  // ---- failures ---------------------------------------------------------------------------------
 
-  private outageActive(): boolean {
-    for (const o of this.outages.values()) if (o.down) return true;
-    return false;
-  }
-
-  /**
-   * A file failed blaming `service`. While the service is known down, the file goes back uncounted; else it
-   * waits for one probe: no answer means an outage (every such file back uncounted, dispatch paused), an
-   * answer means the failure was the file's own and it takes the usual path.
-   */
-  private suspectOutage(service: string, item: WorkItem, outcome: ItemOutcome & { status: 'failed' }): void {
-    const known = this.outages.get(service);
-    if (known?.down) {
-      this.source.requeue(item, { countAttempt: false, reason: `${service} unreachable` });
-      return;
-    }
-    const held = this.suspects.get(service) ?? [];
-    held.push({ item, outcome });
-    this.suspects.set(service, held);
-    if (known) return; // a probe is already on its way
-    this.outages.set(service, { down: false, since: Date.now(), timer: null });
-    void this.probe(service);
-  }
-
-  private async probe(service: string): Promise<void> {
-    const o = this.options.outage;
-    const state = this.outages.get(service);
-    if (!o || !state || this.stopping) return;
-    const up = await o.probe(service).catch(() => false);
-    if (this.stopping) return;
-    const held = this.suspects.get(service) ?? [];
-    this.suspects.delete(service);
-    if (up) {
-      this.outages.delete(service);
-      if (state.down) {
-        this.log.warn({ service, downMs: Date.now() - state.since }, `${service} answers again: dispatch resumed`);
-        this.emit('outage', { service, down: false });
-      }
-      for (const h of held) this.afterFailure(h.item, h.outcome);
-      this.feed();
-      this.scheduleDispatch();
-      this.checkDone();
-      return;
-    }
-    for (const h of held) this.source.requeue(h.item, { countAttempt: false, reason: `${service} unreachable` });
-    if (!state.down) {
-      state.down = true;
-      this.log.error({ service, timeoutS: Math.round(o.timeoutMs / 1000) }, `${service} is unreachable: dispatch paused, its files requeued without counting an attempt; probing until it answers`);
-      this.emit('outage', { service, down: true });
-    }
-    const downMs = Date.now() - state.since;
-    if (downMs >= o.timeoutMs) {
-      this.outageStop = { service, sinceMs: downMs };
-      void this.shutdown(`${service} unreachable for ${Math.round(downMs / 1000)} s`);
-      return;
-    }
-    state.timer = setTimeout(() => void this.probe(service), Math.min(o.probeIntervalMs, o.timeoutMs - downMs));
+  private watchOutages(options: OutageOptions): OutageWatch {
+    return new OutageWatch(options, {
+      requeueUncounted: (item, reason) => this.source.requeue(item, { countAttempt: false, reason }),
+      failedOnItsOwn: (item, outcome) => this.afterFailure(item, outcome),
+      changed: (service, down) => this.emit('outage', { service, down }),
+      answered: () => {
+        this.feed();
+        this.scheduleDispatch();
+        this.checkDone();
+      },
+      stop: (stop) => {
+        this.outageStop = stop;
+        void this.shutdown(`${stop.service} unreachable for ${Math.round(stop.sinceMs / 1000)} s`);
+      },
+    }, this.log);
   }
 
   /** The usual path of a failed file: another attempt while it has some, else failed. */
-  private afterFailure(item: WorkItem, outcome: ItemOutcome & { status: 'failed' }): void {
+  private afterFailure(item: WorkItem, outcome: FailedOutcome): void {
     if (outcome.error.retryable && item.attempt < this.options.maxAttempts && !this.stopping) {
       this.log.warn({ itemId: item.id, attempt: item.attempt, error: outcome.error.message }, 'item failed, will retry');
       this.source.requeue(item, { countAttempt: true, reason: outcome.error.message });
@@ -618,7 +557,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private dispatch(): void {
-    if (this.stopping || this.paused || this.outageActive()) return;
+    if (this.stopping || this.paused || this.outages?.active === true) return;
     const open = [...this.children.values()].filter((c) => c.acceptsWork);
     for (const c of open) {
       // A reservation whose item left the queue (requeued elsewhere, shutdown) is stale.
