@@ -46,12 +46,13 @@ test('configuration errors: one line naming the flag, exit 2', () => {
   const unknown = cli(['run', '--wrokers', '2']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown argument: wrokers/);
-  const plan = cli(['run', '--memory-budget-mb', '600', '--workers', '8']);
+  const plan = cli(['run', '--drive-access-token', TOKEN, '--s3-bucket', 'b', '--memory-budget-mb', '600', '--workers', '8']);
   assert.equal(plan.code, 2);
   assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 192 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 2/);
   const noBucket = cli(['run', '--drive-access-token', TOKEN]);
   assert.equal(noBucket.code, 2);
   assert.match(noBucket.stderr, /--s3-bucket is required/);
+  assert.doesNotMatch(noBucket.stderr, /memory plan/i, 'a missing bucket is said before the plan is printed');
 });
 
 test('preflight: a missing folder or bucket is one line and exit 2, before any child starts', async () => {

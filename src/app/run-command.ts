@@ -69,19 +69,22 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const mode = progressMode(settings);
   // With the live display on the terminal, routine info lines would tear it apart: keep warnings only.
   const level = mode === 'tty' && settings.logLevel === 'info' ? 'warn' : settings.logLevel;
-  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' } });
+  // The live block is drawn later; a log line erases it first (late-bound: the logger comes first).
+  const liveBlock = { clear: (): void => undefined };
+  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' }, ...(mode === 'tty' ? { beforeLine: () => liveBlock.clear() } : {}) });
 
   if (Number(process.versions.node.split('.')[0]) < 22) {
     log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
   }
+  // Settings the run cannot start without are refused before the plan is printed: one line, not a page.
+  const target = s3TargetFor(settings);
+  const shard = parseShard(settings.shard, process.env);
+  const drive = driveClientFor(settings, options);
   const plan = planMemory(settings);
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
   warnUnlessHeapCapped(plan, log);
 
-  const target = s3TargetFor(settings);
-  const shard = parseShard(settings.shard, process.env);
-  const drive = driveClientFor(settings, options);
   const s3 = createS3Client(target, { maxSockets: 4, ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}) });
   const health = { ready: false };
   // Metrics cost timers and event-loop monitors: only when someone can scrape them.
@@ -106,7 +109,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
     }
     health.ready = true;
-    return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, startedAt });
+    return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt });
   } catch (err) {
     // A write refused before the run's guard (copy()) was in place: the volume was already full.
     if (isDiskFull(err)) throw journalFull(settings.state, err);
@@ -140,6 +143,7 @@ interface CopyContext {
   metrics: Metrics | null;
   rootId: string;
   mode: 'tty' | 'log' | 'off';
+  liveBlock: { clear: () => void };
   startedAt: Date;
 }
 
@@ -261,6 +265,7 @@ async function copy(c: CopyContext): Promise<number> {
       };
     },
   });
+  c.liveBlock.clear = () => progress.clearBlock();
   progress.start();
 
   let signal: NodeJS.Signals | null = null;

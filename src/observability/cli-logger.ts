@@ -5,7 +5,18 @@ import pinoPretty from 'pino-pretty';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 
-export function createCliLogger(options: { level: string; pretty: boolean; base?: Record<string, string | number> }): Logger {
-  const stream = options.pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', destination: 1 }) : undefined;
+export interface CliLoggerOptions {
+  level: string;
+  pretty: boolean;
+  base?: Record<string, string | number>;
+  /** Called before each line is written (the live progress block erases itself so a line never lands inside it). */
+  beforeLine?: () => void;
+}
+
+export function createCliLogger(options: CliLoggerOptions): Logger {
+  const pretty = options.pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', destination: 1 }) : undefined;
+  const before = options.beforeLine;
+  const into = pretty ?? process.stdout;
+  const stream = before ? { write: (line: string) => { before(); return into.write(line); } } : pretty;
   return createLogger({ level: options.level, ...(options.base ? { base: options.base } : {}), ...(stream ? { stream } : {}) });
 }

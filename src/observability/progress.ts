@@ -21,12 +21,25 @@ export interface ProgressSnapshot {
   paused: boolean;
 }
 
+/** What the live block needs of a terminal. */
+export interface LiveTerminal {
+  columns: number;
+  write: (text: string) => boolean;
+}
+
 export interface ProgressOptions {
   mode: 'tty' | 'log' | 'off';
   intervalMs: number;
   plan: MemoryPlan;
   log: Logger;
   snapshot: () => ProgressSnapshot;
+  /** Where the live block is drawn (stderr unless a test gives another terminal). */
+  out?: LiveTerminal;
+}
+
+/** The widest a live line may be on a terminal of `columns`: one short of it, so no row ever wraps. */
+export function fitLine(line: string, columns: number): string {
+  return line.length < columns ? line : line.slice(0, Math.max(1, columns - 1));
 }
 
 /** A rate over a sliding window, so MB/s and the ETA follow what is happening now. */
@@ -64,7 +77,8 @@ export class ProgressReporter {
     if (this.options.mode === 'tty') this.drawnLines = 0;
   }
 
-  private tick(): void {
+  /** One update now (the timer's work; public so a test draws without waiting for it). */
+  tick(): void {
     const s = this.options.snapshot();
     const settled = s.filesDone + s.filesSkipped + s.filesFailed;
     const bps = this.bytesRate.push(s.bytesDone);
@@ -95,8 +109,16 @@ export class ProgressReporter {
     this.draw(s, settled, bps, fps, etaMs);
   }
 
+  /** Erase the live block so a log line lands on a clean row; the next tick draws it again below. */
+  clearBlock(): void {
+    if (this.options.mode !== 'tty' || this.drawnLines === 0) return;
+    (this.options.out ?? process.stderr).write(`\x1b[${this.drawnLines}A\x1b[J`);
+    this.drawnLines = 0;
+  }
+
   private draw(s: ProgressSnapshot, settled: number, bps: number, fps: number, etaMs: number): void {
-    const out = process.stderr;
+    const out = this.options.out ?? process.stderr;
+    const columns = out.columns > 0 ? out.columns : 80;
     const plan = this.options.plan;
     const total = s.listingComplete ? String(s.filesTotal) : `${s.filesTotal}+ (listing)`;
     const pct = s.bytesTotal > 0 ? ` ${((100 * s.bytesDone) / s.bytesTotal).toFixed(1)}%` : '';
@@ -106,7 +128,8 @@ export class ProgressReporter {
       `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
       `memory: tree ${mb(s.treeRssBytes)} MB of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
       ...s.children.map((c) => {
-        const width = 30;
+        // The bar gives way first on a narrow terminal (the rest of the row is ~56 columns).
+        const width = Math.max(8, Math.min(30, columns - 57));
         const fill = Math.min(width, Math.round((c.rssBytes / (plan.childHardMb * 1024 * 1024)) * width));
         const softAt = Math.round((plan.childSoftMb / plan.childHardMb) * width);
         const bar = Array.from({ length: width }, (_, i) => (i < fill ? '#' : i === softAt ? '|' : '.')).join('');
@@ -115,7 +138,7 @@ export class ProgressReporter {
     ];
     let text = '';
     if (this.drawnLines > 0) text += `\x1b[${this.drawnLines}A`;
-    text += lines.map((l) => `\x1b[2K${l}\n`).join('');
+    text += lines.map((l) => `\x1b[2K${fitLine(l, columns)}\n`).join('');
     // Clear leftovers when the block got shorter (fewer children).
     for (let i = lines.length; i < this.drawnLines; i++) text += '\x1b[2K\n';
     out.write(text);

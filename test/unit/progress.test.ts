@@ -1,0 +1,62 @@
+// The live progress block on a terminal: no row wider than the terminal, and a log line erases it first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProgressReporter, type LiveTerminal, type ProgressSnapshot } from '../../src/observability/progress.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { MemoryPlan } from '../../src/supervisor/memory-plan.js';
+
+const MB = 1024 * 1024;
+const plan = { budgetMb: 7372, childSoftMb: 140, childHardMb: 176 } as MemoryPlan;
+
+const log = createLogger({ level: 'silent' });
+
+function terminal(columns: number): { out: LiveTerminal; written: string[] } {
+  const written: string[] = [];
+  return { out: { columns, write: (s: string) => written.push(s) > 0 }, written };
+}
+
+function snapshot(): ProgressSnapshot {
+  return {
+    phase: 'copying', listingComplete: true,
+    filesTotal: 1_234_567, filesDone: 1_000_000, filesSkipped: 12_345, filesFailed: 678,
+    bytesTotal: 9_876_543_210_000, bytesDone: 5_432_109_876_000,
+    children: Array.from({ length: 4 }, (_, i) => ({ id: 100 + i, pid: 4000 + i, state: 'terminating', rssBytes: 150 * MB, inFlight: 12 })),
+    recycles: { 'soft-cap': 3, 'hard-cap': 1, 'heap-oom': 0, crash: 2, 'max-items': 5, budget: 0 },
+    treeRssBytes: 700 * MB, paused: true,
+  };
+}
+
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\x1b\[\d*[AJK]/g;
+// eslint-disable-next-line no-control-regex
+const CURSOR_UP = /\x1b\[\d+A/;
+
+function rows(text: string): string[] {
+  return text.replace(ESCAPES, '').split('\n').filter((l) => l.length > 0);
+}
+
+for (const columns of [80, 60, 200]) {
+  test(`on ${columns} columns no row of the block wraps`, () => {
+    const t = terminal(columns);
+    const reporter = new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot, out: t.out });
+    reporter.tick();
+    const drawn = rows(t.written.join(''));
+    assert.equal(drawn.length, 7, 'three summary rows and one per child');
+    for (const row of drawn) assert.ok(row.length < columns, `${row.length} ≥ ${columns}: ${row}`);
+    if (columns >= 80) for (const row of drawn.slice(3)) assert.match(row, /12 in flight$/, 'the bar gives way before the figures do');
+  });
+}
+
+test('clearBlock erases exactly the rows drawn, and the next draw starts below the log line', () => {
+  const t = terminal(80);
+  const reporter = new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot, out: t.out });
+  reporter.tick();
+  t.written.length = 0;
+  reporter.clearBlock();
+  assert.deepEqual(t.written, ['\x1b[7A\x1b[J']);
+  t.written.length = 0;
+  reporter.clearBlock();
+  assert.deepEqual(t.written, [], 'nothing drawn: nothing to erase');
+  reporter.tick();
+  assert.doesNotMatch(t.written.join(''), CURSOR_UP, 'no cursor-up into the log line');
+});
