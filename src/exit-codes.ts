@@ -6,6 +6,8 @@ export const ExitCode = {
   SomeFailed: 1,
   /** Configuration, memory plan or preflight error (nothing was copied), or Drive refusing the credentials mid-run (the rest stays pending). */
   Config: 2,
+  /** Drive's download quota is used up: the run stopped, nothing failed; rerun after the time its line gives. */
+  DownloadQuota: 3,
   /** The journal is damaged (EX_DATAERR): nothing was done; rerun with --fresh, which keeps it aside. */
   JournalCorrupt: 65,
   /** Drive or S3 stayed unreachable past --outage-timeout-s (EX_UNAVAILABLE): the run stopped, nothing failed; rerun once it answers. */

@@ -8,9 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ExitCode } from '../src/exit-codes.js';
-import { JournalReader } from '../src/journal/journal-reader.js';
-import type { JournalCounts } from '../src/journal/types.js';
-import { folderOfFiles, listKeys, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
+import { countsOf, folderOfFiles, listKeys, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const FILES = 30;
@@ -55,28 +53,6 @@ after(async () => {
   await w.close();
 });
 
-function countsOf(state: string): JournalCounts | null {
-  let reader: JournalReader;
-  try {
-    reader = JournalReader.openReadOnly(state);
-  } catch {
-    return null; // not created yet
-  }
-  try {
-    return reader.counts();
-  } finally {
-    reader.close();
-  }
-}
-
-/** Polls the journal (another process writes it) until `done` files are recorded; fails after 60 s. */
-async function waitForDone(state: string, done: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while ((countsOf(state)?.byStatus.done.files ?? 0) < done) {
-    assert.ok(Date.now() < deadline, `fewer than ${done} files done after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Resolves once `text` appears in the run's log (stdout); rejects with what was seen if the run ends first. */
 function waitForLog(proc: ReturnType<typeof startCli>['proc'], text: string): Promise<void> {

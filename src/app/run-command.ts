@@ -30,7 +30,8 @@ import { JournalWorkSource } from './journal-work-source.js';
 import { runListing } from './listing-task.js';
 import type { ListingProgress } from './listing-task.js';
 import { planMemory } from './memory-setup.js';
-import { credentialsRefusedByItem, credentialsRefusedByListing, credentialsRefusedLine } from './credentials-refused.js';
+import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
+import type { RunStop } from './run-stop.js';
 import { JournalWriteGuard } from './journal-write-guard.js';
 import { outageLine, outageOptions } from './outage.js';
 import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
@@ -41,6 +42,8 @@ import { throttled } from './throttled.js';
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
+// Files in a row refused for Drive's download quota that mean the user's daily limit, not one file's.
+const DOWNLOAD_QUOTA_STREAK = 3;
 
 export interface RunOptions extends Extras {
   retryFailed?: boolean;
@@ -171,22 +174,29 @@ async function copy(c: CopyContext): Promise<number> {
     logLevel: log.level,
     log,
     stopOnFailure: (error) => {
-      const refused = credentialsRefusedByItem(error);
-      if (refused !== null) stopForCredentials(refused);
-      return refused;
+      const stop = runStopByItem(error);
+      if (stop !== null) stopRun(stop);
+      return stop?.detail ?? null;
     },
     outage: outageOptions({ drive: c.drive.drive, rootId: c.rootId, s3: c.s3, bucket: target.bucket, timeoutS: settings.outageTimeoutS }),
   });
 
-  // Drive refused the credentials (credentials-refused.ts): the first refusal's detail, for the exit line.
-  let credentialsRefused: string | null = null;
-  const stopForCredentials = (detail: string): void => {
-    if (credentialsRefused !== null) return;
-    credentialsRefused = detail;
-    log.error({ detail }, 'Drive refused the credentials: stopping, files not copied stay pending');
+  // A failure every file would meet (run-stop.ts): the first one, for the exit code and line.
+  let runStop: RunStop | null = null;
+  const stopRun = (stop: RunStop): void => {
+    if (runStop !== null) return;
+    runStop = stop;
+    log.error({ kind: stop.kind, detail: stop.detail }, 'stopping: files not copied stay pending');
     listingAbort.abort();
-    void supervisor.shutdown('drive credentials refused');
+    void supervisor.shutdown(stop.kind === 'credentials' ? 'drive credentials refused' : 'drive download quota used up');
   };
+  const quota = new DownloadQuotaStreak(DOWNLOAD_QUOTA_STREAK);
+  supervisor.on('item-settled', ({ item, outcome }) => {
+    const tripped = quota.settled(item.id, outcome);
+    if (tripped === null) return;
+    for (const id of tripped.ids) guard.run(() => journal.unfail(id, tripped.stop.detail), undefined);
+    stopRun(tripped.stop);
+  });
   guard.onFull(() => {
     log.error({ state: settings.state }, 'the journal volume is full: stopping, nothing more is written');
     listingAbort.abort();
@@ -227,9 +237,9 @@ async function copy(c: CopyContext): Promise<number> {
     },
     (err: unknown) => {
       if (listingAbort.signal.aborted) return;
-      const refused = credentialsRefusedByListing(err);
-      if (refused !== null) {
-        stopForCredentials(refused);
+      const stop = runStopByListing(err);
+      if (stop !== null) {
+        stopRun(stop);
         return;
       }
       // Without a complete listing nothing may be called finished: stop, keep what is done, rerun later.
@@ -315,7 +325,7 @@ async function copy(c: CopyContext): Promise<number> {
   const exitCode =
     guard.failure !== null ? ExitCode.JournalFull
     : leaseLost ? ExitCode.Busy
-    : credentialsRefused !== null ? ExitCode.Config
+    : runStop !== null ? runStopExitCode(runStop)
     : supervisor.outageStop !== null ? ExitCode.ServiceUnavailable
     : signal === 'SIGINT' ? ExitCode.Interrupted
     : signal !== null ? ExitCode.Terminated
@@ -337,7 +347,7 @@ async function copy(c: CopyContext): Promise<number> {
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
-  else if (credentialsRefused !== null) process.stderr.write(credentialsRefusedLine(credentialsRefused, counts.byStatus.pending.files));
+  else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));
   else if (supervisor.outageStop !== null) process.stderr.write(outageLine(supervisor.outageStop.service, supervisor.outageStop.sinceMs, counts.byStatus.pending.files));
   log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;

@@ -270,6 +270,9 @@ class ItemCopy {
   }
 }
 
+/** An ItemError code: Drive confirmed (files.get) that the file is gone. */
+const DELETED = 'deleted-at-source';
+
 export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
   const item = parseDriveItem(work.payload);
   // Every line about this file names it by its Drive id (the work item id is only the journal's row).
@@ -305,7 +308,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       if (!(err instanceof ItemError && MAYBE_CHANGED.has(err.code))) throw err;
       // Bytes unlike the listing's: a new version on Drive is copied (once); the same version is a transfer fault.
       const now = await freshItem(deps.drive, deps.pacer, item, ctx.signal);
-      if (now === null) throw new ItemError(`${item.id} was deleted on Drive while being copied`, false, 'not-found');
+      if (now === null) throw new ItemError(`${item.id} was deleted on Drive while being copied`, false, DELETED);
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
       await copy.dropUpload();
@@ -340,8 +343,9 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
     if (err instanceof ItemError && err.code === 'abusive-file') {
       return { status: 'skipped', reason: 'abusive-file: Drive flags this file as abuse (--acknowledge-abuse downloads it)', detail: { retries } };
     }
-    // Listed, then gone before its bytes were read (Drive answers 404 notFound): nothing left to copy.
-    if (err instanceof ItemError && err.code === 'not-found') {
+    // Listed, then gone before its bytes were read: nothing left to copy. A media 404 for a file Drive still
+    // describes (no longer shared with us, a glitch) is a failure, not a deletion.
+    if (err instanceof ItemError && (err.code === DELETED || (err.code === 'not-found' && (await freshItem(deps.drive, deps.pacer, item, ctx.signal).catch(() => item)) === null))) {
       await copy.dropUpload();
       return { status: 'skipped', reason: 'deleted at source', detail: { retries } };
     }

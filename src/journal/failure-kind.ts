@@ -9,6 +9,7 @@ import type { SerializedError } from '../ipc/serialized-error.js';
 const PERMANENT_THOUGH_RETRYABLE: ReadonlySet<string> = new Set([...CHECKSUM_MISMATCH_CODES, 'size-mismatch']);
 
 export function isTransientFailure(error: Pick<SerializedError, 'code' | 'retryable'>): boolean {
-  if (error.code === 'poison') return true;
+  // Poison: the death, not the file, may be the cause; a download quota resets within a day.
+  if (error.code === 'poison' || error.code === 'download-quota-exceeded') return true;
   return error.retryable && !PERMANENT_THOUGH_RETRYABLE.has(error.code);
 }

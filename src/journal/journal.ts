@@ -234,6 +234,11 @@ export class Journal extends JournalReader {
     );
   }
 
+  /** failed → pending for files this run failed on a cause it then found run-wide (Drive's download quota): not their fault. */
+  unfail(id: string, reason: string): void {
+    this.update(id, `status = 'pending', last_error = @reason, finished_at = NULL, failed_runs = MAX(failed_runs - 1, 0)`, { reason }, `status = 'failed'`);
+  }
+
   /** failed → pending with attempts and failed runs reset (--retry-failed). Returns how many. */
   retryFailed(): number {
     return this.db

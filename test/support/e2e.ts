@@ -15,6 +15,9 @@ import type { FakeDrive, FakeDriveOptions, FakeNodeSpec } from '../../src/fake-d
 import { startS3rver } from '../../src/testing/s3rver.js';
 import type { S3rverHandle, StartS3rverOptions } from '../../src/testing/s3rver.js';
 import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import assert from 'node:assert/strict';
+import { JournalReader } from '../../src/journal/journal-reader.js';
+import type { JournalCounts } from '../../src/journal/types.js';
 
 export const CLI = fileURLToPath(new URL('../../src/bundle-supervisor/main.js', import.meta.url));
 export const TOKEN = 'e2e-access-token-0123456789';
@@ -153,4 +156,28 @@ export interface Report {
 
 export async function readReport(w: World): Promise<Report> {
   return JSON.parse(await readFile(join(w.dir, 'report.json'), 'utf8')) as Report;
+}
+
+/** The journal's counts as another process has written them; null before it exists. */
+export function countsOf(state: string): JournalCounts | null {
+  let reader: JournalReader;
+  try {
+    reader = JournalReader.openReadOnly(state);
+  } catch {
+    return null; // not created yet
+  }
+  try {
+    return reader.counts();
+  } finally {
+    reader.close();
+  }
+}
+
+/** Polls the journal (another process writes it) until `done` files are recorded; fails after 60 s. */
+export async function waitForDone(state: string, done: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((countsOf(state)?.byStatus.done.files ?? 0) < done) {
+    assert.ok(Date.now() < deadline, `fewer than ${done} files done after 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

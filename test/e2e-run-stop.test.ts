@@ -1,49 +1,29 @@
-// A Drive token revoked mid-run, through the real CLI (issue 20, point 9). With --drive-access-token there is
-// nothing to refresh: the first 401 stops the run, checkpointed, exit 2 and one line saying Drive refused the
-// credentials; the files not yet copied stay pending (none failed), and a rerun with a new token finishes.
+// Failures every file would meet stop the run, through the real CLI (issue 20, points 5 and 9): a Drive token
+// revoked mid-run (with --drive-access-token there is nothing to refresh: exit 2) and Drive's download quota
+// used up (403 downloadQuotaExceeded: exit 3 with the time to rerun). Either way one line, the files not yet
+// copied stay pending (none failed), and a rerun once Drive accepts again finishes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ExitCode } from '../src/exit-codes.js';
-import { JournalReader } from '../src/journal/journal-reader.js';
-import type { JournalCounts } from '../src/journal/types.js';
-import { TOKEN, folderOfFiles, listKeys, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
+import { TOKEN, countsOf, folderOfFiles, listKeys, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const FILES = 40;
 const NEW_TOKEN = 'e2e-access-token-reissued-9876543210';
 let w: World;
+let q: World;
 
 before(async () => {
   w = await startWorld({ nodes: folderOfFiles('T', 'tokens', FILES, 2000) });
+  q = await startWorld({ nodes: folderOfFiles('Q', 'quota', FILES, 2000) });
 });
 
 after(async () => {
   await w.close();
+  await q.close();
 });
 
-function countsOf(state: string): JournalCounts | null {
-  let reader: JournalReader;
-  try {
-    reader = JournalReader.openReadOnly(state);
-  } catch {
-    return null; // not created yet
-  }
-  try {
-    return reader.counts();
-  } finally {
-    reader.close();
-  }
-}
-
-/** Polls the journal (another process writes it) until `done` files are recorded; fails after 60 s. */
-async function waitForDone(state: string, done: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while ((countsOf(state)?.byStatus.done.files ?? 0) < done) {
-    assert.ok(Date.now() < deadline, `fewer than ${done} files done after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('a token revoked mid-run stops the run with exit 2 and one line; nothing failed; a rerun with a new token finishes', async (t) => {
   const state = join(w.dir, 'journal.db');
@@ -78,4 +58,29 @@ test('a token revoked mid-run stops the run with exit 2 and one line; nothing fa
   const after = countsOf(state);
   assert.equal(after?.byStatus.done.files, FILES);
   assert.equal(after.byStatus.failed.files, 0);
+});
+
+test("Drive's download quota refusing three files in a row stops the run with exit 3 and the time to rerun; nothing failed; a rerun finishes", async (t) => {
+  const state = join(q.dir, 'journal.db');
+  q.drive.addFault({ route: 'media', skip: 5, fault: { type: 'status', status: 403, reason: 'downloadQuotaExceeded' } });
+  const stopped = await runCli(worldFlags(q, 'Q', ['--workers', '1']), {}, q.s3);
+
+  assert.equal(stopped.code, ExitCode.DownloadQuota, stopped.stderr.slice(-3000));
+  const lines = stopped.stderr.split('\n').filter((l) => l.startsWith('supervisor: '));
+  assert.equal(lines.length, 1, stopped.stderr.slice(-3000));
+  assert.match(lines[0] ?? '', /^supervisor: Drive's download quota is used up \(HTTP 403 downloadQuotaExceeded.*\): the run stopped, \d+ files still pending, none marked failed; Drive counts it over 24 h: rerun after \d{4}-\d\d-\d\dT/);
+  const counts = countsOf(state);
+  assert.ok(counts);
+  const done = counts.byStatus.done.files;
+  assert.ok(done >= 1 && done <= 5, `done: ${done} (Drive allowed five media requests)`);
+  assert.equal(counts.byStatus.failed.files, 0, 'files were marked failed because of the quota');
+  assert.equal(counts.byStatus['in-progress'].files, 0);
+  assert.equal(counts.byStatus.pending.files, FILES - done);
+  t.diagnostic(lines[0] ?? '');
+
+  q.drive.clearFaults();
+  const rerun = await runCli(worldFlags(q, 'Q'), {}, q.s3);
+  assert.equal(rerun.code, ExitCode.Ok, rerun.stderr.slice(-3000));
+  assert.equal((await listKeys(q)).length, FILES);
+  assert.equal(countsOf(state)?.byStatus.done.files, FILES);
 });
