@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ExitCode } from '../src/exit-codes.js';
-import { TOKEN, countsOf, folderOfFiles, listKeys, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
+import { TOKEN, assertStoppedCheckpointed, countsOf, folderOfFiles, listKeys, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const FILES = 40;
@@ -41,13 +41,8 @@ test('a token revoked mid-run stops the run with exit 2 and one line; nothing fa
   assert.equal(stopped.stderr.includes(TOKEN) || stopped.stdout.includes(TOKEN), false, 'the token leaked');
   assert.ok(w.drive.stats.unauthorized > 0, 'Drive never refused a request');
 
-  const counts = countsOf(state);
-  assert.ok(counts);
-  const done = counts.byStatus.done.files;
+  const done = assertStoppedCheckpointed(state, FILES, 'of the token');
   assert.ok(done >= 3 && done < FILES, `done: ${done}`);
-  assert.equal(counts.byStatus.failed.files, 0, 'files were marked failed because of the token');
-  assert.equal(counts.byStatus['in-progress'].files, 0);
-  assert.equal(counts.byStatus.pending.files, FILES - done);
   assert.match(lines[0] ?? '', new RegExp(`the run stopped, ${FILES - done} files still pending`));
   t.diagnostic(lines[0] ?? '');
 
@@ -69,13 +64,8 @@ test("Drive's download quota refusing three files in a row stops the run with ex
   const lines = stopped.stderr.split('\n').filter((l) => l.startsWith('supervisor: '));
   assert.equal(lines.length, 1, stopped.stderr.slice(-3000));
   assert.match(lines[0] ?? '', /^supervisor: Drive's download quota is used up \(HTTP 403 downloadQuotaExceeded.*\): the run stopped, \d+ files still pending, none marked failed; Drive counts it over 24 h: rerun after \d{4}-\d\d-\d\dT/);
-  const counts = countsOf(state);
-  assert.ok(counts);
-  const done = counts.byStatus.done.files;
+  const done = assertStoppedCheckpointed(state, FILES, 'of the quota');
   assert.ok(done >= 1 && done <= 5, `done: ${done} (Drive allowed five media requests)`);
-  assert.equal(counts.byStatus.failed.files, 0, 'files were marked failed because of the quota');
-  assert.equal(counts.byStatus['in-progress'].files, 0);
-  assert.equal(counts.byStatus.pending.files, FILES - done);
   t.diagnostic(lines[0] ?? '');
 
   q.drive.clearFaults();

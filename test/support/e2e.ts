@@ -181,3 +181,17 @@ export async function waitForDone(state: string, done: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * A run stopped checkpointed: nothing failed (`why` names the cause in the message), nothing left in progress,
+ * every file not done still pending. Returns how many are done.
+ */
+export function assertStoppedCheckpointed(state: string, files: number, why: string): number {
+  const counts = countsOf(state);
+  assert.ok(counts);
+  const done = counts.byStatus.done.files;
+  assert.equal(counts.byStatus.failed.files, 0, `files were marked failed because ${why}`);
+  assert.equal(counts.byStatus['in-progress'].files, 0);
+  assert.equal(counts.byStatus.pending.files, files - done);
+  return done;
+}
