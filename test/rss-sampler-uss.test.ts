@@ -19,16 +19,20 @@ test('a spawned child is charged its USS, below its RSS', { skip: !existsSync('/
     const sampler = new RssSampler(250);
     const rss = (await sampler.sampleRss(pid)) ?? assert.fail('child gone');
     const uss = (await readUssBytes(pid)) ?? assert.fail('smaps_rollup unreadable');
-    const charged = (await sampler.sample(pid)) ?? assert.fail('child gone');
+    const both = (await sampler.sample(pid)) ?? assert.fail('child gone');
+    const charged = both.ussBytes;
     assert.ok(uss > 0 && uss < rss, `USS ${uss} should be below RSS ${rss}`);
     assert.ok(charged < rss, `charged ${charged} should be the USS, not RSS ${rss}`);
+    // smaps_rollup's own RSS beside the USS: the same resident set pidusage reports, within what moved between reads.
+    assert.ok(both.rssBytes > charged && Math.abs(both.rssBytes - rss) < 8 * MiB, `sampled RSS ${both.rssBytes} against pidusage's ${rss}`);
     console.log(`child RSS ${(rss / MiB).toFixed(1)} MiB, USS ${(uss / MiB).toFixed(1)} MiB`);
     // Caps between the charge and the RSS: an RSS guard would kill and drain this child, the USS guard neither.
     const capMb = Math.floor((charged + rss) / 2 / MiB);
     assert.ok(capMb * MiB > charged && capMb * MiB < rss, `no whole-MiB cap fits between ${charged} and ${rss}`);
     const plan = { childSoftMb: capMb, childHardMb: capMb, pauseAtMb: 1e6, recycleAtMb: 1e6 } as MemoryPlan;
     const decision = await new MemoryGuard(plan, sampler, () => null).poll([{ id: 1, pid, state: 'ready' }]);
-    assert.equal(decision.sample.children[0]?.rssBytes !== undefined && decision.sample.children[0].rssBytes < capMb * MiB, true);
+    const seen = decision.sample.children[0] ?? assert.fail('child not sampled');
+    assert.ok(seen.ussBytes < capMb * MiB && seen.rssBytes > capMb * MiB, `USS ${seen.ussBytes} under and RSS ${seen.rssBytes} over the ${capMb} MiB cap`);
     assert.deepEqual(decision.kill, []);
     assert.deepEqual(decision.drain, []);
   } finally {

@@ -82,7 +82,7 @@ test('a secret in a bad value is not echoed', () => {
 });
 
 test('the memory plan refuses what cannot fit, naming the settings and a value that would', () => {
-  const base = { reserveMb: 200, childConcurrency: 4, itemBufferMb: 33, childBaselineMb: 96, containerLimitMb: null, physicalMb: 16000, cpus: 2, pausePct: 85, recyclePct: 95 };
+  const base = { reserveMb: 200, childConcurrency: 4, itemBufferMb: 33, childBaselineMb: 96, sharedMb: 44, containerLimitMb: null, physicalMb: 16000, cpus: 2, pausePct: 85, recyclePct: 95 };
   assert.throws(
     () => computeMemoryPlan({ ...base, budgetMb: 1000, workers: 8, childRssHardMb: 300, childRssSoftMb: 200 }),
     (err: unknown) => err instanceof MemoryPlanError && /--workers 8 × --child-rss-hard-mb 300 \+ --supervisor-reserve-mb 200 = 2600 MB > --memory-budget-mb 1000 \(flag\); try --workers 2/.test(err.message),

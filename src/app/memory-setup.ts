@@ -12,6 +12,13 @@ import type { MemoryPlan } from '../supervisor/memory-plan.js';
 
 const MIB = 1024 * 1024;
 
+/**
+ * Pages the supervisor and every child map alike (the node binary and its libraries): each process's RSS
+ * counts them, the kernel charges them once, in the reserve, not in the caps. Shown in the plan beside the
+ * caps; the figure and its measurement: docs/design.md (memory).
+ */
+export const SHARED_PAGES_MB = 44;
+
 /** The buffer bound of an ordinary large item at the configured part size. */
 export function itemBufferBytes(settings: Settings): number {
   return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
@@ -61,6 +68,7 @@ export function planMemory(settings: Settings, machine: MachineFacts = machineFa
     itemBufferMb: itemBufferBytes(settings) / MIB,
     childBufferMb: childBufferBytes(settings) / MIB,
     childBaselineMb: settings.childBaselineMb,
+    sharedMb: SHARED_PAGES_MB,
     ...machine,
     pausePct: settings.budgetPausePct,
     recyclePct: settings.budgetRecyclePct,

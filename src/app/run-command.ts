@@ -270,6 +270,7 @@ async function copy(c: CopyContext): Promise<number> {
         bytesDone: counts.byStatus.done.bytes + supervisor.inFlightBytes(),
         children: supervisor.childViews(),
         recycles: supervisor.stats.recycles,
+        chargedBytes: sample?.chargedBytes ?? 0,
         treeRssBytes: sample?.treeRssBytes ?? 0,
         paused: supervisor.isPaused,
       };
@@ -349,6 +350,6 @@ async function copy(c: CopyContext): Promise<number> {
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));
   else if (supervisor.outageStop !== null) process.stderr.write(outageLine(supervisor.outageStop.service, supervisor.outageStop.sinceMs, counts.byStatus.pending.files));
-  log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
+  log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakChargedMb: Math.round(supervisor.stats.peakChargedBytes / MIB), peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;
 }

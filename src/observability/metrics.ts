@@ -15,13 +15,13 @@ export class Metrics {
   readonly registry = new Registry();
   readonly files = new Counter({ name: 'supervisor_files_total', help: 'Files settled, by status', labelNames: ['status'], registers: [this.registry] });
   readonly bytes = new Counter({ name: 'supervisor_bytes_copied_total', help: 'Bytes copied to S3 by finished files', registers: [this.registry] });
-  readonly childRss = new Gauge({ name: 'supervisor_child_rss_bytes', help: 'RSS of each child, sampled by the supervisor', labelNames: ['child'], registers: [this.registry] });
-  readonly childCap = new Gauge({ name: 'supervisor_child_rss_cap_bytes', help: 'Per-child RSS caps', labelNames: ['tier'], registers: [this.registry] });
+  readonly childMemory = new Gauge({ name: 'supervisor_child_memory_bytes', help: 'Memory of each child, sampled by the supervisor: uss (its own pages, what the caps act on) and rss (uss + pages shared with the other processes)', labelNames: ['child', 'kind'], registers: [this.registry] });
+  readonly childCap = new Gauge({ name: 'supervisor_child_memory_cap_bytes', help: 'Per-child caps on its own pages (USS)', labelNames: ['tier'], registers: [this.registry] });
   readonly recycles = new Counter({ name: 'supervisor_recycles_total', help: 'Child recycles, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'supervisor_queue_depth', help: 'Items ready in the supervisor queue', registers: [this.registry] });
   readonly errors = new Counter({ name: 'supervisor_errors_total', help: 'Drive and S3 errors seen by children (retried or final), by service and reason', labelNames: ['service', 'reason'], registers: [this.registry] });
   readonly budget = new Gauge({ name: 'supervisor_memory_budget_bytes', help: 'The memory budget and its lines', labelNames: ['line'], registers: [this.registry] });
-  readonly pod = new Gauge({ name: 'supervisor_pod_memory_bytes', help: 'Pod memory: process tree RSS, cgroup usage and working set, held against the budget', labelNames: ['source'], registers: [this.registry] });
+  readonly pod = new Gauge({ name: 'supervisor_pod_memory_bytes', help: 'Pod memory: the tree\'s charge (shared pages once), its summed RSS, the shared pages, cgroup usage and working set, and the figure held against the budget', labelNames: ['source'], registers: [this.registry] });
   readonly cgroupEvents = new Gauge({ name: 'supervisor_cgroup_memory_events', help: 'cgroup memory.events counters (max, oom, oom_kill)', labelNames: ['event'], registers: [this.registry] });
   readonly paused = new Gauge({ name: 'supervisor_dispatch_paused', help: '1 while dispatch is paused by the pod budget', registers: [this.registry] });
 
@@ -36,10 +36,16 @@ export class Metrics {
   }
 
   onSample(s: MemorySample, queueDepth: number): void {
-    this.childRss.reset();
-    for (const c of s.children) this.childRss.set({ child: String(c.id) }, c.rssBytes);
+    this.childMemory.reset();
+    for (const c of s.children) {
+      this.childMemory.set({ child: String(c.id), kind: 'uss' }, c.ussBytes);
+      this.childMemory.set({ child: String(c.id), kind: 'rss' }, c.rssBytes);
+    }
+    this.pod.set({ source: 'charged' }, s.chargedBytes);
+    this.pod.set({ source: 'shared' }, s.sharedBytes);
     this.pod.set({ source: 'tree_rss' }, s.treeRssBytes);
     this.pod.set({ source: 'supervisor_rss' }, s.supervisorRssBytes);
+    this.pod.set({ source: 'supervisor_uss' }, s.supervisorUssBytes);
     this.pod.set({ source: 'held' }, s.podBytes);
     if (s.cgroup) {
       this.pod.set({ source: 'cgroup_usage' }, s.cgroup.usageBytes);

@@ -1,5 +1,5 @@
-// Progress for people: on a TTY a live block on stderr (files and bytes, MB/s, ETA, each child's RSS
-// against its caps, recycles); elsewhere a pino line every --progress-interval-s with the same figures.
+// Progress for people: on a TTY a live block on stderr (files and bytes, MB/s, ETA, each child's own
+// memory (USS) against its caps, recycles); elsewhere a pino line every --progress-interval-s with the same figures.
 import type { Logger } from './logger.js';
 import { formatBytes, formatDuration, mb } from './format.js';
 import type { ChildView } from '../supervisor/supervisor.js';
@@ -17,6 +17,8 @@ export interface ProgressSnapshot {
   bytesDone: number;
   children: ChildView[];
   recycles: Record<RecycleReason, number>;
+  /** What the kernel charges the tree (shared pages once) and the tree's summed RSS. */
+  chargedBytes: number;
   treeRssBytes: number;
   paused: boolean;
 }
@@ -96,8 +98,9 @@ export class ProgressReporter {
             filesPerS: Number(fps.toFixed(1)),
             etaS: Number.isFinite(etaMs) ? Math.round(etaMs / 1000) : null,
             listingComplete: s.listingComplete,
+            chargedMb: mb(s.chargedBytes),
             treeRssMb: mb(s.treeRssBytes),
-            children: s.children.map((c) => ({ id: c.id, rssMb: mb(c.rssBytes), state: c.state, inFlight: c.inFlight })),
+            children: s.children.map((c) => ({ id: c.id, ussMb: mb(c.ussBytes), rssMb: mb(c.rssBytes), state: c.state, inFlight: c.inFlight })),
             recycles: s.recycles,
             paused: s.paused,
           },
@@ -126,14 +129,14 @@ export class ProgressReporter {
     const lines = [
       `files ${settled}/${total} (done ${s.filesDone}, skipped ${s.filesSkipped}, failed ${s.filesFailed})  ${fps.toFixed(1)} files/s`,
       `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
-      `memory: tree ${mb(s.treeRssBytes)} MB of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
+      `memory: charged ${mb(s.chargedBytes)} MB (tree RSS ${mb(s.treeRssBytes)} MB) of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
       ...s.children.map((c) => {
         // The bar gives way first on a narrow terminal (the rest of the row is ~56 columns).
         const width = Math.max(8, Math.min(30, columns - 57));
-        const fill = Math.min(width, Math.round((c.rssBytes / (plan.childHardMb * 1024 * 1024)) * width));
+        const fill = Math.min(width, Math.round((c.ussBytes / (plan.childHardMb * 1024 * 1024)) * width));
         const softAt = Math.round((plan.childSoftMb / plan.childHardMb) * width);
         const bar = Array.from({ length: width }, (_, i) => (i < fill ? '#' : i === softAt ? '|' : '.')).join('');
-        return `  child ${String(c.id).padStart(3)} [${bar}] ${String(mb(c.rssBytes)).padStart(4)}/${plan.childSoftMb}/${plan.childHardMb} MB  ${c.state.padEnd(11)} ${c.inFlight} in flight`;
+        return `  child ${String(c.id).padStart(3)} [${bar}] ${String(mb(c.ussBytes)).padStart(4)}/${plan.childSoftMb}/${plan.childHardMb} MB  ${c.state.padEnd(11)} ${c.inFlight} in flight`;
       }),
     ];
     let text = '';

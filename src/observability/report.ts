@@ -30,7 +30,9 @@ export function summaryFigures(s: RunSummary): Record<string, number | string | 
     durationS: Number(seconds.toFixed(1)),
     mbPerS: Number((st.bytesDone / 1024 / 1024 / seconds).toFixed(2)),
     filesPerS: Number((files / seconds).toFixed(1)),
+    peakChargedMb: mb(st.peakChargedBytes),
     peakTreeRssMb: mb(st.peakTreeRssBytes),
+    peakChildUssMb: mb(st.peakChildUssBytes),
     peakChildRssMb: mb(st.peakChildRssBytes),
     peakSupervisorRssMb: mb(st.peakSupervisorRssBytes),
     peakCgroupMb: mb(st.peakCgroupBytes),
@@ -47,7 +49,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
     `run ${s.outcome} in ${formatDuration((f.durationS as number) * 1000)} (exit ${s.exitCode})`,
     `  this run: ${st.settled.done} copied (${formatBytes(st.bytesDone)}), ${st.settled.skipped} skipped, ${st.settled.failed} failed; ${f.mbPerS} MB/s, ${f.filesPerS} files/s`,
     `  journal: ${counts.byStatus.done.files} done, ${counts.byStatus.skipped.files} skipped, ${counts.byStatus.failed.files} failed, ${counts.byStatus.pending.files + counts.byStatus['in-progress'].files} remaining of ${counts.total.files}`,
-    `  memory: peak tree ${f.peakTreeRssMb} MB (supervisor ${f.peakSupervisorRssMb} MB, largest child ${f.peakChildRssMb} MB), ${s.plan.containerLimitMb === null ? 'no container limit' : `cgroup ${f.peakCgroupMb} MB of ${s.plan.containerLimitMb} MB`}; budget ${s.plan.budgetMb} MB`,
+    `  memory: peak charged ${f.peakChargedMb} MB (tree RSS ${f.peakTreeRssMb} MB; supervisor RSS ${f.peakSupervisorRssMb} MB, largest child ${f.peakChildUssMb} MB own / ${f.peakChildRssMb} MB RSS), ${s.plan.containerLimitMb === null ? 'no container limit' : `cgroup ${f.peakCgroupMb} MB of ${s.plan.containerLimitMb} MB`}; budget ${s.plan.budgetMb} MB`,
     `  recycles: ${recycles}; children started ${st.childrenSpawned}`,
   ];
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
@@ -71,7 +73,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     thisRun: { ...s.stats.settled, bytesCopied: s.stats.bytesDone },
     journal: s.journalCounts,
     listing: s.listing,
-    memory: { plan: s.plan, peakTreeRssBytes: s.stats.peakTreeRssBytes, peakChildRssBytes: s.stats.peakChildRssBytes, peakSupervisorRssBytes: s.stats.peakSupervisorRssBytes, peakCgroupBytes: s.stats.peakCgroupBytes },
+    memory: { plan: s.plan, peakChargedBytes: s.stats.peakChargedBytes, peakTreeRssBytes: s.stats.peakTreeRssBytes, peakChildUssBytes: s.stats.peakChildUssBytes, peakChildRssBytes: s.stats.peakChildRssBytes, peakSupervisorRssBytes: s.stats.peakSupervisorRssBytes, peakCgroupBytes: s.stats.peakCgroupBytes },
     recycles: s.stats.recycles,
     childrenSpawned: s.stats.childrenSpawned,
     replacementReadyMs: s.stats.replacementReadyMs,

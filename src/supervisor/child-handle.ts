@@ -38,8 +38,10 @@ export class ChildHandle extends EventEmitter<ChildHandleEvents> {
   state: ChildState = 'starting';
   readonly inFlight = new Map<string, InFlightItem>();
   itemsSettled = 0;
+  /** The last sample of this child's own pages (what its caps act on) and of its RSS. */
+  lastUssBytes = 0;
   lastRssBytes = 0;
-  peakRssBytes = 0;
+  peakUssBytes = 0;
   /** Why this child is being recycled, once decided; null while it is healthy. */
   recycleReason: RecycleReason | null = null;
   /** Set while the child is kept free of new work so that a large item can run alone in it. */

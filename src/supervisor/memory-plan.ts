@@ -1,6 +1,8 @@
 // The memory arithmetic that is the product's core promise: workers × child hard cap + supervisor reserve
 // must fit the budget, and the budget must fit the container. Computed once at start-up, printed, and
-// refused (exit 2) when it cannot hold.
+// refused (exit 2) when it cannot hold. It is arithmetic on what the kernel charges: each child's own
+// pages (USS) against its caps, and the pages every process shares (the node binary, libraries) once, in
+// the reserve — summed RSS counts them once per process (docs/design.md, memory, has the measurements).
 import { MemoryPlanError } from '../errors.js';
 
 export interface MemoryPlanInput {
@@ -16,8 +18,10 @@ export interface MemoryPlanInput {
   itemBufferMb: number;
   /** The buffer bound of a whole child when its items share one (below concurrency × itemBufferMb); default: that product. */
   childBufferMb?: number | undefined;
-  /** A child's RSS with its libraries loaded and nothing in flight (measured: ~70-100 MB with the SDKs). */
+  /** A child's own pages (USS) with its libraries loaded and nothing in flight. */
   childBaselineMb: number;
+  /** Pages every process of the tree maps (node binary, libraries): in each RSS, charged once, in the reserve. */
+  sharedMb: number;
   containerLimitMb: number | null;
   physicalMb: number;
   cpus: number;
@@ -33,12 +37,16 @@ export interface MemoryPlan {
   budgetSource: 'flag' | 'container-limit' | 'physical-memory';
   containerLimitMb: number | null;
   reserveMb: number;
+  /** Of the reserve: the shared pages, which are also in each child's RSS (not in its caps). */
+  sharedMb: number;
   supervisorHeapMb: number | null;
   workers: number;
   childConcurrency: number;
   childHeapMb: number;
   childSoftMb: number;
   childHardMb: number;
+  /** The caps are on a child's USS; its RSS is about that plus sharedMb. */
+  childBaselineMb: number;
   itemBufferMb: number;
   /** Buffer bytes one child holds at most, all its items together. */
   childBufferMb: number;
@@ -65,9 +73,10 @@ export function computeMemoryPlan(input: MemoryPlanInput): MemoryPlan {
   const { budgetMb, budgetSource } = defaultBudget(input);
   const concurrency = input.childConcurrency;
   // A child holds its baseline plus, at worst, its buffer bound (its items' bounds, or the smaller bound they
-  // share); the hard cap leaves 50% over that for allocator slack and GC lag (Buffers are freed by GC).
+  // share); the hard cap leaves that bound again for allocator slack and GC lag on the bytes that move
+  // (Buffers are freed by GC) — the baseline, its own pages only, does not swing with them.
   const childBufferMb = Math.min(concurrency * input.itemBufferMb, input.childBufferMb ?? Number.POSITIVE_INFINITY);
-  const hardDefault = Math.ceil((input.childBaselineMb + childBufferMb) * 1.5);
+  const hardDefault = Math.ceil(input.childBaselineMb + 2 * childBufferMb);
   const childHardMb = input.childRssHardMb ?? hardDefault;
   const childSoftMb = input.childRssSoftMb ?? Math.floor(childHardMb * 0.8);
   const childHeapMb = input.childHeapMb ?? Math.max(128, Math.min(512, Math.floor(childHardMb / 2)));
@@ -101,12 +110,14 @@ export function computeMemoryPlan(input: MemoryPlanInput): MemoryPlan {
     budgetSource,
     containerLimitMb: input.containerLimitMb,
     reserveMb: input.reserveMb,
+    sharedMb: input.sharedMb,
     supervisorHeapMb: input.supervisorHeapMb ?? null,
     workers,
     childConcurrency: concurrency,
     childHeapMb,
     childSoftMb,
     childHardMb,
+    childBaselineMb: input.childBaselineMb,
     itemBufferMb: input.itemBufferMb,
     childBufferMb,
     childItemBudgetMb,
@@ -120,8 +131,8 @@ export function describeMemoryPlan(plan: MemoryPlan): string {
   const limit = plan.containerLimitMb === null ? 'none' : `${plan.containerLimitMb} MB`;
   return [
     `memory plan: budget ${plan.budgetMb} MB (${plan.budgetSource}; container limit ${limit})`,
-    `  supervisor reserve ${plan.reserveMb} MB${plan.supervisorHeapMb === null ? '' : ` (its V8 heap limit ${plan.supervisorHeapMb} MB)`} + ${plan.workers} children × hard cap ${plan.childHardMb} MB = ${plan.reserveMb + plan.workers * plan.childHardMb} MB`,
-    `  per child: heap ${plan.childHeapMb} MB, soft cap ${plan.childSoftMb} MB (drain), hard cap ${plan.childHardMb} MB (kill), ${plan.childConcurrency} items at once`,
+    `  supervisor reserve ${plan.reserveMb} MB (its own pages + ~${plan.sharedMb} MB all processes share, charged once${plan.supervisorHeapMb === null ? '' : `; its V8 heap limit ${plan.supervisorHeapMb} MB`}) + ${plan.workers} children × hard cap ${plan.childHardMb} MB = ${plan.reserveMb + plan.workers * plan.childHardMb} MB`,
+    `  per child, its own pages (USS): baseline ${plan.childBaselineMb} MB, soft cap ${plan.childSoftMb} MB (drain), hard cap ${plan.childHardMb} MB (kill); as RSS ~${plan.childSoftMb + plan.sharedMb}/${plan.childHardMb + plan.sharedMb} MB; heap ${plan.childHeapMb} MB, ${plan.childConcurrency} items at once`,
     `  buffer bound per item ${plan.itemBufferMb.toFixed(1)} MB, per child ${plan.childBufferMb.toFixed(1)} MB (its items share it); admitted per child up to ${plan.childItemBudgetMb} MB`,
     `  pod: dispatch pauses at ${plan.pauseAtMb} MB, largest child recycled at ${plan.recycleAtMb} MB`,
   ].join('\n');

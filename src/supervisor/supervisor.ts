@@ -64,14 +64,19 @@ export interface RecycleEvent {
   childId: number;
   pid: number;
   reason: RecycleReason;
-  rssBytes: number;
+  /** The child's own pages at the decision, the figure its caps act on. */
+  ussBytes: number;
 }
 
 export interface SupervisorStats {
   childrenSpawned: number;
   recycles: Record<RecycleReason, number>;
+  /** Peak of the tree's charge: supervisor USS + shared pages once + every child's USS. */
+  peakChargedBytes: number;
+  /** Peak of every process's RSS summed (counts the shared pages once per process). */
   peakTreeRssBytes: number;
   peakCgroupBytes: number;
+  peakChildUssBytes: number;
   peakChildRssBytes: number;
   peakSupervisorRssBytes: number;
   /** Poll that decided a recycle → its replacement's ready handshake, for the last 1,000 recycles. */
@@ -84,6 +89,7 @@ export interface ChildView {
   id: number;
   pid: number;
   state: string;
+  ussBytes: number;
   rssBytes: number;
   inFlight: number;
 }
@@ -137,8 +143,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly stats: SupervisorStats = {
     childrenSpawned: 0,
     recycles: emptyRecycles(),
+    peakChargedBytes: 0,
     peakTreeRssBytes: 0,
     peakCgroupBytes: 0,
+    peakChildUssBytes: 0,
     peakChildRssBytes: 0,
     peakSupervisorRssBytes: 0,
     replacementReadyMs: [],
@@ -188,6 +196,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       id: c.id,
       pid: c.pid,
       state: c.state,
+      ussBytes: c.lastUssBytes,
       rssBytes: c.lastRssBytes,
       inFlight: c.inFlight.size,
     }));
@@ -392,7 +401,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     let reason: RecycleReason | null = child.recycleReason;
     if (reason === null && !this.stopping) {
       reason = exit.heapOom ? 'heap-oom' : 'crash';
-      this.countRecycle(child, reason, child.lastRssBytes);
+      this.countRecycle(child, reason, child.lastUssBytes);
     }
     const level = graceful ? 'info' : 'warn';
     child.log[level](
@@ -435,9 +444,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.inFlight.clear();
   }
 
-  private countRecycle(child: ChildHandle, reason: RecycleReason, rssBytes: number): void {
+  private countRecycle(child: ChildHandle, reason: RecycleReason, ussBytes: number): void {
     this.stats.recycles[reason]++;
-    this.emit('recycle', { childId: child.id, pid: child.pid, reason, rssBytes });
+    this.emit('recycle', { childId: child.id, pid: child.pid, reason, ussBytes });
   }
 
   private recycle(child: ChildHandle, reason: RecycleReason, how: 'drain' | 'kill'): void {
@@ -446,9 +455,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (child.recycleReason !== null && how === 'drain') return;
     child.recycleDecidedAt = Date.now();
     child.recycleReason = null;
-    this.countRecycle(child, reason, child.lastRssBytes);
+    this.countRecycle(child, reason, child.lastUssBytes);
     child.log.warn(
-      { reason, how, rssMb: Math.round(child.lastRssBytes / MB), softMb: this.plan.childSoftMb, hardMb: this.plan.childHardMb, inFlight: child.inFlight.size },
+      { reason, how, ussMb: Math.round(child.lastUssBytes / MB), rssMb: Math.round(child.lastRssBytes / MB), softMb: this.plan.childSoftMb, hardMb: this.plan.childHardMb, inFlight: child.inFlight.size },
       `recycling child (${reason})`,
     );
     if (how === 'drain') child.drain(reason);
@@ -468,10 +477,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       for (const cs of s.children) {
         const child = this.children.get(cs.id);
         if (!child) continue;
+        child.lastUssBytes = cs.ussBytes;
         child.lastRssBytes = cs.rssBytes;
-        child.peakRssBytes = Math.max(child.peakRssBytes, cs.rssBytes);
+        child.peakUssBytes = Math.max(child.peakUssBytes, cs.ussBytes);
+        this.stats.peakChildUssBytes = Math.max(this.stats.peakChildUssBytes, cs.ussBytes);
         this.stats.peakChildRssBytes = Math.max(this.stats.peakChildRssBytes, cs.rssBytes);
       }
+      this.stats.peakChargedBytes = Math.max(this.stats.peakChargedBytes, s.chargedBytes);
       this.stats.peakTreeRssBytes = Math.max(this.stats.peakTreeRssBytes, s.treeRssBytes);
       this.stats.peakSupervisorRssBytes = Math.max(this.stats.peakSupervisorRssBytes, s.supervisorRssBytes);
       this.stats.peakCgroupBytes = Math.max(this.stats.peakCgroupBytes, s.cgroup?.usageBytes ?? 0);

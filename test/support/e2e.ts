@@ -151,7 +151,14 @@ export interface Report {
   failed: { id: string; path: string; key: string; reason: string }[];
   thisRun: { done: number; skipped: number; failed: number };
   recycles: Record<string, number>;
-  memory: { peakTreeRssBytes: number; peakCgroupBytes: number; plan: { budgetMb: number; budgetSource: string; containerLimitMb: number | null; workers: number } };
+  memory: {
+    peakChargedBytes: number;
+    peakTreeRssBytes: number;
+    peakChildUssBytes: number;
+    peakChildRssBytes: number;
+    peakCgroupBytes: number;
+    plan: { budgetMb: number; budgetSource: string; containerLimitMb: number | null; workers: number; reserveMb: number; childHardMb: number };
+  };
 }
 
 export async function readReport(w: World): Promise<Report> {

@@ -44,6 +44,7 @@ export function harness(
     childRssHardMb: 600,
     itemBufferMb: 1,
     childBaselineMb: 60,
+    sharedMb: 44,
     containerLimitMb: null,
     physicalMb: 16384,
     cpus: 2,

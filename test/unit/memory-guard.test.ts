@@ -1,7 +1,7 @@
 // MemoryGuard.decide on hand-made samples: which child is drained or killed, and when the pod pauses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryGuard, type GuardedChild, type MemorySample } from '../../src/supervisor/memory-guard.js';
+import { MemoryGuard, treeFigures, type GuardedChild, type MemorySample } from '../../src/supervisor/memory-guard.js';
 import type { MemoryPlan } from '../../src/supervisor/memory-plan.js';
 import { RssSampler } from '../../src/supervisor/rss-sampler.js';
 
@@ -10,9 +10,12 @@ const MB = 1024 * 1024;
 const plan = { childSoftMb: 100, childHardMb: 150, pauseAtMb: 400, recycleAtMb: 500 } as MemoryPlan;
 const guard = new MemoryGuard(plan, new RssSampler(250), () => null);
 
-function sample(rssMb: number[], podMb: number): MemorySample {
-  const children = rssMb.map((mb, i) => ({ id: i + 1, pid: 100 + i, rssBytes: mb * MB }));
-  return { at: 0, supervisorRssBytes: 0, children, treeRssBytes: podMb * MB, cgroup: null, podBytes: podMb * MB };
+// Each child also maps 44 MB it shares with the others: in its RSS, never in its caps.
+const SHARED_MB = 44;
+
+function sample(ussMb: number[], podMb: number): MemorySample {
+  const children = ussMb.map((mb, i) => ({ id: i + 1, pid: 100 + i, ussBytes: mb * MB, rssBytes: (mb + SHARED_MB) * MB }));
+  return { at: 0, supervisorRssBytes: 0, supervisorUssBytes: 0, children, sharedBytes: SHARED_MB * MB, chargedBytes: podMb * MB, treeRssBytes: podMb * MB, cgroup: null, podBytes: podMb * MB };
 }
 
 function ready(n: number, state = 'ready'): GuardedChild[] {
@@ -42,4 +45,17 @@ test('past the pause line the pod pauses; past the recycle line the largest chil
 test('no budget kill on top of a hard-cap kill in the same poll', () => {
   const d = guard.decide(sample([160, 90], 520), ready(2));
   assert.deepEqual(d.kill.map((x) => x.reason), ['hard-cap']);
+});
+
+test('the caps act on a child\'s own pages: RSS above the hard cap with USS under the soft cap is left alone', () => {
+  const d = guard.decide(sample([90, 110], 250), ready(2));
+  assert.ok((d.sample.children[0]?.rssBytes ?? 0) > plan.childHardMb * MB);
+  assert.deepEqual(d.kill, []);
+  assert.deepEqual(d.drain.map((x) => [x.id, x.ussBytes]), [[2, 110 * MB]]);
+});
+
+test('the tree is charged the shared pages once, not once per process as summed RSS counts them', () => {
+  const children = [30, 50].map((mb, i) => ({ id: i + 1, pid: 100 + i, ussBytes: mb * MB, rssBytes: (mb + 40) * MB }));
+  const t = treeFigures({ ussBytes: 35 * MB, rssBytes: 79 * MB }, children);
+  assert.deepEqual([t.sharedBytes, t.chargedBytes, t.treeRssBytes].map((b) => b / MB), [44, 35 + 44 + 30 + 50, 79 + 70 + 90]);
 });

@@ -20,9 +20,9 @@ function snapshot(): ProgressSnapshot {
     phase: 'copying', listingComplete: true,
     filesTotal: 1_234_567, filesDone: 1_000_000, filesSkipped: 12_345, filesFailed: 678,
     bytesTotal: 9_876_543_210_000, bytesDone: 5_432_109_876_000,
-    children: Array.from({ length: 4 }, (_, i) => ({ id: 100 + i, pid: 4000 + i, state: 'terminating', rssBytes: 150 * MB, inFlight: 12 })),
+    children: Array.from({ length: 4 }, (_, i) => ({ id: 100 + i, pid: 4000 + i, state: 'terminating', ussBytes: 150 * MB, rssBytes: 194 * MB, inFlight: 12 })),
     recycles: { 'soft-cap': 3, 'hard-cap': 1, 'heap-oom': 0, crash: 2, 'max-items': 5, budget: 0 },
-    treeRssBytes: 700 * MB, paused: true,
+    chargedBytes: 700 * MB, treeRssBytes: 876 * MB, paused: true,
   };
 }
 
