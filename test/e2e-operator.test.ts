@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
+import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { CLI, TOKEN, folderOfFiles, freePort, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 import { execFile, spawnSync } from 'node:child_process';
@@ -48,7 +48,7 @@ test('configuration errors: one line naming the flag, exit 2', () => {
   assert.match(unknown.stderr, /Unknown argument: wrokers/);
   const plan = cli(['run', '--drive-access-token', TOKEN, '--s3-bucket', 'b', '--s3-region', 'us-east-1', '--memory-budget-mb', '600', '--workers', '8']);
   assert.equal(plan.code, 2);
-  assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 192 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 2/);
+  assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 96 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 6/);
   const noBucket = cli(['run', '--drive-access-token', TOKEN]);
   assert.equal(noBucket.code, 2);
   assert.match(noBucket.stderr, /--s3-bucket is required/);
@@ -78,7 +78,7 @@ test('SIGTERM stops with 143 and loses nothing; metrics, health and readiness an
       const ready = await fetch(`${base}/readyz`);
       if (ready.status === 200) {
         metrics = await (await fetch(`${base}/metrics`)).text();
-        if (/supervisor_child_rss_bytes\{child="\d+"\} [1-9]/.test(metrics)) break;
+        if (/supervisor_child_memory_bytes\{child="\d+",kind="uss"\} [1-9]/.test(metrics)) break;
       }
     } catch {
       // not listening yet
@@ -86,7 +86,7 @@ test('SIGTERM stops with 143 and loses nothing; metrics, health and readiness an
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
-  for (const name of ['supervisor_files_total', 'supervisor_bytes_copied_total', 'supervisor_recycles_total', 'supervisor_queue_depth', 'supervisor_memory_budget_bytes', 'supervisor_pod_memory_bytes', 'supervisor_child_rss_cap_bytes']) {
+  for (const name of ['supervisor_files_total', 'supervisor_bytes_copied_total', 'supervisor_recycles_total', 'supervisor_queue_depth', 'supervisor_memory_budget_bytes', 'supervisor_pod_memory_bytes', 'supervisor_child_memory_cap_bytes']) {
     assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'));
   }
   run.proc.kill('SIGTERM');
@@ -136,13 +136,13 @@ test('plan, status and verify', async () => {
   assert.match(plan.stdout, /fits the pod: yes/);
   // The heap flags that keep the supervisor inside its reserve come with the CLI itself (its shebang):
   // started as an executable it is capped; started as a bare `node main.js` it is not, and run says so.
-  const heapOf = (out: string): number => Number(/supervisor reserve 192 MB \(its V8 heap limit (\d+) MB\)/.exec(out)?.[1] ?? NaN);
+  const heapOf = (out: string): number => Number(/supervisor reserve \d+ MB \(its own pages \+ ~\d+ MB all processes share, charged once; its V8 heap limit (\d+) MB\)/.exec(out)?.[1] ?? NaN);
   // (Asynchronously: the fake Drive and s3rver run in this process.)
   const env = { ...process.env, ...w.s3.env };
   const viaShebang = await execFileAsync(CLI, ['plan', ...worldFlags(w, 'O')], { env, encoding: 'utf8' });
-  assert.ok(heapOf(viaShebang.stdout) <= 192, viaShebang.stdout);
+  assert.ok(heapOf(viaShebang.stdout) <= SUPERVISOR_HEAP_LIMIT_MB, viaShebang.stdout);
   const bare = await execFileAsync(process.execPath, [CLI, 'plan', ...worldFlags(w, 'O')], { env, encoding: 'utf8' });
-  assert.ok(heapOf(bare.stdout) > 192, bare.stdout);
+  assert.ok(heapOf(bare.stdout) > SUPERVISOR_HEAP_LIMIT_MB, bare.stdout);
 
   const status = await runCli(['status', '--state', join(w.dir, 'journal.db')]);
   assert.equal(status.code, 0, status.stderr);

@@ -111,6 +111,11 @@ test('monitoring: the run behind the scrape copied everything and exposed the su
   assert.equal(run.code, 0, run.stderr.slice(-2000));
   assert.ok((scrape.get('supervisor_files_total')?.samples.length ?? 0) >= 3, 'files by status');
   assert.ok((scrape.get('supervisor_pod_memory_bytes')?.samples ?? []).some((s) => s.source === 'held'), 'a memory sample was taken');
+  // Both figures: each child's own pages (what its caps act on) and its RSS; the tree's charge beside its summed RSS.
+  const child = scrape.get('supervisor_child_memory_bytes')?.samples ?? [];
+  assert.deepEqual([...new Set(child.map((c) => c.kind))].sort(), ['rss', 'uss'], 'child memory by kind');
+  const sources = new Set((scrape.get('supervisor_pod_memory_bytes')?.samples ?? []).map((p) => p.source));
+  for (const source of ['charged', 'shared', 'tree_rss', 'supervisor_uss']) assert.ok(sources.has(source), `pod memory source ${source}`);
   assert.ok((known.get('supervisor_recycles_total')?.get('reason')?.size ?? 0) >= 4, 'the recycle reasons');
 });
 
@@ -157,7 +162,7 @@ test('monitoring: the dashboard queries a Prometheus datasource variable and dra
     }
   }
   const used = new Set(dashboardExprs().flatMap(({ expr }) => selectors(expr).map((s) => s.metric)));
-  const wanted = ['supervisor_bytes_copied_total', 'supervisor_files_total', 'supervisor_child_rss_bytes', 'supervisor_child_rss_cap_bytes', 'supervisor_pod_memory_bytes', 'supervisor_memory_budget_bytes', 'supervisor_recycles_total', 'supervisor_errors_total', 'supervisor_queue_depth', 'supervisor_dispatch_paused'];
+  const wanted = ['supervisor_bytes_copied_total', 'supervisor_files_total', 'supervisor_child_memory_bytes', 'supervisor_child_memory_cap_bytes', 'supervisor_pod_memory_bytes', 'supervisor_memory_budget_bytes', 'supervisor_recycles_total', 'supervisor_errors_total', 'supervisor_queue_depth', 'supervisor_dispatch_paused'];
   assert.deepEqual(wanted.filter((m) => !used.has(m)), [], 'the dashboard draws every supervisor series operators need');
   assert.ok(dashboardExprs().some(({ expr }) => /rate\(supervisor_bytes_copied_total\b/.test(expr)), 'throughput is the rate of bytes copied');
 });

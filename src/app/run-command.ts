@@ -1,7 +1,7 @@
 // `supervisor run`: the memory plan, preflight, the journal, the listing and the supervisor, wired
 // together; then clean-up, the report and the exit code.
 import { fileURLToPath } from 'node:url';
-import { SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
+import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
@@ -57,13 +57,14 @@ function progressMode(s: Settings): 'tty' | 'log' | 'off' {
 
 /**
  * The reserve only holds if this process's own heap is capped (SUPERVISOR_NODE_FLAGS, set by the CLI's
- * shebang and the image's ENTRYPOINT). Started as a bare `node dist/src/bundle-supervisor/main.js` it is not: say so.
+ * shebang and the image's ENTRYPOINT): uncapped, V8 lets dead listing pages pile up. Started as a bare
+ * `node dist/src/bundle-supervisor/main.js` it is not: say so.
  */
 function warnUnlessHeapCapped(plan: MemoryPlan, log: Logger): void {
-  if (plan.supervisorHeapMb === null || plan.supervisorHeapMb <= plan.reserveMb) return;
+  if (plan.supervisorHeapMb === null || plan.supervisorHeapMb <= SUPERVISOR_HEAP_LIMIT_MB) return;
   log.warn(
     { heapLimitMb: plan.supervisorHeapMb, supervisorReserveMb: plan.reserveMb },
-    `the supervisor's V8 heap limit (${plan.supervisorHeapMb} MB) exceeds --supervisor-reserve-mb: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
+    `the supervisor's V8 heap limit (${plan.supervisorHeapMb} MB) is not capped by its flags, and --supervisor-reserve-mb (${plan.reserveMb} MB) may not hold it: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
   );
 }
 
