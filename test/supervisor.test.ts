@@ -83,12 +83,12 @@ test('children leaking Buffers are drained at the soft cap and replaced; nothing
   const above = new Map<number, number>();
   for (const s of samples) {
     for (const c of s.children) {
-      const n = c.rssBytes > 400 * MB ? (above.get(c.id) ?? 0) + 1 : 0;
+      const n = c.ussBytes > 400 * MB ? (above.get(c.id) ?? 0) + 1 : 0;
       above.set(c.id, n);
       assert.ok(n <= 1, `child ${c.id} above its hard cap for ${n} polls`);
     }
   }
-  assert.ok(h.supervisor.stats.peakTreeRssBytes < 4096 * MB);
+  assert.ok(h.supervisor.stats.peakChargedBytes < 4096 * MB);
 });
 
 test('a child over the hard cap is SIGKILLed at once; its item is requeued and fails as poison after max attempts', async () => {
