@@ -79,6 +79,8 @@ export interface RunResult {
   mbPerS: number;
   filesPerS: number;
   peakTreeMb: number;
+  /** The tree's peak charge (shared pages once): what the memory plan budgets. */
+  peakChargedMb: number;
   peakRootMb: number;
   peakChildMb: number;
   /** CPU seconds used during the run by the tool's process tree, the source server and the sink server. */
@@ -249,6 +251,7 @@ export async function measure(spec: RunSpec): Promise<RunResult> {
     mbPerS: Number((bytes / MIB / seconds).toFixed(1)),
     filesPerS: Number((spec.source.files / seconds).toFixed(1)),
     peakTreeMb: mb(samples.peakTree),
+    peakChargedMb: mb(samples.peakCharged),
     peakRootMb: mb(samples.peakRoot),
     peakChildMb: mb(samples.peakChild),
     cpu,

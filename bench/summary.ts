@@ -103,8 +103,8 @@ export interface FlatRun {
 export function evaluateTargets(rs: readonly RunResult[], flat: readonly FlatRun[]): Target[] {
   const out: Target[] = [];
   const ours = rs.filter((r) => r.tool === 'ours');
-  const overBudget = ours.filter((r) => r.budgetMb !== null && r.peakTreeMb > r.budgetMb);
-  out.push({ target: 'peak tree RSS ≤ budget in every scenario', value: ours.map((r) => `${r.scenario}/w${r.workers}/${r.sink}: ${r.peakTreeMb}≤${r.budgetMb ?? '?'}`).join(', '), met: overBudget.length === 0 });
+  const overBudget = ours.filter((r) => r.budgetMb !== null && r.peakChargedMb > r.budgetMb);
+  out.push({ target: 'peak tree charge (shared pages once) ≤ budget in every scenario', value: ours.map((r) => `${r.scenario}/w${r.workers}/${r.sink}: ${r.peakChargedMb}≤${r.budgetMb ?? '?'}`).join(', '), met: overBudget.length === 0 });
   const notCopied = rs.filter((r) => r.tool !== 'plan' && !copiedAll(r));
   out.push({ target: 'every run copied every file', value: notCopied.length === 0 ? 'yes' : notCopied.map((r) => `${r.scenario}/${r.tool}/w${r.workers}${roundLabel(r.round)}`).join(', '), met: notCopied.length === 0 });
   const w4 = ours.filter((r) => r.workers === 4 && r.sink === 'fast');

@@ -55,6 +55,10 @@ export function renderChart(title: string, s: TreeSamples, caps: { softMb: numbe
   const legend: string[] = [];
   parts.push(polyline(toMb(s.tree), x, y1, '#000', 2));
   legend.push('<tspan fill="#000">tree</tspan>');
+  if (s.charged.length > 0) {
+    parts.push(polyline(toMb(s.charged), x, y1, '#777', 2));
+    legend.push('<tspan fill="#777"> tree charge (shared pages once; the caps are on each child\'s own pages)</tspan>');
+  }
   let c = 0;
   for (const p of s.perPid) {
     if (p.role === 'other') continue;

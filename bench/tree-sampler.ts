@@ -1,7 +1,9 @@
 // Samples the RSS of a whole process tree (a root pid and all its descendants) from /proc every few tens of
 // milliseconds: /proc/<pid>/stat gives ppid and RSS pages for every process, the tree is rebuilt each tick
 // so children forked (and recycled) mid-run are counted. Also reads the cgroup's memory usage when present
-// (it includes the benchmark's own servers, so it is context, not the figure we judge).
+// (it includes the benchmark's own servers, so it is context, not the figure we judge). Beside the summed
+// RSS, the tree's charge: every process's own pages (USS, smaps_rollup) plus the pages they share once,
+// which is what the kernel charges and what the memory plan budgets (docs/design.md, memory).
 import { readdirSync, readFileSync } from 'node:fs';
 import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
 
@@ -23,6 +25,10 @@ export interface TreeSamples {
   /** [ms since start, tree RSS bytes] */
   tree: [number, number][];
   peakTree: number;
+  /** Peak of the tree's charge: Σ USS + the largest RSS − USS once. */
+  peakCharged: number;
+  /** [ms since start, the tree's charge] */
+  charged: [number, number][];
   peakRoot: number;
   peakChild: number;
   cgroupPeak: number | null;
@@ -56,6 +62,23 @@ function readStat(pid: number): { ppid: number; rss: number; cpuTicks: number } 
   } catch {
     return null; // gone between readdir and read
   }
+}
+
+/** A process's own pages (USS) and its RSS from smaps_rollup, or null when unreadable. */
+function readOwnPages(pid: number): { uss: number; rss: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+  } catch {
+    return null;
+  }
+  let uss = 0;
+  let rss = 0;
+  for (const m of text.matchAll(/^(Rss|Private_Clean|Private_Dirty):\s+(\d+) kB$/gm)) {
+    if (m[1] === 'Rss') rss += Number(m[2]) * 1024;
+    else uss += Number(m[2]) * 1024;
+  }
+  return rss > 0 ? { uss, rss } : null;
 }
 
 function roleOf(pid: number, rootPid: number): Role {
@@ -92,7 +115,7 @@ export class TreeSampler {
     intervalMs: number,
     sinkBytes: (() => Promise<number>) | null,
   ) {
-    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 0, cpuSecondsByRole: {} };
+    this.out = { intervalMs, samples: 0, tree: [], peakTree: 0, peakCharged: 0, charged: [], peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 0, cpuSecondsByRole: {} };
     this.tick();
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.sinkTimer = sinkBytes
@@ -128,11 +151,16 @@ export class TreeSampler {
       kids.set(ppid, list);
     }
     let total = 0;
+    let own = 0;
+    let shared = 0;
     const stack = [this.rootPid];
     while (stack.length > 0) {
       const pid = stack.pop() as number;
       const bytes = rss.get(pid) ?? 0;
       total += bytes;
+      const pages = readOwnPages(pid);
+      own += pages?.uss ?? bytes;
+      shared = Math.max(shared, pages ? pages.rss - pages.uss : 0);
       this.cpuTicks.set(pid, ticks.get(pid) ?? 0);
       let s = this.series.get(pid);
       if (!s) {
@@ -152,6 +180,8 @@ export class TreeSampler {
     this.out.samples++;
     this.out.tree.push([t, total]);
     this.out.peakTree = Math.max(this.out.peakTree, total);
+    this.out.charged.push([t, own + shared]);
+    this.out.peakCharged = Math.max(this.out.peakCharged, own + shared);
     const cg = readCgroupBytes();
     if (cg !== null) this.out.cgroupPeak = Math.max(this.out.cgroupPeak ?? 0, cg);
   }

@@ -10,9 +10,9 @@ function run(tool: Tool, workers: number, round: number, mbPerS: number, copied 
   return {
     scenario: 'mixed', tool, sink: 'fast', workers, round, parallelism: workers * 4,
     exitCode: copied ? 0 : 1, seconds: 10, filesExpected: 300, objectsInSink: copied ? 300 : 299, bytes: 0, mbPerS, filesPerS: 30,
-    peakTreeMb: 100, peakRootMb: 80, peakChildMb: 90, cpu: { tool: 1, source: 1, sink: 1 }, cgroupPeakMb: null,
+    peakTreeMb: 100, peakChargedMb: 90, peakRootMb: 80, peakChildMb: 90, cpu: { tool: 1, source: 1, sink: 1 }, cgroupPeakMb: null,
     budgetMb: tool === 'ours' ? 1000 : null, flagBudgetMb: null, softMb: null, hardMb: null, report: null,
-    samples: { intervalMs: 50, samples: 1, tree: [], peakTree: 0, peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 1, cpuSecondsByRole: {} },
+    samples: { intervalMs: 50, samples: 1, tree: [], peakTree: 0, peakCharged: 0, charged: [], peakRoot: 0, peakChild: 0, cgroupPeak: null, perPid: [], sinkBytes: [], cpuSeconds: 1, cpuSecondsByRole: {} },
     log: '',
   };
 }
