@@ -1,5 +1,6 @@
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
+import { ServiceSignals } from '../ipc/service-signals.js';
 import type { Logger } from '../observability/logger.js';
 
 export interface OutageOptions {
@@ -25,7 +26,8 @@ export interface OutageHooks {
   requeueUncounted: (item: WorkItem, reason: string) => void;
   /** The service answered: the failure was the file's own and takes the usual path. */
   failedOnItsOwn: (item: WorkItem, outcome: FailedOutcome) => void;
-  changed: (service: string, down: boolean) => void;
+  /** `since`: when the first failure blaming it was seen (epoch ms). */
+  changed: (service: string, down: boolean, since: number) => void;
   /** A probe was answered and its held files dealt with: dispatch may go on. */
   answered: () => void;
   stop: (stop: OutageStop) => void;
@@ -45,6 +47,10 @@ export class OutageWatch {
   private readonly services = new Map<string, ServiceState>();
   /** Items whose failure waits on a probe of the service it blamed. */
   private readonly held = new Map<string, { item: WorkItem; outcome: FailedOutcome }[]>();
+  /** When each service last answered a probe: early reports within an interval of it start none. */
+  private readonly answeredAt = new Map<string, number>();
+  /** Down services as signals, for the listing's retries (children get the same through service-state). */
+  readonly signals = new ServiceSignals();
   private closed = false;
 
   constructor(
@@ -69,6 +75,22 @@ export class OutageWatch {
     this.services.set(service, { down: false, since: Date.now(), timer: null });
     void this.probe(service);
     return true;
+  }
+
+  /**
+   * A child's (or the listing's) request to `service` failed as unreachable while it still retries: probe now
+   * rather than after its retries (minutes of backoff). At most one probe per interval while it answers.
+   */
+  report(service: string): void {
+    if (this.closed || this.services.has(service)) return;
+    if (Date.now() - (this.answeredAt.get(service) ?? -Infinity) < this.options.probeIntervalMs) return;
+    this.services.set(service, { down: false, since: Date.now(), timer: null });
+    void this.probe(service);
+  }
+
+  /** Services down now. */
+  downServices(): string[] {
+    return this.signals.down();
   }
 
   /** A service is known down: dispatch waits. */
@@ -98,9 +120,11 @@ export class OutageWatch {
     this.held.delete(service);
     if (up) {
       this.services.delete(service);
+      this.answeredAt.set(service, Date.now());
+      this.signals.set(service, false);
       if (state.down) {
         this.log.warn({ service, downMs: Date.now() - state.since }, `${service} answers again: dispatch resumed`);
-        this.hooks.changed(service, false);
+        this.hooks.changed(service, false, state.since);
       }
       for (const h of held) this.hooks.failedOnItsOwn(h.item, h.outcome);
       this.hooks.answered();
@@ -109,11 +133,12 @@ export class OutageWatch {
     for (const h of held) this.hooks.requeueUncounted(h.item, `${service} unreachable`);
     if (!state.down) {
       state.down = true;
+      this.signals.set(service, true);
       this.log.error(
         { service, timeoutS: Math.round(this.options.timeoutMs / 1000) },
         `${service} is unreachable: dispatch paused, its files requeued without counting an attempt; probing until it answers`,
       );
-      this.hooks.changed(service, true);
+      this.hooks.changed(service, true, state.since);
     }
     const downMs = Date.now() - state.since;
     if (downMs >= this.options.timeoutMs) {
