@@ -11,9 +11,9 @@ import type { OutageRecord } from '../observability/report.js';
 import type { OutageOptions } from '../supervisor/supervisor.js';
 
 /** Codes of failures that say nothing about the file, only that its service did not answer (drive/retry.ts, s3/s3-errors.ts). */
-const UNREACHABLE: Readonly<Record<string, string>> = Object.fromEntries([
-  ...[...DRIVE_UNREACHABLE].map((code) => [code, 'drive']),
-  ...[...S3_UNREACHABLE].map((code) => [code, 's3']),
+const UNREACHABLE: Readonly<Record<string, string>> = Object.fromEntries<string>([
+  ...[...DRIVE_UNREACHABLE].map((code): [string, string] => [code, 'drive']),
+  ...[...S3_UNREACHABLE].map((code): [string, string] => [code, 's3']),
 ]);
 const SERVICE_NAMES: Readonly<Record<string, string>> = { drive: 'Google Drive', s3: 'S3' };
 /** Between probes of a service that is down: often enough to resume soon, cheap enough to be no load. */
