@@ -73,7 +73,8 @@ export interface ListDriveOptions {
 }
 
 export interface ListingOutage {
-  unreachable(service: string): void;
+  /** Resolves true when the supervisor's probe holds `service` down, false when it answered. */
+  unreachable(service: string): Promise<boolean>;
   downSignal(service: string): AbortSignal;
   whenUp(service: string, signal: AbortSignal): Promise<void>;
 }
@@ -123,7 +124,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     capMs: options.retry?.capMs ?? 32_000,
     ...(signal === undefined ? {} : { signal }),
     onRetry: (info) => {
-      if (DRIVE_UNREACHABLE.has(info.error.code)) options.outage?.unreachable('drive');
+      if (DRIVE_UNREACHABLE.has(info.error.code)) void options.outage?.unreachable('drive');
       log.warn({ attempt: info.attempt, delayMs: info.delayMs, code: info.error.code, err: info.error.message }, 'drive list request retried');
       options.retry?.onRetry?.(info);
     },
@@ -148,7 +149,10 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
       try {
         return await attempt(fn, down);
       } catch (err) {
-        if (options.outage === undefined || down?.aborted !== true || signal?.aborted === true) throw err;
+        if (options.outage === undefined || signal?.aborted === true) throw err;
+        // Retries spent (or none allowed) on an unreachable Drive not yet probed: the probe decides.
+        const held = down?.aborted === true || (DRIVE_UNREACHABLE.has(classifyDriveError(err).code) && (await options.outage.unreachable('drive')));
+        if (!held) throw err;
         log.warn('the listing waits for Google Drive to answer again');
         await options.outage.whenUp('drive', signal ?? new AbortController().signal);
         log.info('Google Drive answers again: the listing continues where it was');

@@ -37,6 +37,9 @@ interface ServiceState {
   down: boolean;
   since: number;
   timer: NodeJS.Timeout | null;
+  /** The first probe's answer: true when it found the service down. */
+  verdict: Promise<boolean>;
+  decide: (down: boolean) => void;
 }
 
 /**
@@ -71,21 +74,29 @@ export class OutageWatch {
     const held = this.held.get(service) ?? [];
     held.push({ item, outcome });
     this.held.set(service, held);
-    if (known) return true; // a probe is already on its way
-    this.services.set(service, { down: false, since: Date.now(), timer: null });
-    void this.probe(service);
+    if (!known) this.startProbing(service); // else a probe is already on its way
     return true;
+  }
+
+  private startProbing(service: string): ServiceState {
+    let decide: (down: boolean) => void = () => undefined;
+    const verdict = new Promise<boolean>((resolve) => (decide = resolve));
+    const state: ServiceState = { down: false, since: Date.now(), timer: null, verdict, decide };
+    this.services.set(service, state);
+    void this.probe(service);
+    return state;
   }
 
   /**
    * A child's (or the listing's) request to `service` failed as unreachable while it still retries: probe now
    * rather than after its retries (minutes of backoff). At most one probe per interval while it answers.
+   * Resolves true when the service is held down, false when it answered (the failure is the request's own).
    */
-  report(service: string): void {
-    if (this.closed || this.services.has(service)) return;
-    if (Date.now() - (this.answeredAt.get(service) ?? -Infinity) < this.options.probeIntervalMs) return;
-    this.services.set(service, { down: false, since: Date.now(), timer: null });
-    void this.probe(service);
+  report(service: string): Promise<boolean> {
+    const known = this.services.get(service);
+    if (known) return known.down ? Promise.resolve(true) : known.verdict;
+    if (this.closed || Date.now() - (this.answeredAt.get(service) ?? -Infinity) < this.options.probeIntervalMs) return Promise.resolve(false);
+    return this.startProbing(service).verdict;
   }
 
   /** Services down now. */
@@ -106,7 +117,10 @@ export class OutageWatch {
   /** The run is stopping: no more probes, every held file back uncounted. */
   close(reason: string): void {
     this.closed = true;
-    for (const s of this.services.values()) if (s.timer) clearTimeout(s.timer);
+    for (const s of this.services.values()) {
+      if (s.timer) clearTimeout(s.timer);
+      s.decide(false);
+    }
     for (const list of this.held.values()) for (const h of list) this.hooks.requeueUncounted(h.item, reason);
     this.held.clear();
   }
@@ -116,6 +130,7 @@ export class OutageWatch {
     if (!state || this.closed) return;
     const up = await this.options.probe(service).catch(() => false);
     if (this.closed) return;
+    state.decide(!up);
     const held = this.held.get(service) ?? [];
     this.held.delete(service);
     if (up) {

@@ -101,7 +101,8 @@ interface SupervisorEvents {
 
 /** What the listing (in the supervisor's process) asks of the outage watch, like a child's retry loop does. */
 export interface ListingServiceHealth {
-  unreachable(service: string): void;
+  /** Resolves true when the probe holds `service` down, false when it answered. */
+  unreachable(service: string): Promise<boolean>;
   downSignal(service: string): AbortSignal;
   whenUp(service: string, signal: AbortSignal): Promise<void>;
 }
@@ -340,7 +341,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return this.onResult(child, msg.itemId, msg.outcome);
       case 'service-unreachable':
         child.log.debug({ itemId: msg.itemId, service: msg.service, code: msg.code }, 'a request failed as unreachable: probing the service');
-        this.outages?.report(msg.service);
+        void this.outages?.report(msg.service);
         return;
       case 'item-returned':
         return this.onReturned(child, msg.itemId, msg.service);
