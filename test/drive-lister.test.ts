@@ -4,8 +4,9 @@ import { createDriveAuth } from '../src/drive/auth.js';
 import { createDriveClient } from '../src/drive/drive-client.js';
 import type { DriveItem, DriveSkip, ListedEntry } from '../src/drive/drive-item.js';
 import { listDrive, resolveRoot } from '../src/drive/lister.js';
-import type { ListDriveOptions, ListingOutage } from '../src/drive/lister.js';
+import type { ListDriveOptions } from '../src/drive/lister.js';
 import { ServiceSignals } from '../src/ipc/service-signals.js';
+import type { OutageView } from '../src/ipc/service-signals.js';
 import { createPacer } from '../src/drive/pacer.js';
 import { PreflightError } from '../src/errors.js';
 import { FOLDER_MIME, SHORTCUT_MIME, startFakeDrive } from '../src/fake-drive/index.js';
@@ -240,7 +241,7 @@ test('listing: Drive unreachable with no retries left waits for the outage watch
   fake.addFault({ route: 'list', fileId: 'a', times: 3, fault: { type: 'status', status: 503 } });
   const signals = new ServiceSignals();
   const reports: string[] = [];
-  const outage: ListingOutage = {
+  const outage: OutageView = {
     // The probe finds Drive down, and it answers again on the next turn.
     unreachable: (service) => {
       reports.push(service);

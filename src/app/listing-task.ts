@@ -7,7 +7,7 @@ import type { Shard } from '../config/shard.js';
 import type { DriveClient } from '../drive/drive-client.js';
 import type { ListedEntry } from '../drive/drive-item.js';
 import { listDrive } from '../drive/lister.js';
-import type { ListingOutage } from '../drive/lister.js';
+import type { OutageView } from '../ipc/service-signals.js';
 import type { Pacer } from '../drive/pacer.js';
 
 const FLUSH_ENTRIES = 1000;
@@ -31,7 +31,7 @@ export interface ListingTaskOptions {
   write: (entries: ListedEntry[]) => void;
   progress?: ListingProgress;
   /** Drive unreachable: the listing pauses with dispatch and resumes when it answers (issue 20 point 5). */
-  outage?: ListingOutage | null;
+  outage?: OutageView | null;
 }
 
 function entryId(e: ListedEntry): string {

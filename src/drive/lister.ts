@@ -10,6 +10,7 @@ import type { DriveItem, ListedEntry } from './drive-item.js';
 import { pickExportFormat, resolveExportFormats } from './export-formats.js';
 import type { ExportFormat } from './export-formats.js';
 import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveClashes, withIdSuffix } from './key-mapper.js';
+import type { OutageView } from '../ipc/service-signals.js';
 import type { Pacer } from './pacer.js';
 import { DRIVE_UNREACHABLE, classifyDriveError, withRetry } from './retry.js';
 import type { RetryOptions } from './retry.js';
@@ -69,14 +70,7 @@ export interface ListDriveOptions {
    * The supervisor's outage watch (issue 20 point 5): an unreachable failure is reported at its first retry,
    * and while the watch holds Drive down the listing waits where it is instead of failing the run.
    */
-  outage?: ListingOutage;
-}
-
-export interface ListingOutage {
-  /** Resolves true when the supervisor's probe holds `service` down, false when it answered. */
-  unreachable(service: string): Promise<boolean>;
-  downSignal(service: string): AbortSignal;
-  whenUp(service: string, signal: AbortSignal): Promise<void>;
+  outage?: OutageView;
 }
 
 interface QueuedFolder {

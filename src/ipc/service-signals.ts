@@ -2,6 +2,14 @@
 // AbortSignal per service, aborted when it goes down and replaced once it answers, so a retry's wait ends
 // the moment the supervisor says so.
 
+/** What code in the supervisor's process (the listing) asks of its outage watch; a child's loop has ServiceHealth. */
+export interface OutageView {
+  /** A request to `service` failed as unreachable: resolves true when the probe holds it down, false when it answered. */
+  unreachable(service: string): Promise<boolean>;
+  downSignal(service: string): AbortSignal;
+  whenUp(service: string, signal: AbortSignal): Promise<void>;
+}
+
 export class ServiceSignals {
   private readonly controllers = new Map<string, AbortController>();
   private readonly waiters = new Map<string, Set<() => void>>();

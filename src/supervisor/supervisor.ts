@@ -8,6 +8,7 @@ import { message, RECYCLE_REASONS } from '../ipc/protocol.js';
 import type { BatchMessage, ChildMessage, ItemOutcome, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
+import type { OutageView } from '../ipc/service-signals.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChildExit, ChildHandle } from './child-handle.js';
 import { cgroupMemoryReader } from './cgroup.js';
@@ -99,13 +100,6 @@ interface SupervisorEvents {
   outage: [{ service: string; down: boolean; since: number }];
 }
 
-/** What the listing (in the supervisor's process) asks of the outage watch, like a child's retry loop does. */
-export interface ListingServiceHealth {
-  /** Resolves true when the probe holds `service` down, false when it answered. */
-  unreachable(service: string): Promise<boolean>;
-  downSignal(service: string): AbortSignal;
-  whenUp(service: string, signal: AbortSignal): Promise<void>;
-}
 
 interface PendingReplacement {
   reason: RecycleReason;
@@ -193,7 +187,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** The outage watch for the listing's requests; null when no outage options were given. */
-  serviceHealth(): ListingServiceHealth | null {
+  serviceHealth(): OutageView | null {
     const watch = this.outages;
     if (!watch) return null;
     return {
