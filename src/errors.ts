@@ -16,6 +16,20 @@ export class MemoryPlanError extends ConfigError {
   override readonly name = 'MemoryPlanError';
 }
 
+/**
+ * An item stopped retrying because the supervisor found its service down (issue 20 point 5): the child hands
+ * the file back unfinished (item-returned), not failed; its checkpoints stand.
+ */
+export class ServiceDownError extends Error {
+  override readonly name = 'ServiceDownError';
+  constructor(
+    readonly service: string,
+    cause: Error,
+  ) {
+    super(`${service} is down (the supervisor's probe got no answer): handing the file back (${cause.message})`, { cause });
+  }
+}
+
 /** Children keep dying before they say ready: respawning would only loop. */
 export class CrashLoopError extends Error {
   override readonly name = 'CrashLoopError';

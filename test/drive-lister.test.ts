@@ -5,6 +5,8 @@ import { createDriveClient } from '../src/drive/drive-client.js';
 import type { DriveItem, DriveSkip, ListedEntry } from '../src/drive/drive-item.js';
 import { listDrive, resolveRoot } from '../src/drive/lister.js';
 import type { ListDriveOptions } from '../src/drive/lister.js';
+import { ServiceSignals } from '../src/ipc/service-signals.js';
+import type { OutageView } from '../src/ipc/service-signals.js';
 import { createPacer } from '../src/drive/pacer.js';
 import { PreflightError } from '../src/errors.js';
 import { FOLDER_MIME, SHORTCUT_MIME, startFakeDrive } from '../src/fake-drive/index.js';
@@ -228,4 +230,29 @@ test('lister: list requests that hit 429 and 500 are retried through the pacer',
   assert.deepEqual(files.map((f) => f.id), ['a']);
   assert.deepEqual(retries, ['rate-limited', 'server-error']);
   assert.equal(fake.stats.listRequests, 3);
+});
+
+test('listing: Drive unreachable with no retries left waits for the outage watch and continues on the same folder', async (t) => {
+  const fake = await withFake(t, { nodes: [top, folder('a', 'A', 'top'), file('a1', 'one.bin', 'a'), file('a2', 'two.bin', 'a'), file('t1', 'top.bin', 'top')] });
+  fake.addFault({ route: 'list', fileId: 'a', times: 3, fault: { type: 'status', status: 503 } });
+  // Without the watch, the first 503 (no retries allowed) ends the listing.
+  await assert.rejects(collect(fake, { retry: { maxRetries: 0, baseMs: 1 } }), /503/);
+  fake.clearFaults();
+  fake.addFault({ route: 'list', fileId: 'a', times: 3, fault: { type: 'status', status: 503 } });
+  const signals = new ServiceSignals();
+  const reports: string[] = [];
+  const outage: OutageView = {
+    // The probe finds Drive down, and it answers again on the next turn.
+    unreachable: (service) => {
+      reports.push(service);
+      signals.set(service, true);
+      setImmediate(() => signals.set(service, false));
+      return Promise.resolve(true);
+    },
+    downSignal: (service) => signals.downSignal(service),
+    whenUp: (service, signal) => signals.whenUp(service, signal),
+  };
+  const { files } = await collect(fake, { retry: { maxRetries: 0, baseMs: 1 }, outage });
+  assert.deepEqual(files.map((f) => f.id).sort(), ['a1', 'a2', 't1']);
+  assert.deepEqual(reports, ['drive', 'drive', 'drive'], 'each refused request asked the watch');
 });

@@ -4,44 +4,13 @@
 // --outage-timeout-s the run stops with exit 69 and one line, nothing failed, and a rerun finishes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ExitCode } from '../src/exit-codes.js';
 import { assertStoppedCheckpointed, countsOf, folderOfFiles, listKeys, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
+import { maxAttempts, retriesByFile, startRelay, waitForLog } from './support/outage.js';
 
 const FILES = 30;
-
-/** A TCP relay to `target` that can go down (listener closed, sockets destroyed) and come back on its port. */
-async function startRelay(target: URL): Promise<{ endpoint: string; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const down = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (!server.listening) return resolve();
-      server.close(() => resolve());
-      for (const s of open) s.destroy();
-    });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    down,
-    up: () => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve)),
-    close: down,
-  };
-}
 
 let w: World;
 
@@ -53,25 +22,12 @@ after(async () => {
   await w.close();
 });
 
-
-/** Resolves once `text` appears in the run's log (stdout); rejects with what was seen if the run ends first. */
-function waitForLog(proc: ReturnType<typeof startCli>['proc'], text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (d: string): void => {
-      seen += d;
-      if (!seen.includes(text)) return;
-      proc.stdout?.off('data', onData);
-      resolve();
-    };
-    proc.stdout?.on('data', onData);
-    proc.once('close', () => reject(new Error(`the run ended before "${text}":\n${seen.slice(-3000)}`)));
-  });
-}
-
-/** Flags for a run through `relay` into `prefix` (journal `<prefix>.db`): one worker, slow Drive (files remain when S3 goes), no per-file retries. */
-function flags(relay: { endpoint: string }, root: string, prefix: string, extra: string[]): string[] {
-  const base = worldFlags(w, root, ['--workers', '1', '--drive-tps', '6', '--drive-retries', '0', '--log-level', 'info', '--s3-prefix', prefix, ...extra]);
+/**
+ * Flags for a run through `relay` into `prefix` (journal `<prefix>.db`): one worker, slow Drive (files remain when S3
+ * goes); `retries` per file in the child (0: the outage is found when a file fails; more: at its first retry).
+ */
+function flags(relay: { endpoint: string }, root: string, prefix: string, extra: string[], retries = 0): string[] {
+  const base = worldFlags(w, root, ['--workers', '1', '--drive-tps', '6', '--drive-retries', String(retries), '--log-level', 'info', '--s3-prefix', prefix, ...extra]);
   const at = base.indexOf('--s3-endpoint');
   base[at + 1] = relay.endpoint;
   base[base.indexOf('--state') + 1] = join(w.dir, `${prefix}.db`);
@@ -82,11 +38,14 @@ test('S3 refusing connections for a few seconds pauses dispatch; every file ends
   const relay = await startRelay(new URL(w.s3.endpoint));
   t.after(() => relay.close());
   const state = join(w.dir, 'short.db');
-  const run = startCli(flags(relay, 'A', 'short', ['--outage-timeout-s', '600']), { AWS_ENDPOINT_URL_S3: relay.endpoint }, w.s3);
+  // Eight retries per file: the first refused request reaches the supervisor, not the eighth (issue 20 point 5).
+  const run = startCli(flags(relay, 'A', 'short', ['--outage-timeout-s', '600'], 8), { AWS_ENDPOINT_URL_S3: relay.endpoint }, w.s3);
   await waitForDone(state, 3);
-  const paused = waitForLog(run.proc, 'is unreachable: dispatch paused');
+  const paused = waitForLog(run.proc, 's3 is unreachable: dispatch paused');
   await relay.down();
+  const downAt = Date.now();
   await paused;
+  t.diagnostic(`S3 down → dispatch paused: ${Date.now() - downAt} ms (a figure, not asserted)`);
   const resumed = waitForLog(run.proc, 'answers again: dispatch resumed');
   await relay.up();
   await resumed;
@@ -97,6 +56,12 @@ test('S3 refusing connections for a few seconds pauses dispatch; every file ends
   assert.equal(counts?.byStatus.done.files, FILES);
   assert.equal(counts.byStatus.failed.files, 0);
   assert.equal((await listKeys(w, 'short/')).length, FILES);
+  // No file spent its retries on the outage, nor counted an attempt (files in flight wait in the SDK's own
+  // retries or hand themselves back).
+  const retries = retriesByFile(finished.stdout, 's3-network');
+  for (const [fileId, n] of retries) assert.ok(n < 8, `${fileId} spent ${n} of 8 retries on the outage`);
+  t.diagnostic(`retries spent on the refused S3, by file: ${JSON.stringify(Object.fromEntries(retries))}`);
+  assert.equal(maxAttempts(state), 0);
 });
 
 test('S3 down past --outage-timeout-s stops the run with exit 69 and one line; nothing failed; a rerun finishes', async (t) => {

@@ -4,20 +4,17 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Drive } from '../drive/drive-client.js';
-import { classifyDriveError } from '../drive/retry.js';
+import { DRIVE_UNREACHABLE, classifyDriveError } from '../drive/retry.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
-import { classifyS3Error } from '../s3/s3-errors.js';
+import { S3_UNREACHABLE, classifyS3Error } from '../s3/s3-errors.js';
+import type { OutageRecord } from '../observability/report.js';
 import type { OutageOptions } from '../supervisor/supervisor.js';
 
 /** Codes of failures that say nothing about the file, only that its service did not answer (drive/retry.ts, s3/s3-errors.ts). */
-const UNREACHABLE: Readonly<Record<string, string>> = {
-  'connection-reset': 'drive',
-  timeout: 'drive',
-  'server-error': 'drive',
-  's3-network': 's3',
-  's3-timeout': 's3',
-  's3-server-error': 's3',
-};
+const UNREACHABLE: Readonly<Record<string, string>> = Object.fromEntries<string>([
+  ...[...DRIVE_UNREACHABLE].map((code): [string, string] => [code, 'drive']),
+  ...[...S3_UNREACHABLE].map((code): [string, string] => [code, 's3']),
+]);
 const SERVICE_NAMES: Readonly<Record<string, string>> = { drive: 'Google Drive', s3: 'S3' };
 /** Between probes of a service that is down: often enough to resume soon, cheap enough to be no load. */
 const PROBE_INTERVAL_MS = 2000;
@@ -52,10 +49,49 @@ export function outageOptions(deps: { drive: Drive; rootId: string; s3: S3Client
   };
 }
 
+/** The name people know a service by. */
+export function serviceName(service: string): string {
+  return SERVICE_NAMES[service] ?? service;
+}
+
+/** Outages of this run, for the live display and the report: opened and closed by the supervisor's 'outage' events. */
+export class OutageLog {
+  readonly records: OutageRecord[] = [];
+  private readonly open = new Map<string, OutageRecord>();
+
+  changed(service: string, down: boolean, since: number): void {
+    const now = Date.now();
+    const record = this.open.get(service);
+    if (down && !record) {
+      const opened = { service, startedAt: new Date(since), durationMs: now - since, resolved: false };
+      this.open.set(service, opened);
+      this.records.push(opened);
+    } else if (!down && record) {
+      record.durationMs = now - record.startedAt.getTime();
+      record.resolved = true;
+      this.open.delete(service);
+    }
+  }
+
+  /** The longest outage still open, as the live display shows it. */
+  current(): { service: string; downMs: number } | null {
+    let oldest: OutageRecord | null = null;
+    for (const r of this.open.values()) if (oldest === null || r.startedAt < oldest.startedAt) oldest = r;
+    return oldest === null ? null : { service: serviceName(oldest.service), downMs: Date.now() - oldest.startedAt.getTime() };
+  }
+
+  /** Close the books at the end of the run: outages still open last until now. */
+  finish(): OutageRecord[] {
+    const now = Date.now();
+    for (const r of this.open.values()) r.durationMs = now - r.startedAt.getTime();
+    return this.records;
+  }
+}
+
 /** The one line on stderr. */
 export function outageLine(service: string, downMs: number, pending: number): string {
   return (
-    `supervisor: ${SERVICE_NAMES[service] ?? service} unreachable for ${Math.round(downMs / 1000)} s (past --outage-timeout-s): the run stopped, ` +
+    `supervisor: ${serviceName(service)} unreachable for ${Math.round(downMs / 1000)} s (past --outage-timeout-s): the run stopped, ` +
     `${pending} files still pending, none marked failed; rerun once it answers\n`
   );
 }

@@ -33,7 +33,7 @@ import { planMemory } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
 import type { RunStop } from './run-stop.js';
 import { JournalWriteGuard } from './journal-write-guard.js';
-import { outageLine, outageOptions } from './outage.js';
+import { OutageLog, outageLine, outageOptions } from './outage.js';
 import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
@@ -203,6 +203,11 @@ async function copy(c: CopyContext): Promise<number> {
     listingAbort.abort();
     void supervisor.shutdown('journal volume full');
   });
+  const outages = new OutageLog();
+  supervisor.on('outage', ({ service, down, since }) => {
+    outages.changed(service, down, since);
+    metrics?.onOutage(service, down);
+  });
   if (metrics) {
     supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
     supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
@@ -225,6 +230,7 @@ async function copy(c: CopyContext): Promise<number> {
     log,
     signal: listingAbort.signal,
     progress: listing,
+    outage: supervisor.serviceHealth(),
     write: (entries) => {
       guard.run(() => journal.recordListed(entries), undefined);
       source.notify();
@@ -274,6 +280,7 @@ async function copy(c: CopyContext): Promise<number> {
         chargedBytes: sample?.chargedBytes ?? 0,
         treeRssBytes: sample?.treeRssBytes ?? 0,
         paused: supervisor.isPaused,
+        outage: outages.current(),
       };
     },
   });
@@ -344,6 +351,7 @@ async function copy(c: CopyContext): Promise<number> {
     plan,
     listing: { listed: listing.listed, skipped: listing.skipped, complete: listingComplete },
     uploadsAborted,
+    outages: outages.finish(),
     journalCounts: counts,
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);

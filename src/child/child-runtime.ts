@@ -12,11 +12,15 @@ import type {
   ItemOutcome,
   ItemProgressMessage,
   ItemResultMessage,
+  ItemReturnedMessage,
   ItemStartMessage,
   ReadyMessage,
+  ServiceUnreachableMessage,
   WorkItem,
 } from '../ipc/protocol.js';
 import { serializeError } from '../ipc/serialized-error.js';
+import { ServiceSignals } from '../ipc/service-signals.js';
+import { ServiceDownError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import type { Processor, ProcessorFactory } from './processor.js';
@@ -39,6 +43,8 @@ export class ChildRuntime {
   private log: Logger;
   private readonly queue: Queued[] = [];
   private readonly running = new Map<string, AbortController>();
+  /** Services the supervisor holds down: retries on them stop and hand their file back. */
+  private readonly services = new ServiceSignals();
   private draining = false;
   private stopping: Promise<void> | null = null;
 
@@ -66,6 +72,9 @@ export class ChildRuntime {
         return this.maybeExitDrained();
       case 'shutdown':
         return this.shutdown(raw.graceMs, 'shutdown requested');
+      case 'service-state':
+        if (this.services.set(raw.service, raw.down)) this.log.info({ service: raw.service, down: raw.down }, raw.down ? 'the supervisor holds this service down: items retrying on it hand their file back' : 'the service answers again');
+        return;
     }
   }
 
@@ -108,7 +117,7 @@ export class ChildRuntime {
     // Counted from the start, not from 0: an item that ends within the first interval (most small files)
     // then costs no progress message at all — IPC writes were a tenth of a copy child's CPU on small files.
     let lastProgress = Date.now();
-    let outcome: ItemOutcome;
+    let outcome: ItemOutcome | null;
     try {
       await this.port.send(message<ItemStartMessage>({ kind: 'item-start', batchId, itemId: item.id }));
       outcome = await processor.process(item, {
@@ -123,13 +132,23 @@ export class ChildRuntime {
         checkpoint: (checkpoint) => {
           void this.port.send(message<ItemCheckpointMessage>({ kind: 'item-checkpoint', itemId: item.id, checkpoint }));
         },
+        services: {
+          unreachable: (service, code) => void this.port.send(message<ServiceUnreachableMessage>({ kind: 'service-unreachable', itemId: item.id, service, code })),
+          downSignal: (service) => this.services.downSignal(service),
+        },
       });
     } catch (err) {
-      outcome = { status: 'failed', error: serializeError(err) };
+      if (err instanceof ServiceDownError) {
+        log.info({ service: err.service }, 'handing the file back: its service is down');
+        outcome = null;
+        if (!controller.signal.aborted) await this.port.send(message<ItemReturnedMessage>({ kind: 'item-returned', batchId, itemId: item.id, service: err.service }));
+      } else {
+        outcome = { status: 'failed', error: serializeError(err) };
+      }
     }
     this.running.delete(item.id);
     // After a shutdown abort the parent requeues the item itself; a result would only race it.
-    if (!controller.signal.aborted) {
+    if (outcome !== null && !controller.signal.aborted) {
       await this.port.send(message<ItemResultMessage>({ kind: 'item-result', batchId, itemId: item.id, outcome }));
     }
     this.pump();

@@ -4,6 +4,17 @@ import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import type { Logger } from '../observability/logger.js';
 
+/**
+ * The supervisor's view of the services an item talks to (issue 20 point 5): a retry loop reports an
+ * unreachable failure at once (the supervisor probes) and stops retrying when the probe finds the service down.
+ */
+export interface ServiceHealth {
+  /** A request to `service` failed as unreachable (`code`: the failure's reason code). */
+  unreachable(service: string, code: string): void;
+  /** Aborted while the supervisor holds `service` down (a fresh signal once it answers again). */
+  downSignal(service: string): AbortSignal;
+}
+
 export interface ItemContext {
   /** Aborted on shutdown: stop promptly; checkpoints already reported stand. */
   signal: AbortSignal;
@@ -12,6 +23,8 @@ export interface ItemContext {
   /** Report resumable state (a completed multipart part, say); sent to the supervisor at once. */
   checkpoint(state: JsonObject): void;
   log: Logger;
+  /** Absent where no supervisor watches the services (a processor driven directly by a test). */
+  services?: ServiceHealth;
 }
 
 export interface Processor {

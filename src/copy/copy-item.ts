@@ -296,6 +296,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
         signal: ctx.signal,
         notHere: CONTENT_MISMATCH,
         onRetry: ({ attempt, delayMs, error }) => ctx.log.warn({ attempt, delayMs, code: error.code, error: error.message }, 'retrying after a transient error'),
+        ...(ctx.services ? { services: ctx.services } : {}),
       },
       retries,
     );

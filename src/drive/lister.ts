@@ -10,8 +10,9 @@ import type { DriveItem, ListedEntry } from './drive-item.js';
 import { pickExportFormat, resolveExportFormats } from './export-formats.js';
 import type { ExportFormat } from './export-formats.js';
 import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveClashes, withIdSuffix } from './key-mapper.js';
+import type { OutageView } from '../ipc/service-signals.js';
 import type { Pacer } from './pacer.js';
-import { classifyDriveError, withRetry } from './retry.js';
+import { DRIVE_UNREACHABLE, classifyDriveError, withRetry } from './retry.js';
 import type { RetryOptions } from './retry.js';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
@@ -65,6 +66,11 @@ export interface ListDriveOptions {
   signal?: AbortSignal;
   retry?: Partial<RetryOptions>;
   pageSize?: number;
+  /**
+   * The supervisor's outage watch (issue 20 point 5): an unreachable failure is reported at its first retry,
+   * and while the watch holds Drive down the listing waits where it is instead of failing the run.
+   */
+  outage?: OutageView;
 }
 
 interface QueuedFolder {
@@ -112,6 +118,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     capMs: options.retry?.capMs ?? 32_000,
     ...(signal === undefined ? {} : { signal }),
     onRetry: (info) => {
+      if (DRIVE_UNREACHABLE.has(info.error.code)) void options.outage?.unreachable('drive');
       log.warn({ attempt: info.attempt, delayMs: info.delayMs, code: info.error.code, err: info.error.message }, 'drive list request retried');
       options.retry?.onRetry?.(info);
     },
@@ -121,11 +128,31 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
   const visited = new Set<string>([rootId]);
   const queue: QueuedFolder[] = [{ id: rootId, path: '', segments: [] }];
 
-  const call = <T>(fn: () => Promise<T>): Promise<T> =>
-    withRetry(async () => {
-      await pacer.take(signal);
-      return fn();
-    }, retry);
+  const attempt = <T>(fn: () => Promise<T>, down: AbortSignal | undefined): Promise<T> =>
+    withRetry(
+      async () => {
+        await pacer.take(signal);
+        return fn();
+      },
+      // A wait between retries ends when the watch holds Drive down: the listing then waits for it instead.
+      down === undefined ? retry : { ...retry, signal: signal === undefined ? down : AbortSignal.any([signal, down]) },
+    );
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      const down = options.outage?.downSignal('drive');
+      try {
+        return await attempt(fn, down);
+      } catch (err) {
+        if (options.outage === undefined || signal?.aborted === true) throw err;
+        // Retries spent (or none allowed) on an unreachable Drive not yet probed: the probe decides.
+        const held = down?.aborted === true || (DRIVE_UNREACHABLE.has(classifyDriveError(err).code) && (await options.outage.unreachable('drive')));
+        if (!held) throw err;
+        log.warn('the listing waits for Google Drive to answer again');
+        await options.outage.whenUp('drive', signal ?? new AbortController().signal);
+        log.info('Google Drive answers again: the listing continues where it was');
+      }
+    }
+  };
 
   const resolve = async (f: drive_v3.Schema$File): Promise<Resolved> => {
     const id = f.id ?? '';

@@ -37,6 +37,9 @@ export class DriveError extends ItemError {
   }
 }
 
+/** Codes that say nothing about the file, only that Drive did not answer (outages, issue 20 point 5). */
+export const DRIVE_UNREACHABLE: ReadonlySet<string> = new Set<DriveErrorCode>(['connection-reset', 'timeout', 'server-error']);
+
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'sharingRateLimitExceeded']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);

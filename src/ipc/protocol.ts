@@ -5,7 +5,8 @@ import type { JsonObject } from './json.js';
 import type { SerializedError } from './serialized-error.js';
 
 export const PROTOCOL_BRAND = 'drive-s3-supervisor';
-export const PROTOCOL_VERSION = 1;
+// 2: service-state (parent → child), service-unreachable and item-returned (child → parent), issue 20 point 5.
+export const PROTOCOL_VERSION = 2;
 
 /** Why a child was recycled. Every recycle is logged and counted with one of these. */
 export const RECYCLE_REASONS = ['soft-cap', 'hard-cap', 'heap-oom', 'crash', 'max-items', 'budget'] as const;
@@ -56,6 +57,11 @@ export interface DrainMessage extends Envelope<'drain'> {
 export interface ShutdownMessage extends Envelope<'shutdown'> {
   graceMs: number;
 }
+/** The supervisor's probe found `service` down (or answering again): items retrying on it hand their file back. */
+export interface ServiceStateMessage extends Envelope<'service-state'> {
+  service: string;
+  down: boolean;
+}
 
 // child → parent
 export interface ReadyMessage extends Envelope<'ready'> {
@@ -86,17 +92,32 @@ export interface ItemResultMessage extends Envelope<'item-result'> {
   itemId: string;
   outcome: ItemOutcome;
 }
+/** A request of this item to `service` failed as unreachable (refused, reset, timeout, 5xx); it retries meanwhile. */
+export interface ServiceUnreachableMessage extends Envelope<'service-unreachable'> {
+  itemId: string;
+  service: string;
+  /** The failure's reason code (drive/retry.ts, s3/s3-errors.ts). */
+  code: string;
+}
+/** Handed back unfinished because the supervisor said `service` is down: not a failure, no attempt counted. */
+export interface ItemReturnedMessage extends Envelope<'item-returned'> {
+  batchId: string;
+  itemId: string;
+  service: string;
+}
 export interface FatalMessage extends Envelope<'fatal'> {
   error: SerializedError;
 }
 
-export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage;
+export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage | ServiceStateMessage;
 export type ChildMessage =
   | ReadyMessage
   | ItemStartMessage
   | ItemProgressMessage
   | ItemCheckpointMessage
   | ItemResultMessage
+  | ServiceUnreachableMessage
+  | ItemReturnedMessage
   | FatalMessage;
 
 type Body<M extends Envelope<string>> = Omit<M, 'brand' | 'v'>;
@@ -106,13 +127,15 @@ export function message<M extends ParentMessage | ChildMessage>(body: Body<M>): 
   return { brand: PROTOCOL_BRAND, v: PROTOCOL_VERSION, ...body } as M;
 }
 
-const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown']);
+const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown', 'service-state']);
 const CHILD_KINDS: ReadonlySet<string> = new Set<ChildMessage['kind']>([
   'ready',
   'item-start',
   'item-progress',
   'item-checkpoint',
   'item-result',
+  'service-unreachable',
+  'item-returned',
   'fatal',
 ]);
 

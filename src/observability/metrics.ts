@@ -24,6 +24,8 @@ export class Metrics {
   readonly pod = new Gauge({ name: 'supervisor_pod_memory_bytes', help: 'Pod memory: the tree\'s charge (shared pages once), its summed RSS, the shared pages, cgroup usage and working set, and the figure held against the budget', labelNames: ['source'], registers: [this.registry] });
   readonly cgroupEvents = new Gauge({ name: 'supervisor_cgroup_memory_events', help: 'cgroup memory.events counters (max, oom, oom_kill)', labelNames: ['event'], registers: [this.registry] });
   readonly paused = new Gauge({ name: 'supervisor_dispatch_paused', help: '1 while dispatch is paused by the pod budget', registers: [this.registry] });
+  readonly unreachable = new Gauge({ name: 'supervisor_service_unreachable', help: '1 while the supervisor holds Drive or S3 unreachable (dispatch paused, probing)', labelNames: ['service'], registers: [this.registry] });
+  readonly outagePauses = new Counter({ name: 'supervisor_outage_pauses_total', help: 'Times dispatch paused because Drive or S3 did not answer its probe', labelNames: ['service'], registers: [this.registry] });
 
   constructor(plan: MemoryPlan) {
     collectDefaultMetrics({ register: this.registry, prefix: 'supervisor_process_' });
@@ -33,6 +35,15 @@ export class Metrics {
     this.budget.set({ line: 'pause' }, plan.pauseAtMb * MB);
     this.budget.set({ line: 'recycle' }, plan.recycleAtMb * MB);
     for (const status of ['done', 'skipped', 'failed']) this.files.inc({ status }, 0);
+    for (const service of ['drive', 's3']) {
+      this.unreachable.set({ service }, 0);
+      this.outagePauses.inc({ service }, 0);
+    }
+  }
+
+  onOutage(service: string, down: boolean): void {
+    this.unreachable.set({ service }, down ? 1 : 0);
+    if (down) this.outagePauses.inc({ service });
   }
 
   onSample(s: MemorySample, queueDepth: number): void {

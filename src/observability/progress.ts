@@ -21,6 +21,8 @@ export interface ProgressSnapshot {
   chargedBytes: number;
   treeRssBytes: number;
   paused: boolean;
+  /** A service the supervisor holds unreachable (dispatch paused, probing), and for how long; null when none. */
+  outage: { service: string; downMs: number } | null;
 }
 
 /** What the live block needs of a terminal. */
@@ -103,6 +105,7 @@ export class ProgressReporter {
             children: s.children.map((c) => ({ id: c.id, ussMb: mb(c.ussBytes), rssMb: mb(c.rssBytes), state: c.state, inFlight: c.inFlight })),
             recycles: s.recycles,
             paused: s.paused,
+            outage: s.outage === null ? null : { service: s.outage.service, downS: Math.round(s.outage.downMs / 1000) },
           },
         },
         'progress',
@@ -127,6 +130,7 @@ export class ProgressReporter {
     const pct = s.bytesTotal > 0 ? ` ${((100 * s.bytesDone) / s.bytesTotal).toFixed(1)}%` : '';
     const recycles = Object.entries(s.recycles).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
     const lines = [
+      ...(s.outage === null ? [] : [`paused: ${s.outage.service} unreachable for ${Math.round(s.outage.downMs / 1000)}s (probing; --outage-timeout-s stops the run)`]),
       `files ${settled}/${total} (done ${s.filesDone}, skipped ${s.filesSkipped}, failed ${s.filesFailed})  ${fps.toFixed(1)} files/s`,
       `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
       `memory: charged ${mb(s.chargedBytes)} MB (tree RSS ${mb(s.treeRssBytes)} MB) of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,

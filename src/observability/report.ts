@@ -9,6 +9,16 @@ import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { formatBytes, formatDuration, mb } from './format.js';
 import { makePrivateDir, privateWriteStream } from '../private-files.js';
 
+/** One time Drive or S3 did not answer and dispatch paused (issue 20 point 5). */
+export interface OutageRecord {
+  service: string;
+  /** When the first failure blaming it was seen. */
+  startedAt: Date;
+  /** Until it answered again, or until the run ended (resolved: false). */
+  durationMs: number;
+  resolved: boolean;
+}
+
 export interface RunSummary {
   outcome: 'completed' | 'interrupted' | 'crash-loop';
   exitCode: number;
@@ -18,6 +28,7 @@ export interface RunSummary {
   plan: MemoryPlan;
   listing: { listed: number; skipped: number; complete: boolean };
   uploadsAborted: number;
+  outages: OutageRecord[];
   /** The journal's counts at the end (a full scan: taken once, by the caller). */
   journalCounts: JournalCounts;
 }
@@ -51,6 +62,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
     `  journal: ${counts.byStatus.done.files} done, ${counts.byStatus.skipped.files} skipped, ${counts.byStatus.failed.files} failed, ${counts.byStatus.pending.files + counts.byStatus['in-progress'].files} remaining of ${counts.total.files}`,
     `  memory: peak charged ${f.peakChargedMb} MB (tree RSS ${f.peakTreeRssMb} MB; supervisor RSS ${f.peakSupervisorRssMb} MB, largest child ${f.peakChildUssMb} MB own / ${f.peakChildRssMb} MB RSS), ${s.plan.containerLimitMb === null ? 'no container limit' : `cgroup ${f.peakCgroupMb} MB of ${s.plan.containerLimitMb} MB`}; budget ${s.plan.budgetMb} MB`,
     `  recycles: ${recycles}; children started ${st.childrenSpawned}`,
+    ...s.outages.map((o) => `  outage: ${o.service} unreachable from ${o.startedAt.toISOString()} for ${formatDuration(o.durationMs)}${o.resolved ? '' : ' (still down at the end)'}`),
   ];
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
@@ -78,6 +90,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     childrenSpawned: s.stats.childrenSpawned,
     replacementReadyMs: s.stats.replacementReadyMs,
     incompleteUploadsAborted: s.uploadsAborted,
+    outages: s.outages.map((o) => ({ service: o.service, startedAt: o.startedAt.toISOString(), durationMs: o.durationMs, resolved: o.resolved })),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;

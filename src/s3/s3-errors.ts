@@ -17,6 +17,9 @@ export type S3ErrorCode =
   | 's3-client-error'
   | 's3-error';
 
+/** Codes that say nothing about the object, only that S3 did not answer (outages, issue 20 point 5). */
+export const S3_UNREACHABLE: ReadonlySet<string> = new Set<S3ErrorCode>(['s3-network', 's3-timeout', 's3-server-error']);
+
 export interface S3ErrorClass {
   retryable: boolean;
   code: S3ErrorCode;

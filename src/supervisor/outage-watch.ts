@@ -1,5 +1,6 @@
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
+import { ServiceSignals } from '../ipc/service-signals.js';
 import type { Logger } from '../observability/logger.js';
 
 export interface OutageOptions {
@@ -25,7 +26,8 @@ export interface OutageHooks {
   requeueUncounted: (item: WorkItem, reason: string) => void;
   /** The service answered: the failure was the file's own and takes the usual path. */
   failedOnItsOwn: (item: WorkItem, outcome: FailedOutcome) => void;
-  changed: (service: string, down: boolean) => void;
+  /** `since`: when the first failure blaming it was seen (epoch ms). */
+  changed: (service: string, down: boolean, since: number) => void;
   /** A probe was answered and its held files dealt with: dispatch may go on. */
   answered: () => void;
   stop: (stop: OutageStop) => void;
@@ -35,6 +37,9 @@ interface ServiceState {
   down: boolean;
   since: number;
   timer: NodeJS.Timeout | null;
+  /** The first probe's answer: true when it found the service down. */
+  verdict: Promise<boolean>;
+  decide: (down: boolean) => void;
 }
 
 /**
@@ -45,6 +50,10 @@ export class OutageWatch {
   private readonly services = new Map<string, ServiceState>();
   /** Items whose failure waits on a probe of the service it blamed. */
   private readonly held = new Map<string, { item: WorkItem; outcome: FailedOutcome }[]>();
+  /** When each service last answered a probe: early reports within an interval of it start none. */
+  private readonly answeredAt = new Map<string, number>();
+  /** Down services as signals, for the listing's retries (children get the same through service-state). */
+  readonly signals = new ServiceSignals();
   private closed = false;
 
   constructor(
@@ -65,10 +74,34 @@ export class OutageWatch {
     const held = this.held.get(service) ?? [];
     held.push({ item, outcome });
     this.held.set(service, held);
-    if (known) return true; // a probe is already on its way
-    this.services.set(service, { down: false, since: Date.now(), timer: null });
-    void this.probe(service);
+    if (!known) this.startProbing(service); // else a probe is already on its way
     return true;
+  }
+
+  private startProbing(service: string): ServiceState {
+    let decide: (down: boolean) => void = () => undefined;
+    const verdict = new Promise<boolean>((resolve) => (decide = resolve));
+    const state: ServiceState = { down: false, since: Date.now(), timer: null, verdict, decide };
+    this.services.set(service, state);
+    void this.probe(service);
+    return state;
+  }
+
+  /**
+   * A child's (or the listing's) request to `service` failed as unreachable while it still retries: probe now
+   * rather than after its retries (minutes of backoff). At most one probe per interval while it answers.
+   * Resolves true when the service is held down, false when it answered (the failure is the request's own).
+   */
+  report(service: string): Promise<boolean> {
+    const known = this.services.get(service);
+    if (known) return known.down ? Promise.resolve(true) : known.verdict;
+    if (this.closed || Date.now() - (this.answeredAt.get(service) ?? -Infinity) < this.options.probeIntervalMs) return Promise.resolve(false);
+    return this.startProbing(service).verdict;
+  }
+
+  /** Services down now. */
+  downServices(): string[] {
+    return this.signals.down();
   }
 
   /** A service is known down: dispatch waits. */
@@ -84,7 +117,10 @@ export class OutageWatch {
   /** The run is stopping: no more probes, every held file back uncounted. */
   close(reason: string): void {
     this.closed = true;
-    for (const s of this.services.values()) if (s.timer) clearTimeout(s.timer);
+    for (const s of this.services.values()) {
+      if (s.timer) clearTimeout(s.timer);
+      s.decide(false);
+    }
     for (const list of this.held.values()) for (const h of list) this.hooks.requeueUncounted(h.item, reason);
     this.held.clear();
   }
@@ -94,13 +130,16 @@ export class OutageWatch {
     if (!state || this.closed) return;
     const up = await this.options.probe(service).catch(() => false);
     if (this.closed) return;
+    state.decide(!up);
     const held = this.held.get(service) ?? [];
     this.held.delete(service);
     if (up) {
       this.services.delete(service);
+      this.answeredAt.set(service, Date.now());
+      this.signals.set(service, false);
       if (state.down) {
         this.log.warn({ service, downMs: Date.now() - state.since }, `${service} answers again: dispatch resumed`);
-        this.hooks.changed(service, false);
+        this.hooks.changed(service, false, state.since);
       }
       for (const h of held) this.hooks.failedOnItsOwn(h.item, h.outcome);
       this.hooks.answered();
@@ -109,11 +148,12 @@ export class OutageWatch {
     for (const h of held) this.hooks.requeueUncounted(h.item, `${service} unreachable`);
     if (!state.down) {
       state.down = true;
+      this.signals.set(service, true);
       this.log.error(
         { service, timeoutS: Math.round(this.options.timeoutMs / 1000) },
         `${service} is unreachable: dispatch paused, its files requeued without counting an attempt; probing until it answers`,
       );
-      this.hooks.changed(service, true);
+      this.hooks.changed(service, true, state.since);
     }
     const downMs = Date.now() - state.since;
     if (downMs >= this.options.timeoutMs) {

@@ -5,9 +5,10 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { CrashLoopError } from '../errors.js';
 import { message, RECYCLE_REASONS } from '../ipc/protocol.js';
-import type { BatchMessage, ChildMessage, ItemOutcome, RecycleReason, WorkItem } from '../ipc/protocol.js';
+import type { BatchMessage, ChildMessage, ItemOutcome, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
+import type { OutageView } from '../ipc/service-signals.js';
 import type { Logger } from '../observability/logger.js';
 import type { ChildExit, ChildHandle } from './child-handle.js';
 import { cgroupMemoryReader } from './cgroup.js';
@@ -101,8 +102,10 @@ interface SupervisorEvents {
   'item-settled': [{ item: WorkItem; outcome: ItemOutcome }];
   'item-progress': [{ item: WorkItem; bytes: number }];
   paused: [boolean];
-  outage: [{ service: string; down: boolean }];
+  /** `since`: when the first failure blaming the service was seen (epoch ms). */
+  outage: [{ service: string; down: boolean; since: number }];
 }
+
 
 interface PendingReplacement {
   reason: RecycleReason;
@@ -189,6 +192,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     let sum = 0;
     for (const c of this.children.values()) for (const f of c.inFlight.values()) sum += f.bytes;
     return sum;
+  }
+
+  /** The outage watch for the listing's requests; null when no outage options were given. */
+  serviceHealth(): OutageView | null {
+    const watch = this.outages;
+    if (!watch) return null;
+    return {
+      unreachable: (service) => watch.report(service),
+      downSignal: (service) => watch.signals.downSignal(service),
+      whenUp: (service, signal) => watch.signals.whenUp(service, signal),
+    };
   }
 
   childViews(): ChildView[] {
@@ -328,6 +342,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       case 'item-result':
         return this.onResult(child, msg.itemId, msg.outcome);
+      case 'service-unreachable':
+        child.log.debug({ itemId: msg.itemId, service: msg.service, code: msg.code }, 'a request failed as unreachable: probing the service');
+        void this.outages?.report(msg.service);
+        return;
+      case 'item-returned':
+        return this.onReturned(child, msg.itemId, msg.service);
       case 'fatal':
         child.log.error({ error: msg.error }, 'child reported a fatal error');
         return;
@@ -351,6 +371,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.stats.replacementReadyMs.push(child.readyAt - replacing.decidedAt);
     }
     child.log.info({ startupMs }, 'child ready');
+    for (const service of this.outages?.downServices() ?? []) child.send(message<ServiceStateMessage>({ kind: 'service-state', service, down: true }));
     this.emit('child-ready', { childId: child.id, pid: child.pid, startupMs });
     if (this.stopping) {
       void child.terminate(this.options.shutdownGraceMs);
@@ -379,6 +400,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     const max = this.options.maxItemsPerChild;
     if (max > 0 && child.itemsSettled >= max && child.state === 'ready') this.recycle(child, 'max-items', 'drain');
+    this.feed();
+    this.scheduleDispatch();
+    this.checkDone();
+  }
+
+  /** The child stopped retrying because we hold `service` down: back to the source, no attempt counted. */
+  private onReturned(child: ChildHandle, itemId: string, service: string): void {
+    const f = child.inFlight.get(itemId);
+    if (!f) return;
+    child.inFlight.delete(itemId);
+    this.source.requeue(f.item, { countAttempt: false, reason: `${service} unreachable` });
     this.feed();
     this.scheduleDispatch();
     this.checkDone();
@@ -517,7 +549,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return new OutageWatch(options, {
       requeueUncounted: (item, reason) => this.source.requeue(item, { countAttempt: false, reason }),
       failedOnItsOwn: (item, outcome) => this.afterFailure(item, outcome),
-      changed: (service, down) => this.emit('outage', { service, down }),
+      changed: (service, down, since) => {
+        for (const c of this.children.values()) c.send(message<ServiceStateMessage>({ kind: 'service-state', service, down }));
+        this.emit('outage', { service, down, since });
+      },
       answered: () => {
         this.feed();
         this.scheduleDispatch();

@@ -22,7 +22,7 @@ function snapshot(): ProgressSnapshot {
     bytesTotal: 9_876_543_210_000, bytesDone: 5_432_109_876_000,
     children: Array.from({ length: 4 }, (_, i) => ({ id: 100 + i, pid: 4000 + i, state: 'terminating', ussBytes: 150 * MB, rssBytes: 194 * MB, inFlight: 12 })),
     recycles: { 'soft-cap': 3, 'hard-cap': 1, 'heap-oom': 0, crash: 2, 'max-items': 5, budget: 0 },
-    chargedBytes: 700 * MB, treeRssBytes: 876 * MB, paused: true,
+    chargedBytes: 700 * MB, treeRssBytes: 876 * MB, paused: true, outage: null,
   };
 }
 
@@ -59,4 +59,17 @@ test('clearBlock erases exactly the rows drawn, and the next draw starts below t
   assert.deepEqual(t.written, [], 'nothing drawn: nothing to erase');
   reporter.tick();
   assert.doesNotMatch(t.written.join(''), CURSOR_UP, 'no cursor-up into the log line');
+});
+
+test('an outage puts "paused: <service> unreachable for Ns" first in the block, and in the log line', () => {
+  const t = terminal(80);
+  const withOutage = (): ProgressSnapshot => ({ ...snapshot(), outage: { service: 'Google Drive', downMs: 42_400 } });
+  new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: withOutage, out: t.out }).tick();
+  const drawn = rows(t.written.join(''));
+  assert.equal(drawn.length, 8);
+  assert.match(drawn[0] ?? '', /^paused: Google Drive unreachable for 42s /);
+  const lines: unknown[] = [];
+  const capture = createLogger({ level: 'info', stream: { write: (l: string) => lines.push(JSON.parse(l)) } });
+  new ProgressReporter({ mode: 'log', intervalMs: 1000, plan, log: capture, snapshot: withOutage }).tick();
+  assert.deepEqual((lines[0] as { progress: { outage: unknown } }).progress.outage, { service: 'Google Drive', downS: 42 });
 });
