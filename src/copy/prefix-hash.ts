@@ -48,7 +48,8 @@ async function hashDirect(source: Readable, direct: DirectSource, bytes: number,
     }
   } catch (err) {
     source.destroy();
-    throw err;
+    // A read failed by our own abort: the abort is what happened.
+    throw o.signal.aborted ? o.signal.reason : err;
   } finally {
     o.signal.removeEventListener('abort', onAbort);
     pool.release(buffer);
