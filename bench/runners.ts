@@ -62,6 +62,8 @@ export interface RunSpec {
   childConcurrency?: number;
   /** Which round of a repeated comparison this run is (1 when not repeated); see CopyScenario.rounds. */
   round?: number;
+  /** ours: further CLI flags (resume-hash-cost.ts: --resume-min-mb). */
+  extraArgs?: string[];
 }
 
 export interface RunResult {
@@ -135,6 +137,7 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         '--workers', String(spec.workers), '--child-concurrency', String(spec.childConcurrency ?? 4),
         '--rss-poll-ms', '100',
         ...(spec.memory ? ['--memory-budget-mb', String(spec.memory.flagBudgetMb)] : []),
+        ...(spec.extraArgs ?? []),
       ];
       return { cmd: process.execPath, args, env: s3env };
     }

@@ -45,7 +45,7 @@ function processor() {
   const options = copyOptionsToJson({
     driveAuth: { accessToken: TOKEN }, driveRootUrl: drive.rootUrl, driveTps: 10_000, driveRetries: 2, acknowledgeAbuse: false,
     s3: testOptions(s3, { partSizeMb: 5, uploadQueueSize: 2 }), s3Credentials: s3.credentials,
-    resumeMinBytes: 1 * MiB, skipExisting: false, concurrency: 1, partBuffers: 2,
+    resumeMinBytes: 1 * MiB, resumeRereadMaxBytes: 1024 * MiB, skipExisting: false, concurrency: 1, partBuffers: 2,
   });
   return copyProcessorFactory({ childId: 1, options, log: silentLogger() });
 }

@@ -36,6 +36,7 @@ before(async () => {
       { id: 'lying', name: 'lying.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE, sha1: 'f'.repeat(40) },
       { id: 'saved', name: 'saved.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'broken', name: 'broken.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
+      { id: 'long', name: 'long.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'flaky', name: 'flaky.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
     ],
   });
@@ -46,7 +47,7 @@ after(async () => {
 });
 
 /** A processor as a child builds it: a fresh one stands for a fresh process (no digest forks). */
-async function processor(): Promise<Processor> {
+async function processor(resumeRereadMaxBytes = 1024 * MiB): Promise<Processor> {
   const options = copyOptionsToJson({
     driveAuth: { accessToken: TOKEN },
     driveRootUrl: drive.rootUrl,
@@ -56,6 +57,7 @@ async function processor(): Promise<Processor> {
     s3: testOptions(s3, { partSizeMb: 5, uploadQueueSize: 2 }),
     s3Credentials: s3.credentials,
     resumeMinBytes: 1 * MiB,
+    resumeRereadMaxBytes,
     skipExisting: false,
     concurrency: 1,
     partBuffers: 2,
@@ -153,8 +155,14 @@ test('a resume from a checkpoint without a saved digest reads the prefix again f
   drive.addFault({ route: 'media', fileId: 'big', times: 1, fault: { type: 'truncate', afterBytes: uploaded * PART + PART / 2 } });
 
   const p = await processor();
-  const d = detail(await p.process(await workItem('big', checkpoint), context().ctx));
+  const checkpoints: JsonObject[] = [];
+  const d = detail(await p.process(await workItem('big', checkpoint), context((cp) => checkpoints.push(cp)).ctx));
   await p.close?.();
+  // Once rebuilt, the prefix's digest is checkpointed before any new part: a kill now would not read it again.
+  const first = checkpoints[0];
+  assert.ok(first, 'a checkpoint after the prefix was hashed again');
+  assert.equal((first.parts as JsonObject[]).length, uploaded);
+  assert.equal((first.digest as JsonObject).bytes, uploaded * PART);
   assert.equal(d.resumedParts, uploaded, 'the parts already in S3 are kept');
   assert.equal(d.resumedFromByte, uploaded * PART);
   assert.equal(d.rehashedBytes, uploaded * PART, 'the prefix was hashed again, once');
@@ -187,4 +195,26 @@ test('a retry in the same process continues the digest from its fork: a Range re
   assert.deepEqual(drive.stats.ranges, [null, `bytes=${from}-`]);
   assert.equal(d.sha1, (await drive.trueHashes('flaky')).sha1);
   assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/flaky.bin'), { md5: (await drive.trueHashes('flaky')).md5, size: SIZE });
+});
+
+test('a prefix longer than --resume-reread-max-mb is not read again: the upload starts afresh, once, and is verified', async () => {
+  const checkpoint = withoutDigest(await interruptedAfterThreeParts('long'));
+  const uploaded = (checkpoint.parts as JsonObject[]).length;
+  const oldUpload = checkpoint.uploadId as string;
+  assert.ok(uploaded * PART > 2 * PART);
+  drive.resetStats();
+  const checkpoints: JsonObject[] = [];
+  const p = await processor(2 * PART);
+  const d = detail(await p.process(await workItem('long', checkpoint), context((cp) => checkpoints.push(cp)).ctx));
+  await p.close?.();
+  assert.equal(d.rehashedBytes, 0, 'nothing read only to rebuild the digest');
+  assert.equal(d.restartedBytes, uploaded * PART, 'the uploaded prefix was given up');
+  assert.equal(d.resumedParts, 0);
+  assert.equal(d.resumedFromByte, 0);
+  assert.deepEqual(checkpoints[0], { cleared: true }, 'the old checkpoint is dropped first');
+  assert.deepEqual(drive.stats.ranges, [null]);
+  assert.equal(drive.stats.bytesServed, SIZE);
+  assert.ok(!(await s3.incompleteUploadIds()).includes(oldUpload), 'the old upload is aborted');
+  assert.equal(d.sha1, (await drive.trueHashes('long')).sha1);
+  assert.deepEqual(await objectMd5(client, s3.bucket, 'resume/long.bin'), { md5: (await drive.trueHashes('long')).md5, size: SIZE });
 });

@@ -15,8 +15,8 @@ import { createCliLogger } from '../observability/cli-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics, startMetricsServer } from '../observability/metrics.js';
 import { ProgressReporter } from '../observability/progress.js';
-import { formatSummary, writeReport } from '../observability/report.js';
-import type { RunSummary } from '../observability/report.js';
+import { formatSummary, resumeRereadOf, writeReport } from '../observability/report.js';
+import type { ResumeReread, RunSummary } from '../observability/report.js';
 import { abortIncompleteUploads } from '../s3/multipart-cleanup.js';
 import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
 import { preflightS3 } from '../s3/preflight.js';
@@ -192,6 +192,12 @@ async function copy(c: CopyContext): Promise<number> {
     void supervisor.shutdown(stop.kind === 'credentials' ? 'drive credentials refused' : 'drive download quota used up');
   };
   const quota = new DownloadQuotaStreak(DOWNLOAD_QUOTA_STREAK);
+  const resumeReread: ResumeReread = { rehash: 0, restart: 0 };
+  supervisor.on('item-settled', ({ outcome }) => {
+    const add = resumeRereadOf(outcome);
+    resumeReread.rehash += add.rehash;
+    resumeReread.restart += add.restart;
+  });
   supervisor.on('item-settled', ({ item, outcome }) => {
     const tripped = quota.settled(item.id, outcome);
     if (tripped === null) return;
@@ -353,6 +359,7 @@ async function copy(c: CopyContext): Promise<number> {
     uploadsAborted,
     outages: outages.finish(),
     journalCounts: counts,
+    resumeReread,
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);

@@ -71,6 +71,7 @@ export function copyOptionsFor(s: Settings, plan: MemoryPlan, target: S3TargetOp
     s3: target,
     s3Credentials: extras.s3Credentials ?? null,
     resumeMinBytes: s.resumeMinMb * 1024 * 1024,
+    resumeRereadMaxBytes: s.resumeRereadMaxMb * 1024 * 1024,
     skipExisting: s.skipExisting,
     concurrency: plan.childConcurrency,
     partBuffers: childPartBuffers(s),

@@ -76,6 +76,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // ---- journal
   { flag: 'state', kind: 'string', group: 'Journal', default: '.supervisor/journal.db', describe: 'SQLite journal path (a PVC in Kubernetes)' },
   { flag: 'resume-min-mb', kind: 'int', group: 'Journal', min: 0, default: 64, describe: 'Files at or above this size checkpoint every part and resume mid-file' },
+  { flag: 'resume-reread-max-mb', kind: 'int', group: 'Journal', min: 0, default: 1024, describe: 'Longest uploaded prefix a resume reads again from Drive when its checkpoint has no saved hash state; past it the file is uploaded afresh' },
   { flag: 'max-runs-per-file', kind: 'int', group: 'Journal', min: 1, max: 1000, default: 3, describe: 'Runs a file may fail in for a transient reason (5xx, reset, timeout, child death) before a plain run stops retrying it' },
   { flag: 'skip-existing', kind: 'bool', group: 'Journal', default: false, describe: 'Skip files whose S3 object already has the same md5/modifiedTime (lost journal)' },
   { flag: 'fresh', kind: 'bool', group: 'Journal', default: false, describe: 'Ignore the existing journal and start over' },

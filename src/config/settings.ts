@@ -57,6 +57,7 @@ export interface Settings {
   uploadQueueSize: number;
   state: string;
   resumeMinMb: number;
+  resumeRereadMaxMb: number;
   maxRunsPerFile: number;
   skipExisting: boolean;
   fresh: boolean;

@@ -23,6 +23,7 @@ import { CompleteFailedError } from '../s3/complete-failed-error.js';
 import { unquoteEtag } from '../s3/upload-engine.js';
 import { findCompletedObject } from '../s3/completed-object.js';
 import { abortMultipartQuietly } from '../s3/multipart-cleanup.js';
+import type { AbortOutcome } from '../s3/multipart-cleanup.js';
 import { parseCheckpoint, prepareResume, resumableUpload, resumeOffset } from '../s3/resumable-upload.js';
 import type { MultipartCheckpoint, UploadResult } from '../s3/resumable-upload.js';
 import { uploadStream } from '../s3/streaming-upload.js';
@@ -89,6 +90,8 @@ class ItemCopy {
   private readonly forks = new Map<number, ContentDigest>();
   /** Bytes downloaded again only to rebuild the digest after a resume in a fresh process. */
   rehashedBytes = 0;
+  /** Bytes already uploaded that were given up, to be read and uploaded again: a prefix too long to re-read. */
+  restartedBytes = 0;
   /** Whether the last resume point was checked with ListParts (false: the checkpoint was trusted). */
   private resumeVerified = false;
   /** A failed CompleteMultipartUpload already made this child start the upload afresh (only once). */
@@ -148,25 +151,67 @@ class ItemCopy {
     return ContentDigest.createSavable(this.checksum.algorithm);
   }
 
-  /**
-   * The digest of bytes [0, offset) and the download to upload from `offset`: a fork kept in this child or
-   * the checkpoint's saved digest when there is one, else a download from byte 0 whose prefix is hashed
-   * again (prefix-hash.ts).
-   */
-  private async openAt(offset: number): Promise<{ hash: ContentDigest; source: Readable }> {
-    const { deps, item, ctx } = this;
+  /** The digest of bytes [0, offset): a fork kept in this child, the checkpoint's saved digest, or (bytes 0) none. */
+  private async digestAt(offset: number): Promise<ContentDigest> {
     const kept = offset > 0 ? this.forks.get(offset) : undefined;
     this.forks.clear();
     // Kept (never fed: attempts continue from a fork of it) for another retry from the same offset.
     if (kept) this.forks.set(offset, kept);
-    const hash = kept ? kept.fork() : await this.freshDigest(offset);
+    return kept ? kept.fork() : await this.freshDigest(offset);
+  }
+
+  /**
+   * The download to upload from `offset`, `hash` holding the digest of the bytes before it: a Range request
+   * when it does, else a download from byte 0 whose prefix is hashed again (prefix-hash.ts).
+   */
+  private async openAt(resume: MultipartCheckpoint | null, offset: number, hash: ContentDigest): Promise<Readable> {
+    const { deps, item, ctx } = this;
     const rehash = hash.bytes !== offset;
     const download = await openDownload(deps.drive, item, { offset: rehash ? 0 : offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
-    if (!rehash) return { hash, source: download };
+    if (!rehash || resume === null) return download;
     ctx.log.info({ bytes: offset }, 'reading the uploaded prefix again to rebuild its checksum (no part is uploaded again)');
-    this.rehashedBytes += offset;
-    // Once rebuilt, the prefix's digest is a fork like the others: a further retry here does not read it again.
-    return { hash, source: hashPrefix(download, offset, hash, () => this.forks.set(offset, hash.fork())) };
+    return hashPrefix(download, offset, hash, {
+      partSize: this.partSize,
+      signal: ctx.signal,
+      onBytesRead: (bytes, chunks) => {
+        this.rehashedBytes += bytes;
+        deps.onBytesRead(bytes, chunks);
+      },
+      onHashed: () => this.prefixRebuilt(resume, hash),
+    });
+  }
+
+  /**
+   * The prefix's digest is rebuilt: a fork like the others for a further retry here, and checkpointed at once
+   * so that a child killed before its next part does not read the prefix again.
+   */
+  private prefixRebuilt(resume: MultipartCheckpoint, hash: ContentDigest): void {
+    this.forks.set(hash.bytes, hash.fork());
+    const saved = hash.save();
+    if (saved === null) return;
+    this.checkpoint = { ...resume, parts: [...resume.parts], digest: { ...saved } };
+    this.ctx.checkpoint(this.checkpoint);
+  }
+
+  /**
+   * Past --resume-reread-max-mb, re-reading the prefix would hold that much download with no checkpointed
+   * progress (a kill meanwhile loses all of it, and the next resume reads it again): abort the upload and
+   * start the file afresh instead, so its checkpoints carry a saved digest from the first part on.
+   */
+  private async restartForReread(resume: MultipartCheckpoint, offset: number): Promise<void> {
+    const abort = await this.forgetUpload(resume.uploadId);
+    this.restartedBytes += offset;
+    const limitMb = this.deps.options.resumeRereadMaxBytes / (1024 * 1024);
+    this.ctx.log.warn({ bytes: offset, limitMb, uploadId: resume.uploadId, abort }, `the uploaded prefix has no saved checksum state and is longer than --resume-reread-max-mb (${limitMb}): uploading the file afresh, once, instead of reading it again`);
+  }
+
+  /** Abort this item's multipart upload (when there is one) and forget its checkpoint and forks. */
+  private async forgetUpload(uploadId: string | null): Promise<AbortOutcome | null> {
+    const abort = uploadId === null ? null : await abortMultipartQuietly(this.deps.s3, this.deps.options.s3.bucket, this.item.key, uploadId);
+    this.checkpoint = null;
+    this.forks.clear();
+    this.ctx.checkpoint({ cleared: true });
+    return abort;
   }
 
   /**
@@ -199,21 +244,14 @@ class ItemCopy {
     const found = await this.completedObject('CompleteMultipartUpload failed');
     if (found) return found;
     this.restartedAfterComplete = true;
-    const abort = await abortMultipartQuietly(this.deps.s3, this.deps.options.s3.bucket, this.item.key, err.uploadId);
-    this.checkpoint = null;
-    this.forks.clear();
-    this.ctx.checkpoint({ cleared: true });
+    const abort = await this.forgetUpload(err.uploadId);
     this.ctx.log.warn({ code: err.code, error: err.message, uploadId: err.uploadId, abort }, 'CompleteMultipartUpload failed and no object is there: uploading the file afresh, once');
     return this.attempt();
   }
 
   /** Abort the upload of a version that is no longer Drive's, so the next version starts afresh. */
   async dropUpload(): Promise<void> {
-    const checkpoint = parseCheckpoint(this.checkpoint);
-    if (checkpoint) await abortMultipartQuietly(this.deps.s3, this.deps.options.s3.bucket, this.item.key, checkpoint.uploadId);
-    this.checkpoint = null;
-    this.forks.clear();
-    this.ctx.checkpoint({ cleared: true });
+    await this.forgetUpload(parseCheckpoint(this.checkpoint)?.uploadId ?? null);
   }
 
   /** One attempt: resume point → download from its offset → hash → upload → verify before completing. */
@@ -224,9 +262,16 @@ class ItemCopy {
       const found = await this.completedObject('resuming from a checkpoint');
       if (found) return found;
     }
-    const resume = await this.resumePoint();
-    const offset = resumeOffset(resume);
-    const { hash, source } = await this.openAt(offset);
+    let resume = await this.resumePoint();
+    let offset = resumeOffset(resume);
+    let hash = await this.digestAt(offset);
+    if (resume !== null && hash.bytes !== offset && offset > deps.options.resumeRereadMaxBytes) {
+      await this.restartForReread(resume, offset);
+      resume = null;
+      offset = 0;
+      hash = await this.digestAt(0);
+    }
+    const source = await this.openAt(resume, offset, hash);
     const chunks = directSource(source) === null;
     const digest: PartDigest = {
       update: (data) => {
@@ -335,6 +380,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
         resumedParts: result.uploaded.resumedParts,
         resumedFromByte: result.offset,
         rehashedBytes: copy.rehashedBytes,
+        restartedBytes: copy.restartedBytes,
         foundComplete: result.foundComplete,
         retries,
       },

@@ -18,6 +18,8 @@ export interface CopyOptions {
   /** Only for the embedded s3rver (demo, tests); real runs use the AWS default credential chain. */
   s3Credentials: StaticCredentials | null;
   resumeMinBytes: number;
+  /** The longest uploaded prefix a resume reads again to rebuild its digest; past it the file starts afresh. */
+  resumeRereadMaxBytes: number;
   skipExisting: boolean;
   concurrency: number;
   /** Part buffers this child may hold at once, across its items (--child-part-buffers). */
@@ -36,6 +38,7 @@ export function copyOptionsToJson(o: CopyOptions): JsonObject {
     s3: s3OptionsToJson(o.s3),
     s3Credentials: o.s3Credentials ? { ...o.s3Credentials } : null,
     resumeMinBytes: o.resumeMinBytes,
+    resumeRereadMaxBytes: o.resumeRereadMaxBytes,
     skipExisting: o.skipExisting,
     concurrency: o.concurrency,
     partBuffers: o.partBuffers,
@@ -66,6 +69,7 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
         ? { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }
         : null,
     resumeMinBytes: num(json.resumeMinBytes, 64 * 1024 * 1024),
+    resumeRereadMaxBytes: num(json.resumeRereadMaxBytes, 1024 * 1024 * 1024),
     skipExisting: json.skipExisting === true,
     concurrency,
     // The supervisor always sends it; absent, the same default as --child-part-buffers.

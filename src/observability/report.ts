@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { JournalReader } from '../journal/journal-reader.js';
 import type { JournalCounts } from '../journal/types.js';
+import type { ItemOutcome } from '../ipc/protocol.js';
 import type { SupervisorStats } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { formatBytes, formatDuration, mb } from './format.js';
@@ -31,6 +32,24 @@ export interface RunSummary {
   outages: OutageRecord[];
   /** The journal's counts at the end (a full scan: taken once, by the caller). */
   journalCounts: JournalCounts;
+  resumeReread: ResumeReread;
+}
+
+/**
+ * Bytes Drive served again because of resumes, as settled files report them (copy/copy-item.ts): `rehash`,
+ * an uploaded prefix read again to rebuild its checksum (no saved hash state); `restart`, an uploaded prefix
+ * given up past --resume-reread-max-mb, read and uploaded again.
+ */
+export interface ResumeReread {
+  rehash: number;
+  restart: number;
+}
+
+/** What one settled file adds to ResumeReread. */
+export function resumeRereadOf(outcome: ItemOutcome): ResumeReread {
+  const detail = outcome.status === 'failed' ? {} : outcome.detail;
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return { rehash: n(detail.rehashedBytes), restart: n(detail.restartedBytes) };
 }
 
 export function summaryFigures(s: RunSummary): Record<string, number | string | boolean> {
@@ -56,6 +75,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
   const st = s.stats;
   const counts = s.journalCounts;
   const recycles = Object.entries(st.recycles).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+  const { rehash, restart } = s.resumeReread;
   const lines = [
     `run ${s.outcome} in ${formatDuration((f.durationS as number) * 1000)} (exit ${s.exitCode})`,
     `  this run: ${st.settled.done} copied (${formatBytes(st.bytesDone)}), ${st.settled.skipped} skipped, ${st.settled.failed} failed; ${f.mbPerS} MB/s, ${f.filesPerS} files/s`,
@@ -64,6 +84,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
     `  recycles: ${recycles}; children started ${st.childrenSpawned}`,
     ...s.outages.map((o) => `  outage: ${o.service} unreachable from ${o.startedAt.toISOString()} for ${formatDuration(o.durationMs)}${o.resolved ? '' : ' (still down at the end)'}`),
   ];
+  if (rehash + restart > 0) lines.push(`  resumes read again from Drive: ${formatBytes(rehash)} to rebuild checksums, ${formatBytes(restart)} of uploads started afresh (--resume-reread-max-mb)`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
   return lines.join('\n');
@@ -82,7 +103,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     startedAt: s.startedAt.toISOString(),
     finishedAt: s.finishedAt.toISOString(),
     figures: summaryFigures(s),
-    thisRun: { ...s.stats.settled, bytesCopied: s.stats.bytesDone },
+    thisRun: { ...s.stats.settled, bytesCopied: s.stats.bytesDone, resumeRereadBytes: s.resumeReread },
     journal: s.journalCounts,
     listing: s.listing,
     memory: { plan: s.plan, peakChargedBytes: s.stats.peakChargedBytes, peakTreeRssBytes: s.stats.peakTreeRssBytes, peakChildUssBytes: s.stats.peakChildUssBytes, peakChildRssBytes: s.stats.peakChildRssBytes, peakSupervisorRssBytes: s.stats.peakSupervisorRssBytes, peakCgroupBytes: s.stats.peakCgroupBytes },
