@@ -10,6 +10,7 @@ import type { DriveItem, ListedEntry } from './drive-item.js';
 import { pickExportFormat, resolveExportFormats } from './export-formats.js';
 import type { ExportFormat } from './export-formats.js';
 import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveClashes, withIdSuffix } from './key-mapper.js';
+import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { classifyDriveError, withRetry } from './retry.js';
 import type { RetryOptions } from './retry.js';
@@ -122,10 +123,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
   const queue: QueuedFolder[] = [{ id: rootId, path: '', segments: [] }];
 
   const call = <T>(fn: () => Promise<T>): Promise<T> =>
-    withRetry(async () => {
-      await pacer.take(signal);
-      return fn();
-    }, retry);
+    withRetry(() => paced(pacer, signal, fn), retry);
 
   const resolve = async (f: drive_v3.Schema$File): Promise<Resolved> => {
     const id = f.id ?? '';

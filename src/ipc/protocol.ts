@@ -56,6 +56,15 @@ export interface DrainMessage extends Envelope<'drain'> {
 export interface ShutdownMessage extends Envelope<'shutdown'> {
   graceMs: number;
 }
+/**
+ * This child's share of the shared request rate (drive/shared-pace.ts), sent after ready and whenever it
+ * changes: a push, so no request waits for a round trip to the supervisor.
+ */
+export interface PaceMessage extends Envelope<'pace'> {
+  ratePerSecond: number;
+  /** Wall-clock ms before which no request is sent (a Retry-After); 0 when none. */
+  resumeAt: number;
+}
 
 // child → parent
 export interface ReadyMessage extends Envelope<'ready'> {
@@ -86,17 +95,25 @@ export interface ItemResultMessage extends Envelope<'item-result'> {
   itemId: string;
   outcome: ItemOutcome;
 }
+/** Paced requests answered and refused for the rate since the last report (refusals are reported at once). */
+export interface PaceReportMessage extends Envelope<'pace-report'> {
+  answered: number;
+  refused: number;
+  /** The longest Retry-After among the refusals, or null. */
+  retryAfterMs: number | null;
+}
 export interface FatalMessage extends Envelope<'fatal'> {
   error: SerializedError;
 }
 
-export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage;
+export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage | PaceMessage;
 export type ChildMessage =
   | ReadyMessage
   | ItemStartMessage
   | ItemProgressMessage
   | ItemCheckpointMessage
   | ItemResultMessage
+  | PaceReportMessage
   | FatalMessage;
 
 type Body<M extends Envelope<string>> = Omit<M, 'brand' | 'v'>;
@@ -106,13 +123,14 @@ export function message<M extends ParentMessage | ChildMessage>(body: Body<M>): 
   return { brand: PROTOCOL_BRAND, v: PROTOCOL_VERSION, ...body } as M;
 }
 
-const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown']);
+const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown', 'pace']);
 const CHILD_KINDS: ReadonlySet<string> = new Set<ChildMessage['kind']>([
   'ready',
   'item-start',
   'item-progress',
   'item-checkpoint',
   'item-result',
+  'pace-report',
   'fatal',
 ]);
 
