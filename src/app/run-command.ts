@@ -351,6 +351,7 @@ async function copy(c: CopyContext): Promise<number> {
     listing: { listed: listing.listed, skipped: listing.skipped, complete: listingComplete },
     uploadsAborted,
     journalCounts: counts,
+    drivePace: pace.summary(),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);

@@ -26,6 +26,9 @@ export interface SharedPaceStats {
   refused: number;
   cuts: number;
   raises: number;
+  /** The lowest and highest the rate has been. */
+  lowestRate: number;
+  highestRate: number;
 }
 
 /** Apply a share: requests per second, and a wall-clock time (ms) before which nobody sends (0: none). */
@@ -38,8 +41,9 @@ export const PACE_RULE = {
   /** Growth per tick after that: +2 % (at least +0.5/s). */
   increase: 0.02,
   minIncrease: 0.5,
-  /** A refusal multiplies the rate by this. */
+  /** A refusal multiplies the rate by this, or by the share answered in the tick when lower (not below half). */
   decrease: 0.85,
+  deepestCut: 0.5,
   /** Grow only when at least this fraction of the rate was used in the tick. */
   used: 0.5,
   /** Longest Retry-After honoured for everyone. */
@@ -49,7 +53,7 @@ export const PACE_RULE = {
 export class SharedPace {
   readonly ceiling: number;
   readonly floor: number;
-  readonly stats: SharedPaceStats = { answered: 0, refused: 0, cuts: 0, raises: 0 };
+  readonly stats: SharedPaceStats;
   #rate: number;
   #slowStart = true;
   #resumeAt = 0;
@@ -68,6 +72,7 @@ export class SharedPace {
     this.ceiling = options.ceiling;
     this.floor = Math.min(options.ceiling, 0.5);
     this.#rate = Math.min(options.ceiling, options.initial ?? Math.max(10, options.ceiling / 4));
+    this.stats = { answered: 0, refused: 0, cuts: 0, raises: 0, lowestRate: this.#rate, highestRate: this.#rate };
     this.#tickMs = options.tickMs ?? 1000;
     this.#now = options.now ?? (() => performance.now());
     this.#onChange = options.onChange ?? ((): void => undefined);
@@ -123,7 +128,10 @@ export class SharedPace {
     if (t - this.#lastCut >= this.#tickMs) {
       this.#lastCut = t;
       this.#slowStart = false;
-      this.#rate = Math.max(this.floor, this.#rate * PACE_RULE.decrease);
+      // Far over the quota most requests are refused: the share answered in this tick says how far to come down.
+      const answeredShare = (this.#windowUsed - this.#windowRefused) / this.#windowUsed;
+      const factor = Math.max(PACE_RULE.deepestCut, Math.min(PACE_RULE.decrease, answeredShare));
+      this.#rate = Math.max(this.floor, this.#rate * factor);
       this.stats.cuts++;
       changed = true;
     }
@@ -147,7 +155,14 @@ export class SharedPace {
     this.#changed();
   }
 
+  /** The figures for the run's report. */
+  summary(): SharedPaceStats & { ceiling: number; rate: number } {
+    return { ceiling: this.ceiling, rate: Number(this.#rate.toFixed(2)), ...this.stats, lowestRate: Number(this.stats.lowestRate.toFixed(2)), highestRate: Number(this.stats.highestRate.toFixed(2)) };
+  }
+
   #changed(): void {
+    this.stats.lowestRate = Math.min(this.stats.lowestRate, this.#rate);
+    this.stats.highestRate = Math.max(this.stats.highestRate, this.#rate);
     this.#onChange(this.#rate);
     this.#broadcast();
   }

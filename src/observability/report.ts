@@ -20,6 +20,8 @@ export interface RunSummary {
   uploadsAborted: number;
   /** The journal's counts at the end (a full scan: taken once, by the caller). */
   journalCounts: JournalCounts;
+  /** The shared Drive pace at the end (drive/shared-pace.ts). */
+  drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
 }
 
 export function summaryFigures(s: RunSummary): Record<string, number | string | boolean> {
@@ -50,6 +52,8 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
     `  memory: peak tree ${f.peakTreeRssMb} MB (supervisor ${f.peakSupervisorRssMb} MB, largest child ${f.peakChildRssMb} MB), ${s.plan.containerLimitMb === null ? 'no container limit' : `cgroup ${f.peakCgroupMb} MB of ${s.plan.containerLimitMb} MB`}; budget ${s.plan.budgetMb} MB`,
     `  recycles: ${recycles}; children started ${st.childrenSpawned}`,
   ];
+  const p = s.drivePace;
+  if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (ceiling ${p.ceiling}, lowest ${p.lowestRate}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
   return lines.join('\n');
@@ -76,6 +80,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     childrenSpawned: s.stats.childrenSpawned,
     replacementReadyMs: s.stats.replacementReadyMs,
     incompleteUploadsAborted: s.uploadsAborted,
+    ...(s.drivePace ? { drivePace: s.drivePace } : {}),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;

@@ -24,6 +24,7 @@ test('shared pace: slow start while the rate is used, then +2 % a tick, a cut on
   assert.equal(pace.rate, 50, 'not grown: less than half the rate was used');
   second(50);
   assert.equal(pace.rate, 75, 'slow start: × 1.5');
+  pace.report(57, 0, null);
   pace.report(0, 3, null);
   approx(pace.rate, 75 * PACE_RULE.decrease, 'a refusal cuts at once');
   pace.report(0, 5, null);
@@ -35,7 +36,13 @@ test('shared pace: slow start while the rate is used, then +2 % a tick, a cut on
   approx(pace.rate, 63.75 * 1.02, 'after the first refusal: additive, +2 %');
   for (let i = 0; i < 100; i++) second(1000);
   assert.equal(pace.rate, 200, 'never above the ceiling');
-  assert.deepEqual([pace.stats.answered, pace.stats.refused], [10 + 50 + 64 + 100 * 1000, 8]);
+  // Far over the quota: a second with 30 refused of 50 cuts to the answered share's rate (40 %), not below half.
+  clock += 1000;
+  pace.report(20, 30, null);
+  assert.equal(pace.rate, 100, 'cut by half at most');
+  for (let i = 0; i < 100; i++) second(1000);
+  assert.equal(pace.rate, 200, 'never above the ceiling');
+  assert.deepEqual([pace.stats.answered, pace.stats.refused], [10 + 50 + 57 + 64 + 200 * 1000 + 20, 38]);
   assert.equal(rates.at(-1), 200);
 });
 
@@ -52,6 +59,7 @@ test('shared pace: equal shares pushed to every sharer on each change; a Retry-A
   assert.equal(seen.get('b')?.[0], 30, 'a leaver\'s share goes to the others');
   const before = Date.now();
   clock += 5000;
+  pace.report(9, 0, null);
   pace.report(0, 1, 3000);
   const [rate, resumeAt] = seen.get('c') ?? [0, 0];
   approx(rate, 30 * PACE_RULE.decrease);
