@@ -62,6 +62,8 @@ export interface RunSpec {
   childConcurrency?: number;
   /** Which round of a repeated comparison this run is (1 when not repeated); see CopyScenario.rounds. */
   round?: number;
+  /** ours at the default --drive-tps (the WAN scenarios, where the pace is what is measured); else 10000. */
+  defaultDriveTps?: boolean;
 }
 
 export interface RunResult {
@@ -122,7 +124,7 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
   switch (spec.tool) {
     case 'ours':
     case 'plan': {
-      const common = ['--drive-root-url', source.driveRootUrl, '--drive-access-token', source.token, '--drive-folder-id', source.rootFolderId, '--drive-tps', '10000', '--log-level', 'warn'];
+      const common = ['--drive-root-url', source.driveRootUrl, '--drive-access-token', source.token, '--drive-folder-id', source.rootFolderId, ...(spec.defaultDriveTps === true ? [] : ['--drive-tps', '10000']), '--log-level', 'warn'];
       if (spec.tool === 'plan') return { cmd: process.execPath, args: [...SUPERVISOR_NODE_FLAGS, CLI, 'plan', ...common, '--workers', String(spec.workers), '--memory-budget-mb', String(spec.memory?.flagBudgetMb ?? 4096)], env: s3env };
       const args = [
         ...SUPERVISOR_NODE_FLAGS, CLI, 'run', ...common,
