@@ -26,7 +26,7 @@ const SAMPLE_MS = 50;
 const CHILD_CONCURRENCY = 4;
 
 /** One measured run; `round` numbers the repeats of a compared pair (CopyScenario.rounds). */
-type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number; defaultDriveTps?: boolean }) => Promise<RunResult>;
+type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number; defaultDriveTps?: boolean; rcloneTpsLimit?: number }) => Promise<RunResult>;
 
 class BenchArgsError extends Error {
   override readonly name = 'BenchArgsError';
@@ -93,13 +93,14 @@ async function main(): Promise<void> {
   const flat: FlatRun[] = [];
   const wanRuns: WanRun[] = [];
   let runNo = 0;
-  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1, defaultDriveTps = false } = {}) => {
+  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1, defaultDriveTps = false, rcloneTpsLimit } = {}) => {
     runNo++;
     const memory = tool === 'ours' || tool === 'plan' ? memoryFor(workers) : undefined;
     const r = await measure({
       scenario, tool, workers, parallelism, source, sink: target,
       bucket: bucket ?? `${scenario}-${tool}-w${workers}-${runNo}`,
       logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY, round, defaultDriveTps,
+      ...(rcloneTpsLimit === undefined ? {} : { rcloneTpsLimit }),
       ...(memory ? { memory } : {}),
     });
     say(`${scenario} ${tool} w${workers}${roundLabel(round)} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
@@ -203,7 +204,8 @@ async function wanRunsOf(scenario: WanScenario, source: Source, sink: Sink, rclo
   const tools: Tool[] = rclone ? ['ours', 'rclone-equal'] : ['ours'];
   for (const tool of tools) {
     const before = await counts();
-    const r = await run(scenario.name, tool, scenario.workers, scenario.workers * CHILD_CONCURRENCY, source, sink, { defaultDriveTps: true });
+    // rclone is told the quota (--tpslimit): untold, its http backend fails every file whose open is refused.
+    const r = await run(scenario.name, tool, scenario.workers, scenario.workers * CHILD_CONCURRENCY, source, sink, { defaultDriveTps: true, ...(tool === 'ours' ? {} : { rcloneTpsLimit: scenario.quota.requestsPerSecond }) });
     const after = await counts();
     const side = tool === 'ours' ? 'drive' : 'index';
     const refused = after[side].refused - before[side].refused;

@@ -64,6 +64,8 @@ export interface RunSpec {
   round?: number;
   /** ours at the default --drive-tps (the WAN scenarios, where the pace is what is measured); else 10000. */
   defaultDriveTps?: boolean;
+  /** rclone: --tpslimit (told the quota: its http backend does not retry a refused open, so it cannot find it). */
+  rcloneTpsLimit?: number;
 }
 
 export interface RunResult {
@@ -176,7 +178,8 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         spec.tool === 'rclone-equal'
           ? ['--transfers', String(spec.parallelism), '--checkers', String(Math.max(8, spec.parallelism)), '--s3-chunk-size', `${RAW_DEFAULTS.partSizeMb}M`, '--s3-upload-cutoff', `${RAW_DEFAULTS.partSizeMb}M`, '--s3-upload-concurrency', String(RAW_DEFAULTS.uploadQueueSize)]
           : [];
-      return { cmd: 'rclone', args: ['copy', 'benchsrc:', `benchdst:${spec.bucket}`, '--config', '/dev/null', '-q', ...tuning], env };
+      const tps = spec.rcloneTpsLimit === undefined ? [] : ['--tpslimit', String(spec.rcloneTpsLimit)];
+      return { cmd: 'rclone', args: ['copy', 'benchsrc:', `benchdst:${spec.bucket}`, '--config', '/dev/null', '-q', ...tuning, ...tps], env };
     }
   }
 }
