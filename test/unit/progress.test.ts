@@ -60,3 +60,14 @@ test('clearBlock erases exactly the rows drawn, and the next draw starts below t
   reporter.tick();
   assert.doesNotMatch(t.written.join(''), CURSOR_UP, 'no cursor-up into the log line');
 });
+
+test('the drive pace row: the rate, its ceiling and the refusals, within the width', () => {
+  const t = terminal(80);
+  const withPace = (): ProgressSnapshot => ({ ...snapshot(), drivePace: { rate: 87.25, ceiling: 200, answered: 9_950, refused: 50 } });
+  const reporter = new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: withPace, out: t.out });
+  reporter.tick();
+  const drawn = rows(t.written.join(''));
+  assert.equal(drawn.length, 8, 'the pace row joins the summary rows');
+  const row = drawn.find((r) => r.startsWith('drive pace'));
+  assert.equal(row, 'drive pace 87.3 req/s (ceiling 200)  refused for the rate 50 (0.5%)');
+});
