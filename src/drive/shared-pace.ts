@@ -44,8 +44,8 @@ export const PACE_RULE = {
   /** A refusal multiplies the rate by this, or by the share answered in the tick when lower (not below half). */
   decrease: 0.85,
   deepestCut: 0.5,
-  /** Grow only when at least this fraction of the rate was used in the tick. */
-  used: 0.5,
+  /** Grow only when at least this fraction of the rate was used in the tick: the rate, not the work, held requests back. */
+  used: 0.8,
   /** Longest Retry-After honoured for everyone. */
   maxHoldMs: 60_000,
 } as const;

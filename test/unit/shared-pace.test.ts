@@ -21,7 +21,7 @@ test('shared pace: slow start while the rate is used, then +2 % a tick, a cut on
     pace.tick();
   };
   second(10);
-  assert.equal(pace.rate, 50, 'not grown: less than half the rate was used');
+  assert.equal(pace.rate, 50, 'not grown: less than 80 % of the rate was used');
   second(50);
   assert.equal(pace.rate, 75, 'slow start: × 1.5');
   pace.report(57, 0, null);
