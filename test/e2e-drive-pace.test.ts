@@ -7,7 +7,7 @@ import { ExitCode } from '../src/exit-codes.js';
 import { folderOfFiles, listKeys, readReport, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
-const FILES = 80;
+const FILES = 120;
 const QUOTA = 20;
 let w: World;
 
