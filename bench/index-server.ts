@@ -7,7 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { contentStream, seedFromString } from '../src/fake-drive/content.js';
 import type { ContentHashes } from '../src/fake-drive/content.js';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
-import type { FakeNodeSpec } from '../src/fake-drive/index.js';
+import type { FakeNodeSpec, UserQuota, Wan } from '../src/fake-drive/index.js';
+
+/** The emulated network and quota in front of the index too, so rclone meets what ours meets. */
+export interface IndexEmulation {
+  wan: Wan;
+  /** rclone's http backend retries a 429 but not a 403: this quota refuses with 429 and Retry-After. */
+  quota: UserQuota;
+}
 
 export interface ManifestEntry {
   id: string;
@@ -27,7 +34,13 @@ function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export async function startIndexServer(nodes: readonly FakeNodeSpec[], rootId: string, hashes: ReadonlyMap<string, ContentHashes> = new Map()): Promise<IndexServer> {
+export async function startIndexServer(
+  nodes: readonly FakeNodeSpec[],
+  rootId: string,
+  hashes: ReadonlyMap<string, ContentHashes> = new Map(),
+  emulation: IndexEmulation | null = null,
+  stats: () => unknown = () => ({}),
+): Promise<IndexServer> {
   const children = new Map<string, FakeNodeSpec[]>();
   for (const n of nodes) {
     const parent = n.parents[0];
@@ -70,6 +83,22 @@ export async function startIndexServer(nodes: readonly FakeNodeSpec[], rootId: s
       res.end(text);
       return;
     }
+    if (url.pathname === '/__stats') {
+      const text = JSON.stringify(stats());
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    if (emulation === null) return serve(req, res, url);
+    void emulation.wan.delay().then(() => {
+      const refusal = emulation.quota.take('rclone');
+      if (refusal === null) return serve(req, res, url);
+      res.writeHead(refusal.status, { 'Content-Length': 0, ...(refusal.retryAfter === undefined ? {} : { 'Retry-After': refusal.retryAfter }) });
+      res.end();
+    });
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const path = decodeURIComponent(url.pathname).replace(/^\//, '');
     if (path === '') return listing(res, rootId, '/');
     const node = byPath.get(path);
@@ -89,8 +118,13 @@ export async function startIndexServer(nodes: readonly FakeNodeSpec[], rootId: s
       res.end();
       return;
     }
-    const source = contentStream(node.seed ?? seedFromString(node.id), 0, size);
-    res.on('close', () => source.destroy());
+    const generated = contentStream(node.seed ?? seedFromString(node.id), 0, size);
+    const throttle = emulation?.wan.throttle(res.socket) ?? null;
+    const source = throttle ? generated.pipe(throttle) : generated;
+    res.on('close', () => {
+      generated.destroy();
+      source.destroy();
+    });
     source.pipe(res);
   };
 

@@ -12,10 +12,10 @@ import { describeMachine } from './machine.js';
 import { measure, roundLabel, runTag } from './runners.js';
 import type { RunResult, Sink, Source, Tool } from './runners.js';
 import { benchPlan, listingTree, singleFileTree } from './scenarios.js';
-import type { CopyScenario } from './scenarios.js';
+import type { CopyScenario, WanScenario } from './scenarios.js';
 import { startService } from './service-process.js';
-import { copyTable, evaluateTargets, listingTable, roundsTable, targetsTable } from './summary.js';
-import type { FlatRun } from './summary.js';
+import { copyTable, evaluateTargets, listingTable, roundsTable, targetsTable, wanTable, wanTargets } from './summary.js';
+import type { FlatRun, WanRun } from './summary.js';
 import { renderChart } from './svg-chart.js';
 import type { TreeSpec } from './tree-spec.js';
 
@@ -26,7 +26,7 @@ const SAMPLE_MS = 50;
 const CHILD_CONCURRENCY = 4;
 
 /** One measured run; `round` numbers the repeats of a compared pair (CopyScenario.rounds). */
-type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number }) => Promise<RunResult>;
+type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number; defaultDriveTps?: boolean; rcloneTpsLimit?: number }) => Promise<RunResult>;
 
 class BenchArgsError extends Error {
   override readonly name = 'BenchArgsError';
@@ -43,7 +43,7 @@ function parseArgs(argv: string[]): { quick: boolean; out: string; noRclone: boo
     else if (a === '--no-rclone') noRclone = true;
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--only') only = new Set((argv[++i] ?? '').split(',').filter((x) => x !== ''));
-    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone, --only one-file,listing,small,mixed,huge)`);
+    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone, --only one-file,listing,small,mixed,huge,wan-small)`);
   }
   return { quick, out: resolve(out), noRclone, only };
 }
@@ -60,8 +60,9 @@ const say = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>): Promise<T> {
-  const svc = await startService<Omit<Source, 'pid'>>('./source-main.js', { BENCH_TREE: JSON.stringify(tree) }, ['--max-old-space-size=4096']);
+async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>, wan?: Pick<WanScenario, 'wan' | 'quota'>): Promise<T> {
+  const env = { BENCH_TREE: JSON.stringify(tree), ...(wan ? { BENCH_WAN: JSON.stringify({ wan: wan.wan, quota: wan.quota }) } : {}) };
+  const svc = await startService<Omit<Source, 'pid'>>('./source-main.js', env, ['--max-old-space-size=4096']);
   try {
     return await fn({ ...svc.ready, pid: svc.process.pid ?? 0 });
   } finally {
@@ -90,14 +91,16 @@ async function main(): Promise<void> {
   };
   const results: RunResult[] = [];
   const flat: FlatRun[] = [];
+  const wanRuns: WanRun[] = [];
   let runNo = 0;
-  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1 } = {}) => {
+  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1, defaultDriveTps = false, rcloneTpsLimit } = {}) => {
     runNo++;
     const memory = tool === 'ours' || tool === 'plan' ? memoryFor(workers) : undefined;
     const r = await measure({
       scenario, tool, workers, parallelism, source, sink: target,
       bucket: bucket ?? `${scenario}-${tool}-w${workers}-${runNo}`,
-      logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY, round,
+      logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY, round, defaultDriveTps,
+      ...(rcloneTpsLimit === undefined ? {} : { rcloneTpsLimit }),
       ...(memory ? { memory } : {}),
     });
     say(`${scenario} ${tool} w${workers}${roundLabel(round)} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
@@ -145,11 +148,14 @@ async function main(): Promise<void> {
         if (plan.s3rver.scenario === scenario.name) await s3rverRun(scenario, source, plan.s3rver.workers, run);
       });
     }
+    for (const scenario of plan.wan.filter((sc) => wanted(sc.name))) {
+      await withSource(scenario.tree, (source) => wanRunsOf(scenario, source, sink, rclone, run, wanRuns), scenario);
+    }
   } finally {
     await sinkSvc.stop();
   }
 
-  const targets = evaluateTargets(results, flat);
+  const targets = [...evaluateTargets(results, flat), ...wanTargets(wanRuns)];
   const charts: string[] = [];
   for (const r of results) {
     if (r.tool !== 'ours' && r.tool !== 'plan') continue;
@@ -158,7 +164,7 @@ async function main(): Promise<void> {
     charts.push(name);
   }
   const jsonPath = join(args.out, `bench-${stamp}.json`);
-  await writeFile(jsonPath, `${JSON.stringify({ mode: args.quick ? 'quick' : 'full', machine, rclone, targets, flat, charts, results }, null, 1)}\n`);
+  await writeFile(jsonPath, `${JSON.stringify({ mode: args.quick ? 'quick' : 'full', machine, rclone, targets, flat, charts, wan: wanRuns, results }, null, 1)}\n`);
 
   const md = [
     `## drive-s3-supervisor benchmark (${args.quick ? 'quick' : 'full'})`,
@@ -172,6 +178,7 @@ async function main(): Promise<void> {
     '',
     listingTable(results),
     '',
+    ...(wanRuns.length > 0 ? ['Against an emulated wide-area Drive (fake Drive and index behind the same latency and a per-user quota; rclone\'s index refuses with 429 + Retry-After, which its http backend retries, where Drive\'s 403 would fail the file). Ours runs at its default --drive-tps (the adaptive pace\'s ceiling) and is not told the quota.', '', wanTable(wanRuns), ''] : []),
     targetsTable(targets),
     '',
     `JSON: ${jsonPath}`,
@@ -182,6 +189,29 @@ async function main(): Promise<void> {
   if (failed.length > 0) {
     say(`${failed.length} runs did not copy everything`);
     process.exitCode = 1;
+  }
+}
+
+interface QuotaCounts {
+  drive: { admitted: number; refused: number };
+  index: { admitted: number; refused: number };
+}
+
+/** One WAN scenario: ours at its defaults (the pace adapts to the quota it is not told), then rclone on the same emulation. */
+async function wanRunsOf(scenario: WanScenario, source: Source, sink: Sink, rclone: boolean, run: RunFn, out: WanRun[]): Promise<void> {
+  const counts = async (): Promise<QuotaCounts> => (await (await fetch(`${source.indexUrl}__stats`)).json()) as QuotaCounts;
+  say(`scenario ${scenario.name}: ${source.files} files, ${scenario.describe}`);
+  const tools: Tool[] = rclone ? ['ours', 'rclone-equal'] : ['ours'];
+  for (const tool of tools) {
+    const before = await counts();
+    // rclone is told the quota (--tpslimit): untold, its http backend fails every file whose open is refused.
+    const r = await run(scenario.name, tool, scenario.workers, scenario.workers * CHILD_CONCURRENCY, source, sink, { defaultDriveTps: true, ...(tool === 'ours' ? {} : { rcloneTpsLimit: scenario.quota.requestsPerSecond }) });
+    const after = await counts();
+    const side = tool === 'ours' ? 'drive' : 'index';
+    const refused = after[side].refused - before[side].refused;
+    const requests = after[side].admitted - before[side].admitted + refused;
+    out.push({ scenario: scenario.name, tool, workers: scenario.workers, filesPerS: r.filesPerS, seconds: r.seconds, copiedAll: r.exitCode === 0 && r.objectsInSink === r.filesExpected, quotaPerS: scenario.quota.requestsPerSecond, requests, refused });
+    say(`${scenario.name} ${tool}: ${r.filesPerS} files/s = ${Math.round((100 * r.filesPerS) / scenario.quota.requestsPerSecond)}% of the quota; ${refused} of ${requests} requests refused`);
   }
 }
 

@@ -64,6 +64,10 @@ export interface RunSpec {
   round?: number;
   /** ours: further CLI flags (resume-hash-cost.ts: --resume-min-mb). */
   extraArgs?: string[];
+  /** ours at the default --drive-tps (the WAN scenarios, where the pace is what is measured); else 10000. */
+  defaultDriveTps?: boolean;
+  /** rclone: --tpslimit (told the quota: its http backend does not retry a refused open, so it cannot find it). */
+  rcloneTpsLimit?: number;
 }
 
 export interface RunResult {
@@ -126,7 +130,7 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
   switch (spec.tool) {
     case 'ours':
     case 'plan': {
-      const common = ['--drive-root-url', source.driveRootUrl, '--drive-access-token', source.token, '--drive-folder-id', source.rootFolderId, '--drive-tps', '10000', '--log-level', 'warn'];
+      const common = ['--drive-root-url', source.driveRootUrl, '--drive-access-token', source.token, '--drive-folder-id', source.rootFolderId, ...(spec.defaultDriveTps === true ? [] : ['--drive-tps', '10000']), '--log-level', 'warn'];
       if (spec.tool === 'plan') return { cmd: process.execPath, args: [...SUPERVISOR_NODE_FLAGS, CLI, 'plan', ...common, '--workers', String(spec.workers), '--memory-budget-mb', String(spec.memory?.flagBudgetMb ?? 4096)], env: s3env };
       const args = [
         ...SUPERVISOR_NODE_FLAGS, CLI, 'run', ...common,
@@ -179,7 +183,8 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
         spec.tool === 'rclone-equal'
           ? ['--transfers', String(spec.parallelism), '--checkers', String(Math.max(8, spec.parallelism)), '--s3-chunk-size', `${RAW_DEFAULTS.partSizeMb}M`, '--s3-upload-cutoff', `${RAW_DEFAULTS.partSizeMb}M`, '--s3-upload-concurrency', String(RAW_DEFAULTS.uploadQueueSize)]
           : [];
-      return { cmd: 'rclone', args: ['copy', 'benchsrc:', `benchdst:${spec.bucket}`, '--config', '/dev/null', '-q', ...tuning], env };
+      const tps = spec.rcloneTpsLimit === undefined ? [] : ['--tpslimit', String(spec.rcloneTpsLimit)];
+      return { cmd: 'rclone', args: ['copy', 'benchsrc:', `benchdst:${spec.bucket}`, '--config', '/dev/null', '-q', ...tuning, ...tps], env };
     }
   }
 }

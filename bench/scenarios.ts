@@ -1,4 +1,5 @@
 // The benchmark's scenarios, in full and quick sizes.
+import type { QuotaOptions, WanOptions } from '../src/fake-drive/index.js';
 import type { TreeSpec } from './tree-spec.js';
 
 const KIB = 1024;
@@ -18,6 +19,16 @@ export interface CopyScenario {
   rounds: number;
 }
 
+/** A scenario against an emulated wide-area Drive (issue 21): judged against its limit, not loopback's CPU. */
+export interface WanScenario {
+  name: 'wan-small';
+  describe: string;
+  tree: TreeSpec;
+  wan: WanOptions;
+  quota: QuotaOptions;
+  workers: number;
+}
+
 export interface BenchPlan {
   quick: boolean;
   workers: number[];
@@ -29,6 +40,7 @@ export interface BenchPlan {
   /** The s3rver realism run: scenario and workers. */
   s3rver: { scenario: CopyScenario['name']; workers: number };
   rcloneDefaults: boolean;
+  wan: WanScenario[];
 }
 
 const none = { count: 0, size: 0 };
@@ -53,6 +65,17 @@ export function benchPlan(quick: boolean): BenchPlan {
     childFlat: quick ? [100 * MIB, 512 * MIB] : [100 * MIB, 5 * GIB],
     s3rver: { scenario: 'mixed', workers: quick ? 2 : 4 },
     rcloneDefaults: !quick,
+    wan: [
+      {
+        name: 'wan-small',
+        // Quick: 480 files, a few seconds at the quota; full: the small tree's 20,013.
+        describe: `${quick ? '480' : '20,013'} files of 1-64 KiB, 80 ms a request, a quota of 100 requests/s per user`,
+        tree: quick ? { ...small.tree, folders: 4, filesPerFolder: 96 } : small.tree,
+        wan: { latencyMs: 80 },
+        quota: { requestsPerSecond: 100 },
+        workers: 4,
+      },
+    ],
   };
 }
 

@@ -16,6 +16,7 @@ interface BenchJson {
   machine: { cpuModel: string; cores: number; node: string };
   charts: string[];
   flat: { size: number; peakChildMb: number; runsMb: number[] }[];
+  wan: { scenario: string; tool: string; copiedAll: boolean; quotaPerS: number; requests: number; refused: number }[];
   results: { scenario: string; tool: string; exitCode: number | null; filesExpected: number; objectsInSink: number | null; peakTreeMb: number; peakChargedMb: number; budgetMb: number | null; samples: { samples: number } }[];
 }
 
@@ -71,6 +72,15 @@ test('npm run bench -- --quick: exits 0, writes JSON and SVG, stays in budget, c
       assert.equal(r.exitCode, 0, `${r.scenario}/${r.tool}/w: exit code`);
       assert.equal(r.objectsInSink, r.filesExpected, `${r.scenario}/${r.tool}: every file is an object in the sink`);
     }
+    // The WAN scenario: ours (and rclone when installed) on the emulated Drive, judged against the quota.
+    const wan = json.wan.filter((r) => r.scenario === 'wan-small');
+    assert.ok(wan.some((r) => r.tool === 'ours'), 'wan-small ran ours');
+    for (const r of wan) {
+      assert.equal(r.copiedAll, true, `wan-small/${r.tool}: every file copied`);
+      assert.equal(r.quotaPerS, 100);
+      assert.ok(r.requests > 0 && r.refused <= r.requests, `wan-small/${r.tool}: the quota counted its requests`);
+    }
+    assert.match(stdout, /\| the limit \(quota\) \|/, 'the WAN table prints the limit');
     for (const r of ours) {
       // The plan budgets what the kernel charges (shared pages once), not summed RSS.
       assert.ok(r.budgetMb !== null && r.peakChargedMb > 0 && r.peakChargedMb <= r.budgetMb, `${r.scenario}: peak charge ${r.peakChargedMb} MB (tree RSS ${r.peakTreeMb} MB) ≤ budget ${r.budgetMb ?? '?'} MB`);

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunResult, Tool } from '../bench/runners.js';
-import { compare, evaluateTargets, median, roundsTable } from '../bench/summary.js';
+import { compare, evaluateTargets, median, roundsTable, wanTable, wanTargets } from '../bench/summary.js';
+import type { WanRun } from '../bench/summary.js';
 
 function run(tool: Tool, workers: number, round: number, mbPerS: number, copied = true): RunResult {
   return {
@@ -48,4 +49,14 @@ test('a contender run that did not copy everything is no partner; no repeated pa
   const target = evaluateTargets(rs, []).find((t) => t.target === 'mixed: throughput ≥ rclone at equal parallelism');
   assert.equal(target?.met, null);
   assert.equal(roundsTable(rs), '');
+});
+
+test('wan-small: judged against the quota and the refused share; the table prints the limit', () => {
+  const run = (filesPerS: number, refused: number, copiedAll = true): WanRun => ({ scenario: 'wan-small', tool: 'ours', workers: 4, filesPerS, seconds: 200, copiedAll, quotaPerS: 100, requests: 20_000, refused });
+  assert.equal(wanTargets([run(86, 900)])[0]?.met, true);
+  assert.equal(wanTargets([run(84, 100)])[0]?.met, false, 'under 85 % of the quota');
+  assert.equal(wanTargets([run(90, 1100)])[0]?.met, false, 'over 5 % refused');
+  assert.equal(wanTargets([run(90, 100, false)])[0]?.met, false, 'a file not copied');
+  assert.deepEqual(wanTargets([]), []);
+  assert.match(wanTable([run(86, 900)]), /\| wan-small \| ours \| 4 \| yes \| 200 \| 86\.0 \| 100 requests\/s \| \*\*86%\*\* \| 20000 \| 900 \(4\.5%\) \|/);
 });

@@ -28,8 +28,8 @@ export async function demoCommand(settings: Settings): Promise<number> {
       s3ForcePathStyle: true,
       // s3rver stores aws-chunked checksum trailers verbatim; S3-compatible stores often need this too.
       s3Checksum: 'when-required',
-      // The fake Drive has no quota; the real default (10 requests/s) would make the demo crawl.
-      driveTps: settings.driveTps === 10 ? 500 : settings.driveTps,
+      // The fake Drive has no quota: a higher ceiling than the real default (200 requests/s) lets the demo run free.
+      driveTps: settings.driveTps === 200 ? 500 : settings.driveTps,
       // The demo's journal is its own, whatever SUPERVISOR_STATE says: in the image that names /data, which
       // is read-only without a volume, and a demo must never touch a real migration's journal.
       state: join(dir, 'journal.db'),

@@ -3,7 +3,7 @@
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
-import { createPacer } from '../drive/pacer.js';
+import { joinPacer, SharedPace } from '../drive/shared-pace.js';
 import { resolveRoot } from '../drive/lister.js';
 import type { DriveItem, ListedEntry } from '../drive/drive-item.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
@@ -124,12 +124,15 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
   }
   const abort = new AbortController();
   let lastReport = Date.now();
+  const pace = new SharedPace({ ceiling: settings.driveTps });
+  const lister = joinPacer(pace, 'lister');
+  pace.start();
   await runListing({
     settings,
     drive,
     rootFolderId: root.id,
     prefix: target?.prefix ?? settings.s3Prefix,
-    pacer: createPacer({ tps: settings.driveTps }),
+    pacer: lister.pacer,
     shard: parseShard(settings.shard, process.env),
     log,
     signal: abort.signal,
@@ -140,7 +143,7 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
         process.stderr.write(`listing… ${t.figures.files} files so far\n`);
       }
     },
-  });
+  }).finally(() => pace.stop());
   process.stdout.write(`${render(t.figures, plan, planError)}\n`);
   return plan ? ExitCode.Ok : ExitCode.Config;
 }

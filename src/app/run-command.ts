@@ -5,7 +5,7 @@ import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-fla
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
-import { createPacer } from '../drive/pacer.js';
+import { joinPacer, SharedPace } from '../drive/shared-pace.js';
 import { resolveRoot } from '../drive/lister.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
@@ -34,7 +34,7 @@ import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, 
 import type { RunStop } from './run-stop.js';
 import { JournalWriteGuard } from './journal-write-guard.js';
 import { OutageLog, outageLine, outageOptions } from './outage.js';
-import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './source-target.js';
+import { copyOptionsFor, driveClientFor, s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
@@ -158,7 +158,10 @@ async function copy(c: CopyContext): Promise<number> {
   const guard = new JournalWriteGuard(settings.state);
   const source = new JournalWorkSource(journal, estimate, guard);
   const listingAbort = new AbortController();
+  // One pace for the one Drive user this run acts as: the lister and every child share it.
+  const pace = new SharedPace({ ceiling: settings.driveTps });
   const supervisor = new Supervisor(source, {
+    pace,
     plan,
     processorPath: PROCESSOR_PATH,
     processorOptions: copyOptionsToJson(copyOptionsFor(settings, plan, target, c.options)),
@@ -215,6 +218,7 @@ async function copy(c: CopyContext): Promise<number> {
     metrics?.onOutage(service, down);
   });
   if (metrics) {
+    metrics.watchPace(() => ({ rate: pace.rate, ceiling: pace.ceiling, refused: pace.stats.refused }));
     supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
     supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
     supervisor.on('paused', (p) => metrics.paused.set(p ? 1 : 0));
@@ -226,12 +230,14 @@ async function copy(c: CopyContext): Promise<number> {
   let listingComplete = false;
   let listingError: unknown = null;
   journal.startNewListing();
+  const lister = joinPacer(pace, 'lister');
+  pace.start();
   const listingDone = runListing({
     settings,
     drive: c.drive,
     rootFolderId: c.rootId,
     prefix: target.prefix,
-    pacer: createPacer({ tps: driveTpsShare(settings, plan) }),
+    pacer: lister.pacer,
     shard: c.shard,
     log,
     signal: listingAbort.signal,
@@ -241,7 +247,7 @@ async function copy(c: CopyContext): Promise<number> {
       guard.run(() => journal.recordListed(entries), undefined);
       source.notify();
     },
-  }).then(
+  }).finally(lister.leave).then(
     () => {
       guard.run(() => journal.setListingComplete(), undefined);
       listingComplete = true;
@@ -287,6 +293,7 @@ async function copy(c: CopyContext): Promise<number> {
         treeRssBytes: sample?.treeRssBytes ?? 0,
         paused: supervisor.isPaused,
         outage: outages.current(),
+        drivePace: { rate: pace.rate, ceiling: pace.ceiling, answered: pace.stats.answered, refused: pace.stats.refused },
       };
     },
   });
@@ -322,6 +329,7 @@ async function copy(c: CopyContext): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.stop();
+    pace.stop();
     listingAbort.abort();
   }
   await listingDone;
@@ -360,6 +368,7 @@ async function copy(c: CopyContext): Promise<number> {
     outages: outages.finish(),
     journalCounts: counts,
     resumeReread,
+    drivePace: pace.summary(),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);

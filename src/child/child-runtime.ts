@@ -24,6 +24,7 @@ import { ServiceDownError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
 import type { Processor, ProcessorFactory } from './processor.js';
+import { PaceReporter } from './pace-reporter.js';
 
 export interface ParentPort {
   send(msg: ChildMessage): Promise<void>;
@@ -47,6 +48,7 @@ export class ChildRuntime {
   private readonly services = new ServiceSignals();
   private draining = false;
   private stopping: Promise<void> | null = null;
+  private readonly pace = new PaceReporter((msg) => void this.port.send(msg));
 
   constructor(
     private readonly port: ParentPort,
@@ -75,6 +77,9 @@ export class ChildRuntime {
       case 'service-state':
         if (this.services.set(raw.service, raw.down)) this.log.info({ service: raw.service, down: raw.down }, raw.down ? 'the supervisor holds this service down: items retrying on it hand their file back' : 'the service answers again');
         return;
+      case 'pace':
+        this.processor?.pace?.(raw.ratePerSecond, raw.resumeAt);
+        return;
     }
   }
 
@@ -83,7 +88,12 @@ export class ChildRuntime {
     this.log = createLogger({ level: settings.logLevel, base: { childId: settings.childId } });
     try {
       const mod = (await import(pathToFileURL(settings.processorPath).href)) as { default: ProcessorFactory };
-      this.processor = await mod.default({ childId: settings.childId, options: settings.processorOptions, log: this.log });
+      this.processor = await mod.default({
+        childId: settings.childId,
+        options: settings.processorOptions,
+        log: this.log,
+        reportPace: (refused, retryAfterMs) => this.pace.record(refused, retryAfterMs),
+      });
     } catch (err) {
       this.log.error({ err }, 'processor failed to load');
       await this.port.send(message<FatalMessage>({ kind: 'fatal', error: serializeError(err) }));
@@ -169,6 +179,7 @@ export class ChildRuntime {
       for (const c of this.running.values()) c.abort(new Error(reason));
       const deadline = Date.now() + graceMs;
       while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      this.pace.flush();
       try {
         await this.processor?.close?.();
       } catch (err) {

@@ -29,6 +29,8 @@ export interface ItemContext {
 
 export interface Processor {
   process(item: WorkItem, ctx: ItemContext): Promise<ItemOutcome>;
+  /** A new share of the shared request rate (see PaceMessage). */
+  pace?(ratePerSecond: number, resumeAt: number): void;
   close?(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export interface ProcessorInit {
   childId: number;
   options: JsonObject;
   log: Logger;
+  /** Report how one paced request went; the runtime batches these to the supervisor's shared pace (absent outside a child). */
+  reportPace?: (refused: boolean, retryAfterMs: number | null) => void;
 }
 
 /** A processor module's default export. */

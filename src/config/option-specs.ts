@@ -58,7 +58,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'export-formats', kind: 'list', group: 'Google Drive', default: ['docx', 'xlsx', 'pptx', 'svg'], describe: 'Google Workspace files: the first of these formats the file supports' },
   { flag: 'shortcuts', kind: 'choice', group: 'Google Drive', choices: ['skip', 'follow'], default: 'skip', describe: 'Shortcuts: record and skip, or copy their targets (loop-safe)' },
   { flag: 'acknowledge-abuse', kind: 'bool', group: 'Google Drive', default: false, describe: 'Download files Drive flags as abusive (otherwise skipped with the reason)' },
-  { flag: 'drive-tps', kind: 'number', group: 'Google Drive', min: 0.1, max: 10000, default: 10, describe: 'Drive requests per second, shared by the lister and all children' },
+  { flag: 'drive-tps', kind: 'number', group: 'Google Drive', min: 0.1, max: 10000, default: 200, describe: "Ceiling of Drive requests per second (Drive's per-user quota is 12,000 a minute); under it one shared pace, split between the lister and all children, rises while Drive answers and falls when it refuses for the rate" },
   { flag: 'drive-retries', kind: 'int', group: 'Google Drive', min: 0, max: 50, default: 8, describe: 'Retries of a retryable Drive error (429, 5xx, resets) with backoff up to 32 s' },
   // ---- S3
   { flag: 's3-bucket', kind: 'string', group: 'S3', describe: 'Target bucket (required to copy)' },

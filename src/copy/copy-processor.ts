@@ -1,6 +1,6 @@
 // The processor the copy children load (the supervisor core only knows its path): one Drive endpoint (auth
 // client and base URL, no generated API), one S3 client with a bounded socket pool, and this child's share
-// of the Drive request rate.
+// of the shared Drive request rate.
 import type { ProcessorFactory } from '../child/processor.js';
 import { createDriveAuth } from '../drive/auth.js';
 import { closeMediaConnections } from '../drive/direct-media.js';
@@ -13,7 +13,7 @@ import { createGcPacer, GC_PACE_BYTES, MAJOR_GC_BYTES } from '../child/gc-pacer.
 import { copyOptionsFromJson } from './copy-options.js';
 import { copyItem } from './copy-item.js';
 
-const factory: ProcessorFactory = ({ options: json }) => {
+const factory: ProcessorFactory = ({ options: json, reportPace }) => {
   const options = copyOptionsFromJson(json);
   for (const v of Object.values(options.driveAuth)) if (typeof v === 'string') registerSecret(v);
   if (options.s3Credentials) registerSecret(options.s3Credentials.secretAccessKey);
@@ -23,7 +23,8 @@ const factory: ProcessorFactory = ({ options: json }) => {
     maxSockets: maxSocketsFor(options.s3.uploadQueueSize, options.concurrency),
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
-  const pacer = createPacer({ tps: options.driveTps });
+  // Its first share arrives with the supervisor's first pace message; driveTps holds until then.
+  const pacer = createPacer({ tps: options.driveTps, ...(reportPace ? { onResult: (r) => reportPace(r.refused, r.retryAfterMs) } : {}) });
   // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
   limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
   // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
@@ -31,6 +32,7 @@ const factory: ProcessorFactory = ({ options: json }) => {
   const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),
+    pace: (rate, resumeAt) => pacer.setRate(rate, resumeAt),
     close: () => {
       s3.destroy();
       closeMediaConnections();

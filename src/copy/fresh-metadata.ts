@@ -3,6 +3,7 @@
 // load the generated Drive API (drive/drive-endpoint.ts says why).
 import type { DriveEndpoint } from '../drive/drive-endpoint.js';
 import type { DriveItem } from '../drive/drive-item.js';
+import { paced } from '../drive/pacer.js';
 import type { Pacer } from '../drive/pacer.js';
 import { classifyDriveError } from '../drive/retry.js';
 
@@ -21,10 +22,9 @@ export async function freshItem(drive: DriveEndpoint, pacer: Pacer, item: DriveI
   const url = new URL(`drive/v3/files/${encodeURIComponent(item.id)}`, drive.rootUrl);
   url.searchParams.set('fields', FIELDS);
   url.searchParams.set('supportsAllDrives', 'true');
-  await pacer.take(signal);
   let meta: FileMetadata;
   try {
-    meta = (await drive.auth.request<FileMetadata>({ url: url.href, responseType: 'json', retry: false, signal })).data;
+    meta = (await paced(pacer, signal, () => drive.auth.request<FileMetadata>({ url: url.href, responseType: 'json', retry: false, signal }))).data;
   } catch (err) {
     const error = classifyDriveError(err);
     if (error.code === 'not-found') return null;

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveEndpoint } from './drive-endpoint.js';
 import type { DriveItem } from './drive-item.js';
+import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { DirectBody } from './direct-body.js';
 import { requestMediaDirect } from './direct-media.js';
@@ -42,7 +43,7 @@ export interface OpenDownloadOptions {
   /** Add acknowledgeAbuse=true so abuse-flagged files can be downloaded (--acknowledge-abuse). */
   acknowledgeAbuse: boolean;
   highWaterMark?: number;
-  /** When given, one token is taken before the request (downloads count against --drive-tps too). */
+  /** When given, one token is taken before the request and its answer reported (downloads count against the quota too). */
   pacer?: Pacer;
 }
 
@@ -108,10 +109,10 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
   const highWaterMark = options.highWaterMark ?? DOWNLOAD_HIGH_WATER_MARK;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`download offset must be a non-negative integer, got ${offset}`);
   try {
-    await options.pacer?.take(options.signal);
     if (item.download.kind === 'export') {
       if (offset !== 0) throw new DriveError(`export of ${item.id} cannot resume at byte ${offset}: export links do not support Range`, false, 'bad-request', null);
-      const res = await viaAuthClient(client, item.download.url, {}, options.signal);
+      const url = item.download.url;
+      const res = await paced(options.pacer, options.signal, () => viaAuthClient(client, url, {}, options.signal));
       const length = header(res.headers, 'content-length');
       return guard(res.data, length === null ? null : Number(length), highWaterMark);
     }
@@ -122,7 +123,7 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
       // Nothing left to read; a Range request here would be answered 416.
       return guard(emptyStream(), 0, highWaterMark);
     }
-    const res = await media(client, item.id, offset, options);
+    const res = await paced(options.pacer, options.signal, () => media(client, item.id, offset, options));
     if (offset > 0) {
       const range = header(res.headers, 'content-range');
       const start = range === null ? null : /^bytes (\d+)-/.exec(range)?.[1];

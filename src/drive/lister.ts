@@ -11,6 +11,7 @@ import { pickExportFormat, resolveExportFormats } from './export-formats.js';
 import type { ExportFormat } from './export-formats.js';
 import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveClashes, withIdSuffix } from './key-mapper.js';
 import type { OutageView } from '../ipc/service-signals.js';
+import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { DRIVE_UNREACHABLE, classifyDriveError, withRetry } from './retry.js';
 import type { RetryOptions } from './retry.js';
@@ -130,10 +131,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
 
   const attempt = <T>(fn: () => Promise<T>, down: AbortSignal | undefined): Promise<T> =>
     withRetry(
-      async () => {
-        await pacer.take(signal);
-        return fn();
-      },
+      () => paced(pacer, signal, fn),
       // A wait between retries ends when the watch holds Drive down: the listing then waits for it instead.
       down === undefined ? retry : { ...retry, signal: signal === undefined ? down : AbortSignal.any([signal, down]) },
     );

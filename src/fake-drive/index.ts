@@ -7,3 +7,7 @@ export type { FakeNodeSpec, FakeSharedDrive, GeneratedTreeOptions } from './tree
 export { makeDemoTree, DEMO_ROOT_FOLDER_ID } from './demo-tree.js';
 export type { DemoTree, DemoTreeOptions } from './demo-tree.js';
 export { contentRange, contentMd5 } from './content.js';
+export { Wan } from './wan.js';
+export type { WanOptions, WanStats } from './wan.js';
+export { UserQuota } from './quota.js';
+export type { QuotaOptions, QuotaStats } from './quota.js';

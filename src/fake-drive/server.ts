@@ -10,6 +10,10 @@ import type { ContentHashes } from './content.js';
 import { FaultTable } from './faults.js';
 import type { Fault, FaultRule } from './faults.js';
 import { parseQuery, QueryError } from './query.js';
+import { UserQuota } from './quota.js';
+import type { QuotaOptions } from './quota.js';
+import { Wan } from './wan.js';
+import type { WanOptions } from './wan.js';
 import {
   FOLDER_MIME,
   generateTree,
@@ -35,6 +39,10 @@ export interface FakeDriveOptions {
   oauth?: FakeOAuthClient;
   /** Order of siblings when no orderBy is given (and of ties under orderBy=name): lets tests vary it. */
   listOrder?: 'insertion' | 'reverse';
+  /** Latency, per-connection body rate and dropped bodies (wan.ts); changeable later through `wan.set`. */
+  wan?: WanOptions;
+  /** A request quota per user (quota.ts) on every API request, metadata and media alike; `quota.set` changes it. */
+  quota?: QuotaOptions;
 }
 
 export interface FakeDriveStats {
@@ -89,6 +97,10 @@ export interface FakeDrive {
   /** The true MD5 and SHA-1 of a file's content, computed in one pass. */
   trueHashes(id: string): Promise<ContentHashes>;
   sizeOf(id: string): number;
+  /** The emulated network (its settings and counts of delayed responses and dropped bodies). */
+  readonly wan: Wan;
+  /** The per-user request quota (off unless set) and its admitted and refused counts. */
+  readonly quota: UserQuota;
   close(): Promise<void>;
 }
 
@@ -168,6 +180,11 @@ function sendFault(res: ServerResponse, fault: Extract<Fault, { type: 'status' }
   sendDriveError(res, fault.status, reason, `Injected fault: ${reason}`, fault.retryAfter);
 }
 
+function bearerOf(req: IncomingMessage): string | null {
+  const auth = req.headers.authorization ?? '';
+  return auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -204,6 +221,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   const authRequired = options.token !== undefined;
   let stats = emptyStats();
   let baseUrl = '';
+  const wan = new Wan(options.wan);
+  const quota = new UserQuota(options.quota ?? null);
 
   const toNode = (spec: FakeNodeSpec): Node => {
     const literal = spec.content === undefined ? null : Buffer.from(spec.content);
@@ -351,9 +370,14 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   };
 
   /** Stream `source` into `res`, ending normally, or per the fault (reset / truncate) once it is drained. */
-  const streamBody = (id: string, source: Readable, res: ServerResponse, fault: Fault | undefined): void => {
-    source.on('data', (chunk: Buffer) => countBytes(id, chunk.length));
-    res.on('close', () => source.destroy());
+  const streamBody = (id: string, generated: Readable, res: ServerResponse, fault: Fault | undefined): void => {
+    generated.on('data', (chunk: Buffer) => countBytes(id, chunk.length));
+    const throttle = wan.throttle(res.socket);
+    const source = throttle ? generated.pipe(throttle) : generated;
+    res.on('close', () => {
+      generated.destroy();
+      source.destroy();
+    });
     const broken = fault !== undefined && fault.type !== 'status';
     source.pipe(res, { end: !broken });
     if (!broken) return;
@@ -378,7 +402,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     stats.mediaRequestsByFile.set(id, (stats.mediaRequestsByFile.get(id) ?? 0) + 1);
     const rangeHeader = req.headers.range ?? null;
     stats.ranges.push(rangeHeader);
-    const fault = faults.match('media', id);
+    let fault = faults.match('media', id);
     if (fault?.type === 'status') return sendFault(res, fault);
     if (!hasBinaryContent(node.spec.mimeType)) {
       return sendDriveError(res, 403, 'fileNotDownloadable', 'Only files with binary content can be downloaded. Use Export with Docs Editors files.');
@@ -406,6 +430,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       headers['Content-Range'] = `bytes ${start}-${end - 1}/${node.size}`;
     }
     headers['Content-Length'] = end - start;
+    const dropAfter = fault === undefined ? wan.dropAfter(end - start) : null;
+    if (dropAfter !== null) fault = { type: 'reset', afterBytes: dropAfter };
     const cut = fault === undefined ? end : Math.min(end, start + fault.afterBytes);
     if (fault !== undefined) headers.Connection = 'close';
     res.writeHead(status, headers);
@@ -453,13 +479,15 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     if (req.method === 'POST' && url.pathname === '/token') return handleToken(req, res);
     if (url.searchParams.has('key')) stats.apiKeyRequests++;
     if (authRequired) {
-      const auth = req.headers.authorization ?? '';
-      const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : null;
+      const token = bearerOf(req);
       if (token === null || !validTokens.has(token)) {
         stats.unauthorized++;
         return sendDriveError(res, 401, 'authError', 'Request had invalid authentication credentials.');
       }
     }
+    // The user is who the token stands for; a re-route after a media hook was counted already.
+    const refusal = hooked ? null : quota.take(bearerOf(req) ?? 'anonymous');
+    if (refusal !== null) return sendDriveError(res, refusal.status, refusal.reason, refusal.message, refusal.retryAfter);
     if (req.method !== 'GET') return sendDriveError(res, 405, 'methodNotAllowed', 'Only GET is supported by the fake.');
     const path = url.pathname;
     if (path === '/drive/v3/files') return handleList(url, res);
@@ -503,10 +531,12 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   };
 
   const server: Server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
+    const fail = (err: unknown): void => {
       if (!res.headersSent) sendDriveError(res, 500, 'internalError', err instanceof Error ? err.message : String(err));
       else res.destroy();
-    });
+    };
+    if ((wan.options.latencyMs ?? 0) > 0) void wan.delay().then(() => route(req, res)).catch(fail);
+    else route(req, res).catch(fail);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -575,6 +605,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     trueMd5: async (id) => (await hashesOfNode(need(id))).md5,
     trueHashes: (id) => hashesOfNode(need(id)),
     sizeOf: (id) => need(id).size,
+    wan,
+    quota,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

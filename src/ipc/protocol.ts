@@ -62,6 +62,15 @@ export interface ServiceStateMessage extends Envelope<'service-state'> {
   service: string;
   down: boolean;
 }
+/**
+ * This child's share of the shared request rate (drive/shared-pace.ts), sent after ready and whenever it
+ * changes: a push, so no request waits for a round trip to the supervisor.
+ */
+export interface PaceMessage extends Envelope<'pace'> {
+  ratePerSecond: number;
+  /** Wall-clock ms before which no request is sent (a Retry-After); 0 when none. */
+  resumeAt: number;
+}
 
 // child → parent
 export interface ReadyMessage extends Envelope<'ready'> {
@@ -105,11 +114,18 @@ export interface ItemReturnedMessage extends Envelope<'item-returned'> {
   itemId: string;
   service: string;
 }
+/** Paced requests answered and refused for the rate since the last report (refusals are reported at once). */
+export interface PaceReportMessage extends Envelope<'pace-report'> {
+  answered: number;
+  refused: number;
+  /** The longest Retry-After among the refusals, or null. */
+  retryAfterMs: number | null;
+}
 export interface FatalMessage extends Envelope<'fatal'> {
   error: SerializedError;
 }
 
-export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage | ServiceStateMessage;
+export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage | ServiceStateMessage | PaceMessage;
 export type ChildMessage =
   | ReadyMessage
   | ItemStartMessage
@@ -118,6 +134,7 @@ export type ChildMessage =
   | ItemResultMessage
   | ServiceUnreachableMessage
   | ItemReturnedMessage
+  | PaceReportMessage
   | FatalMessage;
 
 type Body<M extends Envelope<string>> = Omit<M, 'brand' | 'v'>;
@@ -127,7 +144,7 @@ export function message<M extends ParentMessage | ChildMessage>(body: Body<M>): 
   return { brand: PROTOCOL_BRAND, v: PROTOCOL_VERSION, ...body } as M;
 }
 
-const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown', 'service-state']);
+const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown', 'service-state', 'pace']);
 const CHILD_KINDS: ReadonlySet<string> = new Set<ChildMessage['kind']>([
   'ready',
   'item-start',
@@ -136,6 +153,7 @@ const CHILD_KINDS: ReadonlySet<string> = new Set<ChildMessage['kind']>([
   'item-result',
   'service-unreachable',
   'item-returned',
+  'pace-report',
   'fatal',
 ]);
 

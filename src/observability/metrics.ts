@@ -29,6 +29,13 @@ export class Metrics {
   readonly unreachable = new Gauge({ name: 'supervisor_service_unreachable', help: '1 while the supervisor holds Drive or S3 unreachable (dispatch paused, probing)', labelNames: ['service'], registers: [this.registry] });
   readonly outagePauses = new Counter({ name: 'supervisor_outage_pauses_total', help: 'Times dispatch paused because Drive or S3 did not answer its probe', labelNames: ['service'], registers: [this.registry] });
 
+  #readPace: (() => { rate: number; ceiling: number; refused: number }) | null = null;
+  #refusedCounted = 0;
+  // prom-client calls collect() before it serializes the registry: the pace is read at each scrape.
+  readonly paceRate = new Gauge({ name: 'supervisor_drive_pace_rate', help: 'Drive requests per second the shared pace allows now (adaptive, under --drive-tps)', registers: [this.registry], collect: () => this.#samplePace() });
+  readonly paceCeiling = new Gauge({ name: 'supervisor_drive_pace_ceiling', help: 'The ceiling of the Drive pace (--drive-tps)', registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'supervisor_drive_rate_limited_total', help: 'Drive requests refused for the rate (403 rate-limit reasons, 429)', registers: [this.registry] });
+
   constructor(plan: MemoryPlan) {
     collectDefaultMetrics({ register: this.registry, prefix: 'supervisor_process_' });
     this.childCap.set({ tier: 'soft' }, plan.childSoftMb * MB);
@@ -69,6 +76,21 @@ export class Metrics {
       this.cgroupEvents.set({ event: 'oom_kill' }, s.cgroup.events.oomKill);
     }
     this.queueDepth.set(queueDepth);
+  }
+
+  /** The shared pace's figures, read at each scrape. */
+  watchPace(read: () => { rate: number; ceiling: number; refused: number }): void {
+    this.#readPace = read;
+    this.#samplePace();
+  }
+
+  #samplePace(): void {
+    const p = this.#readPace?.();
+    if (!p) return;
+    this.paceRate.set(p.rate);
+    this.paceCeiling.set(p.ceiling);
+    if (p.refused > this.#refusedCounted) this.rateLimited.inc(p.refused - this.#refusedCounted);
+    this.#refusedCounted = p.refused;
   }
 
   onSettled(outcome: ItemOutcome): void {

@@ -23,6 +23,22 @@ export interface ProgressSnapshot {
   paused: boolean;
   /** A service the supervisor holds unreachable (dispatch paused, probing), and for how long; null when none. */
   outage: { service: string; downMs: number } | null;
+  /** The shared Drive pace (drive/shared-pace.ts), when there is one. */
+  drivePace?: DrivePaceView;
+}
+
+export interface DrivePaceView {
+  /** Requests per second now, and the ceiling (--drive-tps). */
+  rate: number;
+  ceiling: number;
+  answered: number;
+  /** Requests refused for the rate (403 rate-limit reasons, 429). */
+  refused: number;
+}
+
+function refusedShare(p: DrivePaceView): string {
+  const all = p.answered + p.refused;
+  return all === 0 ? '0%' : `${((100 * p.refused) / all).toFixed(1)}%`;
 }
 
 /** What the live block needs of a terminal. */
@@ -106,6 +122,7 @@ export class ProgressReporter {
             recycles: s.recycles,
             paused: s.paused,
             outage: s.outage === null ? null : { service: s.outage.service, downS: Math.round(s.outage.downMs / 1000) },
+            ...(s.drivePace ? { drivePace: { rate: Number(s.drivePace.rate.toFixed(1)), ceiling: s.drivePace.ceiling, refused: s.drivePace.refused } } : {}),
           },
         },
         'progress',
@@ -134,6 +151,7 @@ export class ProgressReporter {
       `files ${settled}/${total} (done ${s.filesDone}, skipped ${s.filesSkipped}, failed ${s.filesFailed})  ${fps.toFixed(1)} files/s`,
       `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
       `memory: charged ${mb(s.chargedBytes)} MB (tree RSS ${mb(s.treeRssBytes)} MB) of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
+      ...(s.drivePace ? [`drive pace ${s.drivePace.rate.toFixed(1)} req/s (ceiling ${s.drivePace.ceiling})  refused for the rate ${s.drivePace.refused} (${refusedShare(s.drivePace)})`] : []),
       ...s.children.map((c) => {
         // The bar gives way first on a narrow terminal (the rest of the row is ~56 columns).
         const width = Math.max(8, Math.min(30, columns - 57));

@@ -32,6 +32,8 @@ export interface RunSummary {
   outages: OutageRecord[];
   /** The journal's counts at the end (a full scan: taken once, by the caller). */
   journalCounts: JournalCounts;
+  /** The shared Drive pace at the end (drive/shared-pace.ts). */
+  drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
   resumeReread: ResumeReread;
 }
 
@@ -85,6 +87,8 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
     ...s.outages.map((o) => `  outage: ${o.service} unreachable from ${o.startedAt.toISOString()} for ${formatDuration(o.durationMs)}${o.resolved ? '' : ' (still down at the end)'}`),
   ];
   if (rehash + restart > 0) lines.push(`  resumes read again from Drive: ${formatBytes(rehash)} to rebuild checksums, ${formatBytes(restart)} of uploads started afresh (--resume-reread-max-mb)`);
+  const p = s.drivePace;
+  if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (ceiling ${p.ceiling}, lowest ${p.lowestRate}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
   return lines.join('\n');
@@ -112,6 +116,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     replacementReadyMs: s.stats.replacementReadyMs,
     incompleteUploadsAborted: s.uploadsAborted,
     outages: s.outages.map((o) => ({ service: o.service, startedAt: o.startedAt.toISOString(), durationMs: o.durationMs, resolved: o.resolved })),
+    ...(s.drivePace ? { drivePace: s.drivePace } : {}),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;

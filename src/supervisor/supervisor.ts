@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { CrashLoopError } from '../errors.js';
 import { message, RECYCLE_REASONS } from '../ipc/protocol.js';
-import type { BatchMessage, ChildMessage, ItemOutcome, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
+import type { BatchMessage, ChildMessage, ItemOutcome, PaceMessage, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
 import type { OutageView } from '../ipc/service-signals.js';
@@ -55,6 +55,14 @@ export interface SupervisorOptions {
   stopOnFailure?: (error: SerializedError) => string | null;
   /** A service (Drive, S3) found unreachable: dispatch waits for it instead of failing every file. */
   outage?: OutageOptions;
+  /** A shared request rate every ready child takes a share of and reports to (drive/shared-pace.ts). */
+  pace?: RateSharing;
+}
+
+/** A rate shared by several processes: each is pushed its share, and reports how its requests went. */
+export interface RateSharing {
+  join(id: string, apply: (ratePerSecond: number, resumeAt: number) => void): () => void;
+  report(answered: number, refused: number, retryAfterMs: number | null): void;
 }
 
 export type { OutageOptions, OutageStop } from './outage-watch.js';
@@ -141,6 +149,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private shutdownPromise: Promise<void> | null = null;
   private readonly replacementFor = new Map<number, PendingReplacement>();
   private readonly startupTimers = new Map<number, NodeJS.Timeout>();
+  private readonly leavePace = new Map<number, () => void>();
   private readonly outages: OutageWatch | null;
   outageStop: OutageStop | null = null;
   readonly stats: SupervisorStats = {
@@ -348,6 +357,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return;
       case 'item-returned':
         return this.onReturned(child, msg.itemId, msg.service);
+      case 'pace-report':
+        this.options.pace?.report(msg.answered, msg.refused, msg.retryAfterMs);
+        return;
       case 'fatal':
         child.log.error({ error: msg.error }, 'child reported a fatal error');
         return;
@@ -376,6 +388,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.stopping) {
       void child.terminate(this.options.shutdownGraceMs);
       return;
+    }
+    // Its share goes out before its first batch (IPC keeps the order).
+    const pace = this.options.pace;
+    if (pace) {
+      const leave = pace.join(`child ${child.id}`, (ratePerSecond, resumeAt) => child.send(message<PaceMessage>({ kind: 'pace', ratePerSecond, resumeAt })));
+      this.leavePace.set(child.id, leave);
     }
     this.scheduleDispatch();
   }
@@ -425,6 +443,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private onExit(child: ChildHandle, exit: ChildExit): void {
     this.children.delete(child.id);
+    this.leavePace.get(child.id)?.();
+    this.leavePace.delete(child.id);
     const timer = this.startupTimers.get(child.id);
     if (timer) clearTimeout(timer);
     this.startupTimers.delete(child.id);

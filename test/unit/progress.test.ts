@@ -73,3 +73,14 @@ test('an outage puts "paused: <service> unreachable for Ns" first in the block, 
   new ProgressReporter({ mode: 'log', intervalMs: 1000, plan, log: capture, snapshot: withOutage }).tick();
   assert.deepEqual((lines[0] as { progress: { outage: unknown } }).progress.outage, { service: 'Google Drive', downS: 42 });
 });
+
+test('the drive pace row: the rate, its ceiling and the refusals, within the width', () => {
+  const t = terminal(80);
+  const withPace = (): ProgressSnapshot => ({ ...snapshot(), drivePace: { rate: 87.25, ceiling: 200, answered: 9_950, refused: 50 } });
+  const reporter = new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: withPace, out: t.out });
+  reporter.tick();
+  const drawn = rows(t.written.join(''));
+  assert.equal(drawn.length, 8, 'the pace row joins the summary rows');
+  const row = drawn.find((r) => r.startsWith('drive pace'));
+  assert.equal(row, 'drive pace 87.3 req/s (ceiling 200)  refused for the rate 50 (0.5%)');
+});
