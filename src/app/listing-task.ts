@@ -7,6 +7,7 @@ import type { Shard } from '../config/shard.js';
 import type { DriveClient } from '../drive/drive-client.js';
 import type { ListedEntry } from '../drive/drive-item.js';
 import { listDrive } from '../drive/lister.js';
+import type { ListedFolder } from '../drive/lister.js';
 import type { Pacer } from '../drive/pacer.js';
 
 const FLUSH_ENTRIES = 1000;
@@ -29,6 +30,8 @@ export interface ListingTaskOptions {
   /** Receives each batch (≤ 1000 entries) to record; called synchronously in order. */
   write: (entries: ListedEntry[]) => void;
   progress?: ListingProgress;
+  /** Each folder the listing descends into (recorded for delta passes). */
+  onFolder?: (folder: ListedFolder) => void;
 }
 
 function entryId(e: ListedEntry): string {
@@ -55,6 +58,10 @@ export async function runListing(o: ListingTaskOptions): Promise<ListingProgress
     log: o.log,
     signal: o.signal,
     retry: { maxRetries: o.settings.driveRetries },
+    onFolder: (f: ListedFolder) => {
+      o.onFolder?.(f);
+      return true;
+    },
     onPage: () => {
       progress.pages++;
       // A page boundary is a natural commit point: children can start on what was just listed.

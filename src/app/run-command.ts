@@ -7,6 +7,7 @@ import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
 import { createPacer } from '../drive/pacer.js';
 import { resolveRoot } from '../drive/lister.js';
+import { normalizePrefix } from '../drive/key-mapper.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
 import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
@@ -27,8 +28,9 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
 import { JournalWorkSource } from './journal-work-source.js';
-import { runListing } from './listing-task.js';
 import type { ListingProgress } from './listing-task.js';
+import { finishPass, passLine, runPass } from './sync-pass.js';
+import type { PassFinish, PassResult } from './sync-pass.js';
 import { planMemory } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
 import type { RunStop } from './run-stop.js';
@@ -213,24 +215,24 @@ async function copy(c: CopyContext): Promise<number> {
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
   let listingError: unknown = null;
-  journal.startNewListing();
-  const listingDone = runListing({
+  // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
+  let pass: PassResult | null = null;
+  const listingDone = runPass({
     settings,
     drive: c.drive,
-    rootFolderId: c.rootId,
-    prefix: target.prefix,
+    journal,
+    guard,
+    rootId: c.rootId,
+    prefix: normalizePrefix(target.prefix),
     pacer: createPacer({ tps: driveTpsShare(settings, plan) }),
     shard: c.shard,
     log,
     signal: listingAbort.signal,
     progress: listing,
-    write: (entries) => {
-      guard.run(() => journal.recordListed(entries), undefined);
-      source.notify();
-    },
+    notify: () => source.notify(),
   }).then(
-    () => {
-      guard.run(() => journal.setListingComplete(), undefined);
+    (result) => {
+      pass = result;
       listingComplete = true;
       log.info({ listed: listing.listed, skipped: listing.skipped, pages: listing.pages }, 'listing complete');
       source.notify(true);
@@ -320,6 +322,13 @@ async function copy(c: CopyContext): Promise<number> {
     if (!cleanup.supported) log.warn('this S3 store cannot list multipart uploads: incomplete uploads were not checked');
   }
 
+  // The pass is complete: --deletes, then the token the next delta starts from (sync-pass.ts).
+  let passFinish: PassFinish | null = null;
+  const finishedPass: PassResult | null = pass;
+  if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
+    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket }, finishedPass);
+  }
+
   const counts = journal.counts();
   const failed = counts.byStatus.failed.files;
   const exitCode =
@@ -345,6 +354,8 @@ async function copy(c: CopyContext): Promise<number> {
     journalCounts: counts,
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
+  if (finishedPass !== null) process.stderr.write(`supervisor: ${passLine(finishedPass, passFinish)}\n`);
+  for (const gone of passFinish?.kept ?? []) log.info({ key: gone.key, driveId: gone.driveId, path: gone.path }, 'gone from Drive, object kept (--deletes keep)');
   if (settings.report) await writeReport(settings.report, summary, journal);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));

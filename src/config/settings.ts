@@ -60,6 +60,8 @@ export interface Settings {
   maxRunsPerFile: number;
   skipExisting: boolean;
   fresh: boolean;
+  full: boolean;
+  deletes: 'keep' | 'delete';
   shard?: string;
   logLevel: string;
   logPretty: boolean;

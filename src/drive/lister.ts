@@ -45,6 +45,21 @@ export interface PageInfo {
   folderPagesSoFar: number;
 }
 
+/** A folder as the listing keyed it (recorded for delta passes, issue 22). */
+export interface ListedFolder {
+  id: string;
+  parentId: string;
+  path: string;
+  segments: string[];
+}
+
+/** A folder to start listing from, keyed already (a delta pass re-lists folders, not the tree). */
+export interface StartFolder {
+  id: string;
+  path: string;
+  segments: string[];
+}
+
 export interface ListDriveOptions {
   drive: Drive;
   /** The folder to migrate; default the shared drive (when sharedDriveId is set) or 'root' (My Drive). */
@@ -65,6 +80,10 @@ export interface ListDriveOptions {
   signal?: AbortSignal;
   retry?: Partial<RetryOptions>;
   pageSize?: number;
+  /** List these folders instead of the root (default: the root, segments []). */
+  start?: readonly StartFolder[];
+  /** Each subfolder found, before it is listed; false: do not descend into it. */
+  onFolder?: (folder: ListedFolder) => boolean;
 }
 
 interface QueuedFolder {
@@ -118,8 +137,8 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
   };
   const rootId = options.rootFolderId ?? options.sharedDriveId ?? 'root';
-  const visited = new Set<string>([rootId]);
-  const queue: QueuedFolder[] = [{ id: rootId, path: '', segments: [] }];
+  const queue: QueuedFolder[] = options.start?.map((f) => ({ ...f })) ?? [{ id: rootId, path: '', segments: [] }];
+  const visited = new Set<string>([rootId, ...queue.map((f) => f.id)]);
 
   const call = <T>(fn: () => Promise<T>): Promise<T> =>
     withRetry(async () => {
@@ -201,7 +220,9 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
             continue;
           }
           visited.add(r.targetId);
-          queue.push({ id: r.targetId, path, segments: [...folder.segments, segment] });
+          const segments = [...folder.segments, segment];
+          if (options.onFolder?.({ id: r.targetId, parentId: folder.id, path, segments }) === false) continue;
+          queue.push({ id: r.targetId, path, segments });
           continue;
         }
         yield { kind: 'file', item: toItem(r, path, buildKey(options.prefix, folder.segments, segment, r.keyId)) };

@@ -50,6 +50,8 @@ export class ChangeLog {
 
   /** Refuse every token handed out so far, as Drive does for one it no longer accepts. */
   expire(): void {
+    // A blank entry moves the head on, so that even the current head token is refused from now on.
+    this.record('', undefined);
     this.oldestValid = this.entries.length + 1;
   }
 
@@ -93,7 +95,7 @@ export class ChangeLog {
     const latest = new Map<string, Entry>();
     for (let i = from - 1; i < this.entries.length; i++) {
       const e = this.entries[i];
-      if (e === undefined) continue;
+      if (e === undefined || e.fileId === '') continue;
       latest.delete(e.fileId);
       latest.set(e.fileId, e);
     }

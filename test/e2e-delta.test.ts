@@ -1,0 +1,148 @@
+// Issue 22: incremental sync through the real CLI. A full pass stores Drive's change token; after edits in
+// the fake Drive, the next `run` is a delta pass that rewrites exactly what changed, writes renamed and
+// moved files under their new keys, keeps (or with --deletes delete, removes) the old objects, re-keys a
+// moved folder's subtree, and an idle delta costs a handful of Drive requests and writes no object.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { FOLDER_MIME } from '../src/fake-drive/index.js';
+import { listKeys, objectMd5, readReport, runCli, startWorld, worldFlags } from './support/e2e.js';
+import type { World } from './support/e2e.js';
+
+const BIN = 'application/octet-stream';
+const FLAGS = ['--workers', '1', '--drive-retries', '0'];
+
+let w: World;
+
+before(async () => {
+  w = await startWorld({
+    nodes: [
+      { id: 'R', name: 'R', parents: ['root'], mimeType: FOLDER_MIME },
+      { id: 'sub', name: 'sub', parents: ['R'], mimeType: FOLDER_MIME },
+      { id: 'deep', name: 'deep', parents: ['sub'], mimeType: FOLDER_MIME },
+      { id: 'other', name: 'other', parents: ['root'], mimeType: FOLDER_MIME },
+      { id: 'keep', name: 'keep.bin', parents: ['R'], mimeType: BIN, size: 1000 },
+      { id: 'edit', name: 'edit.bin', parents: ['R'], mimeType: BIN, size: 1100 },
+      { id: 'ren', name: 'old-name.bin', parents: ['R'], mimeType: BIN, size: 1200 },
+      { id: 'mv', name: 'mv.bin', parents: ['R'], mimeType: BIN, size: 1300 },
+      { id: 'trash', name: 'trash.bin', parents: ['R'], mimeType: BIN, size: 1400 },
+      { id: 'del', name: 'del.bin', parents: ['R'], mimeType: BIN, size: 1500 },
+      { id: 'out', name: 'out.bin', parents: ['R'], mimeType: BIN, size: 1600 },
+      { id: 'in', name: 'in.bin', parents: ['other'], mimeType: BIN, size: 1700 },
+      { id: 's1', name: 's1.bin', parents: ['sub'], mimeType: BIN, size: 1800 },
+      { id: 'd1', name: 'd1.bin', parents: ['deep'], mimeType: BIN, size: 1900 },
+      { id: 'dup-a', name: 'dup.bin', parents: ['R'], mimeType: BIN, size: 2000 },
+    ],
+  });
+});
+
+after(async () => {
+  await w.close();
+});
+
+async function run(extra: string[] = []): Promise<{ code: number | null; stderr: string; done: number }> {
+  const r = await runCli(worldFlags(w, 'R', [...FLAGS, ...extra]), {}, w.s3);
+  const report = await readReport(w);
+  assert.equal(report.exitCode, r.code, r.stderr);
+  // Log lines (JSON) go to stdout, the summary to stderr: both are searched.
+  return { code: r.code, stderr: `${r.stdout}\n${r.stderr}`, done: report.thisRun.done };
+}
+
+async function lastModified(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const page = await w.client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket }));
+  for (const o of page.Contents ?? []) if (o.Key) out.set(o.Key, o.LastModified?.getTime() ?? 0);
+  return out;
+}
+
+async function assertObject(key: string, id: string): Promise<void> {
+  assert.equal(await objectMd5(w, key), await w.drive.trueMd5(id), `bytes of ${key}`);
+}
+
+test('a delta pass applies exactly the changes; --deletes keep keeps old keys, delete removes them; idle deltas are cheap', async () => {
+  const full = await run();
+  assert.equal(full.code, 0, full.stderr);
+  assert.equal(full.done, 10);
+  assert.match(full.stderr, /full pass: 0 gone from Drive/);
+  const initialKeys = await listKeys(w);
+  assert.deepEqual(initialKeys, ['del.bin', 'dup.bin', 'edit.bin', 'keep.bin', 'mv.bin', 'old-name.bin', 'out.bin', 'sub/deep/d1.bin', 'sub/s1.bin', 'trash.bin']);
+
+  // An idle delta: a handful of Drive requests, nothing copied, no object written.
+  const before = await lastModified();
+  w.drive.resetStats();
+  const idle = await run();
+  assert.equal(idle.code, 0, idle.stderr);
+  assert.equal(idle.done, 0);
+  assert.match(idle.stderr, /delta pass: 0 changes/);
+  assert.ok(w.drive.stats.requests <= 4, `idle delta made ${w.drive.stats.requests} Drive requests`);
+  assert.equal(w.drive.stats.listRequests, 0, 'no folder listed');
+  assert.equal(w.drive.stats.mediaRequests, 0);
+  assert.deepEqual(await lastModified(), before, 'no object written');
+
+  // Mutations on Drive.
+  w.drive.updateFile('edit', { size: 4321 });
+  w.drive.updateFile('ren', { name: 'new-name.bin' });
+  w.drive.moveNode('mv', ['sub']);
+  w.drive.updateFile('trash', { trashed: true });
+  w.drive.removeNode('del');
+  w.drive.moveNode('out', ['other']);
+  w.drive.moveNode('in', ['R']);
+  w.drive.addNodes([
+    { id: 'new', name: 'new.bin', parents: ['deep'], mimeType: BIN, size: 2100 },
+    { id: 'dup-b', name: 'dup.bin', parents: ['R'], mimeType: BIN, size: 2200 },
+  ]);
+  w.drive.updateFile('sub', { name: 'sub2' });
+
+  w.drive.resetStats();
+  const delta = await run();
+  assert.equal(delta.code, 0, delta.stderr);
+  const copied = [...w.drive.stats.mediaRequestsByFile.keys()].sort();
+  // Duplicate names: both dup.bin files get their id suffix, as a full pass would give them.
+  assert.deepEqual(copied, ['d1', 'dup-a', 'dup-b', 'edit', 'in', 'mv', 'new', 'ren', 's1'], 'exactly the changed files (and the moved subtree) were copied');
+  assert.equal(delta.done, copied.length);
+  assert.match(delta.stderr, /delta pass: \d+ changes, /);
+  assert.match(delta.stderr, /--deletes keep: \d+ objects of files gone from Drive kept/);
+  assert.equal(w.drive.stats.listRequests <= 6, true, `delta listed ${w.drive.stats.listRequests} folder pages`);
+
+  const keys = await listKeys(w);
+  const expectedNew = ['dup (dup-a).bin', 'dup (dup-b).bin', 'edit.bin', 'in.bin', 'keep.bin', 'new-name.bin', 'sub2/deep/d1.bin', 'sub2/deep/new.bin', 'sub2/mv.bin', 'sub2/s1.bin'];
+  const keptOld = ['del.bin', 'dup.bin', 'mv.bin', 'old-name.bin', 'out.bin', 'sub/deep/d1.bin', 'sub/s1.bin', 'trash.bin'];
+  assert.deepEqual(keys, [...expectedNew, ...keptOld].sort(), 'new keys written, old keys kept under --deletes keep');
+  await assertObject('edit.bin', 'edit');
+  await assertObject('new-name.bin', 'ren');
+  await assertObject('sub2/mv.bin', 'mv');
+  await assertObject('sub2/deep/new.bin', 'new');
+  await assertObject('dup (dup-b).bin', 'dup-b');
+  await assertObject('in.bin', 'in');
+
+  // A second idle delta after the changes: still nothing to do.
+  w.drive.resetStats();
+  const idle2 = await run();
+  assert.equal(idle2.done, 0, idle2.stderr);
+  assert.equal(w.drive.stats.mediaRequests, 0);
+
+  // --deletes delete removes what keep kept, through the target.
+  const del = await run(['--deletes', 'delete']);
+  assert.equal(del.code, 0, del.stderr);
+  assert.match(del.stderr, /--deletes delete: 8 objects deleted/);
+  assert.deepEqual(await listKeys(w), expectedNew);
+  const again = await run(['--deletes', 'delete']);
+  assert.doesNotMatch(again.stderr, /objects deleted/);
+});
+
+test('a change token Drive refuses falls back to a full pass, said in one line; --full forces one', async () => {
+  assert.equal((await run()).code, 0, 'a pass that stores a token');
+  w.drive.expireChangeTokens();
+  w.drive.resetStats();
+  const r = await run();
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.split('\n').filter((l) => /no longer accepts the stored change token/.test(l)).length, 1);
+  assert.match(r.stderr, /full pass \(the stored change token was refused\)/);
+  assert.equal(w.drive.stats.listRequests, 3, 'the whole tree (3 folders) was listed');
+  assert.equal(r.done, 0, 'nothing changed: a full pass copies nothing again');
+
+  const next = await run();
+  assert.match(next.stderr, /delta pass: 0 changes/, 'the full pass stored a fresh token');
+  const forced = await run(['--full']);
+  assert.match(forced.stderr, /full pass: 0 gone/);
+});
