@@ -70,11 +70,13 @@ test('a delta pass applies exactly the changes; --deletes keep keeps old keys, d
   // An idle delta: a handful of Drive requests, nothing copied, no object written.
   const before = await lastModified();
   w.drive.resetStats();
+  const changeRequestsBefore = w.drive.changeRequests;
   const idle = await run();
   assert.equal(idle.code, 0, idle.stderr);
   assert.equal(idle.done, 0);
   assert.match(idle.stderr, /delta pass: 0 changes/);
-  assert.ok(w.drive.stats.requests <= 4, `idle delta made ${w.drive.stats.requests} Drive requests`);
+  assert.equal(w.drive.stats.requests, 2, 'an idle delta: the root preflight and one changes.list page');
+  assert.equal(w.drive.changeRequests - changeRequestsBefore, 1);
   assert.equal(w.drive.stats.listRequests, 0, 'no folder listed');
   assert.equal(w.drive.stats.mediaRequests, 0);
   assert.deepEqual(await lastModified(), before, 'no object written');
@@ -108,6 +110,10 @@ test('a delta pass applies exactly the changes; --deletes keep keeps old keys, d
   const expectedNew = ['dup (dup-a).bin', 'dup (dup-b).bin', 'edit.bin', 'in.bin', 'keep.bin', 'new-name.bin', 'sub2/deep/d1.bin', 'sub2/deep/new.bin', 'sub2/mv.bin', 'sub2/s1.bin'];
   const keptOld = ['del.bin', 'dup.bin', 'mv.bin', 'old-name.bin', 'out.bin', 'sub/deep/d1.bin', 'sub/s1.bin', 'trash.bin'];
   assert.deepEqual(keys, [...expectedNew, ...keptOld].sort(), 'new keys written, old keys kept under --deletes keep');
+  const pass = ((await readReport(w)) as unknown as { pass: { kind: string; wouldDelete: { key: string }[]; counts: Record<string, number> } }).pass;
+  assert.equal(pass.kind, 'delta');
+  assert.deepEqual(pass.wouldDelete.map((g) => g.key).sort(), keptOld, 'the report lists what --deletes delete would remove');
+  assert.deepEqual({ new: pass.counts.new, moved: pass.counts.moved, changed: pass.counts.changed }, { new: 3, moved: 5, changed: 1 });
   await assertObject('edit.bin', 'edit');
   await assertObject('new-name.bin', 'ren');
   await assertObject('sub2/mv.bin', 'mv');

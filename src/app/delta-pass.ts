@@ -119,7 +119,8 @@ export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
         seen.add(`${id}\u0000${key}`);
         const before = o.existing(id, key);
         if (before === undefined) {
-          if (plan.hadRows.has(id)) counts.moved++;
+          // Rows of this file at other keys (not gone yet): a rename, a move, or a re-keyed subtree.
+          if (o.store.rowsOf(id).length > 0) counts.moved++;
           else counts.new++;
         } else if (before.size !== entry.item.size || before.md5 !== entry.item.md5 || before.modifiedTime !== entry.item.modifiedTime) counts.changed++;
       }
@@ -146,8 +147,6 @@ interface RelistPlan {
   wanted: Set<string>;
   /** Old key prefixes of folders that left the scope (deleted, trashed, moved out). */
   goneSubtrees: string[];
-  /** Changed files that had rows before this pass (a row at a new key is then a move). */
-  hadRows: Set<string>;
 }
 
 /** Which folders the changes touch: the journal knows every folder of the copied tree (folders table). */
@@ -155,7 +154,6 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
   const wanted = new Set<string>();
   const changedFolders = new Set<string>();
   const goneSubtrees: string[] = [];
-  const hadRows = new Set<string>();
   const knownParent = (parents: readonly string[] | null | undefined): FolderRecord | undefined => {
     for (const p of parents ?? []) {
       const f = o.store.folder(p);
@@ -179,7 +177,6 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
       continue;
     }
     for (const row of o.store.rowsOf(c.fileId)) {
-      hadRows.add(c.fileId);
       const dir = o.store.folderAt(keyDirectory(row.key));
       if (dir !== undefined) wanted.add(dir.id);
     }
@@ -201,5 +198,5 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
     if (f === undefined || underChanged(id)) continue;
     start.push({ id: f.id, path: f.path, segments: f.segments });
   }
-  return { start, wanted, goneSubtrees, hadRows };
+  return { start, wanted, goneSubtrees };
 }

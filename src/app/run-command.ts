@@ -29,7 +29,7 @@ import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
 import { JournalWorkSource } from './journal-work-source.js';
 import type { ListingProgress } from './listing-task.js';
-import { finishPass, passLine, runPass } from './sync-pass.js';
+import { finishPass, passLine, passReport, runPass } from './sync-pass.js';
 import type { PassFinish, PassResult } from './sync-pass.js';
 import { planMemory } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
@@ -352,10 +352,10 @@ async function copy(c: CopyContext): Promise<number> {
     listing: { listed: listing.listed, skipped: listing.skipped, complete: listingComplete },
     uploadsAborted,
     journalCounts: counts,
+    ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   if (finishedPass !== null) process.stderr.write(`supervisor: ${passLine(finishedPass, passFinish)}\n`);
-  for (const gone of passFinish?.kept ?? []) log.info({ key: gone.key, driveId: gone.driveId, path: gone.path }, 'gone from Drive, object kept (--deletes keep)');
   if (settings.report) await writeReport(settings.report, summary, journal);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));

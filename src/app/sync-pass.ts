@@ -191,3 +191,19 @@ export function passLine(pass: PassResult, finish: PassFinish | null): string {
     : '';
   return what + deletes;
 }
+
+/** The report's `pass` section: the kind, the delta's counts, and what --deletes removed or would remove. */
+export function passReport(pass: PassResult, finish: PassFinish | null, deletes: 'keep' | 'delete'): Record<string, unknown> {
+  return {
+    kind: pass.kind,
+    fellBack: pass.fellBack,
+    complete: finish !== null,
+    gone: pass.gone,
+    ...(pass.delta ? { counts: pass.delta.counts } : {}),
+    deletes,
+    deleted: finish?.deleted ?? 0,
+    deleteFailed: finish?.deleteFailed ?? 0,
+    wouldDeleteTotal: finish?.keptTotal ?? 0,
+    wouldDelete: (finish?.kept ?? []).map((g) => ({ key: g.key, id: g.driveId, path: g.path })),
+  };
+}

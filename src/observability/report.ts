@@ -20,6 +20,8 @@ export interface RunSummary {
   uploadsAborted: number;
   /** The journal's counts at the end (a full scan: taken once, by the caller). */
   journalCounts: JournalCounts;
+  /** Full or delta pass and what --deletes did or would do (app/sync-pass.ts passReport). */
+  pass?: Record<string, unknown>;
 }
 
 export function summaryFigures(s: RunSummary): Record<string, number | string | boolean> {
@@ -76,6 +78,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     childrenSpawned: s.stats.childrenSpawned,
     replacementReadyMs: s.stats.replacementReadyMs,
     incompleteUploadsAborted: s.uploadsAborted,
+    ...(s.pass ? { pass: s.pass } : {}),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;
