@@ -95,6 +95,14 @@ test('a delta pass applies exactly the changes; --deletes keep keeps old keys, d
   ]);
   w.drive.updateFile('sub', { name: 'sub2' });
 
+  // `plan` shows what the next delta will do, by kind, and copies nothing.
+  w.drive.resetStats();
+  const planned = await runCli(['plan', ...worldFlags(w, 'R', FLAGS)], {}, w.s3);
+  assert.equal(planned.code, 0, planned.stderr);
+  assert.match(planned.stdout, /next delta \(journal .*\): 10 changes on Drive; 3 new, 1 changed, 5 renamed\/moved, 8 deleted \(--deletes keep\)/);
+  assert.equal(w.drive.stats.mediaRequests, 0);
+  assert.deepEqual(await listKeys(w), initialKeys, 'plan wrote nothing');
+
   w.drive.resetStats();
   const delta = await run();
   assert.equal(delta.code, 0, delta.stderr);
