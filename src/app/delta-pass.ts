@@ -10,7 +10,11 @@ import { listChanges } from '../drive/changes.js';
 import type { ChangeSet } from '../drive/changes.js';
 import type { DriveClient } from '../drive/drive-client.js';
 import type { ListedEntry } from '../drive/drive-item.js';
-import { FOLDER_MIME, listDrive } from '../drive/lister.js';
+import type { drive_v3 } from '@googleapis/drive';
+import type { DriveItem } from '../drive/drive-item.js';
+import { resolveExportFormats } from '../drive/export-formats.js';
+import { buildKey, joinPath, mapNameSegment, splitExtension } from '../drive/key-mapper.js';
+import { FOLDER_MIME, SHORTCUT_MIME, listDrive, resolveFileEntry, toItem } from '../drive/lister.js';
 import type { ListedFolder, StartFolder } from '../drive/lister.js';
 import type { Pacer } from '../drive/pacer.js';
 import { folderKeyPrefix, keyDirectory } from '../journal/delta-store.js';
@@ -92,6 +96,22 @@ export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
     if (batch.length > 0 && o.write) o.write(batch);
     batch = [];
   };
+  const take = (entry: ListedEntry): void => {
+    if (entry.kind === 'file') {
+      const { id, key } = entry.item;
+      seen.add(`${id}\u0000${key}`);
+      const before = o.existing(id, key);
+      if (before === undefined) {
+        // Rows of this file at other keys (not gone yet): a rename, a move, or a re-keyed subtree.
+        if (o.store.rowsOf(id).length > 0) counts.moved++;
+        else counts.new++;
+      } else if (before.size !== entry.item.size || before.md5 !== entry.item.md5 || before.modifiedTime !== entry.item.modifiedTime) counts.changed++;
+    }
+    batch.push(entry);
+    if (batch.length >= FLUSH_ENTRIES) flush();
+  };
+  for (const entry of plan.direct) take(entry);
+  flush();
   if (plan.start.length > 0) {
     const entries = listDrive({
       drive: o.drive.drive,
@@ -114,18 +134,7 @@ export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
     });
     for await (const entry of entries) {
       if (!inShard(entry.kind === 'file' ? entry.item.id : entry.skip.id, o.shard)) continue;
-      if (entry.kind === 'file') {
-        const { id, key } = entry.item;
-        seen.add(`${id}\u0000${key}`);
-        const before = o.existing(id, key);
-        if (before === undefined) {
-          // Rows of this file at other keys (not gone yet): a rename, a move, or a re-keyed subtree.
-          if (o.store.rowsOf(id).length > 0) counts.moved++;
-          else counts.new++;
-        } else if (before.size !== entry.item.size || before.md5 !== entry.item.md5 || before.modifiedTime !== entry.item.modifiedTime) counts.changed++;
-      }
-      batch.push(entry);
-      if (batch.length >= FLUSH_ENTRIES) flush();
+      take(entry);
     }
     flush();
   }
@@ -136,6 +145,7 @@ export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
   };
   for (const p of direct) unseen(o.store.rowsUnder(p, false));
   for (const p of subtrees) unseen(o.store.rowsUnder(p, true));
+  unseen(plan.directGone);
   counts.gone = gone.size;
   return { newToken: set.newToken, counts, gone: [...gone.values()], folders: [...folders.values()], dropPrefixes: [...subtrees] };
 }
@@ -147,13 +157,28 @@ interface RelistPlan {
   wanted: Set<string>;
   /** Old key prefixes of folders that left the scope (deleted, trashed, moved out). */
   goneSubtrees: string[];
+  /** Changed files keyed without a listing (no clash possible), and the rows they leave behind. */
+  direct: ListedEntry[];
+  directGone: KeyedRow[];
 }
 
-/** Which folders the changes touch: the journal knows every folder of the copied tree (folders table). */
+interface FileCandidate {
+  id: string;
+  file: drive_v3.Schema$File | null;
+  parent: FolderRecord | undefined;
+  oldRows: KeyedRow[];
+}
+
+/**
+ * Which folders the changes touch (the journal knows every folder of the copied tree). A changed file whose
+ * name clashes with nothing in its folder — old or new — is keyed directly from its folder's record, as the
+ * lister would key it; otherwise its folders are re-listed so that clash suffixes come out as in a full pass.
+ */
 function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
   const wanted = new Set<string>();
   const changedFolders = new Set<string>();
   const goneSubtrees: string[] = [];
+  const files: FileCandidate[] = [];
   const knownParent = (parents: readonly string[] | null | undefined): FolderRecord | undefined => {
     for (const p of parents ?? []) {
       const f = o.store.folder(p);
@@ -176,11 +201,7 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
       if (parent !== undefined) wanted.add(parent.id);
       continue;
     }
-    for (const row of o.store.rowsOf(c.fileId)) {
-      const dir = o.store.folderAt(keyDirectory(row.key));
-      if (dir !== undefined) wanted.add(dir.id);
-    }
-    if (parent !== undefined) wanted.add(parent.id);
+    files.push({ id: c.fileId, file: present ? f : null, parent, oldRows: o.store.rowsOf(c.fileId) });
   }
   // A folder inside a changed folder is reached through it (with its new keys), not from its stored record.
   const underChanged = (id: string): boolean => {
@@ -192,11 +213,77 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
     }
     return current === undefined;
   };
+
+  const formats = resolveExportFormats(o.settings.exportFormats);
+  const keyed = new Map<string, { c: FileCandidate; item: DriveItem }>();
+  const bySegment = new Map<string, string[]>();
+  const slow = (c: FileCandidate): void => {
+    if (c.parent !== undefined) wanted.add(c.parent.id);
+    for (const row of c.oldRows) {
+      const dir = o.store.folderAt(keyDirectory(row.key));
+      if (dir !== undefined) wanted.add(dir.id);
+    }
+  };
+  for (const c of files) {
+    // An old key with this file's id suffix: its old siblings may lose theirs, so that folder is re-listed.
+    const suffix = ` (${mapNameSegment(c.id)})`;
+    if (c.oldRows.some((r) => r.key.slice(keyDirectory(r.key).length).includes(suffix))) {
+      slow(c);
+      continue;
+    }
+    if (c.parent === undefined || c.file === null) continue; // gone: its rows are dropped below
+    const resolved = c.file.mimeType === SHORTCUT_MIME || !inShard(c.id, o.shard) ? null : resolveFileEntry(c.file, c.id, formats);
+    if (resolved === null || resolved.kind !== 'file') {
+      slow(c);
+      continue;
+    }
+    const segment = mapNameSegment(resolved.name);
+    const [stem, ext] = splitExtension(segment);
+    if (o.store.segmentTaken(c.parent, segment, stem, ext, c.id)) {
+      slow(c);
+      continue;
+    }
+    const item = toItem(resolved, joinPath(c.parent.path, resolved.name), buildKey(o.prefix, c.parent.segments, segment, c.id));
+    keyed.set(c.id, { c, item });
+    const group = `${c.parent.id}\u0000${segment}`;
+    bySegment.set(group, [...(bySegment.get(group) ?? []), c.id]);
+  }
+  // Two changed files taking the same new name in one folder clash with each other.
+  for (const ids of bySegment.values()) {
+    if (ids.length < 2) continue;
+    for (const id of ids) {
+      const k = keyed.get(id);
+      if (k === undefined) continue;
+      keyed.delete(id);
+      slow(k.c);
+    }
+  }
+  // A file whose folder is re-listed anyway is keyed by the listing; repeat until no folder is added.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [id, k] of keyed) {
+      const parent = k.c.parent;
+      if (parent === undefined || (!wanted.has(parent.id) && !underChanged(parent.id))) continue;
+      const before = wanted.size;
+      keyed.delete(id);
+      slow(k.c);
+      changed ||= wanted.size !== before;
+    }
+  }
+  const direct: ListedEntry[] = [];
+  const directGone: KeyedRow[] = [];
+  for (const k of keyed.values()) {
+    direct.push({ kind: 'file', item: k.item });
+    for (const row of k.c.oldRows) if (row.key !== k.item.key) directGone.push(row);
+  }
+  // Gone files (deleted, trashed, out of scope) without a suffixed key: their rows go, no folder listed.
+  for (const c of files) if (c.file === null || c.parent === undefined) directGone.push(...c.oldRows);
+
   const start: StartFolder[] = [];
   for (const id of wanted) {
     const f = o.store.folder(id);
     if (f === undefined || underChanged(id)) continue;
     start.push({ id: f.id, path: f.path, segments: f.segments });
   }
-  return { start, wanted, goneSubtrees };
+  return { start, wanted, goneSubtrees, direct, directGone };
 }

@@ -93,7 +93,7 @@ interface QueuedFolder {
 }
 
 /** One child, resolved (shortcut followed) but not yet keyed. */
-type Resolved =
+export type Resolved =
   | { kind: 'folder'; keyId: string; name: string; targetId: string }
   | { kind: 'file'; keyId: string; name: string; file: drive_v3.Schema$File; export: (ExportFormat & { url: string }) | null }
   | { kind: 'skip'; id: string; name: string; mimeType: string; reason: string };
@@ -173,20 +173,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     return resolveFile(f, id);
   };
 
-  const resolveFile = (f: drive_v3.Schema$File, keyId: string): Resolved => {
-    const id = f.id ?? '';
-    const name = f.name ?? '';
-    const mimeType = f.mimeType ?? 'application/octet-stream';
-    if (f.capabilities?.canDownload === false) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.cannotDownload };
-    if (mimeType.startsWith(WORKSPACE_PREFIX)) {
-      const links = f.exportLinks;
-      if (!links || Object.keys(links).length === 0) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.notExportable };
-      const format = pickExportFormat(formats, links);
-      if (!format) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.noExportFormat };
-      return { kind: 'file', keyId, name: exportedName(name, format.extension), file: f, export: format };
-    }
-    return { kind: 'file', keyId, name, file: f, export: null };
-  };
+  const resolveFile = (f: drive_v3.Schema$File, keyId: string): Resolved => resolveFileEntry(f, keyId, formats);
 
   while (queue.length > 0) {
     const folder = queue.shift();
@@ -252,7 +239,23 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
   }
 }
 
-function toItem(r: Extract<Resolved, { kind: 'file' }>, path: string, key: string): DriveItem {
+/** A file (not a folder or shortcut) as the listing keys it: exported name and format, or why it is skipped. */
+export function resolveFileEntry(f: drive_v3.Schema$File, keyId: string, formats: ReturnType<typeof resolveExportFormats>): Resolved {
+  const id = f.id ?? '';
+  const name = f.name ?? '';
+  const mimeType = f.mimeType ?? 'application/octet-stream';
+  if (f.capabilities?.canDownload === false) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.cannotDownload };
+  if (mimeType.startsWith(WORKSPACE_PREFIX)) {
+    const links = f.exportLinks;
+    if (!links || Object.keys(links).length === 0) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.notExportable };
+    const format = pickExportFormat(formats, links);
+    if (!format) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.noExportFormat };
+    return { kind: 'file', keyId, name: exportedName(name, format.extension), file: f, export: format };
+  }
+  return { kind: 'file', keyId, name, file: f, export: null };
+}
+
+export function toItem(r: Extract<Resolved, { kind: 'file' }>, path: string, key: string): DriveItem {
   const f = r.file;
   const mimeType = f.mimeType ?? 'application/octet-stream';
   const common = { id: f.id ?? '', name: f.name ?? '', path, key, mimeType, modifiedTime: f.modifiedTime ?? '' };

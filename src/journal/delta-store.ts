@@ -32,6 +32,7 @@ export interface GoneRecord {
 }
 
 export const GONE_SKIP_REASON = 'gone-from-drive';
+const PAST_EVERY = String.fromCodePoint(0x10ffff);
 
 interface FolderRow {
   id: string;
@@ -61,6 +62,8 @@ export class DeltaStore {
   private readonly rowsOfDrive: Database.Statement<[string], KeyedRow>;
   private readonly rowsInFolder: Database.Statement<[{ p: string }], KeyedRow>;
   private readonly rowsInSubtree: Database.Statement<[{ p: string }], KeyedRow>;
+  private readonly taken: Database.Statement<[{ id: string; exact: string; p: string; tail: string }], { 1: number }>;
+  private readonly childFolders: Database.Statement<[string], { segments: string }>;
   private readonly setGone: Database.Statement<[{ seq: number; now: number; reason: string }]>;
 
   constructor(private readonly db: Database.Database) {
@@ -72,10 +75,15 @@ export class DeltaStore {
     this.folderByKeyPrefix = db.prepare('SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE key_prefix = ?');
     const cols = 'seq, drive_id AS driveId, key, status';
     this.rowsOfDrive = db.prepare(`SELECT ${cols} FROM items WHERE drive_id = ? AND key <> '' AND gone_at IS NULL`);
-    this.rowsInFolder = db.prepare(
-      `SELECT ${cols} FROM items WHERE key <> '' AND gone_at IS NULL AND substr(key, 1, length(@p)) = @p AND instr(substr(key, length(@p) + 1), '/') = 0`,
+    // Key ranges [p, p + U+10FFFF) use items_key; U+10FFFF sorts after every character in UTF-8.
+    const range = `key >= @p AND key < @p || '${PAST_EVERY}' AND key <> '' AND gone_at IS NULL`;
+    this.rowsInFolder = db.prepare(`SELECT ${cols} FROM items WHERE ${range} AND instr(substr(key, length(@p) + 1), '/') = 0`);
+    this.rowsInSubtree = db.prepare(`SELECT ${cols} FROM items WHERE ${range}`);
+    this.taken = db.prepare(
+      `SELECT 1 FROM items WHERE drive_id <> @id AND gone_at IS NULL AND (key = @exact OR (key >= @p AND key < @p || '${PAST_EVERY}'
+         AND substr(key, -length(@tail)) = @tail AND instr(substr(key, length(@p) + 1), '/') = 0)) LIMIT 1`,
     );
-    this.rowsInSubtree = db.prepare(`SELECT ${cols} FROM items WHERE key <> '' AND gone_at IS NULL AND substr(key, 1, length(@p)) = @p`);
+    this.childFolders = db.prepare('SELECT segments FROM folders WHERE parent_id = ?');
     // A file gone before it was copied is skipped with the reason; a copied one keeps its status and object.
     this.setGone = db.prepare(
       `UPDATE items SET gone_at = @now, updated_at = @now,
@@ -137,6 +145,18 @@ export class DeltaStore {
   /** Rows (not gone) directly in the folder with this key prefix, or in its whole subtree. */
   rowsUnder(keyPrefix: string, recursive: boolean): KeyedRow[] {
     return (recursive ? this.rowsInSubtree : this.rowsInFolder).all({ p: keyPrefix });
+  }
+
+  /**
+   * Whether another item of the folder already maps to `segment` (so the key-mapper's clash suffix would
+   * apply): a file row at `<folder>/<segment>`, or at its suffixed form `<stem> (<id>)<ext>`, or a subfolder.
+   */
+  segmentTaken(folder: FolderRecord, segment: string, stem: string, ext: string, id: string): boolean {
+    if (this.taken.get({ id, exact: folder.keyPrefix + segment, p: `${folder.keyPrefix}${stem} (`, tail: `)${ext}` }) !== undefined) return true;
+    return this.childFolders.all(folder.id).some((r) => {
+      const last = (JSON.parse(r.segments) as string[]).at(-1) ?? '';
+      return last === segment || (last.startsWith(`${stem} (`) && last.endsWith(`)${ext}`));
+    });
   }
 
   /** Rows an earlier listing saw and the current (complete) full listing did not. */

@@ -56,6 +56,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS items_identity ON items (drive_id, key);
 -- (status, rowid): pending items in dispatch order without a sort, and counts without reading rows.
 CREATE INDEX IF NOT EXISTS items_status ON items (status);
 CREATE INDEX IF NOT EXISTS items_upload ON items (upload_id) WHERE upload_id IS NOT NULL;
+-- Key ranges: a folder's objects and a name's clash check in a delta pass without a table scan.
+CREATE INDEX IF NOT EXISTS items_key ON items (key);
 
 -- Folders of the copied tree as the last pass keyed them (issue 22): a delta pass keys a changed file from
 -- its parent's row and finds a folder's objects by key_prefix (segments never contain '/').
@@ -106,7 +108,8 @@ const MIGRATIONS: Record<number, string> = {
   // Version 3: delta passes (issue 22). No change token yet, so the next run is a full pass that fills folders.
   2: `ALTER TABLE items ADD COLUMN gone_at INTEGER;
       CREATE TABLE folders (id TEXT PRIMARY KEY, parent_id TEXT, path TEXT NOT NULL, segments TEXT NOT NULL, key_prefix TEXT NOT NULL) WITHOUT ROWID;
-      CREATE INDEX folders_prefix ON folders (key_prefix);`,
+      CREATE INDEX folders_prefix ON folders (key_prefix);
+      CREATE INDEX items_key ON items (key);`,
 };
 
 function migrate(db: Database.Database): void {
