@@ -109,7 +109,7 @@ const MIGRATIONS: Record<number, string> = {
   2: `ALTER TABLE items ADD COLUMN gone_at INTEGER;
       CREATE TABLE folders (id TEXT PRIMARY KEY, parent_id TEXT, path TEXT NOT NULL, segments TEXT NOT NULL, key_prefix TEXT NOT NULL) WITHOUT ROWID;
       CREATE INDEX folders_prefix ON folders (key_prefix);
-      CREATE INDEX items_key ON items (key);`,
+      CREATE INDEX IF NOT EXISTS items_key ON items (key);`,
 };
 
 function migrate(db: Database.Database): void {
