@@ -6,7 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
-import { listKeys, objectMd5, readReport, runCli, startWorld, worldFlags } from './support/e2e.js';
+import { join } from 'node:path';
+import { countsOf, listKeys, objectMd5, readReport, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
+import { startMediaGate } from './support/media-gate.js';
 import type { World } from './support/e2e.js';
 
 const BIN = 'application/octet-stream';
@@ -159,4 +161,40 @@ test('a change token Drive refuses falls back to a full pass, said in one line; 
   assert.match(next.stderr, /delta pass: 0 changes/, 'the full pass stored a fresh token');
   const forced = await run(['--full']);
   assert.match(forced.stderr, /full pass: 0 gone/);
+});
+
+test('a delta whose supervisor is SIGKILLed mid-copy is repeated from the same token: every change applied once, objects right', async () => {
+  assert.equal((await run()).code, 0, 'a pass that stores a token');
+  const state = join(w.dir, 'journal.db');
+  const doneBefore = countsOf(state)?.byStatus.done.files ?? 0;
+  w.drive.updateFile('keep', { size: 5000 });
+  w.drive.updateFile('in', { name: 'in-renamed.bin' });
+  w.drive.addNodes([{ id: 'late', name: 'late.bin', parents: ['R'], mimeType: BIN, size: 3000 }]);
+  const gate = await startMediaGate(w.drive.rootUrl, 'keep');
+  try {
+    w.drive.resetStats();
+    const killed = startCli(worldFlags(w, 'R', [...FLAGS, '--drive-root-url', gate.rootUrl]), {}, w.s3);
+    await gate.held;
+    // keep's row went back to pending; in-renamed and late are new rows: both copied while keep is held.
+    await waitForDone(state, doneBefore + 1);
+    killed.proc.kill('SIGKILL');
+    assert.equal((await killed.done).signal, 'SIGKILL');
+  } finally {
+    gate.release();
+    await gate.close();
+  }
+  const rerun = await run();
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(rerun.stderr, /delta pass: 3 changes/, 'the same delta again, from the stored token');
+  assert.equal(w.drive.stats.mediaRequestsByFile.get('late'), 1, 'late.bin copied once over both runs');
+  assert.equal(w.drive.stats.mediaRequestsByFile.get('in'), 1, 'in-renamed.bin copied once over both runs');
+  assert.equal(w.drive.stats.mediaRequestsByFile.get('keep'), 1, 'keep.bin copied by the rerun');
+  await assertObject('keep.bin', 'keep');
+  await assertObject('in-renamed.bin', 'in');
+  await assertObject('late.bin', 'late');
+  assert.ok((await listKeys(w)).includes('in.bin'), 'the old key is kept (--deletes keep)');
+  w.drive.resetStats();
+  const idle = await run();
+  assert.match(idle.stderr, /delta pass: 0 changes/, 'the repeated delta stored its token');
+  assert.equal(w.drive.stats.mediaRequests, 0);
 });
