@@ -198,3 +198,25 @@ test('a delta whose supervisor is SIGKILLed mid-copy is repeated from the same t
   assert.match(idle.stderr, /delta pass: 0 changes/, 'the repeated delta stored its token');
   assert.equal(w.drive.stats.mediaRequests, 0);
 });
+
+test('run --watch makes a pass every --watch-interval-s until SIGTERM (exit 143)', async () => {
+  const watching = startCli(worldFlags(w, 'R', [...FLAGS, '--watch', '--watch-interval-s', '1']), {}, w.s3);
+  let output = '';
+  watching.proc.stderr?.on('data', (d: Buffer | string) => (output += String(d)));
+  const passes = (): number => output.split('\n').filter((l) => /^supervisor: delta pass: /.test(l)).length;
+  const waitFor = async (what: () => boolean, why: string): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (!what()) {
+      assert.ok(Date.now() < deadline, `${why} within 60 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await waitFor(() => passes() >= 1, 'a first delta pass');
+  w.drive.updateFile('late', { size: 3333 });
+  await waitFor(() => /delta pass: 1 changes, 0 new, 1 changed/.test(output), 'a later pass sees the change');
+  await waitFor(() => passes() >= 3, 'passes go on');
+  watching.proc.kill('SIGTERM');
+  const end = await watching.done;
+  assert.equal(end.code, 143, end.stderr);
+  await assertObject('late.bin', 'late');
+});

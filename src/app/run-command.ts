@@ -40,6 +40,7 @@ import { copyOptionsFor, driveClientFor, driveTpsShare, s3TargetFor } from './so
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
+import { waitBetweenPasses } from './watch.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
@@ -114,7 +115,16 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
     }
     health.ready = true;
-    return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt });
+    const open = journal;
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt });
+    // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
+    while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
+      log.info({ seconds: settings.watchIntervalS }, 'watching: next pass after the interval');
+      const signal = await waitBetweenPasses(settings.watchIntervalS, () => void open.renewLease());
+      if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt: new Date() });
+    }
+    return code;
   } catch (err) {
     // A write refused before the run's guard (copy()) was in place: the volume was already full.
     if (isDiskFull(err)) throw journalFull(settings.state, err);

@@ -62,6 +62,8 @@ export interface Settings {
   fresh: boolean;
   full: boolean;
   deletes: 'keep' | 'delete';
+  watch: boolean;
+  watchIntervalS: number;
   shard?: string;
   logLevel: string;
   logPretty: boolean;
