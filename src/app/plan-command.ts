@@ -123,13 +123,9 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
       predictBufferBytes({ size: i.size, partSize: choosePartSize(i.size, settings.partSizeMb), queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }),
     );
   }
-  // A journal with a change token: the next run is a delta, and this is what it would do (delta-plan.ts).
+  // A journal with a change token: the next run is a delta, and this is what it would do (delta-plan.ts),
+  // printed after the source figures; taken before the listing so both describe the same moment.
   const delta = await previewDelta({ settings, drive, rootId: root.id, prefix: target?.prefix ?? settings.s3Prefix, pacer: createPacer({ tps: settings.driveTps }), shard: parseShard(settings.shard, process.env), log });
-  if (delta !== null) {
-    process.stdout.write(`${delta}\n`);
-    if (plan) process.stdout.write(`${describeMemoryPlan(plan)}\n`);
-    return plan ? ExitCode.Ok : ExitCode.Config;
-  }
   const abort = new AbortController();
   let lastReport = Date.now();
   await runListing({
@@ -150,5 +146,6 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
     },
   });
   process.stdout.write(`${render(t.figures, plan, planError)}\n`);
+  if (delta !== null) process.stdout.write(`${delta}\n`);
   return plan ? ExitCode.Ok : ExitCode.Config;
 }
