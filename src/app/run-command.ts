@@ -365,7 +365,8 @@ async function copy(c: CopyContext): Promise<number> {
     ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
-  if (finishedPass !== null) process.stderr.write(`supervisor: ${passLine(finishedPass, passFinish)}\n`);
+  // Only for a finished pass: a stopped run keeps its one stop line (the next run repeats the pass).
+  if (finishedPass !== null && passFinish !== null) process.stderr.write(`supervisor: ${passLine(finishedPass, passFinish)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));

@@ -178,13 +178,12 @@ export async function finishPass(c: { settings: Settings; journal: Journal; guar
 }
 
 /** One line for the summary: what the pass was and what it found. */
-export function passLine(pass: PassResult, finish: PassFinish | null): string {
+export function passLine(pass: PassResult, finish: PassFinish): string {
   const counts: DeltaCounts | null = pass.delta?.counts ?? null;
   const what =
     counts === null
       ? `full pass${pass.fellBack ? ' (the stored change token was refused)' : ''}: ${pass.gone} gone from Drive`
       : `delta pass: ${counts.changes} changes, ${counts.new} new, ${counts.changed} changed, ${counts.moved} renamed/moved, ${counts.gone} gone, ${counts.foldersListed} folders listed`;
-  if (finish === null) return `${what}; interrupted: the next run repeats this pass`;
   const deletes =
     finish.keptTotal > 0 ? `; --deletes keep: ${finish.keptTotal} objects of files gone from Drive kept (delete would remove them)`
     : finish.deleted > 0 || finish.deleteFailed > 0 ? `; --deletes delete: ${finish.deleted} objects deleted${finish.deleteFailed > 0 ? `, ${finish.deleteFailed} failed (next pass retries)` : ''}`
