@@ -225,6 +225,7 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
     }
   };
   for (const c of files) {
+    if (!inShard(c.id, o.shard)) continue; // another pod's file: not in this journal, nothing to list for it
     // An old key with this file's id suffix: its old siblings may lose theirs, so that folder is re-listed.
     const suffix = ` (${mapNameSegment(c.id)})`;
     if (c.oldRows.some((r) => r.key.slice(keyDirectory(r.key).length).includes(suffix))) {
@@ -232,7 +233,7 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
       continue;
     }
     if (c.parent === undefined || c.file === null) continue; // gone: its rows are dropped below
-    const resolved = c.file.mimeType === SHORTCUT_MIME || !inShard(c.id, o.shard) ? null : resolveFileEntry(c.file, c.id, formats);
+    const resolved = c.file.mimeType === SHORTCUT_MIME ? null : resolveFileEntry(c.file, c.id, formats);
     if (resolved === null || resolved.kind !== 'file') {
       slow(c);
       continue;
