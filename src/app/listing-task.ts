@@ -8,6 +8,7 @@ import type { DriveClient } from '../drive/drive-client.js';
 import type { ListedEntry } from '../drive/drive-item.js';
 import { listDrive } from '../drive/lister.js';
 import type { OutageView } from '../ipc/service-signals.js';
+import type { ListedFolder } from '../drive/lister.js';
 import type { Pacer } from '../drive/pacer.js';
 
 const FLUSH_ENTRIES = 1000;
@@ -32,6 +33,8 @@ export interface ListingTaskOptions {
   progress?: ListingProgress;
   /** Drive unreachable: the listing pauses with dispatch and resumes when it answers (issue 20 point 5). */
   outage?: OutageView | null;
+  /** Each folder the listing descends into (recorded for delta passes). */
+  onFolder?: (folder: ListedFolder) => void;
 }
 
 function entryId(e: ListedEntry): string {
@@ -59,6 +62,10 @@ export async function runListing(o: ListingTaskOptions): Promise<ListingProgress
     signal: o.signal,
     retry: { maxRetries: o.settings.driveRetries },
     ...(o.outage ? { outage: o.outage } : {}),
+    onFolder: (f: ListedFolder) => {
+      o.onFolder?.(f);
+      return true;
+    },
     onPage: () => {
       progress.pages++;
       // A page boundary is a natural commit point: children can start on what was just listed.

@@ -13,6 +13,7 @@ import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { MemoryPlanError } from '../errors.js';
+import { previewDelta } from './delta-plan.js';
 import { runListing } from './listing-task.js';
 import { planMemory } from './memory-setup.js';
 import { driveClientFor, s3TargetFor } from './source-target.js';
@@ -122,6 +123,9 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
       predictBufferBytes({ size: i.size, partSize: choosePartSize(i.size, settings.partSizeMb), queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }),
     );
   }
+  // A journal with a change token: the next run is a delta, and this is what it would do (delta-plan.ts),
+  // printed after the source figures; taken before the listing so both describe the same moment.
+  const delta = await previewDelta({ settings, drive, rootId: root.id, prefix: target?.prefix ?? settings.s3Prefix, pacer: createPacer({ tps: settings.driveTps }), shard: parseShard(settings.shard, process.env), log });
   const abort = new AbortController();
   let lastReport = Date.now();
   const pace = new SharedPace({ ceiling: settings.driveTps });
@@ -145,5 +149,6 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
     },
   }).finally(() => pace.stop());
   process.stdout.write(`${render(t.figures, plan, planError)}\n`);
+  if (delta !== null) process.stdout.write(`${delta}\n`);
   return plan ? ExitCode.Ok : ExitCode.Config;
 }

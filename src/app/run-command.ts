@@ -7,6 +7,7 @@ import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
 import { joinPacer, SharedPace } from '../drive/shared-pace.js';
 import { resolveRoot } from '../drive/lister.js';
+import { normalizePrefix } from '../drive/key-mapper.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
 import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
@@ -27,8 +28,9 @@ import { Supervisor } from '../supervisor/supervisor.js';
 import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
 import { JournalWorkSource } from './journal-work-source.js';
-import { runListing } from './listing-task.js';
 import type { ListingProgress } from './listing-task.js';
+import { finishPass, passLine, passReport, runPass } from './sync-pass.js';
+import type { PassFinish, PassResult } from './sync-pass.js';
 import { planMemory } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
 import type { RunStop } from './run-stop.js';
@@ -38,6 +40,7 @@ import { copyOptionsFor, driveClientFor, s3TargetFor } from './source-target.js'
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
+import { waitBetweenPasses } from './watch.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
@@ -113,7 +116,16 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
     }
     health.ready = true;
-    return await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt });
+    const open = journal;
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt });
+    // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
+    while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
+      log.info({ seconds: settings.watchIntervalS }, 'watching: next pass after the interval');
+      const signal = await waitBetweenPasses(settings.watchIntervalS, () => void open.renewLease());
+      if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt: new Date() });
+    }
+    return code;
   } catch (err) {
     // A write refused before the run's guard (copy()) was in place: the volume was already full.
     if (isDiskFull(err)) throw journalFull(settings.state, err);
@@ -229,27 +241,27 @@ async function copy(c: CopyContext): Promise<number> {
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
   let listingError: unknown = null;
-  journal.startNewListing();
+  // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
+  let pass: PassResult | null = null;
   const lister = joinPacer(pace, 'lister');
   pace.start();
-  const listingDone = runListing({
+  const listingDone = runPass({
     settings,
     drive: c.drive,
-    rootFolderId: c.rootId,
-    prefix: target.prefix,
+    journal,
+    guard,
+    rootId: c.rootId,
+    prefix: normalizePrefix(target.prefix),
     pacer: lister.pacer,
     shard: c.shard,
     log,
     signal: listingAbort.signal,
     progress: listing,
     outage: supervisor.serviceHealth(),
-    write: (entries) => {
-      guard.run(() => journal.recordListed(entries), undefined);
-      source.notify();
-    },
+    notify: () => source.notify(),
   }).finally(lister.leave).then(
-    () => {
-      guard.run(() => journal.setListingComplete(), undefined);
+    (result) => {
+      pass = result;
       listingComplete = true;
       log.info({ listed: listing.listed, skipped: listing.skipped, pages: listing.pages }, 'listing complete');
       source.notify(true);
@@ -343,6 +355,13 @@ async function copy(c: CopyContext): Promise<number> {
     if (!cleanup.supported) log.warn('this S3 store cannot list multipart uploads: incomplete uploads were not checked');
   }
 
+  // The pass is complete: --deletes, then the token the next delta starts from (sync-pass.ts).
+  let passFinish: PassFinish | null = null;
+  const finishedPass: PassResult | null = pass;
+  if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
+    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket }, finishedPass);
+  }
+
   const counts = journal.counts();
   const failed = counts.byStatus.failed.files;
   const exitCode =
@@ -369,8 +388,11 @@ async function copy(c: CopyContext): Promise<number> {
     journalCounts: counts,
     resumeReread,
     drivePace: pace.summary(),
+    ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
+  // Only for a finished pass: a stopped run keeps its one stop line (the next run repeats the pass).
+  if (finishedPass !== null && passFinish !== null) process.stderr.write(`supervisor: ${passLine(finishedPass, passFinish)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));

@@ -80,6 +80,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'max-runs-per-file', kind: 'int', group: 'Journal', min: 1, max: 1000, default: 3, describe: 'Runs a file may fail in for a transient reason (5xx, reset, timeout, child death) before a plain run stops retrying it' },
   { flag: 'skip-existing', kind: 'bool', group: 'Journal', default: false, describe: 'Skip files whose S3 object already has the same md5/modifiedTime (lost journal)' },
   { flag: 'fresh', kind: 'bool', group: 'Journal', default: false, describe: 'Ignore the existing journal and start over' },
+  { flag: 'full', kind: 'bool', group: 'Journal', default: false, describe: 'A full pass even when the journal has a change token (reconciles the bucket with the tree; see docs/operations.md "Delta passes")' },
+  { flag: 'watch', kind: 'bool', group: 'Journal', default: false, describe: 'run: after a pass, another (delta) pass every --watch-interval-s until SIGTERM (exit 143) or SIGINT (130)' },
+  { flag: 'watch-interval-s', kind: 'int', group: 'Journal', min: 1, max: 86400, default: 60, describe: 'Seconds between the passes of --watch' },
+  { flag: 'deletes', kind: 'choice', group: 'Journal', choices: ['keep', 'delete'], default: 'keep', describe: 'Files trashed, deleted, moved out or renamed on Drive: keep their old objects (listed in the report) or delete them' },
   { flag: 'shard', kind: 'string', group: 'Journal', describe: 'INDEX/COUNT: copy only this shard of the files (INDEX defaults from JOB_COMPLETION_INDEX)' },
   // ---- output
   { flag: 'log-level', kind: 'choice', group: 'Output', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', describe: 'Log level' },

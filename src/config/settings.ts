@@ -61,6 +61,10 @@ export interface Settings {
   maxRunsPerFile: number;
   skipExisting: boolean;
   fresh: boolean;
+  full: boolean;
+  deletes: 'keep' | 'delete';
+  watch: boolean;
+  watchIntervalS: number;
   shard?: string;
   logLevel: string;
   logPretty: boolean;

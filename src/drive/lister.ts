@@ -47,6 +47,21 @@ export interface PageInfo {
   folderPagesSoFar: number;
 }
 
+/** A folder as the listing keyed it (recorded for delta passes, issue 22). */
+export interface ListedFolder {
+  id: string;
+  parentId: string;
+  path: string;
+  segments: string[];
+}
+
+/** A folder to start listing from, keyed already (a delta pass re-lists folders, not the tree). */
+export interface StartFolder {
+  id: string;
+  path: string;
+  segments: string[];
+}
+
 export interface ListDriveOptions {
   drive: Drive;
   /** The folder to migrate; default the shared drive (when sharedDriveId is set) or 'root' (My Drive). */
@@ -72,6 +87,10 @@ export interface ListDriveOptions {
    * and while the watch holds Drive down the listing waits where it is instead of failing the run.
    */
   outage?: OutageView;
+  /** List these folders instead of the root (default: the root, segments []). */
+  start?: readonly StartFolder[];
+  /** Each subfolder found, before it is listed; false: do not descend into it. */
+  onFolder?: (folder: ListedFolder) => boolean;
 }
 
 interface QueuedFolder {
@@ -81,7 +100,7 @@ interface QueuedFolder {
 }
 
 /** One child, resolved (shortcut followed) but not yet keyed. */
-type Resolved =
+export type Resolved =
   | { kind: 'folder'; keyId: string; name: string; targetId: string }
   | { kind: 'file'; keyId: string; name: string; file: drive_v3.Schema$File; export: (ExportFormat & { url: string }) | null }
   | { kind: 'skip'; id: string; name: string; mimeType: string; reason: string };
@@ -126,8 +145,8 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
   };
   const rootId = options.rootFolderId ?? options.sharedDriveId ?? 'root';
-  const visited = new Set<string>([rootId]);
-  const queue: QueuedFolder[] = [{ id: rootId, path: '', segments: [] }];
+  const queue: QueuedFolder[] = options.start?.map((f) => ({ ...f })) ?? [{ id: rootId, path: '', segments: [] }];
+  const visited = new Set<string>([rootId, ...queue.map((f) => f.id)]);
 
   const attempt = <T>(fn: () => Promise<T>, down: AbortSignal | undefined): Promise<T> =>
     withRetry(
@@ -179,20 +198,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     return resolveFile(f, id);
   };
 
-  const resolveFile = (f: drive_v3.Schema$File, keyId: string): Resolved => {
-    const id = f.id ?? '';
-    const name = f.name ?? '';
-    const mimeType = f.mimeType ?? 'application/octet-stream';
-    if (f.capabilities?.canDownload === false) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.cannotDownload };
-    if (mimeType.startsWith(WORKSPACE_PREFIX)) {
-      const links = f.exportLinks;
-      if (!links || Object.keys(links).length === 0) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.notExportable };
-      const format = pickExportFormat(formats, links);
-      if (!format) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.noExportFormat };
-      return { kind: 'file', keyId, name: exportedName(name, format.extension), file: f, export: format };
-    }
-    return { kind: 'file', keyId, name, file: f, export: null };
-  };
+  const resolveFile = (f: drive_v3.Schema$File, keyId: string): Resolved => resolveFileEntry(f, keyId, formats);
 
   while (queue.length > 0) {
     const folder = queue.shift();
@@ -226,7 +232,9 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
             continue;
           }
           visited.add(r.targetId);
-          queue.push({ id: r.targetId, path, segments: [...folder.segments, segment] });
+          const segments = [...folder.segments, segment];
+          if (options.onFolder?.({ id: r.targetId, parentId: folder.id, path, segments }) === false) continue;
+          queue.push({ id: r.targetId, path, segments });
           continue;
         }
         yield { kind: 'file', item: toItem(r, path, buildKey(options.prefix, folder.segments, segment, r.keyId)) };
@@ -256,7 +264,23 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
   }
 }
 
-function toItem(r: Extract<Resolved, { kind: 'file' }>, path: string, key: string): DriveItem {
+/** A file (not a folder or shortcut) as the listing keys it: exported name and format, or why it is skipped. */
+export function resolveFileEntry(f: drive_v3.Schema$File, keyId: string, formats: ReturnType<typeof resolveExportFormats>): Resolved {
+  const id = f.id ?? '';
+  const name = f.name ?? '';
+  const mimeType = f.mimeType ?? 'application/octet-stream';
+  if (f.capabilities?.canDownload === false) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.cannotDownload };
+  if (mimeType.startsWith(WORKSPACE_PREFIX)) {
+    const links = f.exportLinks;
+    if (!links || Object.keys(links).length === 0) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.notExportable };
+    const format = pickExportFormat(formats, links);
+    if (!format) return { kind: 'skip', id, name, mimeType, reason: SKIP_REASONS.noExportFormat };
+    return { kind: 'file', keyId, name: exportedName(name, format.extension), file: f, export: format };
+  }
+  return { kind: 'file', keyId, name, file: f, export: null };
+}
+
+export function toItem(r: Extract<Resolved, { kind: 'file' }>, path: string, key: string): DriveItem {
   const f = r.file;
   const mimeType = f.mimeType ?? 'application/octet-stream';
   const common = { id: f.id ?? '', name: f.name ?? '', path, key, mimeType, modifiedTime: f.modifiedTime ?? '' };

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { ChangeLog } from './changes.js';
 import { contentHashes, contentRange, contentStream, hashesOf, seedFromString } from './content.js';
 import type { ContentHashes } from './content.js';
 import { FaultTable } from './faults.js';
@@ -81,7 +82,14 @@ export interface FakeDrive {
   addNodes(nodes: FakeNodeSpec[]): void;
   /** Change a file; content changes reset its md5; modifiedTime moves forward unless given. */
   updateFile(id: string, patch: FakeFilePatch): void;
+  /** Delete a node for good (Drive's files.delete; a trashed file is updateFile({ trashed: true })). */
   removeNode(id: string): void;
+  /** Give a node new parents (a move in Drive). */
+  moveNode(id: string, parents: string[]): void;
+  /** Refuse every change token handed out so far (400 Invalid Value, as Drive answers a token it cannot use). */
+  expireChangeTokens(): void;
+  /** changes.getStartPageToken and changes.list requests answered so far. */
+  readonly changeRequests: number;
   /** Run `change` once, just before the next media request for `id` is served (a change between listing and download). */
   beforeNextMedia(id: string, change: () => void): void;
   /** Refuse `token` from now on with 401, as Drive does for a revoked token (the token option still requires one). */
@@ -228,15 +236,31 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     const literal = spec.content === undefined ? null : Buffer.from(spec.content);
     return { spec, seed: spec.seed ?? seedFromString(spec.id), literal, size: literal?.length ?? spec.size ?? 0, hashes: null };
   };
+  // Set once the initial tree is in: from then on every mutation is a change (changes.ts).
+  let changeLog: ChangeLog | null = null;
+  const recordChange = (id: string): void => {
+    const node = nodes.get(id);
+    changeLog?.record(id, node ? driveIdOf(node) : undefined);
+  };
+  const linkChildren = (id: string, parents: readonly string[]): void => {
+    for (const parent of parents) {
+      const list = children.get(parent) ?? [];
+      list.push(id);
+      children.set(parent, list);
+    }
+  };
+  const unlinkChildren = (id: string, parents: readonly string[]): void => {
+    for (const parent of parents) {
+      const list = children.get(parent);
+      if (list) children.set(parent, list.filter((c) => c !== id));
+    }
+  };
   const addNodes = (specs: FakeNodeSpec[]): void => {
     for (const spec of specs) {
       if (nodes.has(spec.id)) throw new Error(`fake drive: duplicate node id ${spec.id}`);
       nodes.set(spec.id, toNode(spec));
-      for (const parent of spec.parents) {
-        const list = children.get(parent) ?? [];
-        list.push(spec.id);
-        children.set(parent, list);
-      }
+      linkChildren(spec.id, spec.parents);
+      recordChange(spec.id);
     }
   };
   addNodes([{ id: MY_DRIVE_ROOT_ID, name: 'My Drive', parents: [], mimeType: FOLDER_MIME }]);
@@ -491,6 +515,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     if (req.method !== 'GET') return sendDriveError(res, 405, 'methodNotAllowed', 'Only GET is supported by the fake.');
     const path = url.pathname;
     if (path === '/drive/v3/files') return handleList(url, res);
+    const changeRoute = changeLog?.route(path, url, res);
+    if (changeRoute) return changeRoute;
     const exportMatch = /^\/export\/([^/]+)$/.exec(path);
     if (exportMatch) return handleExport(decodeURIComponent(exportMatch[1] ?? ''), url, res);
     const driveMatch = /^\/drive\/v3\/drives\/([^/]+)$/.exec(path);
@@ -529,6 +555,21 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     }
     return sendDriveError(res, 404, 'notFound', `Unknown path ${path}`);
   };
+
+  changeLog = new ChangeLog(
+    {
+      metadata: async (id) => {
+        const node = nodes.get(id);
+        return node ? metadata(node) : null;
+      },
+      driveIdOf: (id) => {
+        const node = nodes.get(id);
+        return node ? driveIdOf(node) : undefined;
+      },
+    },
+    sendJson,
+    sendDriveError,
+  );
 
   const server: Server = createServer((req, res) => {
     const fail = (err: unknown): void => {
@@ -581,14 +622,25 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       };
       if (patch.size !== undefined && patch.content === undefined) delete spec.content;
       nodes.set(id, toNode(spec));
+      recordChange(id);
     },
     removeNode(id) {
       const node = need(id);
+      const driveId = driveIdOf(node);
       nodes.delete(id);
-      for (const parent of node.spec.parents) {
-        const list = children.get(parent);
-        if (list) children.set(parent, list.filter((c) => c !== id));
-      }
+      unlinkChildren(id, node.spec.parents);
+      changeLog?.record(id, driveId);
+    },
+    moveNode(id, parents) {
+      const node = need(id);
+      unlinkChildren(id, node.spec.parents);
+      node.spec = { ...node.spec, parents };
+      linkChildren(id, parents);
+      recordChange(id);
+    },
+    expireChangeTokens: () => changeLog?.expire(),
+    get changeRequests() {
+      return changeLog?.requests ?? 0;
     },
     beforeNextMedia(id, change) {
       mediaHooks.set(id, change);

@@ -5,6 +5,7 @@ import { JournalError } from '../errors.js';
 import { readLease } from './lease.js';
 import type { LeaseHolder } from './lease.js';
 import { openReadOnly, readIdentity } from './open-database.js';
+import { DeltaStore } from './delta-store.js';
 import { ITEM_STATUSES } from './types.js';
 import type {
   DoneRecord,
@@ -166,6 +167,11 @@ export class JournalReader {
       exitCode: row.exit_code,
       bytesPerSecond: row.bytes / seconds,
     };
+  }
+
+  /** The change token and folders (issue 22), read-only here: `plan` previews the next delta with it. */
+  deltaStore(): DeltaStore {
+    return new DeltaStore(this.db);
   }
 
   close(): void {

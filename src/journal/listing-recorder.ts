@@ -40,6 +40,7 @@ ON CONFLICT (drive_id, key) DO UPDATE SET
   last_error = CASE WHEN ${RESET} THEN NULL ELSE last_error END,
   skip_reason = CASE WHEN ${RESET} THEN NULL ELSE skip_reason END,
   skipped_by_listing = 0,
+  gone_at = NULL,
   bytes_copied = CASE WHEN ${RESET} THEN 0 ELSE bytes_copied END,
   done_md5 = CASE WHEN ${RESET} THEN NULL ELSE done_md5 END,
   etag = CASE WHEN ${RESET} THEN NULL ELSE etag END,

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -47,12 +47,28 @@ CREATE TABLE IF NOT EXISTS items (
   seen_gen       INTEGER NOT NULL,
   created_at     INTEGER NOT NULL,
   updated_at     INTEGER NOT NULL,
-  finished_at    INTEGER
+  finished_at    INTEGER,
+  -- When a pass found the file gone from Drive (deleted, trashed, moved out, or now at another key): the
+  -- object is kept under --deletes keep. NULL while the file is there.
+  gone_at        INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS items_identity ON items (drive_id, key);
 -- (status, rowid): pending items in dispatch order without a sort, and counts without reading rows.
 CREATE INDEX IF NOT EXISTS items_status ON items (status);
 CREATE INDEX IF NOT EXISTS items_upload ON items (upload_id) WHERE upload_id IS NOT NULL;
+-- Key ranges: a folder's objects and a name's clash check in a delta pass without a table scan.
+CREATE INDEX IF NOT EXISTS items_key ON items (key);
+
+-- Folders of the copied tree as the last pass keyed them (issue 22): a delta pass keys a changed file from
+-- its parent's row and finds a folder's objects by key_prefix (segments never contain '/').
+CREATE TABLE IF NOT EXISTS folders (
+  id          TEXT PRIMARY KEY,
+  parent_id   TEXT,
+  path        TEXT NOT NULL,
+  segments    TEXT NOT NULL,
+  key_prefix  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS folders_prefix ON folders (key_prefix);
 
 CREATE TABLE IF NOT EXISTS folder_queue (
   pos   INTEGER PRIMARY KEY,
@@ -89,6 +105,11 @@ const MIGRATIONS: Record<number, string> = {
   // Version 2: which failures are transient, and in how many runs a file failed (issue 20).
   1: `ALTER TABLE items ADD COLUMN failure_transient INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE items ADD COLUMN failed_runs INTEGER NOT NULL DEFAULT 0;`,
+  // Version 3: delta passes (issue 22). No change token yet, so the next run is a full pass that fills folders.
+  2: `ALTER TABLE items ADD COLUMN gone_at INTEGER;
+      CREATE TABLE folders (id TEXT PRIMARY KEY, parent_id TEXT, path TEXT NOT NULL, segments TEXT NOT NULL, key_prefix TEXT NOT NULL) WITHOUT ROWID;
+      CREATE INDEX folders_prefix ON folders (key_prefix);
+      CREATE INDEX IF NOT EXISTS items_key ON items (key);`,
 };
 
 function migrate(db: Database.Database): void {

@@ -32,6 +32,8 @@ export interface RunSummary {
   outages: OutageRecord[];
   /** The journal's counts at the end (a full scan: taken once, by the caller). */
   journalCounts: JournalCounts;
+  /** Full or delta pass and what --deletes did or would do (app/sync-pass.ts passReport). */
+  pass?: Record<string, unknown>;
   /** The shared Drive pace at the end (drive/shared-pace.ts). */
   drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
   resumeReread: ResumeReread;
@@ -117,6 +119,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     incompleteUploadsAborted: s.uploadsAborted,
     outages: s.outages.map((o) => ({ service: o.service, startedAt: o.startedAt.toISOString(), durationMs: o.durationMs, resolved: o.resolved })),
     ...(s.drivePace ? { drivePace: s.drivePace } : {}),
+    ...(s.pass ? { pass: s.pass } : {}),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;

@@ -1,0 +1,212 @@
+// Which pass a run makes (issue 22) and what it leaves in the journal. A journal with a change token and a
+// complete listing gets a delta pass from that token; otherwise (first run, an interrupted full pass,
+// --full, or a token Drive refuses) a full pass, which takes a start token BEFORE it lists so that edits
+// made while it lists are seen by the next delta. The token is stored only when the run completes.
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from '../config/settings.js';
+import type { Shard } from '../config/shard.js';
+import { ChangeTokenRefusedError, startPageToken } from '../drive/changes.js';
+import type { DriveClient } from '../drive/drive-client.js';
+import type { ListedEntry } from '../drive/drive-item.js';
+import type { Pacer } from '../drive/pacer.js';
+import { folderKeyPrefix } from '../journal/delta-store.js';
+import type { FolderRecord, GoneRecord } from '../journal/delta-store.js';
+import type { Journal } from '../journal/journal.js';
+import type { Logger } from '../observability/logger.js';
+import { deleteObject } from '../s3/delete-object.js';
+import { runDelta } from './delta-pass.js';
+import type { DeltaCounts, DeltaResult } from './delta-pass.js';
+import type { JournalWriteGuard } from './journal-write-guard.js';
+import type { OutageView } from '../ipc/service-signals.js';
+import { runListing } from './listing-task.js';
+import type { ListingProgress } from './listing-task.js';
+
+export interface PassContext {
+  settings: Settings;
+  drive: DriveClient;
+  journal: Journal;
+  guard: JournalWriteGuard;
+  rootId: string;
+  /** Normalised S3 prefix. */
+  prefix: string;
+  pacer: Pacer;
+  shard: Shard | null;
+  log: Logger;
+  signal: AbortSignal;
+  progress: ListingProgress;
+  /** Entries were recorded: wake the dispatcher. */
+  notify: () => void;
+  /** Drive unreachable: the listing waits with dispatch (listing-task.ts). */
+  outage?: OutageView | null;
+}
+
+export interface PassResult {
+  kind: 'full' | 'delta';
+  /** The token the next delta starts from, stored by finishPass. */
+  token: string;
+  delta: DeltaResult | null;
+  /** The stored token was refused and this became a full pass. */
+  fellBack: boolean;
+  /** Rows this pass found gone from Drive. */
+  gone: number;
+}
+
+export interface PassFinish {
+  deleted: number;
+  deleteFailed: number;
+  /** Gone rows whose objects stay (--deletes keep): what delete would remove. */
+  kept: GoneRecord[];
+  keptTotal: number;
+}
+
+const KEPT_LISTED = 1000;
+
+/** Which pass this run makes; `full` forces one. Pure: reads the journal only. */
+export function passKind(journal: Journal, full: boolean): 'full' | 'delta' {
+  return !full && journal.delta.changeToken() !== null && journal.listingState() === 'complete' ? 'delta' : 'full';
+}
+
+export async function runPass(c: PassContext): Promise<PassResult> {
+  const token = c.journal.delta.changeToken();
+  if (passKind(c.journal, c.settings.full) === 'delta' && token !== null) {
+    try {
+      return await deltaPass(c, token);
+    } catch (err) {
+      if (!(err instanceof ChangeTokenRefusedError)) throw err;
+      c.log.warn({ detail: err.detail }, 'Drive no longer accepts the stored change token: making a full pass instead');
+      return fullPass(c, true);
+    }
+  }
+  return fullPass(c, false);
+}
+
+async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
+  const { journal, guard } = c;
+  const delta = await runDelta({
+    settings: c.settings,
+    drive: c.drive,
+    store: journal.delta,
+    rootId: c.rootId,
+    prefix: c.prefix,
+    token,
+    pacer: c.pacer,
+    shard: c.shard,
+    log: c.log,
+    signal: c.signal,
+    existing: (driveId, key) => journal.delta.existing(driveId, key),
+    write: (entries) => record(c, entries),
+  });
+  guard.run(() => journal.delta.markGone(delta.gone.map((r) => r.seq)), undefined);
+  c.log.info({ ...delta.counts }, 'delta pass: changes applied to the journal');
+  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone };
+}
+
+function record(c: PassContext, entries: ListedEntry[]): void {
+  for (const e of entries) {
+    if (e.kind === 'file') c.progress.listed++;
+    else c.progress.skipped++;
+  }
+  c.guard.run(() => c.journal.recordListed(entries), undefined);
+  c.notify();
+}
+
+async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> {
+  const { journal, guard } = c;
+  guard.run(() => journal.delta.startFullPass(), undefined);
+  const retry = { maxRetries: c.settings.driveRetries, baseMs: 1000, signal: c.signal };
+  const token = await startPageToken({ drive: c.drive.drive, ...(c.settings.sharedDriveId ? { sharedDriveId: c.settings.sharedDriveId } : {}), pacer: c.pacer, retry, signal: c.signal });
+  const generation = journal.startNewListing();
+  let folders: FolderRecord[] = [{ id: c.rootId, parentId: null, path: '', segments: [], keyPrefix: folderKeyPrefix(c.prefix, []) }];
+  const flushFolders = (): void => {
+    if (folders.length === 0) return;
+    const batch = folders;
+    folders = [];
+    guard.run(() => journal.delta.recordFolders(batch), undefined);
+  };
+  await runListing({
+    settings: c.settings,
+    drive: c.drive,
+    rootFolderId: c.rootId,
+    prefix: c.prefix,
+    pacer: c.pacer,
+    shard: c.shard,
+    log: c.log,
+    signal: c.signal,
+    progress: c.progress,
+    ...(c.outage ? { outage: c.outage } : {}),
+    onFolder: (f) => folders.push({ id: f.id, parentId: f.parentId, path: f.path, segments: f.segments, keyPrefix: folderKeyPrefix(c.prefix, f.segments) }),
+    write: (entries) => {
+      flushFolders();
+      guard.run(() => journal.recordListed(entries), undefined);
+      c.notify();
+    },
+  });
+  flushFolders();
+  guard.run(() => journal.setListingComplete(), undefined);
+  // Reconcile: what earlier listings saw and this complete one did not is gone from Drive.
+  const unseen = journal.delta.unseenByListing(generation);
+  guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
+  return { kind: 'full', token, delta: null, fellBack, gone: unseen.length };
+}
+
+/**
+ * The run completed: apply --deletes to every gone row (this pass's and any an interrupted pass left), then
+ * store the token and, for a delta, its folder changes. Not called for an interrupted run, which the next
+ * run repeats from the same token.
+ */
+export async function finishPass(c: { settings: Settings; journal: Journal; guard: JournalWriteGuard; log: Logger; s3: S3Client; bucket: string }, pass: PassResult): Promise<PassFinish> {
+  const { journal, guard } = c;
+  let deleted = 0;
+  let deleteFailed = 0;
+  if (c.settings.deletes === 'delete') {
+    for (const row of journal.delta.goneWithKeys()) {
+      try {
+        await deleteObject(c.s3, c.bucket, row.key);
+      } catch (err) {
+        deleteFailed++;
+        c.log.warn({ key: row.key, err: err instanceof Error ? err.name : String(err) }, 'could not delete an object gone from Drive: the next pass tries again');
+        continue;
+      }
+      guard.run(() => journal.delta.deleteRow(row.seq), undefined);
+      deleted++;
+    }
+  }
+  if (deleteFailed === 0) {
+    guard.run(() => {
+      if (pass.delta) journal.delta.finishDelta(pass.delta.dropPrefixes, pass.delta.folders, pass.token);
+      else journal.delta.setChangeToken(pass.token);
+    }, undefined);
+  }
+  const kept = c.settings.deletes === 'keep' ? journal.delta.goneRows(KEPT_LISTED) : [];
+  return { deleted, deleteFailed, kept, keptTotal: c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0 };
+}
+
+/** One line for the summary: what the pass was and what it found. */
+export function passLine(pass: PassResult, finish: PassFinish): string {
+  const counts: DeltaCounts | null = pass.delta?.counts ?? null;
+  const what =
+    counts === null
+      ? `full pass${pass.fellBack ? ' (the stored change token was refused)' : ''}: ${pass.gone} gone from Drive`
+      : `delta pass: ${counts.changes} changes, ${counts.new} new, ${counts.changed} changed, ${counts.moved} renamed/moved, ${counts.gone} gone, ${counts.foldersListed} folders listed`;
+  const deletes =
+    finish.keptTotal > 0 ? `; --deletes keep: ${finish.keptTotal} objects of files gone from Drive kept (delete would remove them)`
+    : finish.deleted > 0 || finish.deleteFailed > 0 ? `; --deletes delete: ${finish.deleted} objects deleted${finish.deleteFailed > 0 ? `, ${finish.deleteFailed} failed (next pass retries)` : ''}`
+    : '';
+  return what + deletes;
+}
+
+/** The report's `pass` section: the kind, the delta's counts, and what --deletes removed or would remove. */
+export function passReport(pass: PassResult, finish: PassFinish | null, deletes: 'keep' | 'delete'): Record<string, unknown> {
+  return {
+    kind: pass.kind,
+    fellBack: pass.fellBack,
+    complete: finish !== null,
+    gone: pass.gone,
+    ...(pass.delta ? { counts: pass.delta.counts } : {}),
+    deletes,
+    deleted: finish?.deleted ?? 0,
+    deleteFailed: finish?.deleteFailed ?? 0,
+    wouldDeleteTotal: finish?.keptTotal ?? 0,
+    wouldDelete: (finish?.kept ?? []).map((g) => ({ key: g.key, id: g.driveId, path: g.path })),
+  };
+}

@@ -1,0 +1,106 @@
+// Drive's Changes API (issue 22): the start token a full pass takes before it lists, and the changes since
+// a token, coalesced to the latest per file, for a delta pass. Paced and retried like the listing.
+import type { drive_v3 } from '@googleapis/drive';
+import type { Drive } from './drive-client.js';
+import { FILE_FIELDS } from './lister.js';
+import type { Pacer } from './pacer.js';
+import { classifyDriveError, withRetry } from './retry.js';
+import type { RetryOptions } from './retry.js';
+
+/** Drive no longer accepts the stored token (it answers 400 Invalid Value, or 404): a full pass is needed. */
+export class ChangeTokenRefusedError extends Error {
+  constructor(
+    readonly token: string,
+    readonly detail: string,
+  ) {
+    super(`Drive refused change token ${token}: ${detail}`);
+    this.name = 'ChangeTokenRefusedError';
+  }
+}
+
+export interface ChangesOptions {
+  drive: Drive;
+  sharedDriveId?: string;
+  pacer: Pacer;
+  retry: RetryOptions;
+  signal?: AbortSignal;
+}
+
+/** One file's latest change: removed (deleted, or access lost), or its metadata now (trashed included). */
+export interface FileChange {
+  fileId: string;
+  removed: boolean;
+  file: drive_v3.Schema$File | null;
+}
+
+export interface ChangeSet {
+  changes: Map<string, FileChange>;
+  /** Where the next delta starts. */
+  newToken: string;
+  pages: number;
+}
+
+const CHANGE_FIELDS = `nextPageToken, newStartPageToken, changes(fileId, removed, changeType, file(${FILE_FIELDS}))`;
+const PAGE_SIZE = 1000;
+
+function scope(sharedDriveId: string | undefined): { supportsAllDrives: true; includeItemsFromAllDrives: true; driveId?: string } {
+  return { supportsAllDrives: true, includeItemsFromAllDrives: true, ...(sharedDriveId === undefined ? {} : { driveId: sharedDriveId }) };
+}
+
+function paced<T>(o: ChangesOptions, fn: () => Promise<T>): Promise<T> {
+  return withRetry(async () => {
+    await o.pacer.take(o.signal);
+    return fn();
+  }, o.retry);
+}
+
+/** The token of "now", taken before a full pass lists so that edits made while it lists are not lost. */
+export async function startPageToken(o: ChangesOptions): Promise<string> {
+  const res = await paced(o, () =>
+    o.drive.changes.getStartPageToken(
+      { supportsAllDrives: true, ...(o.sharedDriveId === undefined ? {} : { driveId: o.sharedDriveId }) },
+      o.signal ? { signal: o.signal } : {},
+    ),
+  );
+  const token = res.data.startPageToken;
+  if (!token) throw new Error('Drive returned no startPageToken');
+  return token;
+}
+
+/** Every change since `token`, the latest per file (a file changed on two pages counts once, as its last). */
+export async function listChanges(o: ChangesOptions, token: string): Promise<ChangeSet> {
+  const changes = new Map<string, FileChange>();
+  let pageToken = token;
+  let pages = 0;
+  for (;;) {
+    let data: drive_v3.Schema$ChangeList;
+    try {
+      const current = pageToken;
+      data = (
+        await paced(o, () =>
+          o.drive.changes.list(
+            { pageToken: current, includeRemoved: true, pageSize: PAGE_SIZE, fields: CHANGE_FIELDS, ...scope(o.sharedDriveId) },
+            o.signal ? { signal: o.signal } : {},
+          ),
+        )
+      ).data;
+    } catch (err) {
+      const e = classifyDriveError(err);
+      // Only the first page's token is ours; a refused continuation token is Drive's own and also means start over.
+      if (e.status === 400 || e.status === 404) throw new ChangeTokenRefusedError(token, e.message);
+      throw e;
+    }
+    pages++;
+    for (const c of data.changes ?? []) {
+      if (!c.fileId || (c.changeType !== undefined && c.changeType !== null && c.changeType !== 'file')) continue;
+      changes.delete(c.fileId);
+      changes.set(c.fileId, { fileId: c.fileId, removed: c.removed === true, file: c.file ?? null });
+    }
+    if (data.nextPageToken) {
+      pageToken = data.nextPageToken;
+      continue;
+    }
+    if (!data.newStartPageToken) throw new Error('Drive ended the change list without a newStartPageToken');
+    return { changes, newToken: data.newStartPageToken, pages };
+  }
+}

@@ -1,0 +1,215 @@
+// What a delta pass (issue 22) keeps in the journal: the change token, the folders of the copied tree as
+// the last pass keyed them, and which rows are gone from Drive. A folder's objects are found by its key
+// prefix: key segments never contain '/', so `prefix/segments/` selects exactly that folder's subtree.
+import type Database from 'better-sqlite3';
+import type { ItemStatus } from './types.js';
+
+export interface FolderRecord {
+  id: string;
+  /** null for the copied folder (or shared drive) itself. */
+  parentId: string | null;
+  /** Display path below the copied folder ('' for the root). */
+  path: string;
+  /** Mapped key segments below the copied folder. */
+  segments: string[];
+  /** The keys of this folder's children start with this ('' or ending in '/'). */
+  keyPrefix: string;
+}
+
+export interface KeyedRow {
+  seq: number;
+  driveId: string;
+  key: string;
+  status: ItemStatus;
+}
+
+/** A row a pass found gone from Drive, as the report lists it. */
+export interface GoneRecord {
+  key: string;
+  driveId: string;
+  path: string;
+  status: ItemStatus;
+}
+
+export const GONE_SKIP_REASON = 'gone-from-drive';
+const PAST_EVERY = String.fromCodePoint(0x10ffff);
+
+interface FolderRow {
+  id: string;
+  parent_id: string | null;
+  path: string;
+  segments: string;
+  key_prefix: string;
+}
+
+const toFolder = (r: FolderRow): FolderRecord => ({ id: r.id, parentId: r.parent_id, path: r.path, segments: JSON.parse(r.segments) as string[], keyPrefix: r.key_prefix });
+
+/** The key prefix of a folder's children: `prefix/` + segments joined + `/` ('' for the root without prefix). */
+export function folderKeyPrefix(prefix: string, segments: readonly string[]): string {
+  const parts = [...(prefix === '' ? [] : [prefix]), ...segments];
+  return parts.length === 0 ? '' : `${parts.join('/')}/`;
+}
+
+/** The key prefix of the folder an object key sits in. */
+export function keyDirectory(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
+}
+
+export class DeltaStore {
+  private readonly upsertFolder: Database.Statement<[FolderRow]>;
+  private readonly folderById: Database.Statement<[string], FolderRow>;
+  private readonly folderByKeyPrefix: Database.Statement<[string], FolderRow>;
+  private readonly rowsOfDrive: Database.Statement<[string], KeyedRow>;
+  private readonly rowsInFolder: Database.Statement<[{ p: string }], KeyedRow>;
+  private readonly rowsInSubtree: Database.Statement<[{ p: string }], KeyedRow>;
+  private readonly taken: Database.Statement<[{ id: string; exact: string; p: string; tail: string }], { 1: number }>;
+  private readonly childFolders: Database.Statement<[string], { segments: string }>;
+  private readonly setGone: Database.Statement<[{ seq: number; now: number; reason: string }]>;
+
+  constructor(private readonly db: Database.Database) {
+    this.upsertFolder = db.prepare(
+      `INSERT INTO folders (id, parent_id, path, segments, key_prefix) VALUES (@id, @parent_id, @path, @segments, @key_prefix)
+       ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, path = excluded.path, segments = excluded.segments, key_prefix = excluded.key_prefix`,
+    );
+    this.folderById = db.prepare('SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE id = ?');
+    this.folderByKeyPrefix = db.prepare('SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE key_prefix = ?');
+    const cols = 'seq, drive_id AS driveId, key, status';
+    this.rowsOfDrive = db.prepare(`SELECT ${cols} FROM items WHERE drive_id = ? AND key <> '' AND gone_at IS NULL`);
+    // Key ranges [p, p + U+10FFFF) use items_key; U+10FFFF sorts after every character in UTF-8.
+    const range = `key >= @p AND key < @p || '${PAST_EVERY}' AND key <> '' AND gone_at IS NULL`;
+    this.rowsInFolder = db.prepare(`SELECT ${cols} FROM items WHERE ${range} AND instr(substr(key, length(@p) + 1), '/') = 0`);
+    this.rowsInSubtree = db.prepare(`SELECT ${cols} FROM items WHERE ${range}`);
+    this.taken = db.prepare(
+      `SELECT 1 FROM items WHERE drive_id <> @id AND gone_at IS NULL AND (key = @exact OR (key >= @p AND key < @p || '${PAST_EVERY}'
+         AND substr(key, -length(@tail)) = @tail AND instr(substr(key, length(@p) + 1), '/') = 0)) LIMIT 1`,
+    );
+    this.childFolders = db.prepare('SELECT segments FROM folders WHERE parent_id = ?');
+    // A file gone before it was copied is skipped with the reason; a copied one keeps its status and object.
+    this.setGone = db.prepare(
+      `UPDATE items SET gone_at = @now, updated_at = @now,
+         status = CASE WHEN status IN ('pending', 'failed') THEN 'skipped' ELSE status END,
+         skip_reason = CASE WHEN status IN ('pending', 'failed') THEN @reason ELSE skip_reason END,
+         checkpoint = CASE WHEN status IN ('pending', 'failed') THEN NULL ELSE checkpoint END,
+         upload_id = CASE WHEN status IN ('pending', 'failed') THEN NULL ELSE upload_id END
+       WHERE seq = @seq AND status <> 'in-progress'`,
+    );
+  }
+
+  private meta(name: string): string | null {
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?').get(name)?.value ?? null;
+  }
+
+  /** The token the last completed pass ended at: a run from it is a delta pass. */
+  changeToken(): string | null {
+    return this.meta('change_token');
+  }
+
+  setChangeToken(token: string): void {
+    this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run('change_token', token);
+  }
+
+  /** A full pass starts: the folders table is rebuilt by its listing, the old token no longer applies. */
+  startFullPass(): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM meta WHERE name = 'change_token'").run();
+      this.db.prepare('DELETE FROM folders').run();
+    })();
+  }
+
+  recordFolders(folders: readonly FolderRecord[]): void {
+    this.db.transaction(() => {
+      for (const f of folders) this.upsertFolder.run({ id: f.id, parent_id: f.parentId, path: f.path, segments: JSON.stringify(f.segments), key_prefix: f.keyPrefix });
+    })();
+  }
+
+  folder(id: string): FolderRecord | undefined {
+    const row = this.folderById.get(id);
+    return row === undefined ? undefined : toFolder(row);
+  }
+
+  folderAt(keyPrefix: string): FolderRecord | undefined {
+    const row = this.folderByKeyPrefix.get(keyPrefix);
+    return row === undefined ? undefined : toFolder(row);
+  }
+
+  /** Forget the folders at and below a key prefix (a subtree that left, or will be re-recorded). */
+  dropFoldersUnder(keyPrefix: string): void {
+    this.db.prepare('DELETE FROM folders WHERE substr(key_prefix, 1, length(@p)) = @p').run({ p: keyPrefix });
+  }
+
+  /** Rows (not gone) of a Drive file, at every key it has. */
+  rowsOf(driveId: string): KeyedRow[] {
+    return this.rowsOfDrive.all(driveId);
+  }
+
+  /** Rows (not gone) directly in the folder with this key prefix, or in its whole subtree. */
+  rowsUnder(keyPrefix: string, recursive: boolean): KeyedRow[] {
+    return (recursive ? this.rowsInSubtree : this.rowsInFolder).all({ p: keyPrefix });
+  }
+
+  /**
+   * Whether another item of the folder already maps to `segment` (so the key-mapper's clash suffix would
+   * apply): a file row at `<folder>/<segment>`, or at its suffixed form `<stem> (<id>)<ext>`, or a subfolder.
+   */
+  segmentTaken(folder: FolderRecord, segment: string, stem: string, ext: string, id: string): boolean {
+    if (this.taken.get({ id, exact: folder.keyPrefix + segment, p: `${folder.keyPrefix}${stem} (`, tail: `)${ext}` }) !== undefined) return true;
+    return this.childFolders.all(folder.id).some((r) => {
+      const last = (JSON.parse(r.segments) as string[]).at(-1) ?? '';
+      return last === segment || (last.startsWith(`${stem} (`) && last.endsWith(`)${ext}`));
+    });
+  }
+
+  /** Rows an earlier listing saw and the current (complete) full listing did not. */
+  unseenByListing(generation: number): KeyedRow[] {
+    return this.db
+      .prepare<[number], KeyedRow>(`SELECT seq, drive_id AS driveId, key, status FROM items WHERE key <> '' AND gone_at IS NULL AND seen_gen < ?`)
+      .all(generation);
+  }
+
+  /** Mark rows gone from Drive (objects kept); a row a child holds right now is left for the next pass. */
+  markGone(seqs: readonly number[]): void {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const seq of seqs) this.setGone.run({ seq, now, reason: GONE_SKIP_REASON });
+    })();
+  }
+
+  /** Forget a row whose object was deleted (--deletes delete). */
+  deleteRow(seq: number): void {
+    this.db.prepare('DELETE FROM items WHERE seq = ?').run(seq);
+  }
+
+  /** The stored state of (drive id, key), to tell a re-listed entry new, changed or unchanged. */
+  existing(driveId: string, key: string): { size: number | null; md5: string | null; modifiedTime: string | null } | undefined {
+    return this.db
+      .prepare<[string, string], { size: number | null; md5: string | null; modifiedTime: string | null }>(
+        'SELECT size, md5, modified_time AS modifiedTime FROM items WHERE drive_id = ? AND key = ?',
+      )
+      .get(driveId, key);
+  }
+
+  /** A delta pass completed: its folder changes and the token it ends at, in one commit. */
+  finishDelta(dropPrefixes: readonly string[], folders: readonly FolderRecord[], token: string): void {
+    this.db.transaction(() => {
+      for (const p of dropPrefixes) this.dropFoldersUnder(p);
+      this.recordFolders(folders);
+      this.setChangeToken(token);
+    })();
+  }
+
+  /** Gone rows with an object to delete (--deletes delete): every pass's, so an interrupted delete is finished later. */
+  goneWithKeys(): { seq: number; key: string }[] {
+    return this.db.prepare<[], { seq: number; key: string }>(`SELECT seq, key FROM items WHERE gone_at IS NOT NULL AND key <> '' ORDER BY seq`).all();
+  }
+
+  goneCount(): number {
+    return this.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM items WHERE gone_at IS NOT NULL AND key <> ''`).get()?.n ?? 0;
+  }
+
+  /** Rows marked gone, for the report (what --deletes delete would remove). */
+  goneRows(limit: number): GoneRecord[] {
+    return this.db
+      .prepare<[number], GoneRecord>(`SELECT key, drive_id AS driveId, path, status FROM items WHERE gone_at IS NOT NULL ORDER BY seq LIMIT ?`)
+      .all(limit);
+  }
+}
