@@ -365,8 +365,9 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
       await copy.dropUpload();
+      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
       countReread(copy);
-      copy = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      copy = next;
       try {
         result = await attempts(copy);
       } catch (again) {
@@ -396,19 +397,19 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       },
     };
   } catch (err) {
+    countReread(copy);
     // Drive refuses abuse-flagged files without acknowledgeAbuse: a rule, not a failure.
     if (err instanceof ItemError && err.code === 'abusive-file') {
-      return { status: 'skipped', reason: 'abusive-file: Drive flags this file as abuse (--acknowledge-abuse downloads it)', detail: { retries } };
+      return { status: 'skipped', reason: 'abusive-file: Drive flags this file as abuse (--acknowledge-abuse downloads it)', detail: { ...reread, retries } };
     }
     // Listed, then gone before its bytes were read: nothing left to copy. A media 404 for a file Drive still
     // describes (no longer shared with us, a glitch) is a failure, not a deletion.
     if (err instanceof ItemError && (err.code === DELETED || (err.code === 'not-found' && (await freshItem(deps.drive, deps.pacer, item, ctx.signal).catch(() => item)) === null))) {
       await copy.dropUpload();
-      return { status: 'skipped', reason: 'deleted at source', detail: { retries } };
+      return { status: 'skipped', reason: 'deleted at source', detail: { ...reread, retries } };
     }
     // Thrown on: the runtime hands the file back for a service held down, and drops results after an abort.
     if (err instanceof ServiceDownError || ctx.signal.aborted) throw err;
-    countReread(copy);
     return { status: 'failed', error: serializeError(err), detail: { ...reread } };
   }
 }
