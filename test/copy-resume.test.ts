@@ -2,7 +2,8 @@
 // s3rver: a resume in a fresh processor continues the digest saved in the checkpoint and asks Drive only for
 // the rest; a checkpoint without one (an old journal) or with one that does not load reads the uploaded
 // prefix again to rebuild it — and still uploads no part twice — while a retry inside the same processor
-// continues from a fork kept at the checkpointed part boundary.
+// continues from a fork kept at the checkpointed part boundary. A file that fails after its resume read the
+// prefix again still reports those bytes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,7 @@ import type { FakeDrive } from '../src/fake-drive/index.js';
 import type { JsonObject } from '../src/ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../src/ipc/protocol.js';
 import { silentLogger } from '../src/observability/logger.js';
+import { resumeRereadOf } from '../src/observability/report.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
 import { MiB, objectMd5, testOptions, withS3rver } from './s3-fixtures.js';
 
@@ -34,6 +36,7 @@ before(async () => {
       { id: 'R', name: 'R', parents: ['root'], mimeType: FOLDER_MIME },
       { id: 'big', name: 'big.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'lying', name: 'lying.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE, sha1: 'f'.repeat(40) },
+      { id: 'lying-old', name: 'lying-old.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE, sha1: 'f'.repeat(40) },
       { id: 'saved', name: 'saved.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'broken', name: 'broken.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
       { id: 'long', name: 'long.bin', parents: ['R'], mimeType: 'application/octet-stream', size: SIZE },
@@ -67,7 +70,7 @@ async function processor(resumeRereadMaxBytes = 1024 * MiB): Promise<Processor> 
 
 async function workItem(id: string, checkpoint: JsonObject | null): Promise<WorkItem> {
   const { md5, sha1 } = await drive.trueHashes(id);
-  const sha1Checksum = id === 'lying' ? 'f'.repeat(40) : sha1;
+  const sha1Checksum = id.startsWith('lying') ? 'f'.repeat(40) : sha1;
   const item: DriveItem = {
     id, name: `${id}.bin`, path: `${id}.bin`, key: `resume/${id}.bin`, mimeType: 'application/octet-stream',
     contentType: 'application/octet-stream', size: SIZE, md5, sha1: sha1Checksum, modifiedTime: '2024-01-01T00:00:00.000Z',
@@ -100,6 +103,12 @@ async function interruptedAfterThreeParts(id: string): Promise<JsonObject> {
   await p.close?.();
   assert.ok(last !== null, 'no checkpoint before the abort');
   return last;
+}
+
+/** The failure's code and detail: a failed file is an outcome, not a rejection. */
+function failure(outcome: ItemOutcome): { code: string; detail: JsonObject } {
+  assert.equal(outcome.status, 'failed', JSON.stringify(outcome));
+  return outcome.status === 'failed' ? { code: outcome.error.code, detail: outcome.detail } : { code: '', detail: {} };
 }
 
 function detail(outcome: ItemOutcome): JsonObject {
@@ -177,9 +186,25 @@ test('a resume from a checkpoint without a saved digest reads the prefix again f
 test('a continued checksum is still checked: a wrong sha1Checksum refuses the resumed object', async () => {
   const checkpoint = await interruptedAfterThreeParts('lying');
   const p = await processor();
-  await assert.rejects(p.process(await workItem('lying', checkpoint), context().ctx), (err: unknown) => err instanceof Error && 'code' in err && err.code === 'sha1-mismatch');
+  const f = failure(await p.process(await workItem('lying', checkpoint), context().ctx));
   await p.close?.();
+  assert.equal(f.code, 'sha1-mismatch');
+  assert.equal(f.detail.rehashedBytes, 0, 'the saved digest was continued');
   assert.deepEqual(await s3.incompleteUploadIds(), [], 'the refused upload is aborted');
+});
+
+test('a failed file still reports the bytes its resume read again (supervisor_resume_reread_bytes_total counts them)', async () => {
+  const checkpoint = withoutDigest(await interruptedAfterThreeParts('lying-old'));
+  const from = (checkpoint.parts as JsonObject[]).length * PART;
+  drive.resetStats();
+  const p = await processor();
+  const outcome = await p.process(await workItem('lying-old', checkpoint), context().ctx);
+  await p.close?.();
+  const f = failure(outcome);
+  assert.equal(f.code, 'sha1-mismatch');
+  assert.equal(f.detail.rehashedBytes, from, 'the prefix read again to rebuild the digest');
+  assert.ok(drive.stats.bytesServed >= SIZE, `Drive served ${drive.stats.bytesServed} bytes: the prefix again and the rest`);
+  assert.deepEqual(resumeRereadOf(outcome), { rehash: from, restart: 0 });
 });
 
 test('a retry in the same process continues the digest from its fork: a Range request, nothing read twice', async () => {

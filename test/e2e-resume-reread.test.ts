@@ -3,7 +3,8 @@
 // default caps. That child once passed its hard cap doing so (fresh 64 KiB chunks no GC was asked for) and
 // was SIGKILLed. Now the prefix is read into one pooled part buffer: the child's peak, as the supervisor
 // sampled it, stays below its hard cap, no child is recycled or killed, and the report counts the re-read.
-// Past --resume-reread-max-mb the same resume starts the file afresh instead, and says so.
+// Past --resume-reread-max-mb the same resume starts the file afresh instead, and says so. A file that fails
+// after the re-read is counted too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -108,4 +109,19 @@ test('past --resume-reread-max-mb the resume starts the file afresh, once, in on
   assert.deepEqual(await w.s3.incompleteUploadIds(), [], 'the given-up upload is aborted');
   assert.equal(await objectMd5(w, KEY), await w.drive.trueMd5('big'));
   assert.match(rerun.stderr, /resumes read again from Drive: 0 B to rebuild checksums, \d+\.\d MiB of uploads started afresh/);
+});
+
+test('a file that fails after its resume read the prefix again still counts that re-read (report and metric)', async (t) => {
+  const w = await world(false);
+  t.after(() => w.close());
+  const { prefix } = await oldCheckpoint(w);
+
+  // The one download from byte 0 breaks past the prefix, with no retry: the file fails after the re-read.
+  w.drive.addFault({ route: 'media', fileId: 'big', times: 1, fault: { type: 'reset', afterBytes: prefix + 10 * MiB } });
+  const rerun = await runCli(worldFlags(w, 'resume', [...FLAGS, '--drive-retries', '0', '--max-attempts', '1']), {}, w.s3);
+  assert.notEqual(rerun.code, 0, 'the broken download fails the file');
+  const report = (await readReport(w)) as ResumeReport;
+  assert.equal(report.failed.length, 1, JSON.stringify(report.failed));
+  assert.equal(report.thisRun.done, 0);
+  assert.deepEqual(report.thisRun.resumeRereadBytes, { rehash: prefix, restart: 0 }, 'the failed file\'s re-read');
 });

@@ -1,7 +1,8 @@
 // Issue 20, point 9: a file that changes or goes away on Drive between listing and download. The fake
 // Drive applies the change just before the file's first media request, so the listing saw the old version.
 // Deleted: skipped "deleted at source". Changed (same size: the checksum refuses the bytes; other size:
-// Content-Length tells): metadata read again and the new version copied. Changed again: failed, once.
+// Content-Length tells): metadata read again and the new version copied, and the journal keeps that version
+// (a second run copies nothing). Changed again: failed, once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
@@ -34,6 +35,13 @@ for (const multipartExtensions of [false, true]) {
     assert.equal((await head(w, 'same-size.bin')).metadata['drive-file-id'], 'same-size');
     // Plain s3rver cannot abort the refused old version's upload (no AbortMultipartUpload): only checked with it.
     if (multipartExtensions) assert.deepEqual(await w.s3.incompleteUploadIds(), []);
+
+    // The journal's rows now hold the versions copied, not the listed ones: the next run copies nothing.
+    const served = w.drive.stats.bytesServed;
+    const again = await runCli(worldFlags(w, 'src', FLAGS), {}, w.s3);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(w.drive.stats.bytesServed - served, 0, 'bytes downloaded by the second run');
+    assert.equal((await readReport(w)).thisRun.done, 0);
   });
 }
 

@@ -163,6 +163,26 @@ test('journal: a file changed on Drive while a child copies it is not taken as d
   journal.close();
 });
 
+test('journal: a done file copied at a newer version than listed keeps that version; a listing of it changes nothing', () => {
+  const journal = openNew();
+  journal.startNewListing();
+  journal.recordListed([file(item(1)), file(item(2))]);
+  const [w1, w2] = journal.takePending(2, estimate);
+  assert.ok(w1 !== undefined && w2 !== undefined);
+  const fresh = { size: 77, md5: 'md5-new', modifiedTime: '2025-06-01T00:00:00.000Z' };
+  assert.equal(journal.markDone(w1.id, { bytes: 77, md5: 'md5-new', source: fresh }), true);
+  assert.equal(journal.markDone(w2.id, { bytes: 20, md5: 'md5-2' }), true);
+  // The next listing sees Drive's current versions: the new one of file 1, the listed one of file 2.
+  journal.startNewListing();
+  journal.recordListed([file(item(1, fresh)), file(item(2))]);
+  assert.deepEqual(journal.takePending(10, estimate), [], 'nothing to copy again');
+  assert.deepEqual([...journal.doneItems()].map((d) => [d.key, d.size, d.md5]), [
+    ['prefix/dir/file-1.bin', 77, 'md5-new'],
+    ['prefix/dir/file-2.bin', 20, 'md5-2'],
+  ]);
+  journal.close();
+});
+
 test('journal: a listing skip for a file once accepted skips its unfinished rows; a later file replaces the skip row', () => {
   const journal = openNew();
   journal.recordListed([{ kind: 'skip', skip: { id: 'drive-2', path: 'dir/file-2.bin', mimeType: 'x', reason: 'shortcut loop' } }]);

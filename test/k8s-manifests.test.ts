@@ -120,6 +120,19 @@ test('k8s: the memory plan fits the Job limit (Guaranteed QoS: requests = limits
   }
 });
 
+// Drive's default quota is per user, 12,000 requests a minute, and every pod of a Job reads as that user.
+const DRIVE_USER_QUOTA_PER_S = 12_000 / 60;
+
+test('k8s: the Drive TPS ceilings of a Job\'s pods add up to at most the per-user quota', () => {
+  for (const d of DEPLOYMENTS) {
+    const ceilings = podEnvs(d).map(({ env }) => resolveSettings({}, env).driveTps);
+    const sum = ceilings.reduce((a, b) => a + b, 0);
+    assert.ok(sum <= DRIVE_USER_QUOTA_PER_S, `${relative(ROOT, d.dir)}: ${ceilings.join(' + ')} = ${sum} requests/s > Drive's ${DRIVE_USER_QUOTA_PER_S}`);
+    // A ceiling far below the quota would leave the adaptive pace nothing to find.
+    assert.ok(sum >= DRIVE_USER_QUOTA_PER_S / 2, `${relative(ROOT, d.dir)}: the pods' ceilings (${sum}/s) waste most of the quota`);
+  }
+});
+
 test('k8s: probes, Prometheus annotations and the shutdown grace match the settings', () => {
   for (const d of DEPLOYMENTS) {
     const { job, pod, container } = jobsOf(d.dir);

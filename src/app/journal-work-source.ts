@@ -1,10 +1,10 @@
 // The journal as the supervisor's WorkSource: pending rows become work items, outcomes become row states,
 // checkpoints are committed as they arrive (a pod restart resumes from them).
-import type { JsonObject } from '../ipc/json.js';
+import type { JsonObject, JsonValue } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import { isTransientFailure } from '../journal/failure-kind.js';
 import type { Journal } from '../journal/journal.js';
-import type { BufferEstimator } from '../journal/types.js';
+import type { BufferEstimator, SourceVersion } from '../journal/types.js';
 import type { WorkSource } from '../supervisor/work-source.js';
 import type { JournalWriteGuard } from './journal-write-guard.js';
 
@@ -56,7 +56,7 @@ export class JournalWorkSource implements WorkSource {
       case 'done': {
         const md5 = typeof outcome.detail.md5 === 'string' ? outcome.detail.md5 : null;
         const etag = typeof outcome.detail.etag === 'string' ? outcome.detail.etag : null;
-        if (this.journal.markDone(item.id, { bytes: outcome.bytes, md5, etag })) this.bytesDoneThisRun += outcome.bytes;
+        if (this.journal.markDone(item.id, { bytes: outcome.bytes, md5, etag, source: sourceVersionOf(outcome.detail.source) })) this.bytesDoneThisRun += outcome.bytes;
         // false: the file changed on Drive while it was copied; the row is pending again.
         else this.notify();
         return;
@@ -81,4 +81,14 @@ export class JournalWorkSource implements WorkSource {
       else this.journal.saveCheckpoint(item.id, state);
     }, undefined);
   }
+}
+
+/** The version a child copied instead of the listed one (copy-item.ts sourceVersion), if it says so. */
+function sourceVersionOf(v: JsonValue | undefined): SourceVersion | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const { size, md5, modifiedTime } = v;
+  if (typeof modifiedTime !== 'string') return undefined;
+  if (size !== null && typeof size !== 'number') return undefined;
+  if (md5 !== null && typeof md5 !== 'string') return undefined;
+  return { size, md5, modifiedTime };
 }

@@ -208,7 +208,7 @@ async function copy(c: CopyContext): Promise<number> {
   };
   const quota = new DownloadQuotaStreak(DOWNLOAD_QUOTA_STREAK);
   const resumeReread: ResumeReread = { rehash: 0, restart: 0 };
-  supervisor.on('item-settled', ({ outcome }) => {
+  supervisor.on('item-result', ({ outcome }) => {
     const add = resumeRereadOf(outcome);
     resumeReread.rehash += add.rehash;
     resumeReread.restart += add.restart;
@@ -235,6 +235,7 @@ async function copy(c: CopyContext): Promise<number> {
     supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
     supervisor.on('paused', (p) => metrics.paused.set(p ? 1 : 0));
     supervisor.on('item-settled', ({ outcome }) => metrics.onSettled(outcome));
+    supervisor.on('item-result', ({ outcome }) => metrics.onResult(outcome));
   }
 
   const runId = journal.startRun();

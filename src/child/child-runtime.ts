@@ -153,7 +153,7 @@ export class ChildRuntime {
         outcome = null;
         if (!controller.signal.aborted) await this.port.send(message<ItemReturnedMessage>({ kind: 'item-returned', batchId, itemId: item.id, service: err.service }));
       } else {
-        outcome = { status: 'failed', error: serializeError(err) };
+        outcome = { status: 'failed', error: serializeError(err), detail: {} };
       }
     }
     this.running.delete(item.id);

@@ -4,10 +4,11 @@
 // behind.
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CHECKSUM_MISMATCH_CODES, ItemError } from '../errors.js';
+import { CHECKSUM_MISMATCH_CODES, ItemError, ServiceDownError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
+import { serializeError } from '../ipc/serialized-error.js';
 import type { DriveEndpoint } from '../drive/drive-endpoint.js';
 import type { DriveItem } from '../drive/drive-item.js';
 import { openDownload } from '../drive/download.js';
@@ -346,6 +347,12 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       retries,
     );
   let copy = new ItemCopy(deps, item, work, ctx);
+  // Bytes read again by resumes, of every copy of this file (a new version is a second ItemCopy).
+  const reread = { rehashedBytes: 0, restartedBytes: 0 };
+  const countReread = (c: ItemCopy): void => {
+    reread.rehashedBytes += c.rehashedBytes;
+    reread.restartedBytes += c.restartedBytes;
+  };
   try {
     let result: AttemptResult;
     try {
@@ -358,7 +365,9 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
       await copy.dropUpload();
-      copy = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      countReread(copy);
+      copy = next;
       try {
         result = await attempts(copy);
       } catch (again) {
@@ -368,6 +377,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
         throw again;
       }
     }
+    countReread(copy);
     return {
       status: 'done',
       bytes: result.uploaded.bytes,
@@ -379,23 +389,32 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
         parts: result.uploaded.parts,
         resumedParts: result.uploaded.resumedParts,
         resumedFromByte: result.offset,
-        rehashedBytes: copy.rehashedBytes,
-        restartedBytes: copy.restartedBytes,
+        ...reread,
+        // The version copied, when it is not the listed one: the journal's row takes it (journal.ts markDone).
+        ...(copy.item === item ? {} : { source: sourceVersion(copy.item) }),
         foundComplete: result.foundComplete,
         retries,
       },
     };
   } catch (err) {
+    countReread(copy);
     // Drive refuses abuse-flagged files without acknowledgeAbuse: a rule, not a failure.
     if (err instanceof ItemError && err.code === 'abusive-file') {
-      return { status: 'skipped', reason: 'abusive-file: Drive flags this file as abuse (--acknowledge-abuse downloads it)', detail: { retries } };
+      return { status: 'skipped', reason: 'abusive-file: Drive flags this file as abuse (--acknowledge-abuse downloads it)', detail: { ...reread, retries } };
     }
     // Listed, then gone before its bytes were read: nothing left to copy. A media 404 for a file Drive still
     // describes (no longer shared with us, a glitch) is a failure, not a deletion.
     if (err instanceof ItemError && (err.code === DELETED || (err.code === 'not-found' && (await freshItem(deps.drive, deps.pacer, item, ctx.signal).catch(() => item)) === null))) {
       await copy.dropUpload();
-      return { status: 'skipped', reason: 'deleted at source', detail: { retries } };
+      return { status: 'skipped', reason: 'deleted at source', detail: { ...reread, retries } };
     }
-    throw err;
+    // Thrown on: the runtime hands the file back for a service held down, and drops results after an abort.
+    if (err instanceof ServiceDownError || ctx.signal.aborted) throw err;
+    return { status: 'failed', error: serializeError(err), detail: { ...reread } };
   }
+}
+
+/** What the journal keeps of a Drive version (its row's size, modifiedTime and md5). */
+function sourceVersion(item: DriveItem): JsonObject {
+  return { size: item.size, modifiedTime: item.modifiedTime, md5: item.md5 };
 }

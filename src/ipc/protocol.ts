@@ -94,7 +94,8 @@ export interface ItemCheckpointMessage extends Envelope<'item-checkpoint'> {
 export type ItemOutcome =
   | { status: 'done'; bytes: number; detail: JsonObject }
   | { status: 'skipped'; reason: string; detail: JsonObject }
-  | { status: 'failed'; error: SerializedError };
+  /** detail: what the attempt did before it failed (copy-item.ts: the bytes a resume read again). */
+  | { status: 'failed'; error: SerializedError; detail: JsonObject };
 
 export interface ItemResultMessage extends Envelope<'item-result'> {
   batchId: string;

@@ -19,7 +19,7 @@ import { ListingRecorder } from './listing-recorder.js';
 import type { QueuedFolder } from './listing-recorder.js';
 import { openWritable } from './open-database.js';
 import type { JournalLease } from './lease.js';
-import type { BufferEstimator, DoneDetail, ItemStatus, JournalIdentity, OpenOptions, RequeueOptions, RunTotals } from './types.js';
+import type { BufferEstimator, DoneDetail, SourceVersion, ItemStatus, JournalIdentity, OpenOptions, RequeueOptions, RunTotals } from './types.js';
 
 interface PendingRow extends StoredItemRow {
   seq: number;
@@ -36,6 +36,7 @@ export class Journal extends JournalReader {
   private readonly stateOf: Database.Statement<[number], { status: ItemStatus; changed_in_flight: number }>;
   private readonly takeBatch: (limit: number, estimate: BufferEstimator) => WorkItem[];
   private readonly finishDone: Database.Statement<[{ bytes: number; md5: string | null; etag: string | null; now: number; seq: number }]>;
+  private readonly setVersion: Database.Statement<[SourceVersion & { seq: number }]>;
   private readonly addToRun: Database.Statement<[number, number]>;
   private runId: number | null = null;
 
@@ -57,6 +58,7 @@ export class Journal extends JournalReader {
          checkpoint = NULL, upload_id = NULL, last_error = NULL, skip_reason = NULL, updated_at = @now
        WHERE seq = @seq AND changed_in_flight = 0 AND status <> 'done'`,
     );
+    this.setVersion = db.prepare('UPDATE items SET size = @size, md5 = @md5, modified_time = @modifiedTime WHERE seq = @seq');
     this.addToRun = db.prepare('UPDATE runs SET bytes = bytes + ?, files = files + 1 WHERE id = ?');
     this.stateOf = db.prepare('SELECT status, changed_in_flight FROM items WHERE seq = ?');
     this.takeBatch = db.transaction((limit: number, estimate: BufferEstimator) => {
@@ -212,6 +214,8 @@ export class Journal extends JournalReader {
       const params = { bytes: detail.bytes, md5: detail.md5, etag: detail.etag ?? null, now: Date.now(), seq: this.seqOf(id) };
       // The common case in one statement; the guards send the rare cases to the lookup below.
       if (this.finishDone.run(params).changes === 1) {
+        // The row describes what S3 now holds, so a later listing or delta does not copy it again.
+        if (detail.source) this.setVersion.run({ ...detail.source, seq: params.seq });
         if (this.runId !== null) this.addToRun.run(detail.bytes, this.runId);
         return true;
       }

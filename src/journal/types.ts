@@ -105,4 +105,13 @@ export interface DoneDetail {
   bytes: number;
   md5: string | null;
   etag?: string | null;
+  /** The version copied when it is not the listed one (it changed on Drive before its bytes were read). */
+  source?: SourceVersion | undefined;
+}
+
+/** The row's Drive metadata that a listing or a delta compares against. */
+export interface SourceVersion {
+  size: number | null;
+  md5: string | null;
+  modifiedTime: string;
 }

@@ -24,7 +24,7 @@ export class Metrics {
   readonly budget = new Gauge({ name: 'supervisor_memory_budget_bytes', help: 'The memory budget and its lines', labelNames: ['line'], registers: [this.registry] });
   readonly pod = new Gauge({ name: 'supervisor_pod_memory_bytes', help: 'Pod memory: the tree\'s charge (shared pages once), its summed RSS, the shared pages, cgroup usage and working set, and the figure held against the budget', labelNames: ['source'], registers: [this.registry] });
   readonly cgroupEvents = new Gauge({ name: 'supervisor_cgroup_memory_events', help: 'cgroup memory.events counters (max, oom, oom_kill)', labelNames: ['event'], registers: [this.registry] });
-  readonly resumeReread = new Counter({ name: 'supervisor_resume_reread_bytes_total', help: 'Bytes Drive served again for resumes of settled files: rehash (an uploaded prefix read again to rebuild its checksum), restart (an uploaded prefix given up past --resume-reread-max-mb)', labelNames: ['how'], registers: [this.registry] });
+  readonly resumeReread = new Counter({ name: 'supervisor_resume_reread_bytes_total', help: 'Bytes Drive served again for resumes, as children report them with each result, failed attempts included: rehash (an uploaded prefix read again to rebuild its checksum), restart (an uploaded prefix given up past --resume-reread-max-mb). A child killed mid-file reports nothing: its re-read is not counted', labelNames: ['how'], registers: [this.registry] });
   readonly paused = new Gauge({ name: 'supervisor_dispatch_paused', help: '1 while dispatch is paused by the pod budget', registers: [this.registry] });
   readonly unreachable = new Gauge({ name: 'supervisor_service_unreachable', help: '1 while the supervisor holds Drive or S3 unreachable (dispatch paused, probing)', labelNames: ['service'], registers: [this.registry] });
   readonly outagePauses = new Counter({ name: 'supervisor_outage_pauses_total', help: 'Times dispatch paused because Drive or S3 did not answer its probe', labelNames: ['service'], registers: [this.registry] });
@@ -93,13 +93,17 @@ export class Metrics {
     this.#refusedCounted = p.refused;
   }
 
+  /** Every result of a child, failed attempts that are retried included. */
+  onResult(outcome: ItemOutcome): void {
+    const reread = resumeRereadOf(outcome);
+    this.resumeReread.inc({ how: 'rehash' }, reread.rehash);
+    this.resumeReread.inc({ how: 'restart' }, reread.restart);
+  }
+
   onSettled(outcome: ItemOutcome): void {
     this.files.inc({ status: outcome.status });
     if (outcome.status === 'done') this.bytes.inc(outcome.bytes);
     if (outcome.status === 'failed') this.errors.inc({ service: serviceOf(outcome.error.code), reason: outcome.error.code });
-    const reread = resumeRereadOf(outcome);
-    this.resumeReread.inc({ how: 'rehash' }, reread.rehash);
-    this.resumeReread.inc({ how: 'restart' }, reread.restart);
     const detail = outcome.status === 'failed' ? null : outcome.detail;
     const retries = detail?.retries;
     if (retries && typeof retries === 'object' && !Array.isArray(retries)) {

@@ -40,7 +40,8 @@ export interface RunSummary {
 }
 
 /**
- * Bytes Drive served again because of resumes, as settled files report them (copy/copy-item.ts): `rehash`,
+ * Bytes Drive served again because of resumes, as each result reports them, failed attempts included (a child
+ * killed mid-file reports nothing) (copy/copy-item.ts): `rehash`,
  * an uploaded prefix read again to rebuild its checksum (no saved hash state); `restart`, an uploaded prefix
  * given up past --resume-reread-max-mb, read and uploaded again.
  */
@@ -49,9 +50,12 @@ export interface ResumeReread {
   restart: number;
 }
 
-/** What one settled file adds to ResumeReread. */
+/**
+ * What one file's result adds to ResumeReread, failed ones included (a failed attempt's bytes were served
+ * all the same); a child killed mid-copy reports nothing, so its re-read is not counted.
+ */
 export function resumeRereadOf(outcome: ItemOutcome): ResumeReread {
-  const detail = outcome.status === 'failed' ? {} : outcome.detail;
+  const { detail } = outcome;
   const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   return { rehash: n(detail.rehashedBytes), restart: n(detail.restartedBytes) };
 }

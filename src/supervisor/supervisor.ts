@@ -108,6 +108,8 @@ interface SupervisorEvents {
   recycle: [RecycleEvent];
   'child-ready': [{ childId: number; pid: number; startupMs: number }];
   'item-settled': [{ item: WorkItem; outcome: ItemOutcome }];
+  /** Every result a child sends, settled or not (a failed attempt that is retried, or held for an outage). */
+  'item-result': [{ item: WorkItem; outcome: ItemOutcome }];
   'item-progress': [{ item: WorkItem; bytes: number }];
   paused: [boolean];
   /** `since`: when the first failure blaming the service was seen (epoch ms). */
@@ -407,6 +409,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.inFlight.delete(itemId);
     child.itemsSettled++;
     const item = f.item;
+    this.emit('item-result', { item, outcome });
     const stop = outcome.status === 'failed' ? (this.options.stopOnFailure?.(outcome.error) ?? null) : null;
     if (stop !== null) {
       this.source.requeue(item, { countAttempt: false, reason: stop });
@@ -488,7 +491,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       } else if (item.attempt >= this.options.maxAttempts) {
         const message = `poison item: in flight during ${item.attempt} child deaths (last: ${reason ?? 'exit'}, ${describeExit(exit)})`;
         child.log.error({ itemId: item.id, attempt: item.attempt }, message);
-        this.settle(item, { status: 'failed', error: { name: 'PoisonItemError', message, code: 'poison', retryable: false } });
+        this.settle(item, { status: 'failed', error: { name: 'PoisonItemError', message, code: 'poison', retryable: false }, detail: {} });
       } else {
         this.source.requeue(item, { countAttempt: true, reason: `child ${reason ?? 'exit'}` });
       }

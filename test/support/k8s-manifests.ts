@@ -196,7 +196,7 @@ export function planFor(settings: Settings, containerLimitMb: number, cpus: numb
 /**
  * The memory plan the container's pod computes from `env`, checked: Guaranteed QoS (requests = limits),
  * the plan fits the limit (planMemory throws MemoryPlanError when it does not), the budget leaves the
- * kernel 10% of the limit, and the soft cap leaves a child room above its baseline.
+ * kernel 10% of the limit, and the soft cap leaves a child room above its baseline for its buffer bound.
  */
 export function checkedPlan(c: Container, env: Record<string, string>): MemoryPlan {
   const { requests, limits } = c.resources ?? {};
@@ -211,6 +211,8 @@ export function checkedPlan(c: Container, env: Record<string, string>): MemoryPl
   assert.ok(plan.budgetMb <= Math.floor(limitMb * 0.9), `budget ${plan.budgetMb} MB leaves the kernel 10% of the ${limitMb} MB limit`);
   assert.ok(plan.workers * plan.childHardMb + plan.reserveMb <= plan.budgetMb, 'workers × hard cap + reserve ≤ budget');
   assert.ok(plan.childSoftMb > settings.childBaselineMb, 'the soft cap leaves room above a child\'s baseline');
+  // Caps below that would drain children before they hold their --child-concurrency items' buffers.
+  assert.ok(plan.childItemBudgetMb >= plan.childBufferMb, `a child's item budget (soft cap ${plan.childSoftMb} − baseline ${plan.childBaselineMb} MB) holds its buffer bound ${plan.childBufferMb.toFixed(1)} MB`);
   return plan;
 }
 

@@ -59,7 +59,7 @@ test('an early report probes at once; no answer holds the service down until a p
   assert.equal(signal.aborted, true, 'retries waiting on S3 are told');
   assert.equal(w.active, true, 'dispatch waits');
   assert.deepEqual(w.downServices(), ['s3']);
-  assert.equal(w.take(item('a'), { status: 'failed', error: { name: 'ItemError', message: 'refused', code: 's3-network', retryable: true } }), true);
+  assert.equal(w.take(item('a'), { status: 'failed', error: { name: 'ItemError', message: 'refused', code: 's3-network', retryable: true }, detail: {} }), true);
   assert.deepEqual(events, ['s3 down', 'requeue a (s3 unreachable)']);
   await p.answer(false); // the next probe, an interval later: still down
   await p.answer(true);
