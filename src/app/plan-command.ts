@@ -125,12 +125,15 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
   }
   // A journal with a change token: the next run is a delta, and this is what it would do (delta-plan.ts),
   // printed after the source figures; taken before the listing so both describe the same moment.
-  const delta = await previewDelta({ settings, drive, rootId: root.id, prefix: target?.prefix ?? settings.s3Prefix, pacer: createPacer({ tps: settings.driveTps }), shard: parseShard(settings.shard, process.env), log });
-  const abort = new AbortController();
-  let lastReport = Date.now();
   const pace = new SharedPace({ ceiling: settings.driveTps });
   const lister = joinPacer(pace, 'lister');
   pace.start();
+  const delta = await previewDelta({ settings, drive, rootId: root.id, prefix: target?.prefix ?? settings.s3Prefix, pacer: lister.pacer, shard: parseShard(settings.shard, process.env), log }).catch((err: unknown) => {
+    pace.stop();
+    throw err;
+  });
+  const abort = new AbortController();
+  let lastReport = Date.now();
   await runListing({
     settings,
     drive,
