@@ -114,3 +114,30 @@ test('run --watch: lag, pending and the passes on /metrics and in the progress l
   assert.equal(await objectMd5(w, 'added.bin'), await w.drive.trueMd5('added'));
   assert.equal(await objectMd5(w, 'a.bin'), await w.drive.trueMd5('a'));
 });
+
+test('run --watch: a file failed for a transient reason is pending again at the next pass, as a new run makes it', async () => {
+  w.drive.addNodes([{ id: 'flaky', name: 'flaky.bin', parents: ['W'], mimeType: BIN, size: 5000 }]);
+  // One 500 on its download: with --drive-retries 0 the file fails (transient) in the first pass.
+  w.drive.addFault({ route: 'media', fileId: 'flaky', times: 1, fault: { type: 'status', status: 500, reason: 'backendError' } });
+  w.drive.resetStats();
+  const watching = startCli(worldFlags(w, 'W', ['--workers', '1', '--drive-retries', '0', '--max-attempts', '1', '--watch', '--watch-interval-s', '1']), {}, w.s3);
+  let output = '';
+  watching.proc.stdout?.on('data', (d: Buffer | string) => (output += String(d)));
+  watching.proc.stderr?.on('data', (d: Buffer | string) => (output += String(d)));
+  const deadline = Date.now() + 60_000;
+  try {
+    // The requeue line, then a pass line after it (logs on stdout, the summary on stderr, in arrival order).
+    const requeuedThenPassed = (): boolean => /failed for a transient reason are pending again[\s\S]*supervisor: delta pass: /.test(output);
+    while (!requeuedThenPassed()) {
+      assert.ok(Date.now() < deadline, `the failed file requeued and copied by a later pass within 60 s:\n${output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    watching.proc.kill('SIGTERM');
+  }
+  const end = await watching.done;
+  assert.equal(end.code, 143, end.stderr.slice(-2000));
+  assert.match(output, /run completed in .* \(exit 1\)/, 'the first pass ended with the file failed');
+  assert.equal(w.drive.stats.mediaRequestsByFile.get('flaky'), 2, 'failed once, copied by the next pass');
+  assert.equal(await objectMd5(w, 'flaky.bin'), await w.drive.trueMd5('flaky'));
+});

@@ -115,11 +115,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const recovered = journal.recoverInterrupted();
     if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
-    else {
-      // A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20).
-      const requeued = journal.requeueTransientFailures(settings.maxRunsPerFile);
-      if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
-    }
+    else requeueTransient(journal, settings, log);
     health.ready = true;
     const open = journal;
     sync.syncedAt = open.delta.syncedAt();
@@ -131,6 +127,8 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       log.info({ seconds: settings.watchIntervalS, sync: sync.view() }, 'watching: next pass after the interval');
       const signal = watchSignals?.signal ?? (await waitBetweenPasses(settings.watchIntervalS, () => void open.renewLease()));
       if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+      // Each pass is a run: a file failed for a transient reason gets another, as a new `run` gives it.
+      if (!options.retryFailed) requeueTransient(open, settings, log);
       code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date() });
     }
     return code;
@@ -144,6 +142,12 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     s3.destroy();
     await server?.close();
   }
+}
+
+/** A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20). */
+function requeueTransient(journal: Journal, settings: Settings, log: Logger): void {
+  const requeued = journal.requeueTransientFailures(settings.maxRunsPerFile);
+  if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
 }
 
 /** Close the journal; on a full volume its last write (the lease) may be refused: the next run takes the lease over. */
