@@ -167,9 +167,9 @@ test('monitoring: the dashboard queries a Prometheus datasource variable and dra
   assert.ok(dashboardExprs().some(({ expr }) => /rate\(supervisor_bytes_copied_total\b/.test(expr)), 'throughput is the rate of bytes copied');
 });
 
-test('monitoring: the rules alert on stalls, memory, recycles, failures and outages, each with a severity and a summary', () => {
+test('monitoring: the rules alert on stalls, memory, recycles, failures, outages and a growing sync lag, each with a severity and a summary', () => {
   const alerts = rules.map((r) => r.alert ?? '');
-  for (const wantedAlert of ['DriveS3SupervisorNoProgress', 'DriveS3SupervisorMemoryAbovePauseLine', 'DriveS3SupervisorChildrenKilled', 'DriveS3SupervisorSoftCapRecyclesRising', 'DriveS3SupervisorFilesFailing', 'DriveS3SupervisorServiceUnreachable']) {
+  for (const wantedAlert of ['DriveS3SupervisorNoProgress', 'DriveS3SupervisorMemoryAbovePauseLine', 'DriveS3SupervisorChildrenKilled', 'DriveS3SupervisorSoftCapRecyclesRising', 'DriveS3SupervisorFilesFailing', 'DriveS3SupervisorServiceUnreachable', 'DriveS3SupervisorSyncLagGrowing']) {
     assert.ok(alerts.includes(wantedAlert), `an alert ${wantedAlert}`);
   }
   for (const r of rules) {

@@ -10,12 +10,14 @@ import { resolveRoot } from '../drive/lister.js';
 import { normalizePrefix } from '../drive/key-mapper.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
 import { Journal } from '../journal/journal.js';
+import type { JournalCounts } from '../journal/types.js';
 import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
 import { isDiskFull, journalFull } from '../journal/disk-full.js';
 import { createCliLogger } from '../observability/cli-logger.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics, startMetricsServer } from '../observability/metrics.js';
 import { ProgressReporter } from '../observability/progress.js';
+import { SyncStatus } from '../observability/sync-status.js';
 import { formatSummary, resumeRereadOf, writeReport } from '../observability/report.js';
 import type { ResumeReread, RunSummary } from '../observability/report.js';
 import { abortIncompleteUploads } from '../s3/multipart-cleanup.js';
@@ -29,7 +31,7 @@ import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
 import { JournalWorkSource } from './journal-work-source.js';
 import type { ListingProgress } from './listing-task.js';
-import { finishPass, passLine, passReport, runPass } from './sync-pass.js';
+import { finishPass, passCounts, passKind, passLine, passReport, runPass } from './sync-pass.js';
 import type { PassFinish, PassResult } from './sync-pass.js';
 import { planMemory } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
@@ -40,7 +42,7 @@ import { copyOptionsFor, driveClientFor, s3TargetFor } from './source-target.js'
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
-import { waitBetweenPasses } from './watch.js';
+import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
@@ -98,8 +100,11 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const metrics = settings.metricsPort > 0 ? new Metrics(plan) : null;
   const server = metrics ? await startMetricsServer(metrics, health, { port: settings.metricsPort, host: settings.metricsHost }) : null;
   if (server) log.info({ port: server.port }, 'metrics on /metrics, health on /healthz and /readyz');
+  const sync = new SyncStatus(settings.watch ? settings.watchIntervalS : 0);
+  metrics?.watchSync(sync);
 
   let journal: Journal | null = null;
+  let watchSignals: ReturnType<typeof catchWatchSignals> | null = null;
   try {
     // Preflight, before any child starts: each problem is one line and exit 2 (thrown as PreflightError).
     const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
@@ -110,20 +115,21 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const recovered = journal.recoverInterrupted();
     if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
-    else {
-      // A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20).
-      const requeued = journal.requeueTransientFailures(settings.maxRunsPerFile);
-      if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
-    }
+    else requeueTransient(journal, settings, log);
     health.ready = true;
     const open = journal;
-    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt });
+    sync.syncedAt = open.delta.syncedAt();
+    // Installed right before the first pass, whose own handlers follow in the same turn (copy()).
+    if (settings.watch) watchSignals = catchWatchSignals();
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt });
     // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
     while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
-      log.info({ seconds: settings.watchIntervalS }, 'watching: next pass after the interval');
-      const signal = await waitBetweenPasses(settings.watchIntervalS, () => void open.renewLease());
+      log.info({ seconds: settings.watchIntervalS, sync: sync.view() }, 'watching: next pass after the interval');
+      const signal = watchSignals?.signal ?? (await waitBetweenPasses(settings.watchIntervalS, () => void open.renewLease()));
       if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
-      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, rootId: root.id, mode, liveBlock, startedAt: new Date() });
+      // Each pass is a run: a file failed for a transient reason gets another, as a new `run` gives it.
+      if (!options.retryFailed) requeueTransient(open, settings, log);
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date() });
     }
     return code;
   } catch (err) {
@@ -131,10 +137,17 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     if (isDiskFull(err)) throw journalFull(settings.state, err);
     throw err;
   } finally {
+    watchSignals?.dispose();
     closeJournal(journal);
     s3.destroy();
     await server?.close();
   }
+}
+
+/** A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20). */
+function requeueTransient(journal: Journal, settings: Settings, log: Logger): void {
+  const requeued = journal.requeueTransientFailures(settings.maxRunsPerFile);
+  if (requeued > 0) log.info({ items: requeued, maxRunsPerFile: settings.maxRunsPerFile }, 'files that failed for a transient reason are pending again');
 }
 
 /** Close the journal; on a full volume its last write (the lease) may be refused: the next run takes the lease over. */
@@ -157,10 +170,16 @@ interface CopyContext {
   s3: ReturnType<typeof createS3Client>;
   journal: Journal;
   metrics: Metrics | null;
+  sync: SyncStatus;
   rootId: string;
   mode: 'tty' | 'log' | 'off';
   liveBlock: { clear: () => void };
   startedAt: Date;
+}
+
+/** Files a pass has still to apply to S3. */
+function unapplied(counts: JournalCounts): number {
+  return counts.byStatus.pending.files + counts.byStatus['in-progress'].files;
 }
 
 async function copy(c: CopyContext): Promise<number> {
@@ -244,6 +263,7 @@ async function copy(c: CopyContext): Promise<number> {
   let listingError: unknown = null;
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
+  c.sync.running = passKind(journal, settings.full);
   const lister = joinPacer(pace, 'lister');
   pace.start();
   const listingDone = runPass({
@@ -263,6 +283,7 @@ async function copy(c: CopyContext): Promise<number> {
   }).finally(lister.leave).then(
     (result) => {
       pass = result;
+      c.sync.running = result.kind; // a refused token made it a full pass
       listingComplete = true;
       log.info({ listed: listing.listed, skipped: listing.skipped, pages: listing.pages }, 'listing complete');
       source.notify(true);
@@ -282,6 +303,7 @@ async function copy(c: CopyContext): Promise<number> {
   );
 
   const journalCounts = throttled(() => journal.counts(), 2000);
+  c.sync.pendingFiles = () => unapplied(journalCounts());
   const progress = new ProgressReporter({
     mode: c.mode,
     intervalMs: settings.progressIntervalS * 1000,
@@ -307,6 +329,7 @@ async function copy(c: CopyContext): Promise<number> {
         paused: supervisor.isPaused,
         outage: outages.current(),
         drivePace: { rate: pace.rate, ceiling: pace.ceiling, answered: pace.stats.answered, refused: pace.stats.refused },
+        sync: c.sync.view(),
       };
     },
   });
@@ -358,12 +381,15 @@ async function copy(c: CopyContext): Promise<number> {
 
   // The pass is complete: --deletes, then the token the next delta starts from (sync-pass.ts).
   let passFinish: PassFinish | null = null;
-  const finishedPass: PassResult | null = pass;
+  const finishedPass = pass as PassResult | null; // set in a callback: not narrowed to null
   if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
     passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket }, finishedPass);
+    // The token is stored only when every delete went through: only then is the sync caught up to the pass.
+    if (passFinish.deleteFailed === 0) c.sync.passCompleted(finishedPass.kind, finishedPass.readAt, passCounts(finishedPass));
   }
 
   const counts = journal.counts();
+  c.sync.passEnded(unapplied(counts));
   const failed = counts.byStatus.failed.files;
   const exitCode =
     guard.failure !== null ? ExitCode.JournalFull

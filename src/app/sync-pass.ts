@@ -13,6 +13,7 @@ import { folderKeyPrefix } from '../journal/delta-store.js';
 import type { FolderRecord, GoneRecord } from '../journal/delta-store.js';
 import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../observability/logger.js';
+import type { PassCounts } from '../observability/sync-status.js';
 import { deleteObject } from '../s3/delete-object.js';
 import { runDelta } from './delta-pass.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
@@ -49,6 +50,8 @@ export interface PassResult {
   fellBack: boolean;
   /** Rows this pass found gone from Drive. */
   gone: number;
+  /** When the pass read Drive (epoch ms): once it completes, every change before this instant is applied. */
+  readAt: number;
 }
 
 export interface PassFinish {
@@ -82,6 +85,7 @@ export async function runPass(c: PassContext): Promise<PassResult> {
 
 async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
   const { journal, guard } = c;
+  const readAt = Date.now();
   const delta = await runDelta({
     settings: c.settings,
     drive: c.drive,
@@ -98,7 +102,7 @@ async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
   });
   guard.run(() => journal.delta.markGone(delta.gone.map((r) => r.seq)), undefined);
   c.log.info({ ...delta.counts }, 'delta pass: changes applied to the journal');
-  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone };
+  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone, readAt };
 }
 
 function record(c: PassContext, entries: ListedEntry[]): void {
@@ -113,6 +117,7 @@ function record(c: PassContext, entries: ListedEntry[]): void {
 async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> {
   const { journal, guard } = c;
   guard.run(() => journal.delta.startFullPass(), undefined);
+  const readAt = Date.now();
   const retry = { maxRetries: c.settings.driveRetries, baseMs: 1000, signal: c.signal };
   const token = await startPageToken({ drive: c.drive.drive, ...(c.settings.sharedDriveId ? { sharedDriveId: c.settings.sharedDriveId } : {}), pacer: c.pacer, retry, signal: c.signal });
   const generation = journal.startNewListing();
@@ -146,7 +151,7 @@ async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> 
   // Reconcile: what earlier listings saw and this complete one did not is gone from Drive.
   const unseen = journal.delta.unseenByListing(generation);
   guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
-  return { kind: 'full', token, delta: null, fellBack, gone: unseen.length };
+  return { kind: 'full', token, delta: null, fellBack, gone: unseen.length, readAt };
 }
 
 /**
@@ -173,12 +178,18 @@ export async function finishPass(c: { settings: Settings; journal: Journal; guar
   }
   if (deleteFailed === 0) {
     guard.run(() => {
-      if (pass.delta) journal.delta.finishDelta(pass.delta.dropPrefixes, pass.delta.folders, pass.token);
-      else journal.delta.setChangeToken(pass.token);
+      if (pass.delta) journal.delta.finishDelta(pass.delta.dropPrefixes, pass.delta.folders, pass.token, pass.readAt);
+      else journal.delta.setChangeToken(pass.token, pass.readAt);
     }, undefined);
   }
   const kept = c.settings.deletes === 'keep' ? journal.delta.goneRows(KEPT_LISTED) : [];
   return { deleted, deleteFailed, kept, keptTotal: c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0 };
+}
+
+/** The pass's counts by kind for /metrics and the display; a full pass does not classify, it only finds what is gone. */
+export function passCounts(pass: PassResult): PassCounts {
+  const d = pass.delta?.counts;
+  return { new: d?.new ?? 0, changed: d?.changed ?? 0, moved: d?.moved ?? 0, deleted: pass.gone };
 }
 
 /** One line for the summary: what the pass was and what it found. */

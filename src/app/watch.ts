@@ -19,3 +19,23 @@ export function waitBetweenPasses(seconds: number, renew: () => void): Promise<N
     process.on('SIGINT', onSignal);
   });
 }
+
+/**
+ * Under --watch, SIGTERM/SIGINT are caught for the whole loop: a signal that lands between a pass's own
+ * handlers and the wait (while the pass writes its report) must end the loop with 143/130, not kill the process.
+ */
+export function catchWatchSignals(): { readonly signal: NodeJS.Signals | null; dispose(): void } {
+  let signal: NodeJS.Signals | null = null;
+  const note = (sig: NodeJS.Signals): void => void (signal ??= sig);
+  process.on('SIGTERM', note);
+  process.on('SIGINT', note);
+  return {
+    get signal() {
+      return signal;
+    },
+    dispose: () => {
+      process.off('SIGTERM', note);
+      process.off('SIGINT', note);
+    },
+  };
+}

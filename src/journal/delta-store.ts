@@ -104,8 +104,17 @@ export class DeltaStore {
     return this.meta('change_token');
   }
 
-  setChangeToken(token: string): void {
-    this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run('change_token', token);
+  /** When the last completed pass read Drive (epoch ms): what the sync lag is measured from. */
+  syncedAt(): number | null {
+    const value = this.meta('synced_at');
+    return value === null ? null : Number(value);
+  }
+
+  /** The token a completed pass ends at, and when that pass read Drive (its changes are all applied since). */
+  setChangeToken(token: string, syncedAt: number): void {
+    const set = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    set.run('change_token', token);
+    set.run('synced_at', String(syncedAt));
   }
 
   /** A full pass starts: the folders table is rebuilt by its listing, the old token no longer applies. */
@@ -189,11 +198,11 @@ export class DeltaStore {
   }
 
   /** A delta pass completed: its folder changes and the token it ends at, in one commit. */
-  finishDelta(dropPrefixes: readonly string[], folders: readonly FolderRecord[], token: string): void {
+  finishDelta(dropPrefixes: readonly string[], folders: readonly FolderRecord[], token: string, syncedAt: number): void {
     this.db.transaction(() => {
       for (const p of dropPrefixes) this.dropFoldersUnder(p);
       this.recordFolders(folders);
-      this.setChangeToken(token);
+      this.setChangeToken(token, syncedAt);
     })();
   }
 

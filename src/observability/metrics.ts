@@ -9,6 +9,7 @@ import type { ItemOutcome } from '../ipc/protocol.js';
 import type { MemorySample } from '../supervisor/memory-guard.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { resumeRereadOf } from './report.js';
+import type { SyncStatus } from './sync-status.js';
 
 const MB = 1024 * 1024;
 
@@ -35,6 +36,16 @@ export class Metrics {
   readonly paceRate = new Gauge({ name: 'supervisor_drive_pace_rate', help: 'Drive requests per second the shared pace allows now (adaptive, under --drive-tps)', registers: [this.registry], collect: () => this.#samplePace() });
   readonly paceCeiling = new Gauge({ name: 'supervisor_drive_pace_ceiling', help: 'The ceiling of the Drive pace (--drive-tps)', registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'supervisor_drive_rate_limited_total', help: 'Drive requests refused for the rate (403 rate-limit reasons, 429)', registers: [this.registry] });
+
+  #sync: SyncStatus | null = null;
+  // Read from the run's SyncStatus at each scrape, between --watch passes too (sync-status.ts).
+  readonly syncLag = new Gauge({ name: 'supervisor_sync_lag_seconds', help: 'Seconds since the last completed pass read Drive (every change before that is in S3); -1 before any pass completed on this journal', registers: [this.registry], collect: () => this.#sampleSync() });
+  readonly syncPending = new Gauge({ name: 'supervisor_sync_changes_pending', help: 'Files the running pass has still to apply (pending or in flight in the journal)', registers: [this.registry] });
+  readonly syncPassFiles = new Gauge({ name: 'supervisor_sync_pass_files', help: 'Files of the last completed pass, by kind: new, changed, moved (renamed or moved), deleted (gone from Drive); a full pass counts only deleted', labelNames: ['kind'], registers: [this.registry] });
+  readonly syncPasses = new Counter({ name: 'supervisor_sync_passes_total', help: 'Passes completed by this process, by kind (full, delta)', labelNames: ['kind'], registers: [this.registry] });
+  readonly #passesCounted = { full: 0, delta: 0 };
+  readonly syncRunning = new Gauge({ name: 'supervisor_sync_pass_running', help: '1 while a pass runs, 0 between --watch passes', registers: [this.registry] });
+  readonly watchInterval = new Gauge({ name: 'supervisor_sync_watch_interval_seconds', help: 'The pause between --watch passes (--watch-interval-s); 0 without --watch', registers: [this.registry] });
 
   constructor(plan: MemoryPlan) {
     collectDefaultMetrics({ register: this.registry, prefix: 'supervisor_process_' });
@@ -98,6 +109,27 @@ export class Metrics {
     const reread = resumeRereadOf(outcome);
     this.resumeReread.inc({ how: 'rehash' }, reread.rehash);
     this.resumeReread.inc({ how: 'restart' }, reread.restart);
+  }
+
+  /** The sync's figures (lag, pending, the last pass), read at each scrape. */
+  watchSync(status: SyncStatus): void {
+    this.#sync = status;
+    this.#sampleSync();
+  }
+
+  #sampleSync(): void {
+    const status = this.#sync;
+    if (status === null) return;
+    const v = status.view();
+    this.syncLag.set(v.lagS ?? -1);
+    this.syncPending.set(v.pending);
+    this.syncRunning.set(v.running === null ? 0 : 1);
+    this.watchInterval.set(status.watchIntervalS);
+    for (const kind of ['full', 'delta'] as const) {
+      this.syncPasses.inc({ kind }, v.passes[kind] - this.#passesCounted[kind]);
+      this.#passesCounted[kind] = v.passes[kind];
+    }
+    for (const kind of ['new', 'changed', 'moved', 'deleted'] as const) this.syncPassFiles.set({ kind }, v.last?.[kind] ?? 0);
   }
 
   onSettled(outcome: ItemOutcome): void {

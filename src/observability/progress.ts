@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, mb } from './format.js';
 import type { ChildView } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import type { RecycleReason } from '../ipc/protocol.js';
+import type { SyncView } from './sync-status.js';
 
 export interface ProgressSnapshot {
   phase: 'listing' | 'copying';
@@ -25,6 +26,16 @@ export interface ProgressSnapshot {
   outage: { service: string; downMs: number } | null;
   /** The shared Drive pace (drive/shared-pace.ts), when there is one. */
   drivePace?: DrivePaceView;
+  /** The incremental sync's lag, pending files and last pass (sync-status.ts), when a run has one. */
+  sync?: SyncView;
+}
+
+/** The sync row: the lag first (what an operator watches under --watch), then what is left and the last pass. */
+export function syncLine(v: SyncView): string {
+  const lag = v.lagS === null ? 'lag ? (no pass completed yet)' : `lag ${formatDuration(v.lagS * 1000)}`;
+  const now = v.running === null ? 'between passes' : `${v.running} pass, ${v.pending} to apply`;
+  const last = v.last === null ? '' : `  last ${v.last.kind}: ${v.last.new} new, ${v.last.changed} changed, ${v.last.moved} moved, ${v.last.deleted} deleted`;
+  return `sync ${lag}  ${now}${last}`;
 }
 
 export interface DrivePaceView {
@@ -122,6 +133,7 @@ export class ProgressReporter {
             recycles: s.recycles,
             paused: s.paused,
             outage: s.outage === null ? null : { service: s.outage.service, downS: Math.round(s.outage.downMs / 1000) },
+            ...(s.sync ? { sync: s.sync } : {}),
             ...(s.drivePace ? { drivePace: { rate: Number(s.drivePace.rate.toFixed(1)), ceiling: s.drivePace.ceiling, refused: s.drivePace.refused } } : {}),
           },
         },
@@ -151,6 +163,7 @@ export class ProgressReporter {
       `files ${settled}/${total} (done ${s.filesDone}, skipped ${s.filesSkipped}, failed ${s.filesFailed})  ${fps.toFixed(1)} files/s`,
       `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
       `memory: charged ${mb(s.chargedBytes)} MB (tree RSS ${mb(s.treeRssBytes)} MB) of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
+      ...(s.sync ? [syncLine(s.sync)] : []),
       ...(s.drivePace ? [`drive pace ${s.drivePace.rate.toFixed(1)} req/s (ceiling ${s.drivePace.ceiling})  refused for the rate ${s.drivePace.refused} (${refusedShare(s.drivePace)})`] : []),
       ...s.children.map((c) => {
         // The bar gives way first on a narrow terminal (the rest of the row is ~56 columns).

@@ -74,3 +74,14 @@ export function seriesProblems(exprs: string[], scrape: Scrape, known: KnownValu
   }
   return problems;
 }
+
+/** The value of one sample of a scrape's text (`labels` must all match); undefined when there is none. */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m?.[1] !== name) continue;
+    const got = labelsOf(m[2]);
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}

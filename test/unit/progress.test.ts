@@ -1,7 +1,7 @@
 // The live progress block on a terminal: no row wider than the terminal, and a log line erases it first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProgressReporter, type LiveTerminal, type ProgressSnapshot } from '../../src/observability/progress.js';
+import { ProgressReporter, syncLine, type LiveTerminal, type ProgressSnapshot } from '../../src/observability/progress.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { MemoryPlan } from '../../src/supervisor/memory-plan.js';
 
@@ -83,4 +83,23 @@ test('the drive pace row: the rate, its ceiling and the refusals, within the wid
   assert.equal(drawn.length, 8, 'the pace row joins the summary rows');
   const row = drawn.find((r) => r.startsWith('drive pace'));
   assert.equal(row, 'drive pace 87.3 req/s (ceiling 200)  refused for the rate 50 (0.5%)');
+});
+
+test('the sync row: the lag first, then what the pass has left and the last pass by kind, within the width', () => {
+  const sync = { running: 'delta' as const, lagS: 125, pending: 1_234_567, last: { kind: 'delta' as const, new: 12_345, changed: 23_456, moved: 34_567, deleted: 45_678 }, passes: { full: 1, delta: 40 } };
+  for (const columns of [60, 80, 200]) {
+    const t = terminal(columns);
+    new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: () => ({ ...snapshot(), sync }), out: t.out }).tick();
+    const drawn = rows(t.written.join(''));
+    assert.equal(drawn.length, 8, 'the sync row joins the summary rows');
+    for (const row of drawn) assert.ok(row.length < columns, `${row.length} ≥ ${columns}: ${row}`);
+    const row = drawn.find((r) => r.startsWith('sync '));
+    if (columns === 200) assert.equal(row, 'sync lag 2m05s  delta pass, 1234567 to apply  last delta: 12345 new, 23456 changed, 34567 moved, 45678 deleted');
+    else assert.match(row ?? '', /^sync lag 2m05s {2}delta pass, 1234567 to apply/);
+  }
+  assert.equal(syncLine({ running: null, lagS: null, pending: 0, last: null, passes: { full: 0, delta: 0 } }), 'sync lag ? (no pass completed yet)  between passes');
+  const lines: unknown[] = [];
+  const capture = createLogger({ level: 'info', stream: { write: (l: string) => lines.push(JSON.parse(l)) } });
+  new ProgressReporter({ mode: 'log', intervalMs: 1000, plan, log: capture, snapshot: () => ({ ...snapshot(), sync }) }).tick();
+  assert.deepEqual((lines[0] as { progress: { sync: unknown } }).progress.sync, sync);
 });
