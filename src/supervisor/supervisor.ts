@@ -394,7 +394,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Its share goes out before its first batch (IPC keeps the order).
     const pace = this.options.pace;
     if (pace) {
-      const leave = pace.join(`child ${child.id}`, (ratePerSecond, resumeAt) => child.send(message<PaceMessage>({ kind: 'pace', ratePerSecond, resumeAt })));
+      // A terminating child may have closed its end already: a share sent then is an EPIPE warning, not news.
+      const leave = pace.join(`child ${child.id}`, (ratePerSecond, resumeAt) => {
+        if (child.state !== 'terminating') child.send(message<PaceMessage>({ kind: 'pace', ratePerSecond, resumeAt }));
+      });
       this.leavePace.set(child.id, leave);
     }
     this.scheduleDispatch();
