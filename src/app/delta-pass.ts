@@ -17,6 +17,7 @@ import { buildKey, joinPath, mapNameSegment, splitExtension } from '../drive/key
 import { FOLDER_MIME, SHORTCUT_MIME, listDrive, resolveFileEntry, toItem } from '../drive/lister.js';
 import type { ListedFolder, StartFolder } from '../drive/lister.js';
 import type { Pacer } from '../drive/pacer.js';
+import { listerOptions } from './listing-task.js';
 import { folderKeyPrefix, keyDirectory } from '../journal/delta-store.js';
 import type { DeltaStore, FolderRecord, KeyedRow } from '../journal/delta-store.js';
 import type { Logger } from '../observability/logger.js';
@@ -114,17 +115,7 @@ export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
   flush();
   if (plan.start.length > 0) {
     const entries = listDrive({
-      drive: o.drive.drive,
-      rootFolderId: o.rootId,
-      ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}),
-      exportFormats: o.settings.exportFormats,
-      shortcuts: o.settings.shortcuts,
-      acknowledgeAbuse: o.settings.acknowledgeAbuse,
-      prefix: o.prefix,
-      pacer: o.pacer,
-      log: o.log,
-      signal: o.signal,
-      retry: { maxRetries: o.settings.driveRetries },
+      ...listerOptions({ ...o, rootFolderId: o.rootId }),
       start: plan.start,
       onFolder,
       onPage: (info) => {

@@ -8,7 +8,7 @@ import type { DriveClient } from '../drive/drive-client.js';
 import type { ListedEntry } from '../drive/drive-item.js';
 import { listDrive } from '../drive/lister.js';
 import type { OutageView } from '../ipc/service-signals.js';
-import type { ListedFolder } from '../drive/lister.js';
+import type { ListDriveOptions, ListedFolder } from '../drive/lister.js';
 import type { Pacer } from '../drive/pacer.js';
 
 const FLUSH_ENTRIES = 1000;
@@ -41,15 +41,9 @@ function entryId(e: ListedEntry): string {
   return e.kind === 'file' ? e.item.id : e.skip.id;
 }
 
-export async function runListing(o: ListingTaskOptions): Promise<ListingProgress> {
-  const progress = o.progress ?? { listed: 0, skipped: 0, pages: 0 };
-  let batch: ListedEntry[] = [];
-  const flush = (): void => {
-    if (batch.length === 0) return;
-    o.write(batch);
-    batch = [];
-  };
-  const entries = listDrive({
+/** What every listing of this run tells the lister, from the settings: one place for the full pass and a delta's re-listings. */
+export function listerOptions(o: { settings: Settings; drive: DriveClient; rootFolderId: string; prefix: string; pacer: Pacer; log: Logger; signal?: AbortSignal | undefined }): ListDriveOptions {
+  return {
     drive: o.drive.drive,
     rootFolderId: o.rootFolderId,
     ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}),
@@ -59,8 +53,21 @@ export async function runListing(o: ListingTaskOptions): Promise<ListingProgress
     prefix: o.prefix,
     pacer: o.pacer,
     log: o.log,
-    signal: o.signal,
+    ...(o.signal ? { signal: o.signal } : {}),
     retry: { maxRetries: o.settings.driveRetries },
+  };
+}
+
+export async function runListing(o: ListingTaskOptions): Promise<ListingProgress> {
+  const progress = o.progress ?? { listed: 0, skipped: 0, pages: 0 };
+  let batch: ListedEntry[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    o.write(batch);
+    batch = [];
+  };
+  const entries = listDrive({
+    ...listerOptions(o),
     ...(o.outage ? { outage: o.outage } : {}),
     onFolder: (f: ListedFolder) => {
       o.onFolder?.(f);
