@@ -13,11 +13,11 @@ import { Agent, get } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
-import { mediaUrl } from '../src/drive/media-request.js';
-import { checksumToVerify } from '../src/s3/content-digest.js';
-import type { ChecksumToVerify } from '../src/s3/content-digest.js';
-import { createS3Client } from '../src/s3/s3-client.js';
-import { resolveS3Options } from '../src/s3/s3-options.js';
+import { mediaUrl } from '../src/source/drive/media-request.js';
+import { checksumToVerify } from '../src/copy/content-digest.js';
+import type { ChecksumToVerify } from '../src/copy/content-digest.js';
+import { createS3Client } from '../src/target/s3/s3-client.js';
+import { resolveS3Options } from '../src/target/s3/s3-options.js';
 import type { ManifestEntry } from './index-server.js';
 
 export interface RawPipeConfig {

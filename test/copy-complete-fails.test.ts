@@ -9,13 +9,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ItemContext } from '../src/child/processor.js';
 import copyProcessorFactory from '../src/copy/copy-processor.js';
 import { copyOptionsToJson } from '../src/copy/copy-options.js';
-import type { DriveItem } from '../src/drive/drive-item.js';
+import type { DriveItem } from '../src/source/drive/drive-item.js';
 import { FOLDER_MIME, startFakeDrive } from '../src/fake-drive/index.js';
 import type { FakeDrive } from '../src/fake-drive/index.js';
 import type { JsonObject } from '../src/ipc/json.js';
 import type { WorkItem } from '../src/ipc/protocol.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { parseCheckpoint } from '../src/s3/resumable-upload.js';
+import { parseCheckpoint } from '../src/target/s3/resumable-upload.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
 import { MiB, objectMd5, testOptions, withS3rver } from './s3-fixtures.js';
 

@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ItemContext, Processor } from '../src/child/processor.js';
 import copyProcessorFactory from '../src/copy/copy-processor.js';
 import { copyOptionsToJson } from '../src/copy/copy-options.js';
-import type { DriveItem } from '../src/drive/drive-item.js';
+import type { DriveItem } from '../src/source/drive/drive-item.js';
 import { FOLDER_MIME, startFakeDrive } from '../src/fake-drive/index.js';
 import type { FakeDrive } from '../src/fake-drive/index.js';
 import type { JsonObject } from '../src/ipc/json.js';

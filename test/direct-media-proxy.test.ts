@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createDriveAuth } from '../src/drive/auth.js';
-import { DirectBody } from '../src/drive/direct-body.js';
-import { openDownload } from '../src/drive/download.js';
-import { driveEndpoint } from '../src/drive/drive-endpoint.js';
-import { bypassesProxy, proxyConfigured } from '../src/drive/proxy-env.js';
+import { createDriveAuth } from '../src/source/drive/auth.js';
+import { DirectBody } from '../src/net/direct-body.js';
+import { openDownload } from '../src/source/drive/download.js';
+import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
+import { bypassesProxy, proxyConfigured } from '../src/net/proxy-env.js';
 import { mediaItem, readAll } from './support/media-item.js';
 import { pattern, rawServer } from './support/raw-server.js';
 

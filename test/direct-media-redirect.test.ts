@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDriveAuth } from '../src/drive/auth.js';
-import { openDownload } from '../src/drive/download.js';
-import { driveEndpoint } from '../src/drive/drive-endpoint.js';
+import { createDriveAuth } from '../src/source/drive/auth.js';
+import { openDownload } from '../src/source/drive/download.js';
+import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
 import { mediaItem, readAll } from './support/media-item.js';
 import { pattern, rawServer } from './support/raw-server.js';
 

@@ -10,7 +10,7 @@ import {
   resolveClashes,
   splitExtension,
   withIdSuffix,
-} from '../src/drive/key-mapper.js';
+} from '../src/keys/key-mapper.js';
 
 test('key mapper: ordinary names stay exactly as Drive shows them', () => {
   for (const name of ['Résumé final (v2).pdf', '日本語のファイル.txt', 'emoji 🎉🚀.png', 'a b  c', 'Q&A #1 [draft] {x} $y %z', 'back\\slash', ' lead', 'trail ']) {

@@ -4,9 +4,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDriveAuth, DRIVE_READONLY_SCOPE } from '../src/drive/auth.js';
-import { createPacer } from '../src/drive/pacer.js';
-import { backoffMs, classifyDriveError, DriveError, parseRetryAfter, withRetry } from '../src/drive/retry.js';
+import { createDriveAuth, DRIVE_READONLY_SCOPE } from '../src/source/drive/auth.js';
+import { createPacer } from '../src/source/drive/pacer.js';
+import { backoffMs, classifyDriveError, DriveError, parseRetryAfter, withRetry } from '../src/source/drive/retry.js';
 import { ConfigError } from '../src/errors.js';
 import { registeredSecrets } from '../src/observability/redact.js';
 

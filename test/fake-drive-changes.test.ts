@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { drive_v3 } from '@googleapis/drive';
-import { createDriveAuth } from '../src/drive/auth.js';
-import { createDriveClient } from '../src/drive/drive-client.js';
-import { classifyDriveError } from '../src/drive/retry.js';
+import { createDriveAuth } from '../src/source/drive/auth.js';
+import { createDriveClient } from '../src/source/drive/drive-client.js';
+import { classifyDriveError } from '../src/source/drive/retry.js';
 import { FOLDER_MIME, startFakeDrive } from '../src/fake-drive/index.js';
 
 const TOKEN = 'changes-test-token';

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { createDriveAuth } from '../src/drive/auth.js';
-import { createDriveClient } from '../src/drive/drive-client.js';
-import type { DriveItem } from '../src/drive/drive-item.js';
-import { openDownload } from '../src/drive/download.js';
-import { classifyDriveError, withRetry } from '../src/drive/retry.js';
+import { createDriveAuth } from '../src/source/drive/auth.js';
+import { createDriveClient } from '../src/source/drive/drive-client.js';
+import type { DriveItem } from '../src/source/drive/drive-item.js';
+import { openDownload } from '../src/source/drive/download.js';
+import { classifyDriveError, withRetry } from '../src/source/drive/retry.js';
 import { startFakeDrive } from '../src/fake-drive/index.js';
 import { UserQuota } from '../src/fake-drive/quota.js';
 import { Wan } from '../src/fake-drive/wan.js';

@@ -8,13 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Readable } from 'node:stream';
-import { createDriveAuth } from '../src/drive/auth.js';
-import { DirectBody } from '../src/drive/direct-body.js';
-import { requestMediaDirect } from '../src/drive/direct-media.js';
-import { driveEndpoint } from '../src/drive/drive-endpoint.js';
-import { MediaPool } from '../src/drive/media-connection.js';
-import { MediaHttpError } from '../src/drive/media-request.js';
-import { DriveError } from '../src/drive/retry.js';
+import { createDriveAuth } from '../src/source/drive/auth.js';
+import { DirectBody } from '../src/net/direct-body.js';
+import { requestMediaDirect } from '../src/source/drive/direct-media.js';
+import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
+import { MediaPool } from '../src/net/media-connection.js';
+import { MediaHttpError } from '../src/source/drive/media-request.js';
+import { DriveError } from '../src/source/drive/retry.js';
 import { rawServer } from './support/raw-server.js';
 
 /** Which way our side is meant to take a case. */

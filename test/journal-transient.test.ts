@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DriveItem } from '../src/drive/drive-item.js';
+import type { DriveItem } from '../src/source/drive/drive-item.js';
 import { JournalError } from '../src/errors.js';
 import { isTransientFailure } from '../src/journal/failure-kind.js';
 import { Journal } from '../src/journal/journal.js';

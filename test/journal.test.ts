@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DriveItem, ListedEntry } from '../src/drive/drive-item.js';
+import type { DriveItem, ListedEntry } from '../src/source/drive/drive-item.js';
 import { JournalError } from '../src/errors.js';
 import { Journal } from '../src/journal/journal.js';
 import { JournalReader } from '../src/journal/journal-reader.js';

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExitCode } from '../src/exit-codes.js';
-import { DRIVE_READONLY_SCOPE, METADATA_SERVER_CREDENTIALS, createDriveAuth } from '../src/drive/auth.js';
+import { DRIVE_READONLY_SCOPE, METADATA_SERVER_CREDENTIALS, createDriveAuth } from '../src/source/drive/auth.js';
 import { TOKEN, folderOfFiles, listKeys, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGcPacer } from '../src/child/gc-pacer.js';
-import { PartBufferPool, defaultPartBuffers, limitPartBuffers } from '../src/s3/part-buffers.js';
+import { PartBufferPool, defaultPartBuffers, limitPartBuffers } from '../src/copy/part-buffers.js';
 import { childPartBuffers } from '../src/app/memory-setup.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { copyOptionsFromJson } from '../src/copy/copy-options.js';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { OPTION_SPECS, envName } from '../src/config/option-specs.js';
 import { optionTable } from '../src/config/option-table.js';
-import { KEY_MAPPING_RULES } from '../src/drive/key-mapper.js';
+import { KEY_MAPPING_RULES } from '../src/keys/key-mapper.js';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 

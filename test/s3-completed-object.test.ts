@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { findCompletedObject, isCompleteCopy, multipartEtag } from '../src/s3/completed-object.js';
+import { findCompletedObject, isCompleteCopy, multipartEtag } from '../src/target/s3/completed-object.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
 import { MiB, contentMd5, contentSlice, withS3rver } from './s3-fixtures.js';
 

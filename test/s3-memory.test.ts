@@ -63,9 +63,9 @@ async function measure(source: 'static' | 'alloc', sizeMb: number): Promise<{ gr
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
       env: {
         ...process.env,
-        MOD_UPLOAD: mod('../src/s3/streaming-upload.js'),
-        MOD_CLIENT: mod('../src/s3/s3-client.js'),
-        MOD_OPTIONS: mod('../src/s3/s3-options.js'),
+        MOD_UPLOAD: mod('../src/target/s3/streaming-upload.js'),
+        MOD_CLIENT: mod('../src/target/s3/s3-client.js'),
+        MOD_OPTIONS: mod('../src/target/s3/s3-options.js'),
         MOD_FIXTURES: mod('./s3-fixtures.js'),
         BUCKET: s3.bucket,
         ENDPOINT: s3.endpoint,

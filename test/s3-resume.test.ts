@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JsonObject } from '../src/ipc/json.js';
-import { ContentDigest } from '../src/s3/content-digest.js';
-import { abortIncompleteUploads, abortUpload, listIncompleteUploads } from '../src/s3/multipart-cleanup.js';
-import { driveMetadata } from '../src/s3/object-metadata.js';
-import type { ObjectWriteOptions } from '../src/s3/object-metadata.js';
-import { prepareResume, resumableUpload, resumeOffset } from '../src/s3/resumable-upload.js';
-import type { MultipartCheckpoint } from '../src/s3/resumable-upload.js';
+import { ContentDigest } from '../src/copy/content-digest.js';
+import { abortIncompleteUploads, abortUpload, listIncompleteUploads } from '../src/target/s3/multipart-cleanup.js';
+import { driveMetadata } from '../src/target/s3/object-metadata.js';
+import type { ObjectWriteOptions } from '../src/target/s3/object-metadata.js';
+import { prepareResume, resumableUpload, resumeOffset } from '../src/target/s3/resumable-upload.js';
+import type { MultipartCheckpoint } from '../src/target/s3/resumable-upload.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
 import { MiB, contentMd5, contentSlice, contentStream, objectMd5, withS3rver } from './s3-fixtures.js';
 

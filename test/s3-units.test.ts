@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, ItemError } from '../src/errors.js';
-import { ContentDigest } from '../src/s3/content-digest.js';
-import { MAX_ENCODED_PATH, driveMetadata, encodePathForMetadata } from '../src/s3/object-metadata.js';
-import { MAX_PARTS, MIB, choosePartSize, maxObjectBytes, partCount, predictBufferBytes } from '../src/s3/part-size.js';
-import { classifyS3Error, toItemError } from '../src/s3/s3-errors.js';
-import { resolveS3Options, s3OptionsFromJson, s3OptionsToJson, signsPayload } from '../src/s3/s3-options.js';
-import { parseCheckpoint } from '../src/s3/resumable-upload.js';
+import { ContentDigest } from '../src/copy/content-digest.js';
+import { MAX_ENCODED_PATH, driveMetadata, encodePathForMetadata } from '../src/target/s3/object-metadata.js';
+import { MAX_PARTS, MIB, choosePartSize, maxObjectBytes, partCount, predictBufferBytes } from '../src/target/s3/part-size.js';
+import { classifyS3Error, toItemError } from '../src/target/s3/s3-errors.js';
+import { resolveS3Options, s3OptionsFromJson, s3OptionsToJson, signsPayload } from '../src/target/s3/s3-options.js';
+import { parseCheckpoint } from '../src/target/s3/resumable-upload.js';
 import { contentSlice } from './s3-fixtures.js';
 
 const GiB = 1024 * MIB;

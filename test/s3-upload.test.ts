@@ -5,10 +5,10 @@ import type { S3Client, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/c
 // Type only (erased at build): the SDK's own middleware type, from the package that defines it.
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { ItemError } from '../src/errors.js';
-import { ContentDigest } from '../src/s3/content-digest.js';
-import { driveMetadata, matchesDriveItem, readObjectMetadata } from '../src/s3/object-metadata.js';
-import type { ObjectWriteOptions } from '../src/s3/object-metadata.js';
-import { uploadStream } from '../src/s3/streaming-upload.js';
+import { ContentDigest } from '../src/copy/content-digest.js';
+import { driveMetadata, matchesDriveItem, readObjectMetadata } from '../src/target/s3/object-metadata.js';
+import type { ObjectWriteOptions } from '../src/target/s3/object-metadata.js';
+import { uploadStream } from '../src/target/s3/streaming-upload.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
 import { MiB, contentMd5, contentStream, objectMd5, testClient, testOptions, withS3rver } from './s3-fixtures.js';
 

@@ -10,7 +10,7 @@ import { parseCli } from '../src/cli/cli.js';
 import { computeMemoryPlan, describeMemoryPlan } from '../src/supervisor/memory-plan.js';
 import { planMemory } from '../src/app/memory-setup.js';
 import { s3TargetFor } from '../src/app/source-target.js';
-import { resolveS3Options } from '../src/s3/s3-options.js';
+import { resolveS3Options } from '../src/target/s3/s3-options.js';
 
 test('every flag has a SUPERVISOR_* twin that sets it', () => {
   assert.ok(OPTION_SPECS.length > 50);

@@ -3,10 +3,10 @@
 import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings.js';
 import type { Shard } from '../config/shard.js';
-import { ChangeTokenRefusedError } from '../drive/changes.js';
-import type { DriveClient } from '../drive/drive-client.js';
-import { normalizePrefix } from '../drive/key-mapper.js';
-import type { Pacer } from '../drive/pacer.js';
+import { ChangeTokenRefusedError } from '../source/drive/changes.js';
+import type { DriveClient } from '../source/drive/drive-client.js';
+import { normalizePrefix } from '../keys/key-mapper.js';
+import type { Pacer } from '../source/drive/pacer.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import type { Logger } from '../observability/logger.js';
 import { runDelta } from './delta-pass.js';

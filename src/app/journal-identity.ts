@@ -3,8 +3,8 @@
 import type { Settings } from '../config/settings.js';
 import type { Shard } from '../config/shard.js';
 import type { JournalIdentity } from '../journal/types.js';
-import { describeEndpoint } from '../s3/s3-options.js';
-import type { S3TargetOptions } from '../s3/s3-options.js';
+import { describeEndpoint } from '../target/s3/s3-options.js';
+import type { S3TargetOptions } from '../target/s3/s3-options.js';
 
 export function journalIdentity(s: Settings, rootId: string, target: S3TargetOptions, shard: Shard | null): JournalIdentity {
   const from = s.sharedDriveId ? `shared-drive:${s.sharedDriveId}` : `folder:${rootId}`;

@@ -4,12 +4,12 @@ import type { Logger } from '../observability/logger.js';
 import type { Settings } from '../config/settings.js';
 import { inShard } from '../config/shard.js';
 import type { Shard } from '../config/shard.js';
-import type { DriveClient } from '../drive/drive-client.js';
-import type { ListedEntry } from '../drive/drive-item.js';
-import { listDrive } from '../drive/lister.js';
+import type { DriveClient } from '../source/drive/drive-client.js';
+import type { ListedEntry } from '../source/drive/drive-item.js';
+import { listDrive } from '../source/drive/lister.js';
 import type { OutageView } from '../ipc/service-signals.js';
-import type { ListDriveOptions, ListedFolder } from '../drive/lister.js';
-import type { Pacer } from '../drive/pacer.js';
+import type { ListDriveOptions, ListedFolder } from '../source/drive/lister.js';
+import type { Pacer } from '../source/drive/pacer.js';
 
 const FLUSH_ENTRIES = 1000;
 

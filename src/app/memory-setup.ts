@@ -2,9 +2,9 @@
 // CPUs, and the per-item buffer bound of the copy (part size × parts in flight + stream high-water marks).
 import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
-import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
-import { defaultPartBuffers } from '../s3/part-buffers.js';
-import { predictBufferBytes, streamBufferBytes } from '../s3/part-size.js';
+import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
+import { defaultPartBuffers } from '../copy/part-buffers.js';
+import { predictBufferBytes, streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';
 import { computeMemoryPlan } from '../supervisor/memory-plan.js';

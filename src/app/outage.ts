@@ -3,10 +3,10 @@
 // the files uncounted; past --outage-timeout-s the run stops checkpointed with exit 69.
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Drive } from '../drive/drive-client.js';
-import { DRIVE_UNREACHABLE, classifyDriveError } from '../drive/retry.js';
+import type { Drive } from '../source/drive/drive-client.js';
+import { DRIVE_UNREACHABLE, classifyDriveError } from '../source/drive/retry.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
-import { S3_UNREACHABLE, classifyS3Error } from '../s3/s3-errors.js';
+import { S3_UNREACHABLE, classifyS3Error } from '../target/s3/s3-errors.js';
 import type { OutageRecord } from '../observability/report.js';
 import type { OutageOptions } from '../supervisor/supervisor.js';
 

@@ -3,13 +3,13 @@
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
-import { joinPacer, SharedPace } from '../drive/shared-pace.js';
-import { resolveRoot } from '../drive/lister.js';
-import type { DriveItem, ListedEntry } from '../drive/drive-item.js';
-import { DOWNLOAD_BUFFER_BYTES } from '../drive/download.js';
+import { joinPacer, SharedPace } from '../source/drive/shared-pace.js';
+import { resolveRoot } from '../source/drive/lister.js';
+import type { DriveItem, ListedEntry } from '../source/drive/drive-item.js';
+import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { createCliLogger } from '../observability/cli-logger.js';
 import { formatBytes } from '../observability/format.js';
-import { choosePartSize, predictBufferBytes } from '../s3/part-size.js';
+import { choosePartSize, predictBufferBytes } from '../target/s3/part-size.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { MemoryPlanError } from '../errors.js';

@@ -2,7 +2,7 @@
 // same way, so the run stops instead, checkpointed, with the files it had not copied still pending.
 import type { ItemOutcome } from '../ipc/protocol.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
-import { classifyDriveError } from '../drive/retry.js';
+import { classifyDriveError } from '../source/drive/retry.js';
 import { ExitCode } from '../exit-codes.js';
 
 /** Drive refused the credentials (a token revoked, a service account disabled), or its download quota ran out. */

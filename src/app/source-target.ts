@@ -1,13 +1,13 @@
 // Settings → the Drive source and the S3 target, as both the supervisor (listing, preflight, verify) and
 // the copy children (through CopyOptions) use them.
 import type { Settings } from '../config/settings.js';
-import { createDriveAuth } from '../drive/auth.js';
-import type { DriveAuthOptions } from '../drive/auth.js';
-import { createDriveClient } from '../drive/drive-client.js';
-import type { DriveClient } from '../drive/drive-client.js';
-import { resolveS3Options } from '../s3/s3-options.js';
-import type { S3TargetOptions } from '../s3/s3-options.js';
-import type { StaticCredentials } from '../s3/s3-client.js';
+import { createDriveAuth } from '../source/drive/auth.js';
+import type { DriveAuthOptions } from '../source/drive/auth.js';
+import { createDriveClient } from '../source/drive/drive-client.js';
+import type { DriveClient } from '../source/drive/drive-client.js';
+import { resolveS3Options } from '../target/s3/s3-options.js';
+import type { S3TargetOptions } from '../target/s3/s3-options.js';
+import type { StaticCredentials } from '../target/s3/s3-client.js';
 import type { CopyOptions } from '../copy/copy-options.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { childPartBuffers } from './memory-setup.js';

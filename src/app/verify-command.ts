@@ -8,8 +8,8 @@ import type { Settings } from '../config/settings.js';
 import { ExitCode } from '../exit-codes.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import type { DoneRecord } from '../journal/types.js';
-import { readObjectMetadata } from '../s3/object-metadata.js';
-import { createS3Client } from '../s3/s3-client.js';
+import { readObjectMetadata } from '../target/s3/object-metadata.js';
+import { createS3Client } from '../target/s3/s3-client.js';
 import { s3TargetFor } from './source-target.js';
 import type { Extras } from './source-target.js';
 

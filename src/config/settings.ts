@@ -2,7 +2,7 @@
 // refused with one line naming the flag, its env twin and the value (exit 2); a flag wins over its twin.
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../observability/redact.js';
-import { defaultChecksumMode } from '../s3/s3-options.js';
+import { defaultChecksumMode } from '../target/s3/s3-options.js';
 import { OPTION_SPECS, camel, envName } from './option-specs.js';
 import type { OptionSpec } from './option-specs.js';
 

@@ -1,11 +1,11 @@
 // What a copy child needs, as it crosses IPC in the init message (never through the environment, where
 // secrets would show in /proc/<pid>/environ). Rebuilt and re-validated on the child's side.
 import type { JsonObject } from '../ipc/json.js';
-import { s3OptionsFromJson, s3OptionsToJson } from '../s3/s3-options.js';
-import type { S3TargetOptions } from '../s3/s3-options.js';
-import type { DriveAuthOptions } from '../drive/auth.js';
-import type { StaticCredentials } from '../s3/s3-client.js';
-import { defaultPartBuffers } from '../s3/part-buffers.js';
+import { s3OptionsFromJson, s3OptionsToJson } from '../target/s3/s3-options.js';
+import type { S3TargetOptions } from '../target/s3/s3-options.js';
+import type { DriveAuthOptions } from '../source/drive/auth.js';
+import type { StaticCredentials } from '../target/s3/s3-client.js';
+import { defaultPartBuffers } from './part-buffers.js';
 
 export interface CopyOptions {
   driveAuth: Omit<DriveAuthOptions, 'env'>;

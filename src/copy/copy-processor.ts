@@ -2,12 +2,12 @@
 // client and base URL, no generated API), one S3 client with a bounded socket pool, and this child's share
 // of the shared Drive request rate.
 import type { ProcessorFactory } from '../child/processor.js';
-import { createDriveAuth } from '../drive/auth.js';
-import { closeMediaConnections } from '../drive/direct-media.js';
-import { driveEndpoint } from '../drive/drive-endpoint.js';
-import { createPacer } from '../drive/pacer.js';
-import { createS3Client, maxSocketsFor } from '../s3/s3-client.js';
-import { limitPartBuffers } from '../s3/part-buffers.js';
+import { createDriveAuth } from '../source/drive/auth.js';
+import { closeMediaConnections } from '../source/drive/direct-media.js';
+import { driveEndpoint } from '../source/drive/drive-endpoint.js';
+import { createPacer } from '../source/drive/pacer.js';
+import { createS3Client, maxSocketsFor } from '../target/s3/s3-client.js';
+import { limitPartBuffers } from './part-buffers.js';
 import { registerSecret } from '../observability/redact.js';
 import { createGcPacer, GC_PACE_BYTES, MAJOR_GC_BYTES } from '../child/gc-pacer.js';
 import { copyOptionsFromJson } from './copy-options.js';

@@ -2,7 +2,7 @@
 // (it trusts nothing that crossed a process boundary unchecked).
 import { ItemError } from '../errors.js';
 import type { JsonObject } from '../ipc/json.js';
-import type { DownloadPlan, DriveItem } from '../drive/drive-item.js';
+import type { DownloadPlan, DriveItem } from '../source/drive/drive-item.js';
 
 function str(v: unknown): v is string {
   return typeof v === 'string';

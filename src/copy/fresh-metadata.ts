@@ -1,11 +1,11 @@
 // A file's size, checksums and modifiedTime as Drive has them now (files.get), for a file that changed or
 // went away between listing and download. A plain JSON GET through the auth client: the child does not
 // load the generated Drive API (drive/drive-endpoint.ts says why).
-import type { DriveEndpoint } from '../drive/drive-endpoint.js';
-import type { DriveItem } from '../drive/drive-item.js';
-import { paced } from '../drive/pacer.js';
-import type { Pacer } from '../drive/pacer.js';
-import { classifyDriveError } from '../drive/retry.js';
+import type { DriveEndpoint } from '../source/drive/drive-endpoint.js';
+import type { DriveItem } from '../source/drive/drive-item.js';
+import { paced } from '../source/drive/pacer.js';
+import type { Pacer } from '../source/drive/pacer.js';
+import { classifyDriveError } from '../source/drive/retry.js';
 
 const FIELDS = 'id,size,md5Checksum,sha1Checksum,modifiedTime,trashed';
 

@@ -12,9 +12,9 @@
 import { pipeline, Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import { ItemError } from '../errors.js';
-import { PartBufferPool } from '../s3/part-buffers.js';
-import { directSource } from '../s3/part-reader.js';
-import type { DirectSource, PartDigest } from '../s3/part-reader.js';
+import { PartBufferPool } from './part-buffers.js';
+import { directSource } from './part-reader.js';
+import type { DirectSource, PartDigest } from './part-reader.js';
 
 export interface PrefixHashOptions {
   /** The part size: the one buffer a direct body is read into. */

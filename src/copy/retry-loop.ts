@@ -6,8 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceHealth } from '../child/processor.js';
 import { ItemError, ServiceDownError } from '../errors.js';
-import { DRIVE_UNREACHABLE, DriveError, backoffMs, classifyDriveError } from '../drive/retry.js';
-import { S3_UNREACHABLE } from '../s3/s3-errors.js';
+import { DRIVE_UNREACHABLE, DriveError, backoffMs, classifyDriveError } from '../source/drive/retry.js';
+import { S3_UNREACHABLE } from '../target/s3/s3-errors.js';
 
 export type RetryCounts = Record<string, number>;
 

@@ -1,6 +1,6 @@
 // A DriveItem is stored as indexed columns plus the remaining fields as JSON, so the key and path are
 // not stored twice per row (at 1M rows the duplicate text alone would be ~150 MB).
-import type { DriveItem } from '../drive/drive-item.js';
+import type { DriveItem } from '../source/drive/drive-item.js';
 
 /** The columns of a DriveItem that the journal queries; everything else goes to `payload`. */
 export interface ItemColumns {

@@ -8,7 +8,7 @@
 // dispatch order, stable across restarts.
 import type Database from 'better-sqlite3';
 import type { JsonObject } from '../ipc/json.js';
-import type { ListedEntry } from '../drive/drive-item.js';
+import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { WorkItem } from '../ipc/protocol.js';
 import { JournalError } from '../errors.js';
 import { fromRow } from './item-row.js';

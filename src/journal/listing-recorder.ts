@@ -2,7 +2,7 @@
 // progress, and the frontier of folders still to list so an interrupted listing resumes.
 import type Database from 'better-sqlite3';
 import type { JsonObject } from '../ipc/json.js';
-import type { DriveItem, DriveSkip, ListedEntry } from '../drive/drive-item.js';
+import type { DriveItem, DriveSkip, ListedEntry } from '../source/drive/drive-item.js';
 import { JournalError } from '../errors.js';
 import { toColumns } from './item-row.js';
 import type { ItemColumns } from './item-row.js';

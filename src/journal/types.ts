@@ -2,7 +2,7 @@
 // the Drive file id).
 import type { LeaseOptions } from './lease.js';
 import type { JsonObject } from '../ipc/json.js';
-import type { DriveItem } from '../drive/drive-item.js';
+import type { DriveItem } from '../source/drive/drive-item.js';
 
 export const ITEM_STATUSES = ['pending', 'in-progress', 'done', 'skipped', 'failed'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];

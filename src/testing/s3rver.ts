@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type S3rver from 's3rver';
 import { errorMessage } from '../errors.js';
-import type { StaticCredentials } from '../s3/s3-client.js';
+import type { StaticCredentials } from '../target/s3/s3-client.js';
 
 /** s3rver's built-in account; it checks the key id but not SigV4 signatures. */
 export const S3RVER_CREDENTIALS: StaticCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

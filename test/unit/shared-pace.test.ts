@@ -2,9 +2,9 @@
 // per-process pacer following the shares it is sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPacer, paced } from '../../src/drive/pacer.js';
-import { PACE_RULE, SharedPace } from '../../src/drive/shared-pace.js';
-import { DriveError } from '../../src/drive/retry.js';
+import { createPacer, paced } from '../../src/source/drive/pacer.js';
+import { PACE_RULE, SharedPace } from '../../src/source/drive/shared-pace.js';
+import { DriveError } from '../../src/source/drive/retry.js';
 
 function approx(actual: number | undefined, expected: number, message?: string): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${message ?? 'rate'}: ${actual} ≠ ${expected}`);

@@ -12,7 +12,7 @@
 // there; a read goes straight into the caller's buffer only while that queue is empty.
 import { Readable } from 'node:stream';
 import type { ConnectionReader, MediaConnection } from './media-connection.js';
-import { DriveError } from './retry.js';
+import { DriveError } from '../source/drive/retry.js';
 
 /** The Readable side's chunk size, as node:http's socket reads. */
 const CHUNK_BYTES = 64 * 1024;

@@ -8,10 +8,10 @@ import type { DriveEndpoint } from './drive-endpoint.js';
 import type { DriveItem } from './drive-item.js';
 import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
-import { DirectBody } from './direct-body.js';
+import { DirectBody } from '../../net/direct-body.js';
 import { requestMediaDirect } from './direct-media.js';
 import { directMediaAllowed, isRedirect, MediaHttpError, mediaUrl } from './media-request.js';
-import { bypassesProxy } from './proxy-env.js';
+import { bypassesProxy } from '../../net/proxy-env.js';
 import { classifyDriveError, DriveError } from './retry.js';
 
 /**

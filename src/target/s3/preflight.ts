@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PreflightError } from '../errors.js';
+import { PreflightError } from '../../errors.js';
 import type { S3TargetOptions } from './s3-options.js';
 import { describeEndpoint, keyUnderPrefix } from './s3-options.js';
 import { s3ErrorDetail } from './s3-errors.js';

@@ -1,7 +1,7 @@
 // Sorting S3 failures into "another attempt may work" (throttling, 5xx, resets, timeouts) and "it will not"
 // (access, missing bucket, bad request). Codes are short, stable strings for the report and metrics.
-import { ItemError } from '../errors.js';
-import { redactText } from '../observability/redact.js';
+import { ItemError } from '../../errors.js';
+import { redactText } from '../../observability/redact.js';
 
 export type S3ErrorCode =
   | 's3-throttled'

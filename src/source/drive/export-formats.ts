@@ -1,6 +1,6 @@
 // Export formats by file extension (what --export-formats lists) → the MIME type Drive's exportLinks use.
 // https://developers.google.com/workspace/drive/api/guides/ref-export-formats
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 
 export const EXPORT_MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',

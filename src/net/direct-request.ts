@@ -4,7 +4,7 @@ import { BARE_LF, checkFraming, HttpProtocolError, headEnd, MAX_HEAD_BYTES, pars
 import type { ResponseHead } from './http-head.js';
 import type { ConnectionReader, MediaConnection, MediaPool } from './media-connection.js';
 import { ConnectTimeout, SPILL_BYTES } from './media-connection.js';
-import { DriveError } from './retry.js';
+import { DriveError } from '../source/drive/retry.js';
 
 // The head must fit the spill buffer it is read into.
 const HEAD_LIMIT = Math.min(MAX_HEAD_BYTES, SPILL_BYTES);

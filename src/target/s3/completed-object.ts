@@ -4,7 +4,7 @@
 // never work (s3rver: InternalError; AWS: NoSuchUpload), and re-reading the file from Drive is waste.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DriveItem } from '../drive/drive-item.js';
+import type { DriveItem } from '../../source/drive/drive-item.js';
 import { readObjectMetadata } from './object-metadata.js';
 import type { StoredObjectInfo } from './object-metadata.js';
 import { unquoteEtag } from './upload-engine.js';

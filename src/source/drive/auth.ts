@@ -6,8 +6,8 @@
 // as an API `key` parameter, which Drive rejects for user data.
 import { readFileSync } from 'node:fs';
 import { Compute, ExternalAccountClient, JWT, OAuth2Client } from 'google-auth-library';
-import { ConfigError } from '../errors.js';
-import { registerSecret } from '../observability/redact.js';
+import { ConfigError } from '../../errors.js';
+import { registerSecret } from '../../observability/redact.js';
 
 export const DRIVE_READONLY_SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 

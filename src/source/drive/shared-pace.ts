@@ -4,7 +4,7 @@
 // pacing"): it grows while requests are answered and the rate is used, and is cut on refusals for the rate
 // (403 rate-limit reasons, 429), with a Retry-After holding everyone until it has passed. --drive-tps is the
 // ceiling.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 import { createPacer } from './pacer.js';
 import type { Pacer } from './pacer.js';
 

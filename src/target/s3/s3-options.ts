@@ -3,8 +3,8 @@
 // Credentials are deliberately absent: the SDK's default chain (env, IRSA web identity, SSO, profiles, IMDS)
 // finds them, and never passing them explicitly keeps them out of options that cross IPC or reach logs.
 import { StorageClass } from '@aws-sdk/client-s3';
-import { ConfigError } from '../errors.js';
-import type { JsonObject } from '../ipc/json.js';
+import { ConfigError } from '../../errors.js';
+import type { JsonObject } from '../../ipc/json.js';
 
 export const SSE_MODES = ['AES256', 'aws:kms'] as const;
 export type SseMode = (typeof SSE_MODES)[number];

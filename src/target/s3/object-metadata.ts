@@ -6,7 +6,7 @@
 // longer than MAX_ENCODED_PATH, truncated at a character boundary with `drive-path-truncated: true`.
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DriveItem } from '../drive/drive-item.js';
+import type { DriveItem } from '../../source/drive/drive-item.js';
 import type { S3TargetOptions, SseMode } from './s3-options.js';
 import type { StorageClass } from '@aws-sdk/client-s3';
 

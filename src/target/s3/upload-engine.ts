@@ -14,12 +14,12 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
-import { ItemError } from '../errors.js';
+import { ItemError } from '../../errors.js';
 import type { ObjectWriteOptions } from './object-metadata.js';
 import { writeParams } from './object-metadata.js';
 import { MAX_PARTS } from './part-size.js';
-import { PartReader } from './part-reader.js';
-import type { PartDigest, ReadPart } from './part-reader.js';
+import { PartReader } from '../../copy/part-reader.js';
+import type { PartDigest, ReadPart } from '../../copy/part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { isAbortError, toItemError } from './s3-errors.js';
 import { abortMultipartQuietly } from './multipart-cleanup.js';

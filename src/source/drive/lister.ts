@@ -3,14 +3,14 @@
 // names that might clash (see key-mapper.ts `clashGroup`) — never the file list.
 import { createHash } from 'node:crypto';
 import type { drive_v3 } from '@googleapis/drive';
-import { PreflightError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { PreflightError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
 import type { Drive } from './drive-client.js';
 import type { DriveItem, ListedEntry } from './drive-item.js';
 import { pickExportFormat, resolveExportFormats } from './export-formats.js';
 import type { ExportFormat } from './export-formats.js';
-import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveClashes, withIdSuffix } from './key-mapper.js';
-import type { OutageView } from '../ipc/service-signals.js';
+import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveClashes, withIdSuffix } from '../../keys/key-mapper.js';
+import type { OutageView } from '../../ipc/service-signals.js';
 import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { DRIVE_UNREACHABLE, classifyDriveError, withRetry } from './retry.js';

@@ -13,7 +13,7 @@
 // is aborted. When the item fails for good, call abortUpload with the checkpoint's uploadId.
 import { ListPartsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { JsonObject, JsonValue } from '../ipc/json.js';
+import type { JsonObject, JsonValue } from '../../ipc/json.js';
 import { abortMultipartQuietly, isUnsupportedOperation } from './multipart-cleanup.js';
 import { s3ErrorDetail } from './s3-errors.js';
 import { runParams } from './streaming-upload.js';

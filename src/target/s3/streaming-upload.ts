@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectWriteOptions } from './object-metadata.js';
-import type { PartDigest } from './part-reader.js';
+import type { PartDigest } from '../../copy/part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { runUpload } from './upload-engine.js';
 import type { UploadResult, UploadRun } from './upload-engine.js';

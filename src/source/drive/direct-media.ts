@@ -7,12 +7,12 @@
 // that is node:http's to judge (HandToNodeHttp) is asked again there too. A redirect is closed unread and
 // left to the auth client, which follows it (see download.ts).
 import type { Readable } from 'node:stream';
-import { DirectBody } from './direct-body.js';
-import { HandToNodeHttp, requestDirect } from './direct-request.js';
-import type { DirectHead } from './direct-request.js';
+import { DirectBody } from '../../net/direct-body.js';
+import { HandToNodeHttp, requestDirect } from '../../net/direct-request.js';
+import type { DirectHead } from '../../net/direct-request.js';
 import type { DriveEndpoint } from './drive-endpoint.js';
-import { plainBodyLength } from './http-head.js';
-import { MediaPool } from './media-connection.js';
+import { plainBodyLength } from '../../net/http-head.js';
+import { MediaPool } from '../../net/media-connection.js';
 import { isRedirect, MAX_ERROR_BODY, MediaHttpError, mediaHeaders, mediaUrl, requestMedia } from './media-request.js';
 import type { MediaResponse } from './media-request.js';
 

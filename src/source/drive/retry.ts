@@ -4,7 +4,7 @@
 // capped at 32 s as Drive's guide suggests (https://developers.google.com/workspace/drive/api/guides/limits);
 // a Retry-After header, when present, wins.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ItemError } from '../errors.js';
+import { ItemError } from '../../errors.js';
 
 /** Reason codes of classified Drive errors, as recorded in the journal and the report. */
 export type DriveErrorCode =

@@ -9,7 +9,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { DriveEndpoint } from './drive-endpoint.js';
-import { bypassesProxy, proxyConfigured } from './proxy-env.js';
+import { bypassesProxy, proxyConfigured } from '../../net/proxy-env.js';
 
 /** Error bodies are read for their reason; more than this is not an error body worth keeping. */
 export const MAX_ERROR_BODY = 64 * 1024;

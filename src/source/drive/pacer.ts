@@ -3,7 +3,7 @@
 // `burst` requests is allowed, then requests are spaced 1/tps apart. Waiters are served in arrival order,
 // and an aborted waiter leaves the queue without consuming a token. Each request's answer goes back through
 // `onResult`, so refusals for the rate can bring the shared pace down.
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../errors.js';
 import { classifyDriveError } from './retry.js';
 
 /** How one paced request went, as far as the quota is concerned. */
