@@ -15,6 +15,8 @@ export const META_MD5 = 'drive-md5';
 export const META_MODIFIED_TIME = 'drive-modified-time';
 export const META_PATH = 'drive-path';
 export const META_PATH_TRUNCATED = 'drive-path-truncated';
+/** rclone's modification time (seconds since the epoch, as a decimal), so rclone check/sync can take over. */
+export const META_MTIME = 'mtime';
 
 /** Leaves room under S3's 2 KB user-metadata limit for the other fields and the x-amz-meta- names. */
 export const MAX_ENCODED_PATH = 1536;
@@ -27,6 +29,15 @@ export type ObjectWriteOptions = {
   sse: SseMode | null;
   kmsKeyId: string | null;
 };
+
+/** Drive's RFC 3339 modifiedTime as rclone's mtime value ("1704164645.678000000"); null when unparseable. */
+export function rcloneMtime(modifiedTime: string): string | null {
+  const ms = Date.parse(modifiedTime);
+  if (!Number.isFinite(ms)) return null;
+  const seconds = Math.floor(ms / 1000);
+  const nanos = (ms - seconds * 1000) * 1_000_000;
+  return `${seconds}.${String(nanos).padStart(9, '0')}`;
+}
 
 /** The percent-encoded path, cut at a whole character when it would not fit. */
 export function encodePathForMetadata(path: string): { value: string; truncated: boolean } {
@@ -50,6 +61,8 @@ export function driveMetadata(item: Pick<DriveItem, 'id' | 'md5' | 'modifiedTime
     [META_PATH]: path.value,
   };
   if (item.md5) meta[META_MD5] = item.md5.toLowerCase();
+  const mtime = rcloneMtime(item.modifiedTime);
+  if (mtime) meta[META_MTIME] = mtime;
   if (path.truncated) meta[META_PATH_TRUNCATED] = 'true';
   return meta;
 }
