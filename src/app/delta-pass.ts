@@ -11,7 +11,8 @@ import type { ChangeSet } from '../source/drive/changes.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { drive_v3 } from '@googleapis/drive';
-import type { DriveItem } from '../source/drive/drive-item.js';
+import type { DriveItem, SourceMeta } from '../source/drive/drive-item.js';
+import { sourceMeta } from '../source/drive/source-meta.js';
 import { resolveExportFormats } from '../source/drive/export-formats.js';
 import { buildKey, joinPath, mapNameSegment, splitExtension } from '../keys/key-mapper.js';
 import { FOLDER_MIME, SHORTCUT_MIME, listDrive, resolveFileEntry, toItem } from '../source/drive/lister.js';
@@ -206,7 +207,7 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
   };
 
   const formats = resolveExportFormats(o.settings.exportFormats);
-  const keyed = new Map<string, { c: FileCandidate; item: DriveItem }>();
+  const keyed = new Map<string, { c: FileCandidate; item: DriveItem; meta: SourceMeta }>();
   const bySegment = new Map<string, string[]>();
   const slow = (c: FileCandidate): void => {
     if (c.parent !== undefined) wanted.add(c.parent.id);
@@ -236,7 +237,7 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
       continue;
     }
     const item = toItem(resolved, joinPath(c.parent.path, resolved.name), buildKey(o.prefix, c.parent.segments, segment, c.id));
-    keyed.set(c.id, { c, item });
+    keyed.set(c.id, { c, item, meta: sourceMeta(c.file) });
     const group = `${c.parent.id}\u0000${segment}`;
     bySegment.set(group, [...(bySegment.get(group) ?? []), c.id]);
   }
@@ -265,7 +266,7 @@ function planRelisting(o: DeltaOptions, set: ChangeSet): RelistPlan {
   const direct: ListedEntry[] = [];
   const directGone: KeyedRow[] = [];
   for (const k of keyed.values()) {
-    direct.push({ kind: 'file', item: k.item });
+    direct.push({ kind: 'file', item: k.item, meta: k.meta });
     for (const row of k.c.oldRows) if (row.key !== k.item.key) directGone.push(row);
   }
   // Gone files (deleted, trashed, out of scope) without a suffixed key: their rows go, no folder listed.

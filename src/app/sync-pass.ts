@@ -15,6 +15,9 @@ import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../observability/logger.js';
 import type { PassCounts } from '../observability/sync-status.js';
 import { deleteObject } from '../target/s3/delete-object.js';
+import { normalizePrefix } from '../keys/key-mapper.js';
+import { writeManifest } from './manifest.js';
+import type { ManifestOutcome } from './manifest.js';
 import { runDelta } from './delta-pass.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
 import type { JournalWriteGuard } from './journal-write-guard.js';
@@ -60,6 +63,8 @@ export interface PassFinish {
   /** Gone rows whose objects stay (--deletes keep): what delete would remove. */
   kept: GoneRecord[];
   keptTotal: number;
+  /** The manifest this pass wrote, or why it did not; null when writing it failed (the next pass retries). */
+  manifest: ManifestOutcome | null;
 }
 
 const KEPT_LISTED = 1000;
@@ -183,7 +188,19 @@ export async function finishPass(c: { settings: Settings; journal: Journal; guar
     }, undefined);
   }
   const kept = c.settings.deletes === 'keep' ? journal.delta.goneRows(KEPT_LISTED) : [];
-  return { deleted, deleteFailed, kept, keptTotal: c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0 };
+  const manifest = await passManifest(c);
+  return { deleted, deleteFailed, kept, keptTotal: c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0, manifest };
+}
+
+async function passManifest(c: { settings: Settings; journal: Journal; log: Logger; s3: S3Client; bucket: string }): Promise<ManifestOutcome | null> {
+  try {
+    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix: normalizePrefix(c.settings.s3Prefix), key: c.settings.manifestKey, statePath: c.settings.state });
+    if (!out.written && out.why === 'key-taken') c.log.warn({ key: out.key }, 'a Drive file is copied to the --manifest-key object: no manifest written; set --manifest-key to another name');
+    return out;
+  } catch (err) {
+    c.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not write the manifest: the next pass tries again');
+    return null;
+  }
 }
 
 /** The pass's counts by kind for /metrics and the display; a full pass does not classify, it only finds what is gone. */
@@ -219,5 +236,6 @@ export function passReport(pass: PassResult, finish: PassFinish | null, deletes:
     deleteFailed: finish?.deleteFailed ?? 0,
     wouldDeleteTotal: finish?.keptTotal ?? 0,
     wouldDelete: (finish?.kept ?? []).map((g) => ({ key: g.key, id: g.driveId, path: g.path })),
+    manifest: finish?.manifest ?? null,
   };
 }

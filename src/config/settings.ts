@@ -45,6 +45,7 @@ export interface Settings {
   driveRetries: number;
   s3Bucket?: string;
   s3Prefix: string;
+  manifestKey: string;
   s3Region?: string;
   s3Endpoint?: string;
   s3ForcePathStyle: boolean;

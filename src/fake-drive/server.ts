@@ -65,7 +65,7 @@ export interface FakeDriveStats {
 }
 
 export type FakeFilePatch = Partial<
-  Pick<FakeNodeSpec, 'name' | 'size' | 'content' | 'seed' | 'md5' | 'sha1' | 'modifiedTime' | 'trashed' | 'canDownload' | 'abusive'>
+  Pick<FakeNodeSpec, 'name' | 'size' | 'content' | 'seed' | 'md5' | 'sha1' | 'modifiedTime' | 'trashed' | 'canDownload' | 'abusive' | 'starred' | 'description' | 'owners' | 'permissions'>
 >;
 
 export interface FakeDrive {
@@ -298,7 +298,11 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       createdTime: spec.createdTime ?? spec.modifiedTime ?? '2024-01-01T00:00:00.000Z',
       modifiedTime: spec.modifiedTime ?? '2024-01-01T00:00:00.000Z',
       capabilities: { canDownload: spec.canDownload ?? true },
+      starred: spec.starred ?? false,
     };
+    if (spec.description !== undefined) out.description = spec.description;
+    if (spec.owners !== undefined) out.owners = spec.owners.map((o) => ({ kind: 'drive#user', ...o }));
+    if (spec.permissions !== undefined) out.permissions = spec.permissions.map((x) => ({ kind: 'drive#permission', ...x }));
     const driveId = driveIdOf(node);
     if (driveId !== undefined) out.driveId = driveId;
     if (spec.mimeType === SHORTCUT_MIME && spec.shortcutTargetId !== undefined) {

@@ -16,6 +16,7 @@ import type { StoredItemRow } from './item-row.js';
 import { JournalReader } from './journal-reader.js';
 import { DeltaStore } from './delta-store.js';
 import { ListingRecorder } from './listing-recorder.js';
+import { ManifestStore } from './manifest-rows.js';
 import type { QueuedFolder } from './listing-recorder.js';
 import { openWritable } from './open-database.js';
 import type { JournalLease } from './lease.js';
@@ -31,6 +32,7 @@ export class Journal extends JournalReader {
   private readonly listing: ListingRecorder;
   /** The change token, folders and gone rows of delta passes (issue 22). */
   readonly delta: DeltaStore;
+  readonly manifest: ManifestStore;
   private readonly selectPending: Database.Statement<[number], PendingRow>;
   private readonly markTaken: Database.Statement<[number, number]>;
   private readonly stateOf: Database.Statement<[number], { status: ItemStatus; changed_in_flight: number }>;
@@ -48,6 +50,7 @@ export class Journal extends JournalReader {
     super(db, path);
     this.listing = new ListingRecorder(db);
     this.delta = new DeltaStore(db);
+    this.manifest = new ManifestStore(db);
     this.selectPending = db.prepare(
       `SELECT seq, drive_id, key, path, size, md5, mime_type, modified_time, payload, attempts, checkpoint
        FROM items WHERE status = 'pending' ORDER BY seq LIMIT ?`,

@@ -2,7 +2,7 @@
 // progress, and the frontier of folders still to list so an interrupted listing resumes.
 import type Database from 'better-sqlite3';
 import type { JsonObject } from '../ipc/json.js';
-import type { DriveItem, DriveSkip, ListedEntry } from '../source/drive/drive-item.js';
+import type { DriveItem, DriveSkip, ListedEntry, SourceMeta } from '../source/drive/drive-item.js';
 import { JournalError } from '../errors.js';
 import { toColumns } from './item-row.js';
 import type { ItemColumns } from './item-row.js';
@@ -29,8 +29,8 @@ const RESET = `((${CHANGED}) OR skipped_by_listing = 1) AND status <> 'in-progre
  * Metadata (path, payload) is refreshed either way; seen_gen records that this listing saw it.
  */
 const UPSERT_FILE = `
-INSERT INTO items (drive_id, key, path, size, md5, mime_type, modified_time, payload, status, seen_gen, created_at, updated_at)
-VALUES (@driveId, @key, @path, @size, @md5, @mimeType, @modifiedTime, @payload, 'pending', @gen, @now, @now)
+INSERT INTO items (drive_id, key, path, size, md5, mime_type, modified_time, payload, source_meta, status, seen_gen, created_at, updated_at)
+VALUES (@driveId, @key, @path, @size, @md5, @mimeType, @modifiedTime, @payload, @sourceMeta, 'pending', @gen, @now, @now)
 ON CONFLICT (drive_id, key) DO UPDATE SET
   status = CASE WHEN ${RESET} THEN 'pending' ELSE status END,
   attempts = CASE WHEN ${RESET} THEN 0 ELSE attempts END,
@@ -52,6 +52,7 @@ ON CONFLICT (drive_id, key) DO UPDATE SET
   mime_type = excluded.mime_type,
   modified_time = excluded.modified_time,
   payload = excluded.payload,
+  source_meta = excluded.source_meta,
   seen_gen = excluded.seen_gen,
   updated_at = excluded.updated_at`;
 
@@ -67,6 +68,7 @@ ON CONFLICT (drive_id, key) DO UPDATE SET
   updated_at = excluded.updated_at`;
 
 interface FileParams extends ItemColumns {
+  sourceMeta: string | null;
   gen: number;
   now: number;
 }
@@ -120,7 +122,7 @@ export class ListingRecorder {
     this.recordPage = db.transaction((entries: readonly ListedEntry[]) => {
       const now = Date.now();
       for (const entry of entries) {
-        if (entry.kind === 'file') this.recordFile(entry.item, now);
+        if (entry.kind === 'file') this.recordFile(entry.item, entry.meta, now);
         else this.recordSkip(entry.skip, now);
       }
     });
@@ -167,11 +169,11 @@ export class ListingRecorder {
     this.dropFolder.run(pos);
   }
 
-  private recordFile(item: DriveItem, now: number): void {
+  private recordFile(item: DriveItem, meta: SourceMeta | undefined, now: number): void {
     // '' is the key of listing-skip rows; a file without a key would overwrite one.
     if (item.key === '') throw new JournalError(`listed file ${item.id} (${item.path}) has an empty S3 key`);
     const c = toColumns(item);
-    this.upsertFile.run({ ...c, gen: this.generation, now });
+    this.upsertFile.run({ ...c, sourceMeta: meta === undefined ? null : JSON.stringify(meta), gen: this.generation, now });
     this.dropSkipRow.run(c.driveId);
   }
 

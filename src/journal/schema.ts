@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS items (
   created_at     INTEGER NOT NULL,
   updated_at     INTEGER NOT NULL,
   finished_at    INTEGER,
+  -- The file's SourceMeta (owners, permissions, description…) as JSON, for the manifest; NULL for skips.
+  source_meta    TEXT,
   -- When a pass found the file gone from Drive (deleted, trashed, moved out, or now at another key): the
   -- object is kept under --deletes keep. NULL while the file is there.
   gone_at        INTEGER
@@ -110,6 +112,8 @@ const MIGRATIONS: Record<number, string> = {
       CREATE TABLE folders (id TEXT PRIMARY KEY, parent_id TEXT, path TEXT NOT NULL, segments TEXT NOT NULL, key_prefix TEXT NOT NULL) WITHOUT ROWID;
       CREATE INDEX folders_prefix ON folders (key_prefix);
       CREATE INDEX IF NOT EXISTS items_key ON items (key);`,
+  // Version 4: what the per-drive manifest keeps beyond the copy (issue 23); filled by the next listing.
+  3: `ALTER TABLE items ADD COLUMN source_meta TEXT;`,
 };
 
 function migrate(db: Database.Database): void {

@@ -122,12 +122,13 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverH
   return startCli(args, env, s3, launch).done;
 }
 
+/** The data objects under a prefix, sorted; the pass's manifest (test/e2e-manifest.test.ts) is left out. */
 export async function listKeys(w: World, prefix = ''): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
     const page = await w.client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('_manifest.jsonl.gz')) keys.push(o.Key);
     token = page.NextContinuationToken;
   } while (token);
   return keys.sort();

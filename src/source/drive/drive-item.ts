@@ -38,4 +38,13 @@ export type DriveSkip = {
   reason: string;
 };
 
-export type ListedEntry = { kind: 'file'; item: DriveItem } | { kind: 'skip'; skip: DriveSkip };
+/** What the manifest keeps about a file beyond its copy (owners, sharing): journaled, never sent to children. */
+export type SourceMeta = {
+  createdTime: string | null;
+  description: string | null;
+  starred: boolean;
+  owners: { email: string | null; name: string | null }[];
+  permissions: { role: string; type: string; email?: string; domain?: string }[];
+};
+
+export type ListedEntry = { kind: 'file'; item: DriveItem; meta?: SourceMeta } | { kind: 'skip'; skip: DriveSkip };

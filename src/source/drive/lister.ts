@@ -6,6 +6,7 @@ import type { drive_v3 } from '@googleapis/drive';
 import { PreflightError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Drive } from './drive-client.js';
+import { SOURCE_META_FIELDS, sourceMeta } from './source-meta.js';
 import type { DriveItem, ListedEntry } from './drive-item.js';
 import { pickExportFormat, resolveExportFormats } from './export-formats.js';
 import type { ExportFormat } from './export-formats.js';
@@ -22,7 +23,7 @@ const WORKSPACE_PREFIX = 'application/vnd.google-apps.';
 
 /** The fields the lister reads; asking for them keeps Drive's responses small. */
 export const FILE_FIELDS =
-  'id, name, mimeType, size, md5Checksum, sha1Checksum, modifiedTime, parents, trashed, shortcutDetails(targetId, targetMimeType), capabilities(canDownload), exportLinks, driveId';
+  `id, name, mimeType, size, md5Checksum, sha1Checksum, modifiedTime, parents, trashed, shortcutDetails(targetId, targetMimeType), capabilities(canDownload), exportLinks, driveId, ${SOURCE_META_FIELDS}`;
 const LIST_FIELDS = `nextPageToken, incompleteSearch, files(${FILE_FIELDS})`;
 
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -237,7 +238,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
           queue.push({ id: r.targetId, path, segments });
           continue;
         }
-        yield { kind: 'file', item: toItem(r, path, buildKey(options.prefix, folder.segments, segment, r.keyId)) };
+        yield { kind: 'file', item: toItem(r, path, buildKey(options.prefix, folder.segments, segment, r.keyId)), meta: sourceMeta(r.file) };
       }
       group = [];
       groupKey = null;

@@ -1,0 +1,75 @@
+// The per-drive manifest (issue 23): one JSON line per copied file — id, path, key, size, checksums, types,
+// times, owners, permissions, description, starred, export format — gzipped to a temporary file beside the
+// journal and put in S3 in one PutObject at the end of a pass. Rewritten only when the journal changed.
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Journal } from '../journal/journal.js';
+import type { ManifestRow } from '../journal/manifest-rows.js';
+import { putFile } from '../target/s3/put-file.js';
+
+export const MANIFEST_CONTENT_TYPE = 'application/gzip';
+
+export type ManifestOutcome =
+  | { written: true; key: string; files: number; bytes: number }
+  | { written: false; key: string | null; why: 'disabled' | 'unchanged' | 'key-taken' };
+
+export function manifestKey(prefix: string, key: string): string | null {
+  if (key === '') return null;
+  return prefix ? `${prefix}/${key}` : key;
+}
+
+function line(r: ManifestRow): string {
+  const m = r.meta;
+  return `${JSON.stringify({
+    id: r.id,
+    path: r.path,
+    key: r.key,
+    size: r.size,
+    md5: r.md5,
+    sha1: r.sha1,
+    mimeType: r.mimeType,
+    contentType: r.contentType,
+    createdTime: m?.createdTime ?? null,
+    modifiedTime: r.modifiedTime,
+    owners: m?.owners ?? [],
+    permissions: m?.permissions ?? [],
+    description: m?.description ?? null,
+    starred: m?.starred ?? false,
+    exportFormat: r.exportFormat,
+  })}\n`;
+}
+
+/** Write the manifest when the journal changed since the last one at this key; a Drive file at the key wins. */
+export async function writeManifest(c: { journal: Journal; s3: S3Client; bucket: string; prefix: string; key: string; statePath: string }): Promise<ManifestOutcome> {
+  const key = manifestKey(c.prefix, c.key);
+  if (key === null) return { written: false, key: null, why: 'disabled' };
+  if (c.journal.manifest.keyTaken(key)) return { written: false, key, why: 'key-taken' };
+  const fingerprint = c.journal.manifest.fingerprint();
+  if (c.journal.manifest.written(key) === fingerprint) return { written: false, key, why: 'unchanged' };
+  const tmp = join(dirname(c.statePath), `.manifest-${process.pid}.jsonl.gz`);
+  let files = 0;
+  let bytes = 0;
+  const rows = c.journal.manifest.rows();
+  const lines = Readable.from(
+    (function* () {
+      for (const r of rows) {
+        files++;
+        bytes += r.size ?? 0;
+        yield line(r);
+      }
+    })(),
+  );
+  try {
+    await pipeline(lines, createGzip(), createWriteStream(tmp, { mode: 0o600 }));
+    await putFile(c.s3, c.bucket, key, tmp, MANIFEST_CONTENT_TYPE);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  c.journal.manifest.setWritten(key, fingerprint);
+  return { written: true, key, files, bytes };
+}

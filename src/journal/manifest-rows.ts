@@ -1,0 +1,79 @@
+// The journal's side of the manifest: the rows it lists, read one at a time, and a fingerprint that changes
+// whenever one of them does (an idle delta then writes nothing).
+import type Database from 'better-sqlite3';
+import type { SourceMeta } from '../source/drive/drive-item.js';
+import { fromRow } from './item-row.js';
+import type { StoredItemRow } from './item-row.js';
+
+export interface ManifestRow {
+  id: string;
+  path: string;
+  key: string;
+  size: number | null;
+  md5: string | null;
+  sha1: string | null;
+  mimeType: string;
+  contentType: string;
+  modifiedTime: string;
+  exportFormat: string | null;
+  meta: SourceMeta | null;
+}
+
+const LIVE = `status = 'done' AND gone_at IS NULL AND key <> ''`;
+
+/** The journal's manifest queries (Journal.manifest). */
+export class ManifestStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Every copied file still in Drive, in key order, without holding them all in memory. */
+  *rows(): Generator<ManifestRow> {
+    const rows = this.db
+      .prepare<[], StoredItemRow & { source_meta: string | null; bytes_copied: number; done_md5: string | null }>(
+        `SELECT drive_id, key, path, size, md5, mime_type, modified_time, payload, source_meta, bytes_copied, done_md5
+         FROM items WHERE ${LIVE} ORDER BY key`,
+      )
+      .iterate();
+    for (const row of rows) {
+      const item = fromRow(row);
+      yield {
+        id: item.id,
+        path: item.path,
+        key: item.key,
+        // An export's size and md5 are known only once it has streamed.
+        size: item.size ?? row.bytes_copied,
+        md5: item.md5 ?? row.done_md5,
+        sha1: item.sha1,
+        mimeType: item.mimeType,
+        contentType: item.contentType,
+        modifiedTime: item.modifiedTime,
+        exportFormat: item.download.kind === 'export' ? item.download.extension : null,
+        meta: row.source_meta === null ? null : (JSON.parse(row.source_meta) as SourceMeta),
+      };
+    }
+  }
+
+  /** Changes whenever a listed row is added, updated, copied or found gone. */
+  fingerprint(): string {
+    const r = this.db
+      .prepare<[], { n: number | null; updated: number | null; gone: number | null; goneAt: number | null }>(
+        `SELECT SUM(CASE WHEN ${LIVE} THEN 1 ELSE 0 END) AS n, MAX(updated_at) AS updated,
+                SUM(CASE WHEN gone_at IS NOT NULL THEN 1 ELSE 0 END) AS gone, MAX(gone_at) AS goneAt FROM items`,
+      )
+      .get();
+    return `${r?.n ?? 0}:${r?.updated ?? 0}:${r?.gone ?? 0}:${r?.goneAt ?? 0}`;
+  }
+
+  /** The fingerprint of the manifest last written at this key, if any. */
+  written(key: string): string | null {
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?').get(`manifest:${key}`)?.value ?? null;
+  }
+
+  setWritten(key: string, fingerprint: string): void {
+    this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(`manifest:${key}`, fingerprint);
+  }
+
+  /** True when a listed file would be overwritten by an object at this key. */
+  keyTaken(key: string): boolean {
+    return this.db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM items WHERE key = ?`).get(key)?.n !== 0;
+  }
+}
