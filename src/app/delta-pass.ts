@@ -22,6 +22,7 @@ import { listerOptions } from './listing-task.js';
 import { folderKeyPrefix, keyDirectory } from '../journal/delta-store.js';
 import type { DeltaStore, FolderRecord, KeyedRow } from '../journal/delta-store.js';
 import type { Logger } from '../observability/logger.js';
+import type { OutageView } from '../ipc/service-signals.js';
 
 const FLUSH_ENTRIES = 1000;
 const MAX_DEPTH = 1000;
@@ -61,6 +62,10 @@ export interface DeltaOptions {
   signal: AbortSignal;
   /** Existing row of (drive id, key): how a re-listed entry is counted (new, changed, moved). */
   existing: (driveId: string, key: string) => { size: number | null; md5: string | null; modifiedTime: string | null } | undefined;
+  /** Drive unreachable: the changes listing and the re-listings wait for it (listing-task.ts, outage.ts). */
+  outage?: OutageView;
+  /** Called once, after the changes are known and before anything is recorded, when there are changes. */
+  beforeWrite?: () => Promise<void>;
   /** Record a batch of re-listed entries (null: plan only, nothing written). */
   write: ((entries: ListedEntry[]) => void) | null;
 }
@@ -68,7 +73,11 @@ export interface DeltaOptions {
 /** Fetch the changes and apply them to the journal as re-listed entries; throws ChangeTokenRefusedError for a refused token. */
 export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
   const retry = { maxRetries: o.settings.driveRetries, baseMs: 1000, signal: o.signal };
-  const set = await listChanges({ drive: o.drive.drive, ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}), pacer: o.pacer, retry, signal: o.signal }, o.token);
+  const set = await listChanges(
+    { drive: o.drive.drive, ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}), pacer: o.pacer, retry, signal: o.signal, ...(o.outage ? { outage: o.outage, log: o.log } : {}) },
+    o.token,
+  );
+  if (set.changes.size > 0) await o.beforeWrite?.();
   const plan = planRelisting(o, set);
   const counts: DeltaCounts = { changes: set.changes.size, new: 0, changed: 0, moved: 0, gone: 0, foldersListed: 0 };
   const seen = new Set<string>();
@@ -117,6 +126,7 @@ export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
   if (plan.start.length > 0) {
     const entries = listDrive({
       ...listerOptions({ ...o, rootFolderId: o.rootId }),
+      ...(o.outage ? { outage: o.outage } : {}),
       start: plan.start,
       onFolder,
       onPage: (info) => {

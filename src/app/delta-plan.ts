@@ -9,7 +9,9 @@ import { normalizePrefix } from '../keys/key-mapper.js';
 import type { Pacer } from '../source/drive/pacer.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import type { Logger } from '../observability/logger.js';
+import { JournalError } from '../errors.js';
 import { runDelta } from './delta-pass.js';
+import { journalSource } from './journal-identity.js';
 
 export interface DeltaPreviewOptions {
   settings: Settings;
@@ -26,6 +28,12 @@ export async function previewDelta(o: DeltaPreviewOptions): Promise<string | nul
   if (o.settings.full || !existsSync(o.settings.state)) return null;
   const journal = JournalReader.openReadOnly(o.settings.state);
   try {
+    // Another source's journal would preview nonsense (its folders, its rows): refused, as `run` refuses it.
+    const stored = journal.identity().source;
+    const wanted = journalSource(o.settings, o.rootId, o.shard);
+    if (stored !== wanted) {
+      throw new JournalError(`journal ${o.settings.state} belongs to another source: it records ${JSON.stringify(stored)}, this plan is ${JSON.stringify(wanted)}; point --state at this source's journal`);
+    }
     const store = journal.deltaStore();
     const token = store.changeToken();
     if (token === null || !journal.isListingComplete()) return null;

@@ -6,11 +6,16 @@ import type { JournalIdentity } from '../journal/types.js';
 import { describeEndpoint } from '../target/s3/s3-options.js';
 import type { S3TargetOptions } from '../target/s3/s3-options.js';
 
-export function journalIdentity(s: Settings, rootId: string, target: S3TargetOptions, shard: Shard | null): JournalIdentity {
+/** The source half of the identity: the folder or shared drive, and the shard. */
+export function journalSource(s: Settings, rootId: string, shard: Shard | null): string {
   const from = s.sharedDriveId ? `shared-drive:${s.sharedDriveId}` : `folder:${rootId}`;
+  return shard ? `${from} shard ${shard.index}/${shard.count}` : from;
+}
+
+export function journalIdentity(s: Settings, rootId: string, target: S3TargetOptions, shard: Shard | null): JournalIdentity {
   const where = target.endpoint ? describeEndpoint(target.endpoint) : `aws:${target.region}`;
   return {
-    source: shard ? `${from} shard ${shard.index}/${shard.count}` : from,
+    source: journalSource(s, rootId, shard),
     target: `s3://${target.bucket}/${target.prefix} (${where})`,
   };
 }

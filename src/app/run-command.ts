@@ -1,10 +1,12 @@
 // `supervisor run`: the memory plan, preflight, the journal, the listing and the supervisor, wired
 // together; then clean-up, the report and the exit code.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
+import { PreflightError } from '../errors.js';
 import { joinPacer, SharedPace } from '../source/drive/shared-pace.js';
 import { resolveRoot } from '../source/drive/lister.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
@@ -108,7 +110,9 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   try {
     // Preflight, before any child starts: each problem is one line and exit 2 (thrown as PreflightError).
     const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
-    await preflightS3(s3, target);
+    // The write probe writes a marker object: a run that may be an idle delta (a journal exists) defers it (probeWrite).
+    const mayBeDelta = !settings.fresh && !settings.full && existsSync(settings.state);
+    await preflightS3(s3, target, undefined, mayBeDelta ? 'bucket' : 'all');
     log.info({ root: root.id, bucket: target.bucket, prefix: target.prefix }, 'preflight passed');
 
     journal = Journal.open(settings.state, journalIdentity(settings, root.id, target, shard), { fresh: settings.fresh });
@@ -116,12 +120,15 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
     else requeueTransient(journal, settings, log);
+    // Not a delta, or files left to copy: probe now; a delta probes once it knows it has changes (sync-pass.ts).
+    const probe = { done: !mayBeDelta };
+    if (mayBeDelta && (passKind(journal, settings.full) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite(s3, target, probe);
     health.ready = true;
     const open = journal;
     sync.syncedAt = open.delta.syncedAt();
     // Installed right before the first pass, whose own handlers follow in the same turn (copy()).
     if (settings.watch) watchSignals = catchWatchSignals();
-    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt });
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probe });
     // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
     while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
       log.info({ seconds: settings.watchIntervalS, sync: sync.view() }, 'watching: next pass after the interval');
@@ -129,7 +136,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
       // Each pass is a run: a file failed for a transient reason gets another, as a new `run` gives it.
       if (!options.retryFailed) requeueTransient(open, settings, log);
-      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date() });
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probe });
     }
     return code;
   } catch (err) {
@@ -142,6 +149,13 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     s3.destroy();
     await server?.close();
   }
+}
+
+/** The S3 write probe of the preflight, once per process (a PreflightError, exit 2, like the rest of it). */
+async function probeWrite(s3: ReturnType<typeof createS3Client>, target: ReturnType<typeof s3TargetFor>, probe: { done: boolean }): Promise<void> {
+  if (probe.done) return;
+  await preflightS3(s3, target, undefined, 'write');
+  probe.done = true;
 }
 
 /** A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20). */
@@ -175,6 +189,8 @@ interface CopyContext {
   mode: 'tty' | 'log' | 'off';
   liveBlock: { clear: () => void };
   startedAt: Date;
+  /** Whether the S3 write probe ran (probeWrite). */
+  probe: { done: boolean };
 }
 
 /** Files a pass has still to apply to S3. */
@@ -261,6 +277,7 @@ async function copy(c: CopyContext): Promise<number> {
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
   let listingError: unknown = null;
+  let preflightError: PreflightError | null = null;
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
   c.sync.running = passKind(journal, settings.full);
@@ -279,6 +296,8 @@ async function copy(c: CopyContext): Promise<number> {
     signal: listingAbort.signal,
     progress: listing,
     outage: supervisor.serviceHealth(),
+    copy: { s3: c.s3, target },
+    beforeWrite: () => probeWrite(c.s3, target, c.probe),
     notify: () => source.notify(),
   }).finally(lister.leave).then(
     (result) => {
@@ -290,6 +309,12 @@ async function copy(c: CopyContext): Promise<number> {
     },
     (err: unknown) => {
       if (listingAbort.signal.aborted) return;
+      // The deferred S3 write probe (probeWrite) failed: the run ends with its one line and exit 2.
+      if (err instanceof PreflightError) {
+        preflightError = err;
+        void supervisor.shutdown('S3 preflight failed');
+        return;
+      }
       const stop = runStopByListing(err);
       if (stop !== null) {
         stopRun(stop);
@@ -369,6 +394,8 @@ async function copy(c: CopyContext): Promise<number> {
     listingAbort.abort();
   }
   await listingDone;
+  const deferredPreflight = preflightError as PreflightError | null; // set in a callback: not narrowed to null
+  if (deferredPreflight !== null) throw deferredPreflight;
 
   let uploadsAborted = 0;
   if (outcome === 'completed' && listingError === null) {

@@ -23,6 +23,8 @@ import type { DeltaCounts, DeltaResult } from './delta-pass.js';
 import type { JournalWriteGuard } from './journal-write-guard.js';
 import type { OutageView } from '../ipc/service-signals.js';
 import { runListing } from './listing-task.js';
+import { DeltaMoves } from './delta-moves.js';
+import type { ServerCopyTarget } from './delta-moves.js';
 import type { ListingProgress } from './listing-task.js';
 
 export interface PassContext {
@@ -42,6 +44,10 @@ export interface PassContext {
   notify: () => void;
   /** Drive unreachable: the listing waits with dispatch (listing-task.ts). */
   outage?: OutageView | null;
+  /** Where a delta copies renamed/moved objects inside S3 (delta-moves.ts); without it they are copied from Drive. */
+  copy?: ServerCopyTarget;
+  /** Before a delta with changes records anything: the S3 write probe an idle delta skips (run-command.ts). */
+  beforeWrite?: () => Promise<void>;
 }
 
 export interface PassResult {
@@ -55,6 +61,8 @@ export interface PassResult {
   gone: number;
   /** When the pass read Drive (epoch ms): once it completes, every change before this instant is applied. */
   readAt: number;
+  /** Renamed/moved files whose objects were copied inside S3 rather than from Drive. */
+  serverCopied: number;
 }
 
 export interface PassFinish {
@@ -91,6 +99,7 @@ export async function runPass(c: PassContext): Promise<PassResult> {
 async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
   const { journal, guard } = c;
   const readAt = Date.now();
+  const moves = c.copy ? new DeltaMoves({ journal, guard, log: c.log, copy: c.copy, signal: c.signal }) : null;
   const delta = await runDelta({
     settings: c.settings,
     drive: c.drive,
@@ -103,11 +112,14 @@ async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
     log: c.log,
     signal: c.signal,
     existing: (driveId, key) => journal.delta.existing(driveId, key),
-    write: (entries) => record(c, entries),
+    ...(c.outage ? { outage: c.outage } : {}),
+    ...(c.beforeWrite ? { beforeWrite: c.beforeWrite } : {}),
+    write: (entries) => record(c, moves ? moves.take(entries) : entries),
   });
+  const serverCopied = moves ? (await moves.apply()).copied : 0;
   guard.run(() => journal.delta.markGone(delta.gone.map((r) => r.seq)), undefined);
   c.log.info({ ...delta.counts }, 'delta pass: changes applied to the journal');
-  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone, readAt };
+  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone, readAt, serverCopied };
 }
 
 function record(c: PassContext, entries: ListedEntry[]): void {
@@ -124,7 +136,14 @@ async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> 
   guard.run(() => journal.delta.startFullPass(), undefined);
   const readAt = Date.now();
   const retry = { maxRetries: c.settings.driveRetries, baseMs: 1000, signal: c.signal };
-  const token = await startPageToken({ drive: c.drive.drive, ...(c.settings.sharedDriveId ? { sharedDriveId: c.settings.sharedDriveId } : {}), pacer: c.pacer, retry, signal: c.signal });
+  const token = await startPageToken({
+    drive: c.drive.drive,
+    ...(c.settings.sharedDriveId ? { sharedDriveId: c.settings.sharedDriveId } : {}),
+    pacer: c.pacer,
+    retry,
+    signal: c.signal,
+    ...(c.outage ? { outage: c.outage, log: c.log } : {}),
+  });
   const generation = journal.startNewListing();
   let folders: FolderRecord[] = [{ id: c.rootId, parentId: null, path: '', segments: [], keyPrefix: folderKeyPrefix(c.prefix, []) }];
   const flushFolders = (): void => {
@@ -156,7 +175,7 @@ async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> 
   // Reconcile: what earlier listings saw and this complete one did not is gone from Drive.
   const unseen = journal.delta.unseenByListing(generation);
   guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
-  return { kind: 'full', token, delta: null, fellBack, gone: unseen.length, readAt };
+  return { kind: 'full', token, delta: null, fellBack, gone: unseen.length, readAt, serverCopied: 0 };
 }
 
 /**
@@ -215,7 +234,7 @@ export function passLine(pass: PassResult, finish: PassFinish): string {
   const what =
     counts === null
       ? `full pass${pass.fellBack ? ' (the stored change token was refused)' : ''}: ${pass.gone} gone from Drive`
-      : `delta pass: ${counts.changes} changes, ${counts.new} new, ${counts.changed} changed, ${counts.moved} renamed/moved, ${counts.gone} gone, ${counts.foldersListed} folders listed`;
+      : `delta pass: ${counts.changes} changes, ${counts.new} new, ${counts.changed} changed, ${counts.moved} renamed/moved, ${counts.gone} gone, ${counts.foldersListed} folders listed${pass.serverCopied > 0 ? `, ${pass.serverCopied} renamed/moved objects copied inside S3` : ''}`;
   const deletes =
     finish.keptTotal > 0 ? `; --deletes keep: ${finish.keptTotal} objects of files gone from Drive kept (delete would remove them)`
     : finish.deleted > 0 || finish.deleteFailed > 0 ? `; --deletes delete: ${finish.deleted} objects deleted${finish.deleteFailed > 0 ? `, ${finish.deleteFailed} failed (next pass retries)` : ''}`
@@ -230,7 +249,7 @@ export function passReport(pass: PassResult, finish: PassFinish | null, deletes:
     fellBack: pass.fellBack,
     complete: finish !== null,
     gone: pass.gone,
-    ...(pass.delta ? { counts: pass.delta.counts } : {}),
+    ...(pass.delta ? { counts: pass.delta.counts, serverCopied: pass.serverCopied } : {}),
     deletes,
     deleted: finish?.deleted ?? 0,
     deleteFailed: finish?.deleteFailed ?? 0,

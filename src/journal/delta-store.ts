@@ -31,6 +31,14 @@ export interface GoneRecord {
   status: ItemStatus;
 }
 
+/** A done row of the same file and content at another key: its object can be copied inside S3 (a rename or move). */
+export interface CopySource {
+  key: string;
+  bytes: number;
+  md5: string | null;
+  etag: string | null;
+}
+
 export const GONE_SKIP_REASON = 'gone-from-drive';
 const PAST_EVERY = String.fromCodePoint(0x10ffff);
 
@@ -65,6 +73,8 @@ export class DeltaStore {
   private readonly taken: Database.Statement<[{ id: string; exact: string; p: string; tail: string }], { 1: number }>;
   private readonly childFolders: Database.Statement<[string], { segments: string }>;
   private readonly setGone: Database.Statement<[{ seq: number; now: number; reason: string }]>;
+  private readonly sameContent: Database.Statement<[{ id: string; key: string; size: number | null; md5: string | null; modifiedTime: string }], CopySource>;
+  private readonly setCopied: Database.Statement<[{ id: string; key: string; bytes: number; md5: string | null; etag: string | null; now: number }]>;
 
   constructor(private readonly db: Database.Database) {
     this.upsertFolder = db.prepare(
@@ -93,6 +103,28 @@ export class DeltaStore {
          upload_id = CASE WHEN status IN ('pending', 'failed') THEN NULL ELSE upload_id END
        WHERE seq = @seq AND status <> 'in-progress'`,
     );
+    // Same bytes: the md5 when Drive has one; an export (no md5) only when its modifiedTime did not move either.
+    this.sameContent = db.prepare(
+      `SELECT key, bytes_copied AS bytes, done_md5 AS md5, etag FROM items
+       WHERE drive_id = @id AND key <> @key AND key <> '' AND status = 'done' AND changed_in_flight = 0 AND size IS @size
+         AND ((@md5 IS NOT NULL AND md5 = @md5) OR (@md5 IS NULL AND md5 IS NULL AND modified_time = @modifiedTime))
+       ORDER BY gone_at IS NOT NULL, seq DESC LIMIT 1`,
+    );
+    this.setCopied = db.prepare(
+      `UPDATE items SET status = 'done', bytes_copied = @bytes, done_md5 = @md5, etag = @etag, finished_at = @now, attempts = 0,
+         checkpoint = NULL, upload_id = NULL, last_error = NULL, skip_reason = NULL, updated_at = @now
+       WHERE drive_id = @id AND key = @key AND status = 'pending'`,
+    );
+  }
+
+  /** The object a newly keyed file can be copied from inside S3 (same file, same content, copied), if any. */
+  copySource(item: { id: string; key: string; size: number | null; md5: string | null; modifiedTime: string }): CopySource | undefined {
+    return this.sameContent.get({ id: item.id, key: item.key, size: item.size, md5: item.md5, modifiedTime: item.modifiedTime });
+  }
+
+  /** The row of (drive id, key) is done: its object was copied inside S3 from `from`. */
+  markCopied(driveId: string, key: string, from: CopySource): void {
+    this.setCopied.run({ id: driveId, key, bytes: from.bytes, md5: from.md5, etag: from.etag, now: Date.now() });
   }
 
   private meta(name: string): string | null {

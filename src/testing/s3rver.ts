@@ -34,6 +34,8 @@ export interface S3rverHandle {
 export interface StartS3rverOptions {
   bucket?: string;
   multipartExtensions?: boolean;
+  /** false: refuse CopyObject with 501 NotImplemented, as some S3-compatible stores do (default true). */
+  copyObject?: boolean;
 }
 
 const UPLOADS_DIR = '._S3rver_uploads';
@@ -154,6 +156,12 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
   // Koa composes its middleware when the server starts listening, so an entry put first here runs
   // before s3rver's own router.
   if (options.multipartExtensions ?? true) server.middleware.unshift(multipartExtensions(directory));
+  if (options.copyObject === false) {
+    server.middleware.unshift(async (ctx, next) => {
+      if (ctx.method === 'PUT' && ctx.get('x-amz-copy-source') !== '') return xmlError(ctx, 501, 'NotImplemented', 'CopyObject is not implemented');
+      await next();
+    });
+  }
   let received = 0;
   server.middleware.unshift(async (ctx, next) => {
     if (ctx.method === 'PUT') received += Number(ctx.get('content-length')) || 0;

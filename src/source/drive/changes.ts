@@ -4,8 +4,11 @@ import type { drive_v3 } from '@googleapis/drive';
 import type { Drive } from './drive-client.js';
 import { FILE_FIELDS } from './lister.js';
 import type { Pacer } from './pacer.js';
-import { classifyDriveError, withRetry } from './retry.js';
+import { classifyDriveError } from './retry.js';
 import type { RetryOptions } from './retry.js';
+import type { OutageView } from '../../ipc/service-signals.js';
+import type { Logger } from '../../observability/logger.js';
+import { withOutageWait } from './outage-wait.js';
 
 /** Drive no longer accepts the stored token (it answers 400 Invalid Value, or 404): a full pass is needed. */
 export class ChangeTokenRefusedError extends Error {
@@ -24,6 +27,9 @@ export interface ChangesOptions {
   pacer: Pacer;
   retry: RetryOptions;
   signal?: AbortSignal;
+  /** Drive unreachable: wait with the rest of the run, as the listing does (outage-wait.ts). */
+  outage?: OutageView;
+  log?: Logger;
 }
 
 /** One file's latest change: removed (deleted, or access lost), or its metadata now (trashed included). */
@@ -48,10 +54,11 @@ function scope(sharedDriveId: string | undefined): { supportsAllDrives: true; in
 }
 
 function paced<T>(o: ChangesOptions, fn: () => Promise<T>): Promise<T> {
-  return withRetry(async () => {
+  const wait = o.outage && o.log ? { outage: o.outage, log: o.log, what: 'the changes listing' } : undefined;
+  return withOutageWait(async () => {
     await o.pacer.take(o.signal);
     return fn();
-  }, o.retry);
+  }, o.retry, wait);
 }
 
 /** The token of "now", taken before a full pass lists so that edits made while it lists are not lost. */

@@ -14,6 +14,9 @@ export const PREFLIGHT_MARKER = '.drive-s3-supervisor-preflight-';
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'TimeoutError', 'AbortError']);
 const BAD_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'InvalidClientTokenId', 'TokenRefreshRequired']);
 
+/** 'bucket': HeadBucket only; 'write': the marker write and delete only (a run that writes nothing skips it). */
+export type PreflightSteps = 'all' | 'bucket' | 'write';
+
 export interface PreflightResult {
   markerKey: string;
 }
@@ -73,16 +76,19 @@ async function explainHeadFailure(client: S3Client, opts: S3TargetOptions, err: 
  * HeadBucket, then write and delete `<prefix>/.drive-s3-supervisor-preflight-<random>` with the same
  * storage class and encryption settings the copy will use. Throws PreflightError.
  */
-export async function preflightS3(client: S3Client, opts: S3TargetOptions, timeoutMs = 30_000): Promise<PreflightResult> {
+export async function preflightS3(client: S3Client, opts: S3TargetOptions, timeoutMs = 30_000, steps: PreflightSteps = 'all'): Promise<PreflightResult> {
   const abortSignal = AbortSignal.timeout(timeoutMs);
   const markerKey = keyUnderPrefix(opts.prefix, `${PREFLIGHT_MARKER}${randomBytes(8).toString('hex')}`);
   let step: 'head-bucket' | 'write-marker' | 'delete-marker' = 'head-bucket';
   try {
-    try {
-      await client.send(new HeadBucketCommand({ Bucket: opts.bucket }), { abortSignal });
-    } catch (err) {
-      throw await explainHeadFailure(client, opts, err, abortSignal);
+    if (steps !== 'write') {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: opts.bucket }), { abortSignal });
+      } catch (err) {
+        throw await explainHeadFailure(client, opts, err, abortSignal);
+      }
     }
+    if (steps === 'bucket') return { markerKey };
     step = 'write-marker';
     await client.send(
       new PutObjectCommand({
