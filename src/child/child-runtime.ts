@@ -1,4 +1,5 @@
-// The child's side of the protocol, as a class tests can drive directly: load the processor on init,
+// The child's side of the protocol, behind a send port and an exit callback (main.ts wires them to the
+// process; the process-level tests reach it through real children): load the processor on init,
 // say ready, run up to `concurrency` items at once from the batches it is given, report start, progress,
 // checkpoints and results, drain or shut down on request, and exit when the parent goes away.
 import { pathToFileURL } from 'node:url';

@@ -1,7 +1,14 @@
 // Batching and memory admission: which ready items go to which child. Items are admitted against the
 // child's item budget (soft cap − baseline) by their predicted buffer bound, so a huge file (bigger
 // parts) waits for headroom, or runs alone in a child that is kept free for it, instead of breaking a cap.
-import type { WorkItem } from '../ipc/protocol.js';
+// The Dispatcher below applies them to the live children: the ready queue, feeding it, one dispatch per turn.
+import { randomUUID } from 'node:crypto';
+import { message } from '../ipc/protocol.js';
+import type { BatchMessage, WorkItem } from '../ipc/protocol.js';
+import type { ChildHandle } from './child-handle.js';
+import type { WorkSource } from './work-source.js';
+
+const MB = 1024 * 1024;
 
 export interface DispatchLimits {
   batchFiles: number;
@@ -79,4 +86,99 @@ export function chooseReservation(head: WorkItem, children: readonly ChildSlot[]
     if (best === null || c.committedBytes < best.committedBytes) best = c;
   }
   return best;
+}
+
+/** What the dispatch loop needs of the rest of the supervisor. */
+export interface DispatchHost {
+  /** The children that may be given work now (ready, alive, connected). */
+  openChildren(): ChildHandle[];
+  /** Dispatch is held (stopping, memory paused, a service down). */
+  held(): boolean;
+  stopping(): boolean;
+  /** Start children for the work now outstanding. */
+  grow(): void;
+  /** Work arrived after a wait: feed, dispatch, check whether the run is done. */
+  workArrived(): void;
+}
+
+/** The bounded ready queue, topped up from the source and handed out in batches by the rules above. */
+export class Dispatcher {
+  private readonly queue: WorkItem[] = [];
+  private scheduled = false;
+  private waitingForWork = false;
+
+  constructor(
+    private readonly source: WorkSource,
+    private readonly limits: DispatchLimits,
+    private readonly queueLength: number,
+    private readonly host: DispatchHost,
+  ) {}
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Empty the queue (at shutdown: its items go back to the source untouched). */
+  drainQueue(): WorkItem[] {
+    return this.queue.splice(0);
+  }
+
+  /** Keep the ready queue topped up from the source; wait for it when it has nothing now. */
+  feed(): void {
+    if (this.host.stopping()) return;
+    const room = this.queueLength - this.queue.length;
+    if (room > this.queueLength / 2) this.queue.push(...this.source.take(room));
+    this.host.grow();
+    if (this.queue.length === 0 && !this.source.isExhausted() && !this.waitingForWork) {
+      this.waitingForWork = true;
+      void this.source.waitForWork().then(() => {
+        this.waitingForWork = false;
+        this.host.workArrived();
+      });
+    }
+  }
+
+  /** One dispatch on the next turn, however many events asked for it. */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    if (this.host.held()) return;
+    const open = this.host.openChildren();
+    // A reservation whose item left the queue (requeued elsewhere, shutdown) is stale.
+    for (const c of open) c.dropReservationUnless((id) => this.queue.some((i) => i.id === id));
+    open.sort((a, b) => a.inFlightCount - b.inFlightCount);
+    let sent = 0;
+    for (const child of open) {
+      const batch = takeBatch(this.queue, slotOf(child), this.limits);
+      if (batch.length === 0) continue;
+      const batchId = randomUUID();
+      child.assign(batchId, batch);
+      if (!child.send(message<BatchMessage>({ kind: 'batch', batchId, items: batch }))) {
+        // The child is going away; its exit handler will requeue these.
+        child.log.warn({ batchId, items: batch.length }, 'could not send batch');
+      }
+      sent += batch.length;
+    }
+    const head = this.queue[0];
+    if (head && sent > 0) {
+      const reserve = chooseReservation(head, open.map(slotOf), this.limits);
+      const child = reserve ? open.find((c) => c.id === reserve.id) : undefined;
+      if (child) {
+        child.reserve(head.id);
+        child.log.info({ itemId: head.id, bufferMb: Math.round(head.bufferBytes / MB) }, 'keeping this child free for a large item');
+      }
+    }
+    if (sent > 0) this.feed();
+  }
+}
+
+function slotOf(child: ChildHandle): ChildSlot {
+  return { id: child.id, inFlightCount: child.inFlightCount, committedBytes: child.committedBufferBytes, inFlightSizeBytes: child.inFlightSizeBytes, reservedFor: child.reservedFor };
 }

@@ -4,6 +4,7 @@
 // the largest child. `--max-old-space-size` bounds only the V8 heap; file bytes live in Buffers outside it,
 // so the process's own pages are the truth per child. docs/design.md (memory) has the measurements.
 import type { RecycleReason } from '../ipc/protocol.js';
+import type { ChildState } from './child-handle.js';
 import type { CgroupMemory } from './cgroup.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { readSmapsRollup } from './rss-sampler.js';
@@ -14,7 +15,7 @@ const MB = 1024 * 1024;
 export interface GuardedChild {
   id: number;
   pid: number;
-  state: string;
+  state: ChildState;
 }
 
 export interface ChildSample {

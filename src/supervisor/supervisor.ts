@@ -1,31 +1,33 @@
 // The supervisor: forks memory-capped children, hands them batches, watches their memory, recycles them
 // without losing work, and shuts down cleanly. It never touches file bytes and knows nothing of Drive or
-// S3: work comes from a WorkSource and runs in whatever processor module it is given.
+// S3: work comes from a WorkSource and runs in whatever processor module it is given. This file composes
+// the parts — the pool (child-pool.ts), the dispatcher (dispatcher.ts), the memory watch (memory-watch.ts),
+// the outage watch — and owns what a child's messages and exit mean: retries, poison items, shutdown.
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
-import { CrashLoopError } from '../errors.js';
+import type { CrashLoopError } from '../errors.js';
 import { message, RECYCLE_REASONS } from '../ipc/protocol.js';
-import type { BatchMessage, ChildMessage, ItemOutcome, PaceMessage, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
+import type { ItemOutcome, PaceMessage, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
 import type { OutageView } from '../ipc/service-signals.js';
 import type { Logger } from '../observability/logger.js';
-import type { ChildExit, ChildHandle } from './child-handle.js';
+import type { ChildExit, ChildHandle, ChildState } from './child-handle.js';
+import { ChildPool, describeExit } from './child-pool.js';
+import type { PoolStats, WorkMessage } from './child-pool.js';
 import { cgroupMemoryReader } from './cgroup.js';
 import type { CgroupMemory } from './cgroup.js';
-import { chooseReservation, takeBatch } from './dispatcher.js';
-import type { ChildSlot, DispatchLimits } from './dispatcher.js';
+import { Dispatcher } from './dispatcher.js';
 import { MemoryGuard } from './memory-guard.js';
+import type { MemorySample } from './memory-guard.js';
+import { MemoryWatch } from './memory-watch.js';
+import type { MemoryPeaks } from './memory-watch.js';
 import { OutageWatch } from './outage-watch.js';
 import type { FailedOutcome, OutageOptions, OutageStop } from './outage-watch.js';
-import type { MemorySample } from './memory-guard.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { RssSampler } from './rss-sampler.js';
-import { spawnChild } from './spawn-child.js';
 import type { WorkSource } from './work-source.js';
 
 const MB = 1024 * 1024;
-const REACTION_SAMPLES = 1000;
 
 export interface SupervisorOptions {
   plan: MemoryPlan;
@@ -77,19 +79,7 @@ export interface RecycleEvent {
   ussBytes: number;
 }
 
-export interface SupervisorStats {
-  childrenSpawned: number;
-  recycles: Record<RecycleReason, number>;
-  /** Peak of the tree's charge: supervisor USS + shared pages once + every child's USS. */
-  peakChargedBytes: number;
-  /** Peak of every process's RSS summed (counts the shared pages once per process). */
-  peakTreeRssBytes: number;
-  peakCgroupBytes: number;
-  peakChildUssBytes: number;
-  peakChildRssBytes: number;
-  peakSupervisorRssBytes: number;
-  /** Poll that decided a recycle → its replacement's ready handshake, for the last 1,000 recycles. */
-  replacementReadyMs: number[];
+export interface SupervisorStats extends PoolStats, MemoryPeaks {
   settled: { done: number; skipped: number; failed: number };
   bytesDone: number;
 }
@@ -97,7 +87,7 @@ export interface SupervisorStats {
 export interface ChildView {
   id: number;
   pid: number;
-  state: string;
+  state: ChildState;
   ussBytes: number;
   rssBytes: number;
   inFlight: number;
@@ -117,40 +107,19 @@ interface SupervisorEvents {
 }
 
 
-interface PendingReplacement {
-  reason: RecycleReason;
-  decidedAt: number;
-}
-
 function emptyRecycles(): Record<RecycleReason, number> {
   return Object.fromEntries(RECYCLE_REASONS.map((r) => [r, 0])) as Record<RecycleReason, number>;
 }
 
-function describeExit(exit: ChildExit): string {
-  return exit.signal !== null ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
-}
-
 export class Supervisor extends EventEmitter<SupervisorEvents> {
-  private readonly children = new Map<number, ChildHandle>();
-  private readonly queue: WorkItem[] = [];
-  private readonly guard: MemoryGuard;
-  private readonly limits: DispatchLimits;
+  private readonly pool: ChildPool;
+  private readonly dispatcher: Dispatcher;
+  private readonly memory: MemoryWatch;
   private readonly log: Logger;
-  private nextChildId = 1;
-  private pendingSpawns = 0;
-  private lastReplacementAt = 0;
-  private consecutiveStartupFailures = 0;
   private stopping = false;
-  private paused = false;
-  private dispatchScheduled = false;
-  private waitingForWork = false;
-  private polling = false;
-  private pollTimer: NodeJS.Timeout | null = null;
   private finish: ((outcome: RunOutcome) => void) | null = null;
   private fatal: Error | null = null;
   private shutdownPromise: Promise<void> | null = null;
-  private readonly replacementFor = new Map<number, PendingReplacement>();
-  private readonly startupTimers = new Map<number, NodeJS.Timeout>();
   private readonly leavePace = new Map<number, () => void>();
   private readonly outages: OutageWatch | null;
   outageStop: OutageStop | null = null;
@@ -167,7 +136,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     settled: { done: 0, skipped: 0, failed: 0 },
     bytesDone: 0,
   };
-  lastSample: MemorySample | null = null;
 
   constructor(
     private readonly source: WorkSource,
@@ -176,14 +144,35 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     super();
     this.log = options.log;
     const plan = options.plan;
-    this.guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? cgroupMemoryReader());
     this.outages = options.outage ? this.watchOutages(options.outage) : null;
-    this.limits = {
-      batchFiles: options.batchFiles,
-      batchBytes: options.batchMb * MB,
-      concurrency: plan.childConcurrency,
-      childItemBudgetBytes: plan.childItemBudgetMb * MB,
-    };
+    this.pool = new ChildPool(options, this.stats, {
+      message: (child, msg) => this.onMessage(child, msg),
+      ready: (child, startupMs) => this.onReady(child, startupMs),
+      exited: (child, exit) => this.onExit(child, exit),
+      afterExit: () => this.kick(),
+      crashLoop: (error) => this.onCrashLoop(error),
+      hasWorkLeft: () => this.hasWorkLeft(),
+    }, this.log);
+    const limits = { batchFiles: options.batchFiles, batchBytes: options.batchMb * MB, concurrency: plan.childConcurrency, childItemBudgetBytes: plan.childItemBudgetMb * MB };
+    this.dispatcher = new Dispatcher(source, limits, options.queueLength, {
+      openChildren: () => [...this.pool.values()].filter((c) => c.acceptsWork),
+      held: () => this.stopping || this.memory.paused || this.outages?.active === true,
+      stopping: () => this.stopping,
+      grow: () => this.grow(),
+      workArrived: () => this.kick(),
+    });
+    const guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? cgroupMemoryReader());
+    this.memory = new MemoryWatch(plan, guard, this.stats, {
+      children: () => this.pool.values(),
+      child: (id) => this.pool.get(id),
+      stopping: () => this.stopping,
+      sampled: (sample) => this.emit('sample', sample),
+      recycled: (child, reason, ussBytes) => this.emit('recycle', { childId: child.id, pid: child.pid, reason, ussBytes }),
+      pausedChanged: (paused) => {
+        this.emit('paused', paused);
+        if (!paused) this.dispatcher.schedule();
+      },
+    }, this.log);
   }
 
   get plan(): MemoryPlan {
@@ -191,17 +180,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   get queueDepth(): number {
-    return this.queue.length;
+    return this.dispatcher.depth;
   }
 
   get isPaused(): boolean {
-    return this.paused;
+    return this.memory.paused;
+  }
+
+  get lastSample(): MemorySample | null {
+    return this.memory.lastSample;
   }
 
   /** Bytes read so far by items still in flight (progress reports), for live throughput figures. */
   inFlightBytes(): number {
     let sum = 0;
-    for (const c of this.children.values()) for (const f of c.inFlight.values()) sum += f.bytes;
+    for (const c of this.pool.values()) sum += c.inFlightReadBytes;
     return sum;
   }
 
@@ -217,13 +210,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   childViews(): ChildView[] {
-    return [...this.children.values()].map((c) => ({
+    return [...this.pool.values()].map((c) => ({
       id: c.id,
       pid: c.pid,
       state: c.state,
       ussBytes: c.lastUssBytes,
       rssBytes: c.lastRssBytes,
-      inFlight: c.inFlight.size,
+      inFlight: c.inFlightCount,
     }));
   }
 
@@ -232,11 +225,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const done = new Promise<RunOutcome>((resolve) => (this.finish = resolve));
     // One child at once, so its start-up overlaps the source's first work (the listing's first page);
     // the rest as work asks for them (grow).
-    if (this.plan.workers > 0) this.spawn(null);
-    this.pollTimer = setInterval(() => void this.poll(), this.options.rssPollMs);
-    this.feed();
+    if (this.plan.workers > 0) this.pool.spawn();
+    this.memory.start(this.options.rssPollMs);
+    this.dispatcher.feed();
     const outcome = await done;
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.memory.stop();
     if (this.fatal) throw this.fatal;
     return outcome;
   }
@@ -249,9 +242,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async stopAll(reason: string, outcome: RunOutcome): Promise<void> {
     this.stopping = true;
-    this.log.info({ reason, children: this.children.size }, 'supervisor stopping');
-    for (const t of this.startupTimers.values()) clearTimeout(t);
-    const exits = [...this.children.values()].map(async (child) => {
+    this.log.info({ reason, children: this.pool.size }, 'supervisor stopping');
+    this.pool.stop();
+    const exits = [...this.pool.values()].map(async (child) => {
       try {
         await child.terminate(this.options.shutdownGraceMs);
       } catch (err) {
@@ -260,95 +253,47 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
     await Promise.all(exits);
     // Items still queued here go back to the source untouched: the next run picks them up.
-    for (const item of this.queue.splice(0)) this.source.requeue(item, { countAttempt: false, reason });
+    for (const item of this.dispatcher.drainQueue()) this.source.requeue(item, { countAttempt: false, reason });
     this.outages?.close(reason);
     this.finish?.(outcome);
   }
 
+  /** Something moved (a result, an exit, new work): top the queue up, dispatch, and see whether the run is done. */
+  private kick(): void {
+    this.dispatcher.feed();
+    this.dispatcher.schedule();
+    this.checkDone();
+  }
+
   // ---- children -------------------------------------------------------------------------------
 
-  private spawn(replacing: PendingReplacement | null): void {
-    const childId = this.nextChildId++;
-    const child = spawnChild({
-      heapMb: this.plan.childHeapMb,
-      log: this.log,
-      extraExecArgv: this.options.childExecArgv ?? [],
-      settings: {
-        childId,
-        concurrency: this.plan.childConcurrency,
-        processorPath: this.options.processorPath,
-        processorOptions: this.options.processorOptions,
-        logLevel: this.options.logLevel,
-      },
-    });
-    this.stats.childrenSpawned++;
-    this.children.set(childId, child);
-    if (replacing) this.replacementFor.set(childId, replacing);
-    child.on('message', (msg) => this.onMessage(child, msg));
-    child.on('exit', (exit) => this.onExit(child, exit));
-    const timer = setTimeout(() => {
-      if (child.state === 'starting') {
-        child.log.error({ timeoutMs: this.options.startupTimeoutMs }, 'child did not say ready in time: killing it');
-        child.killNow('crash');
-      }
-    }, this.options.startupTimeoutMs);
-    this.startupTimers.set(childId, timer);
-  }
-
-  private scheduleReplacement(replacing: PendingReplacement): void {
-    const now = Date.now();
-    // Stagger replacements (a gap per replacement plus jitter) so children never all restart at once.
-    const stagger = this.options.recycleStaggerMs;
-    const at = Math.max(now, this.lastReplacementAt + stagger) + Math.random() * (stagger / 2);
-    this.lastReplacementAt = at;
-    this.pendingSpawns++;
-    setTimeout(() => {
-      this.pendingSpawns--;
-      if (!this.stopping && this.hasWorkLeft()) this.spawn(replacing);
-    }, at - now).unref();
-  }
-
-  /**
-   * Start children up to `workers`, but never more than there are items to give them (queued or in
-   * flight): a child costs its start-up CPU and ~60 MB of baseline RSS, so a run of two files on a
-   * 16-worker pod starts two. Replacements already scheduled count as children.
-   */
   private grow(): void {
     if (this.stopping || this.fatal) return;
-    let outstanding = this.queue.length;
-    for (const c of this.children.values()) outstanding += c.inFlight.size;
-    const want = Math.min(this.plan.workers, outstanding);
-    for (let live = this.children.size + this.pendingSpawns; live < want; live++) this.spawn(null);
+    let outstanding = this.dispatcher.depth;
+    for (const c of this.pool.values()) outstanding += c.inFlightCount;
+    this.pool.grow(outstanding);
   }
 
   private hasWorkLeft(): boolean {
-    if (this.queue.length > 0 || !this.source.isExhausted() || this.outages?.holding === true) return true;
-    for (const c of this.children.values()) if (c.inFlight.size > 0) return true;
+    if (this.dispatcher.depth > 0 || !this.source.isExhausted() || this.outages?.holding === true) return true;
+    for (const c of this.pool.values()) if (c.inFlightCount > 0) return true;
     return false;
   }
 
-  private onMessage(child: ChildHandle, msg: ChildMessage): void {
+  private onMessage(child: ChildHandle, msg: WorkMessage): void {
     switch (msg.kind) {
-      case 'ready':
-        return this.onReady(child);
-      case 'item-start': {
-        const f = child.inFlight.get(msg.itemId);
-        if (f) f.started = true;
-        return;
-      }
+      case 'item-start':
+        return child.started(msg.itemId);
       case 'item-progress': {
-        const f = child.inFlight.get(msg.itemId);
+        const f = child.progress(msg.itemId, msg.bytes);
         if (!f) return;
-        f.bytes = msg.bytes;
         this.source.progress?.(f.item, msg.bytes);
         this.emit('item-progress', { item: f.item, bytes: msg.bytes });
         return;
       }
       case 'item-checkpoint': {
-        const f = child.inFlight.get(msg.itemId);
-        if (!f) return;
-        f.item = { ...f.item, checkpoint: msg.checkpoint };
-        this.source.checkpoint(f.item, msg.checkpoint);
+        const f = child.checkpoint(msg.itemId, msg.checkpoint);
+        if (f) this.source.checkpoint(f.item, msg.checkpoint);
         return;
       }
       case 'item-result':
@@ -368,22 +313,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private onReady(child: ChildHandle): void {
-    const timer = this.startupTimers.get(child.id);
-    if (timer) clearTimeout(timer);
-    this.startupTimers.delete(child.id);
-    if (child.state !== 'starting') return;
-    child.state = 'ready';
-    child.readyAt = Date.now();
-    this.consecutiveStartupFailures = 0;
-    const startupMs = child.readyAt - child.startedAt;
-    const replacing = this.replacementFor.get(child.id);
-    if (replacing) {
-      this.replacementFor.delete(child.id);
-      // The most recent figures only: a long run recycles many times and stats must stay bounded.
-      if (this.stats.replacementReadyMs.length >= REACTION_SAMPLES) this.stats.replacementReadyMs.shift();
-      this.stats.replacementReadyMs.push(child.readyAt - replacing.decidedAt);
-    }
+  private onReady(child: ChildHandle, startupMs: number): void {
     child.log.info({ startupMs }, 'child ready');
     for (const service of this.outages?.downServices() ?? []) child.send(message<ServiceStateMessage>({ kind: 'service-state', service, down: true }));
     this.emit('child-ready', { childId: child.id, pid: child.pid, startupMs });
@@ -400,18 +330,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       });
       this.leavePace.set(child.id, leave);
     }
-    this.scheduleDispatch();
+    this.dispatcher.schedule();
   }
 
   private onResult(child: ChildHandle, itemId: string, outcome: ItemOutcome): void {
-    const f = child.inFlight.get(itemId);
-    if (!f) {
+    const item = child.settle(itemId);
+    if (!item) {
       child.log.warn({ itemId }, 'result for an item this child does not hold: ignored');
       return;
     }
-    child.inFlight.delete(itemId);
-    child.itemsSettled++;
-    const item = f.item;
     this.emit('item-result', { item, outcome });
     const stop = outcome.status === 'failed' ? (this.options.stopOnFailure?.(outcome.error) ?? null) : null;
     if (stop !== null) {
@@ -423,21 +350,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.settle(item, outcome);
     }
     const max = this.options.maxItemsPerChild;
-    if (max > 0 && child.itemsSettled >= max && child.state === 'ready') this.recycle(child, 'max-items', 'drain');
-    this.feed();
-    this.scheduleDispatch();
-    this.checkDone();
+    if (max > 0 && child.itemsSettled >= max && child.state === 'ready') this.memory.recycle(child, 'max-items', 'drain');
+    this.kick();
   }
 
   /** The child stopped retrying because we hold `service` down: back to the source, no attempt counted. */
   private onReturned(child: ChildHandle, itemId: string, service: string): void {
-    const f = child.inFlight.get(itemId);
-    if (!f) return;
-    child.inFlight.delete(itemId);
-    this.source.requeue(f.item, { countAttempt: false, reason: `${service} unreachable` });
-    this.feed();
-    this.scheduleDispatch();
-    this.checkDone();
+    const item = child.release(itemId);
+    if (!item) return;
+    this.source.requeue(item, { countAttempt: false, reason: `${service} unreachable` });
+    this.kick();
   }
 
   private settle(item: WorkItem, outcome: ItemOutcome): void {
@@ -447,47 +369,33 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('item-settled', { item, outcome });
   }
 
-  private onExit(child: ChildHandle, exit: ChildExit): void {
-    this.children.delete(child.id);
+  /** A child left the pool: why, logged, and what it held put back or settled. */
+  private onExit(child: ChildHandle, exit: ChildExit): RecycleReason | null {
     this.leavePace.get(child.id)?.();
     this.leavePace.delete(child.id);
-    const timer = this.startupTimers.get(child.id);
-    if (timer) clearTimeout(timer);
-    this.startupTimers.delete(child.id);
-    this.replacementFor.delete(child.id);
     const graceful = this.stopping || (child.recycleReason !== null && child.recycleReason !== 'hard-cap' && child.recycleReason !== 'budget' && exit.code === 0);
     let reason: RecycleReason | null = child.recycleReason;
     if (reason === null && !this.stopping) {
       reason = exit.heapOom ? 'heap-oom' : 'crash';
-      this.countRecycle(child, reason, child.lastUssBytes);
+      this.memory.count(child, reason, child.lastUssBytes);
     }
     const level = graceful ? 'info' : 'warn';
     child.log[level](
-      { exit: describeExit(exit), reason, inFlight: child.inFlight.size, duringStartup: exit.duringStartup, stderr: graceful ? undefined : child.stderrExcerpt || undefined },
+      { exit: describeExit(exit), reason, inFlight: child.inFlightCount, duringStartup: exit.duringStartup, stderr: graceful ? undefined : child.stderrExcerpt || undefined },
       'child exited',
     );
     this.requeueInFlight(child, exit, reason);
-    if (exit.duringStartup && !this.stopping) {
-      this.consecutiveStartupFailures++;
-      if (this.consecutiveStartupFailures >= this.options.crashLoopLimit) {
-        this.fatal = new CrashLoopError(
-          `children keep dying during start-up (${this.consecutiveStartupFailures} in a row, last: ${describeExit(exit)}${child.stderrExcerpt ? `: ${child.stderrExcerpt}` : ''}); not respawning`,
-        );
-        this.log.error({ err: this.fatal }, 'crash loop: stopping the run');
-        void this.shutdown('crash-loop');
-        return;
-      }
-    }
-    if (!this.stopping && this.hasWorkLeft()) {
-      this.scheduleReplacement({ reason: reason ?? 'crash', decidedAt: child.recycleDecidedAt ?? Date.now() });
-    }
-    this.feed();
-    this.scheduleDispatch();
-    this.checkDone();
+    return reason;
+  }
+
+  private onCrashLoop(error: CrashLoopError): void {
+    this.fatal = error;
+    this.log.error({ err: error }, 'crash loop: stopping the run');
+    void this.shutdown('crash-loop');
   }
 
   private requeueInFlight(child: ChildHandle, exit: ChildExit, reason: RecycleReason | null): void {
-    for (const f of child.inFlight.values()) {
+    for (const f of child.releaseAll()) {
       const item = f.item;
       if (this.stopping || !f.started) {
         this.source.requeue(item, { countAttempt: false, reason: this.stopping ? 'shutdown' : 'child exited before starting it' });
@@ -499,74 +407,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.source.requeue(item, { countAttempt: true, reason: `child ${reason ?? 'exit'}` });
       }
     }
-    child.inFlight.clear();
-  }
-
-  private countRecycle(child: ChildHandle, reason: RecycleReason, ussBytes: number): void {
-    this.stats.recycles[reason]++;
-    this.emit('recycle', { childId: child.id, pid: child.pid, reason, ussBytes });
-  }
-
-  private recycle(child: ChildHandle, reason: RecycleReason, how: 'drain' | 'kill'): void {
-    if (!child.alive || child.state === 'terminating') return;
-    // A draining child may still grow past its hard cap: the kill escalates the drain (counted again).
-    if (child.recycleReason !== null && how === 'drain') return;
-    child.recycleDecidedAt = Date.now();
-    child.recycleReason = null;
-    this.countRecycle(child, reason, child.lastUssBytes);
-    child.log.warn(
-      { reason, how, ussMb: Math.round(child.lastUssBytes / MB), rssMb: Math.round(child.lastRssBytes / MB), softMb: this.plan.childSoftMb, hardMb: this.plan.childHardMb, inFlight: child.inFlight.size },
-      `recycling child (${reason})`,
-    );
-    if (how === 'drain') child.drain(reason);
-    else child.killNow(reason);
-  }
-
-  // ---- memory -----------------------------------------------------------------------------------
-
-  private async poll(): Promise<void> {
-    if (this.polling) return; // a slow /proc read must not stack polls
-    this.polling = true;
-    try {
-      const live = [...this.children.values()].filter((c) => c.alive && c.pid > 0);
-      const decision = await this.guard.poll(live.map((c) => ({ id: c.id, pid: c.pid, state: c.state })));
-      const s = decision.sample;
-      this.lastSample = s;
-      for (const cs of s.children) {
-        const child = this.children.get(cs.id);
-        if (!child) continue;
-        child.lastUssBytes = cs.ussBytes;
-        child.lastRssBytes = cs.rssBytes;
-        child.peakUssBytes = Math.max(child.peakUssBytes, cs.ussBytes);
-        this.stats.peakChildUssBytes = Math.max(this.stats.peakChildUssBytes, cs.ussBytes);
-        this.stats.peakChildRssBytes = Math.max(this.stats.peakChildRssBytes, cs.rssBytes);
-      }
-      this.stats.peakChargedBytes = Math.max(this.stats.peakChargedBytes, s.chargedBytes);
-      this.stats.peakTreeRssBytes = Math.max(this.stats.peakTreeRssBytes, s.treeRssBytes);
-      this.stats.peakSupervisorRssBytes = Math.max(this.stats.peakSupervisorRssBytes, s.supervisorRssBytes);
-      this.stats.peakCgroupBytes = Math.max(this.stats.peakCgroupBytes, s.cgroup?.usageBytes ?? 0);
-      if (!this.stopping) {
-        for (const k of decision.kill) {
-          const child = this.children.get(k.id);
-          if (child) this.recycle(child, k.reason, 'kill');
-        }
-        for (const d of decision.drain) {
-          const child = this.children.get(d.id);
-          if (child) this.recycle(child, d.reason, 'drain');
-        }
-      }
-      if (decision.paused !== this.paused) {
-        this.paused = decision.paused;
-        this.log.warn({ podMb: Math.round(s.podBytes / MB), pauseAtMb: this.plan.pauseAtMb }, decision.paused ? 'pod memory past the pause line: dispatch paused' : 'pod memory back under the pause line: dispatch resumed');
-        this.emit('paused', this.paused);
-        if (!this.paused) this.scheduleDispatch();
-      }
-      this.emit('sample', s);
-    } catch (err) {
-      this.log.error({ err }, 'memory poll failed');
-    } finally {
-      this.polling = false;
-    }
   }
 
   // ---- failures ---------------------------------------------------------------------------------
@@ -576,14 +416,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       requeueUncounted: (item, reason) => this.source.requeue(item, { countAttempt: false, reason }),
       failedOnItsOwn: (item, outcome) => this.afterFailure(item, outcome),
       changed: (service, down, since) => {
-        for (const c of this.children.values()) c.send(message<ServiceStateMessage>({ kind: 'service-state', service, down }));
+        for (const c of this.pool.values()) c.send(message<ServiceStateMessage>({ kind: 'service-state', service, down }));
         this.emit('outage', { service, down, since });
       },
-      answered: () => {
-        this.feed();
-        this.scheduleDispatch();
-        this.checkDone();
-      },
+      answered: () => this.kick(),
       stop: (stop) => {
         this.outageStop = stop;
         void this.shutdown(`${stop.service} unreachable for ${Math.round(stop.sinceMs / 1000)} s`);
@@ -599,73 +435,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } else {
       this.settle(item, outcome);
     }
-  }
-
-  // ---- dispatch ---------------------------------------------------------------------------------
-
-  /** Keep the bounded ready queue topped up from the source; wait for it when it has nothing now. */
-  private feed(): void {
-    if (this.stopping) return;
-    const room = this.options.queueLength - this.queue.length;
-    if (room > this.options.queueLength / 2) this.queue.push(...this.source.take(room));
-    this.grow();
-    if (this.queue.length === 0 && !this.source.isExhausted() && !this.waitingForWork) {
-      this.waitingForWork = true;
-      void this.source.waitForWork().then(() => {
-        this.waitingForWork = false;
-        this.feed();
-        this.scheduleDispatch();
-        this.checkDone();
-      });
-    }
-  }
-
-  private scheduleDispatch(): void {
-    if (this.dispatchScheduled) return;
-    this.dispatchScheduled = true;
-    setImmediate(() => {
-      this.dispatchScheduled = false;
-      this.dispatch();
-    });
-  }
-
-  private dispatch(): void {
-    if (this.stopping || this.paused || this.outages?.active === true) return;
-    const open = [...this.children.values()].filter((c) => c.acceptsWork);
-    for (const c of open) {
-      // A reservation whose item left the queue (requeued elsewhere, shutdown) is stale.
-      if (c.reservedFor !== null && !this.queue.some((i) => i.id === c.reservedFor)) c.reservedFor = null;
-    }
-    open.sort((a, b) => a.inFlight.size - b.inFlight.size);
-    let sent = 0;
-    for (const child of open) {
-      const batch = takeBatch(this.queue, this.slot(child), this.limits);
-      if (batch.length === 0) continue;
-      if (child.reservedFor !== null && batch.some((i) => i.id === child.reservedFor)) child.reservedFor = null;
-      const batchId = randomUUID();
-      for (const item of batch) child.inFlight.set(item.id, { item, batchId, started: false, bytes: 0 });
-      if (!child.send(message<BatchMessage>({ kind: 'batch', batchId, items: batch }))) {
-        // The child is going away; its exit handler will requeue these.
-        child.log.warn({ batchId, items: batch.length }, 'could not send batch');
-      }
-      sent += batch.length;
-    }
-    const head = this.queue[0];
-    if (head && sent > 0) {
-      const reserve = chooseReservation(head, open.map((c) => this.slot(c)), this.limits);
-      const child = reserve ? this.children.get(reserve.id) : undefined;
-      if (child) {
-        child.reservedFor = head.id;
-        child.log.info({ itemId: head.id, bufferMb: Math.round(head.bufferBytes / MB) }, 'keeping this child free for a large item');
-      }
-    }
-    if (sent > 0) this.feed();
-  }
-
-  private slot(child: ChildHandle): ChildSlot {
-    let inFlightSizeBytes = 0;
-    for (const f of child.inFlight.values()) inFlightSizeBytes += f.item.sizeBytes;
-    return { id: child.id, inFlightCount: child.inFlight.size, committedBytes: child.committedBufferBytes, inFlightSizeBytes, reservedFor: child.reservedFor };
   }
 
   private checkDone(): void {

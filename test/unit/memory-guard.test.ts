@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryGuard, treeFigures, type GuardedChild, type MemorySample } from '../../src/supervisor/memory-guard.js';
+import type { ChildState } from '../../src/supervisor/child-handle.js';
 import type { MemoryPlan } from '../../src/supervisor/memory-plan.js';
 import { RssSampler } from '../../src/supervisor/rss-sampler.js';
 
@@ -18,7 +19,7 @@ function sample(ussMb: number[], podMb: number, sharedMb = SHARED_MB): MemorySam
   return { at: 0, supervisorRssBytes: 0, supervisorUssBytes: 0, children, sharedBytes: sharedMb * MB, chargedBytes: podMb * MB, treeRssBytes: podMb * MB, cgroup: null, podBytes: podMb * MB };
 }
 
-function ready(n: number, state = 'ready'): GuardedChild[] {
+function ready(n: number, state: ChildState = 'ready'): GuardedChild[] {
   return Array.from({ length: n }, (_, i) => ({ id: i + 1, pid: 100 + i, state }));
 }
 
