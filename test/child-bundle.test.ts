@@ -66,10 +66,13 @@ test('seam: copy/ imports nothing from source/drive or target/s3 but its composi
   assert.ok(importsOf(join(SRC, 'copy', 'copy-item.ts')).includes('../target/target.js'), 'copy-item.ts uses the Target interface');
 });
 
-test('seam: target/s3 knows no Drive module, and the interfaces no concrete end', () => {
+test('seam: target/s3 and net/ know no Drive module, and the interfaces no concrete end', () => {
   const s3 = readdirSync(join(SRC, 'target', 's3')).filter((f) => f.endsWith('.ts'));
   const drive = s3.flatMap((f) => importsOf(join(SRC, 'target', 's3', f)).filter((m) => m.includes('source/')).map((m) => `${f} → ${m}`));
   assert.deepEqual(drive, [], 'target/s3 importing from a source');
+  const net = readdirSync(join(SRC, 'net')).filter((f) => f.endsWith('.ts'));
+  const netCrossing = net.flatMap((f) => importsOf(join(SRC, 'net', f)).filter((m) => /source\/|target\//.test(m)).map((m) => `${f} → ${m}`));
+  assert.deepEqual(netCrossing, [], 'net/ (the media client) importing a source or target');
   for (const f of [join(SRC, 'source', 'source.ts'), join(SRC, 'target', 'target.ts')]) {
     const concrete = importsOf(f).filter((m) => /drive|s3|net\//.test(m));
     assert.deepEqual(concrete, [], `${f} imports a concrete module`);
