@@ -9,7 +9,7 @@ import { TLSSocket } from 'node:tls';
 import { DirectBody } from '../src/net/direct-body.js';
 import { requestDirect } from '../src/net/direct-request.js';
 import { MediaPool } from '../src/net/media-connection.js';
-import { DriveError } from '../src/source/drive/retry.js';
+import { NetError } from '../src/net/net-error.js';
 import { rawServer } from './support/raw-server.js';
 import { TEST_CERT } from './support/tls-fixture.js';
 import { within } from './support/within.js';
@@ -34,7 +34,7 @@ test('media connection: a server that takes the TCP connection but never answers
     10_000,
     'the connect timeout fired',
   );
-  assert.ok(err instanceof DriveError, String(err));
+  assert.ok(err instanceof NetError, String(err));
   assert.deepEqual([err.code, err.retryable], ['timeout', true]);
   assert.match(err.message, /could not connect to https:\/\/127\.0\.0\.1:\d+ in 0\.2 s/);
   assert.equal(held.size, 1, 'the TCP connection was made');

@@ -13,7 +13,7 @@ import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
 import { HttpProtocolError, parseHead, plainBodyLength } from '../src/net/http-head.js';
 import { MediaPool } from '../src/net/media-connection.js';
 import { MediaHttpError } from '../src/source/drive/media-request.js';
-import { DriveError } from '../src/source/drive/retry.js';
+import { NetError } from '../src/net/net-error.js';
 import { pattern, rawServer, trickle } from './support/raw-server.js';
 import { TEST_CERT } from './support/tls-fixture.js';
 import { within } from './support/within.js';
@@ -97,14 +97,14 @@ test('direct body: a connection closed mid-body, a stall and an overlong body fa
   });
   const pool = new MediaPool();
   t.after(() => pool.close());
-  const attempt = async (idleMs: number, length = body.length): Promise<DriveError> => {
+  const attempt = async (idleMs: number, length = body.length): Promise<NetError> => {
     const { conn } = await requestDirect(pool, new URL(srv.url), {}, idleMs);
     const reader = new DirectBody(conn, length, idleMs, (c) => pool.give(c));
     const err = await reader.readInto(Buffer.alloc(length)).then(
       () => reader.readInto(Buffer.alloc(10)).then(() => assert.fail('no error')),
       (e: unknown) => e,
     );
-    assert.ok(err instanceof DriveError, String(err));
+    assert.ok(err instanceof NetError, String(err));
     return err;
   };
   const closed = await attempt(5000);
@@ -133,7 +133,7 @@ test('direct body: a connection that ends between a response\'s head and its bod
     () => assert.fail('no error'),
     (e: unknown) => e,
   );
-  assert.ok(err instanceof DriveError && err.code === 'connection-reset', String(err));
+  assert.ok(err instanceof NetError && err.code === 'connection-reset', String(err));
   assert.match(err.message, /closed after 5000 of 100000 bytes/);
 });
 

@@ -14,7 +14,8 @@ import { requestMediaDirect } from '../src/source/drive/direct-media.js';
 import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
 import { MediaPool } from '../src/net/media-connection.js';
 import { MediaHttpError } from '../src/source/drive/media-request.js';
-import { DriveError } from '../src/source/drive/retry.js';
+import { classifyDriveError, DriveError } from '../src/source/drive/retry.js';
+import { NetError } from '../src/net/net-error.js';
 import { rawServer } from './support/raw-server.js';
 
 /** Which way our side is meant to take a case. */
@@ -131,7 +132,11 @@ test('http head differential: our parser agrees with llhttp (node:http) on refus
     } catch (err) {
       // A refusal of ours is a retryable server-error; node:http's comes back as its parser's error code.
       if (err instanceof MediaHttpError) ours = { refused: false, status: err.status, length: header(err.response.headers['content-length']), xa: header(err.response.headers['x-a']), body: err.response.data };
-      else ours = { refused: true, detail: err instanceof DriveError ? `${err.code}: ${err.message}` : ((err as NodeJS.ErrnoException).code ?? String(err)) };
+      else {
+        // The media client's own error, as the Drive source reads it (download.ts classifies it so).
+        const mapped = err instanceof NetError ? classifyDriveError(err) : err;
+        ours = { refused: true, detail: mapped instanceof DriveError ? `${mapped.code}: ${mapped.message}` : ((mapped as NodeJS.ErrnoException).code ?? String(mapped)) };
+      }
     } finally {
       pool.close();
     }

@@ -3,44 +3,39 @@
 // Drive's size and checksum (sha1Checksum, else md5Checksum); a mismatch refuses it, so no object is left
 // behind.
 import type { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { CHECKSUM_MISMATCH_CODES, ItemError, ServiceDownError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import { serializeError } from '../ipc/serialized-error.js';
-import type { DriveEndpoint } from '../source/drive/drive-endpoint.js';
-import type { DriveItem } from '../source/drive/drive-item.js';
-import { openDownload } from '../source/drive/download.js';
-import type { Pacer } from '../source/drive/pacer.js';
+import { isOtherVersion } from '../source/source.js';
+import type { Source, SourceItem } from '../source/source.js';
+import { CompleteFailedError, resumeOffset } from '../target/target.js';
+import type { AbortOutcome, MultipartCheckpoint, Target, UploadResult } from '../target/target.js';
 import { ContentDigest, SavedDigestError, checksumToVerify, parseSavedDigest } from './content-digest.js';
 import type { ChecksumToVerify } from './content-digest.js';
-import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from '../target/s3/object-metadata.js';
-import type { ObjectWriteOptions } from '../target/s3/object-metadata.js';
 import { directSource } from './part-reader.js';
 import type { PartDigest } from './part-reader.js';
-import { choosePartSize } from '../target/s3/part-size.js';
-import { CompleteFailedError } from '../target/s3/complete-failed-error.js';
-import { unquoteEtag } from '../target/s3/upload-engine.js';
-import { findCompletedObject } from '../target/s3/completed-object.js';
-import { abortMultipartQuietly } from '../target/s3/multipart-cleanup.js';
-import type { AbortOutcome } from '../target/s3/multipart-cleanup.js';
-import { parseCheckpoint, prepareResume, resumableUpload, resumeOffset } from '../target/s3/resumable-upload.js';
-import type { MultipartCheckpoint, UploadResult } from '../target/s3/resumable-upload.js';
-import { uploadStream } from '../target/s3/streaming-upload.js';
-import type { CopyOptions } from './copy-options.js';
-import { parseDriveItem } from './drive-item-payload.js';
 import { hashPrefix } from './prefix-hash.js';
 import { retryLoop } from './retry-loop.js';
-import { crashAfterCompleteHook } from './test-hooks.js';
-import { freshItem, isOtherVersion } from './fresh-metadata.js';
 import type { RetryCounts } from './retry-loop.js';
+import { crashAfterCompleteHook } from './test-hooks.js';
 
-export interface CopyDeps {
-  drive: DriveEndpoint;
-  s3: S3Client;
-  pacer: Pacer;
-  options: CopyOptions;
+/** The copy's own settings (the composition root, copy-processor.ts, takes them from CopyOptions). */
+export interface CopyPolicy {
+  /** Retries of one item inside this child (--drive-retries). */
+  retries: number;
+  /** Files from this size on resume from checkpoints (when the source can read from an offset). */
+  resumeMinBytes: number;
+  /** The longest uploaded prefix a resume reads again to rebuild its digest; past it the file starts afresh. */
+  resumeRereadMaxBytes: number;
+  skipExisting: boolean;
+}
+
+export interface CopyDeps<I extends SourceItem = SourceItem> {
+  source: Source<I>;
+  target: Target;
+  policy: CopyPolicy;
   /** Told every region read, and whether it came as a chunk Buffer (child/gc-pacer.ts). */
   onBytesRead: (bytes: number, chunks: boolean) => void;
 }
@@ -65,7 +60,7 @@ interface AttemptResult {
   foundComplete: boolean;
 }
 
-function verify(item: DriveItem, bytes: number, checksum: ChecksumToVerify, digest: ContentDigest): void {
+function verify(item: SourceItem, bytes: number, checksum: ChecksumToVerify, digest: ContentDigest): void {
   if (item.size !== null && bytes !== item.size) {
     throw new ItemError(`size mismatch: read ${bytes} bytes, Drive says ${item.size}`, true, 'size-mismatch');
   }
@@ -76,10 +71,9 @@ function verify(item: DriveItem, bytes: number, checksum: ChecksumToVerify, dige
 }
 
 /** State of one item across the attempts inside this child. */
-class ItemCopy {
+class ItemCopy<I extends SourceItem> {
   readonly partSize: number;
   readonly resumable: boolean;
-  readonly write: ObjectWriteOptions;
   readonly checksum: ChecksumToVerify;
   private checkpoint: JsonObject | null;
   private lastCheckpointAt = 0;
@@ -99,24 +93,22 @@ class ItemCopy {
   private restartedAfterComplete = false;
 
   constructor(
-    private readonly deps: CopyDeps,
-    readonly item: DriveItem,
+    private readonly deps: CopyDeps<I>,
+    readonly item: I,
     work: WorkItem,
     private readonly ctx: ItemContext,
   ) {
-    const { options } = deps;
-    this.partSize = choosePartSize(item.size, options.s3.partSizeMb);
-    // Exports cannot be read from an offset (no Range on export links), so only media files resume.
-    this.resumable = item.download.kind === 'media' && item.size !== null && item.size >= options.resumeMinBytes;
+    const { policy } = deps;
+    this.partSize = deps.target.partSize(item.size);
+    // Only files the source can read from an offset resume (Drive exports cannot).
+    this.resumable = deps.source.seekable(item) && item.size !== null && item.size >= policy.resumeMinBytes;
     this.checkpoint = this.resumable ? work.checkpoint : null;
-    this.write = objectWriteOptions(options.s3, item);
     this.checksum = checksumToVerify(item);
   }
 
   private async resumePoint(): Promise<MultipartCheckpoint | null> {
     if (!this.resumable || this.checkpoint === null) return null;
-    const target = this.deps.options.s3;
-    const plan = await prepareResume(this.deps.s3, target.bucket, this.item.key, this.partSize, this.checkpoint);
+    const plan = await this.deps.target.prepareResume(this.item.key, this.partSize, this.checkpoint);
     this.resumeVerified = plan.resume !== null && plan.verified;
     if (plan.resume === null) this.ctx.log.info({ reason: plan.reason }, 'starting the upload afresh');
     else this.ctx.log.info({ fromByte: resumeOffset(plan.resume), parts: plan.resume.parts.length, verified: plan.verified }, 'resuming a multipart upload');
@@ -168,7 +160,7 @@ class ItemCopy {
   private async openAt(resume: MultipartCheckpoint | null, offset: number, hash: ContentDigest): Promise<Readable> {
     const { deps, item, ctx } = this;
     const rehash = hash.bytes !== offset;
-    const download = await openDownload(deps.drive, item, { offset: rehash ? 0 : offset, signal: ctx.signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer });
+    const download = await deps.source.open(item, rehash ? 0 : offset, ctx.signal);
     if (!rehash || resume === null) return download;
     ctx.log.info({ bytes: offset }, 'reading the uploaded prefix again to rebuild its checksum (no part is uploaded again)');
     return hashPrefix(download, offset, hash, {
@@ -202,13 +194,13 @@ class ItemCopy {
   private async restartForReread(resume: MultipartCheckpoint, offset: number): Promise<void> {
     const abort = await this.forgetUpload(resume.uploadId);
     this.restartedBytes += offset;
-    const limitMb = this.deps.options.resumeRereadMaxBytes / (1024 * 1024);
+    const limitMb = this.deps.policy.resumeRereadMaxBytes / (1024 * 1024);
     this.ctx.log.warn({ bytes: offset, limitMb, uploadId: resume.uploadId, abort }, `the uploaded prefix has no saved checksum state and is longer than --resume-reread-max-mb (${limitMb}): uploading the file afresh, once, instead of reading it again`);
   }
 
   /** Abort this item's multipart upload (when there is one) and forget its checkpoint and forks. */
   private async forgetUpload(uploadId: string | null): Promise<AbortOutcome | null> {
-    const abort = uploadId === null ? null : await abortMultipartQuietly(this.deps.s3, this.deps.options.s3.bucket, this.item.key, uploadId);
+    const abort = uploadId === null ? null : await this.deps.target.abort(this.item.key, uploadId);
     this.checkpoint = null;
     this.forks.clear();
     this.ctx.checkpoint({ cleared: true });
@@ -221,13 +213,13 @@ class ItemCopy {
    */
   private async completedObject(why: string): Promise<AttemptResult | null> {
     const { deps, item, ctx } = this;
-    const checkpoint = parseCheckpoint(this.checkpoint);
-    const stored = await findCompletedObject(deps.s3, deps.options.s3.bucket, item, checkpoint, ctx.signal);
+    const checkpoint = deps.target.parseCheckpoint(this.checkpoint);
+    const stored = await deps.target.findComplete(item, checkpoint, ctx.signal);
     if (stored === null) return null;
     ctx.log.info({ why, bytes: stored.size, etag: stored.etag }, 'the object is already in S3, complete: marking the file done without reading it');
     const parts = checkpoint?.parts.length ?? 0;
     return {
-      uploaded: { etag: unquoteEtag(stored.etag ?? ''), bytes: stored.size, method: 'multipart', parts, resumedParts: parts, uploadId: checkpoint?.uploadId ?? null },
+      uploaded: { etag: (stored.etag ?? '').replace(/"/g, ''), bytes: stored.size, method: 'multipart', parts, resumedParts: parts, uploadId: checkpoint?.uploadId ?? null },
       checksum: item.md5 === null ? null : { algorithm: 'md5', hex: item.md5.toLowerCase() },
       offset: stored.size,
       foundComplete: true,
@@ -240,7 +232,7 @@ class ItemCopy {
    * the object is not there already, abort the upload and start afresh, once per child.
    */
   private async afterCompleteFailed(err: CompleteFailedError): Promise<AttemptResult | null> {
-    const gone = err.code === 's3-no-such-upload' || (err.code === 's3-server-error' && !this.resumeVerified);
+    const gone = err.reason === 'upload-gone' || (err.reason === 'server-error' && !this.resumeVerified);
     if (!gone || this.restartedAfterComplete) return null;
     const found = await this.completedObject('CompleteMultipartUpload failed');
     if (found) return found;
@@ -252,13 +244,12 @@ class ItemCopy {
 
   /** Abort the upload of a version that is no longer Drive's, so the next version starts afresh. */
   async dropUpload(): Promise<void> {
-    await this.forgetUpload(parseCheckpoint(this.checkpoint)?.uploadId ?? null);
+    await this.forgetUpload(this.deps.target.parseCheckpoint(this.checkpoint)?.uploadId ?? null);
   }
 
   /** One attempt: resume point → download from its offset → hash → upload → verify before completing. */
   async attempt(): Promise<AttemptResult> {
     const { deps, item, ctx } = this;
-    const target = deps.options.s3;
     if (this.resumable && this.checkpoint !== null) {
       const found = await this.completedObject('resuming from a checkpoint');
       if (found) return found;
@@ -266,7 +257,7 @@ class ItemCopy {
     let resume = await this.resumePoint();
     let offset = resumeOffset(resume);
     let hash = await this.digestAt(offset);
-    if (resume !== null && hash.bytes !== offset && offset > deps.options.resumeRereadMaxBytes) {
+    if (resume !== null && hash.bytes !== offset && offset > deps.policy.resumeRereadMaxBytes) {
       await this.restartForReread(resume, offset);
       resume = null;
       offset = 0;
@@ -283,22 +274,18 @@ class ItemCopy {
         if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());
       },
     };
-    const common = {
-      client: deps.s3,
-      bucket: target.bucket,
-      key: item.key,
-      source,
-      size: item.size,
-      partSize: this.partSize,
-      queueSize: target.uploadQueueSize,
-      write: this.write,
-      checksum: target.checksum,
-      digest,
-      beforeComplete: ({ bytes }: { bytes: number }) => verify(item, bytes, this.checksum, hash),
-      signal: ctx.signal,
-    };
     try {
-      const uploaded = this.resumable ? await resumableUpload({ ...common, resume, onCheckpoint: this.onCheckpoint }) : await uploadStream(common);
+      const uploaded = await deps.target.upload({
+        item,
+        source,
+        partSize: this.partSize,
+        resumable: this.resumable,
+        resume,
+        onCheckpoint: this.onCheckpoint,
+        digest,
+        beforeComplete: ({ bytes }) => verify(item, bytes, this.checksum, hash),
+        signal: ctx.signal,
+      });
       crashAfterCompleteHook(item.id);
       return { uploaded, checksum: { algorithm: hash.algorithm, hex: hash.hex() }, offset, foundComplete: false };
     } catch (err) {
@@ -316,31 +303,33 @@ class ItemCopy {
   }
 }
 
-/** An ItemError code: Drive confirmed (files.get) that the file is gone. */
+/** An ItemError code: the source confirmed (Drive: files.get) that the file is gone. */
 const DELETED = 'deleted-at-source';
 
-export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
-  const item = parseDriveItem(work.payload);
+export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
+  const item = deps.source.parseItem(work.payload);
   // Every line about this file names it by its Drive id (the work item id is only the journal's row).
   const ctx: ItemContext = { ...itemCtx, log: itemCtx.log.child({ fileId: item.id }) };
-  const { options, s3 } = deps;
+  const { policy, source, target } = deps;
   const retries: RetryCounts = {};
 
-  if (options.skipExisting) {
-    const stored = await readObjectMetadata(s3, options.s3.bucket, item.key, ctx.signal);
-    if (stored && matchesDriveItem(stored, item)) {
+  if (policy.skipExisting) {
+    const stored = await target.current(item, ctx.signal);
+    if (stored) {
       return { status: 'skipped', reason: 'already in S3 with the same md5/modifiedTime (--skip-existing)', detail: { bytes: stored.size } };
     }
   }
 
-  const attempts = (copy: ItemCopy): Promise<AttemptResult> =>
+  const attempts = (copy: ItemCopy<I>): Promise<AttemptResult> =>
     retryLoop(
       () => copy.attempt(),
       {
-        maxRetries: options.driveRetries,
+        maxRetries: policy.retries,
         baseMs: 500,
         signal: ctx.signal,
         notHere: CONTENT_MISMATCH,
+        source,
+        target,
         onRetry: ({ attempt, delayMs, error }) => ctx.log.warn({ attempt, delayMs, code: error.code, error: error.message }, 'retrying after a transient error'),
         ...(ctx.services ? { services: ctx.services } : {}),
       },
@@ -349,7 +338,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
   let copy = new ItemCopy(deps, item, work, ctx);
   // Bytes read again by resumes, of every copy of this file (a new version is a second ItemCopy).
   const reread = { rehashedBytes: 0, restartedBytes: 0 };
-  const countReread = (c: ItemCopy): void => {
+  const countReread = (c: ItemCopy<I>): void => {
     reread.rehashedBytes += c.rehashedBytes;
     reread.restartedBytes += c.restartedBytes;
   };
@@ -360,7 +349,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
     } catch (err) {
       if (!(err instanceof ItemError && MAYBE_CHANGED.has(err.code))) throw err;
       // Bytes unlike the listing's: a new version on Drive is copied (once); the same version is a transfer fault.
-      const now = await freshItem(deps.drive, deps.pacer, item, ctx.signal);
+      const now = await source.fresh(item, ctx.signal);
       if (now === null) throw new ItemError(`${item.id} was deleted on Drive while being copied`, false, DELETED);
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
@@ -404,7 +393,7 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
     }
     // Listed, then gone before its bytes were read: nothing left to copy. A media 404 for a file Drive still
     // describes (no longer shared with us, a glitch) is a failure, not a deletion.
-    if (err instanceof ItemError && (err.code === DELETED || (err.code === 'not-found' && (await freshItem(deps.drive, deps.pacer, item, ctx.signal).catch(() => item)) === null))) {
+    if (err instanceof ItemError && (err.code === DELETED || (err.code === 'not-found' && (await source.fresh(item, ctx.signal).catch(() => item)) === null))) {
       await copy.dropUpload();
       return { status: 'skipped', reason: 'deleted at source', detail: { ...reread, retries } };
     }
@@ -415,6 +404,6 @@ export async function copyItem(deps: CopyDeps, work: WorkItem, itemCtx: ItemCont
 }
 
 /** What the journal keeps of a Drive version (its row's size, modifiedTime and md5). */
-function sourceVersion(item: DriveItem): JsonObject {
+function sourceVersion(item: SourceItem): JsonObject {
   return { size: item.size, modifiedTime: item.modifiedTime, md5: item.md5 };
 }

@@ -1,12 +1,14 @@
-// The processor the copy children load (the supervisor core only knows its path): one Drive endpoint (auth
-// client and base URL, no generated API), one S3 client with a bounded socket pool, and this child's share
-// of the shared Drive request rate.
+// The processor the copy children load (the supervisor core only knows its path), and the child's composition
+// root: the one place in copy/ that names the concrete ends. A DriveSource (one Drive endpoint: auth client
+// and base URL, no generated API; this child's share of the shared Drive request rate) and an S3Target (one
+// S3 client with a bounded socket pool), handed to copyItem behind their interfaces.
 import type { ProcessorFactory } from '../child/processor.js';
 import { createDriveAuth } from '../source/drive/auth.js';
-import { closeMediaConnections } from '../source/drive/direct-media.js';
 import { driveEndpoint } from '../source/drive/drive-endpoint.js';
+import { DriveSource } from '../source/drive/drive-source.js';
 import { createPacer } from '../source/drive/pacer.js';
 import { createS3Client, maxSocketsFor } from '../target/s3/s3-client.js';
+import { S3Target } from '../target/s3/s3-target.js';
 import { limitPartBuffers } from './part-buffers.js';
 import { registerSecret } from '../observability/redact.js';
 import { createGcPacer, GC_PACE_BYTES, MAJOR_GC_BYTES } from '../child/gc-pacer.js';
@@ -29,13 +31,16 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
   limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
   // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
   // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).
-  const deps = { drive, s3, pacer, options, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
+  const source = new DriveSource(drive, pacer, options.acknowledgeAbuse);
+  const target = new S3Target(s3, options.s3);
+  const policy = { retries: options.driveRetries, resumeMinBytes: options.resumeMinBytes, resumeRereadMaxBytes: options.resumeRereadMaxBytes, skipExisting: options.skipExisting };
+  const deps = { source, target, policy, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),
     pace: (rate, resumeAt) => pacer.setRate(rate, resumeAt),
     close: () => {
-      s3.destroy();
-      closeMediaConnections();
+      target.close();
+      source.close();
       return Promise.resolve();
     },
   };

@@ -6,8 +6,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceHealth } from '../child/processor.js';
 import { ItemError, ServiceDownError } from '../errors.js';
-import { DRIVE_UNREACHABLE, DriveError, backoffMs, classifyDriveError } from '../source/drive/retry.js';
-import { S3_UNREACHABLE } from '../target/s3/s3-errors.js';
+import { backoffMs } from '../retry/backoff.js';
+import type { Source } from '../source/source.js';
+import type { Target } from '../target/target.js';
 
 export type RetryCounts = Record<string, number>;
 
@@ -19,21 +20,25 @@ export interface RetryLoopOptions {
   notHere?: ReadonlySet<string>;
   onRetry: (info: { attempt: number; delayMs: number; error: ItemError }) => void;
   services?: ServiceHealth;
+  /** The two ends, which classify their own errors (anything else thrown is read as the source's). */
+  source: Pick<Source, 'service' | 'classify' | 'owns' | 'unreachable' | 'retryAfterMs'>;
+  target: Pick<Target, 'service' | 'owns' | 'unreachable'>;
 }
 
-function asItemError(err: unknown): ItemError {
-  if (err instanceof ItemError) return err;
-  return classifyDriveError(err);
+/** Anything thrown as an ItemError: the source's own (and anything unknown) in its classification. */
+function asItemError(err: unknown, options: RetryLoopOptions): ItemError {
+  if (err instanceof ItemError && !options.source.owns(err)) return err;
+  return options.source.classify(err);
 }
 
-function serviceOf(err: ItemError): string {
-  return err.code.startsWith('s3-') ? 's3' : err instanceof DriveError ? 'drive' : 'copy';
+function serviceOf(err: ItemError, { source, target }: RetryLoopOptions): string {
+  return target.owns(err) ? target.service : source.owns(err) ? source.service : 'copy';
 }
 
 /** The service a failure says did not answer, or null when it may be the file's own. */
-function unreachableService(err: ItemError): string | null {
-  if (S3_UNREACHABLE.has(err.code)) return 's3';
-  return err instanceof DriveError && DRIVE_UNREACHABLE.has(err.code) ? 'drive' : null;
+function unreachableService(err: ItemError, { source, target }: RetryLoopOptions): string | null {
+  if (target.unreachable(err)) return target.service;
+  return source.unreachable(err) ? source.service : null;
 }
 
 export async function retryLoop<T>(fn: (attempt: number) => Promise<T>, options: RetryLoopOptions, counts: RetryCounts): Promise<T> {
@@ -42,16 +47,17 @@ export async function retryLoop<T>(fn: (attempt: number) => Promise<T>, options:
       return await fn(attempt);
     } catch (err) {
       if (options.signal.aborted) throw err;
-      const error = asItemError(err);
-      counts[`${serviceOf(error)}:${error.code}`] = (counts[`${serviceOf(error)}:${error.code}`] ?? 0) + 1;
+      const error = asItemError(err, options);
+      const counted = `${serviceOf(error, options)}:${error.code}`;
+      counts[counted] = (counts[counted] ?? 0) + 1;
       if (!error.retryable || options.notHere?.has(error.code)) throw error;
-      const service = unreachableService(error);
+      const service = unreachableService(error, options);
       const down = service === null ? undefined : options.services?.downSignal(service);
       if (service !== null) options.services?.unreachable(service, error.code);
       if (service !== null && down?.aborted === true) throw new ServiceDownError(service, error);
       if (attempt > options.maxRetries) throw error;
-      const asDrive = error instanceof DriveError ? error : new DriveError(error.message, true, 'drive-error', null);
-      const delayMs = backoffMs(attempt, asDrive, { baseMs: options.baseMs, capMs: 32_000 });
+      // Only the source sends a Retry-After we keep; the target's SDK honours its own throttling hints.
+      const delayMs = backoffMs(attempt, { retryAfterMs: options.source.retryAfterMs(error) }, { baseMs: options.baseMs, capMs: 32_000 });
       options.onRetry({ attempt, delayMs, error });
       try {
         await sleep(delayMs, undefined, { signal: down ? AbortSignal.any([options.signal, down]) : options.signal });

@@ -12,7 +12,7 @@
 // there; a read goes straight into the caller's buffer only while that queue is empty.
 import { Readable } from 'node:stream';
 import type { ConnectionReader, MediaConnection } from './media-connection.js';
-import { DriveError } from '../source/drive/retry.js';
+import { NetError } from './net-error.js';
 
 /** The Readable side's chunk size, as node:http's socket reads. */
 const CHUNK_BYTES = 64 * 1024;
@@ -109,8 +109,8 @@ export class DirectBody extends Readable implements ConnectionReader {
   ended(err: Error | null, timedOut: boolean): void {
     // Every byte is here (some still queued): the server closing afterwards takes nothing from this body.
     if (this.taken + this.conn.pending === this.length) return;
-    if (timedOut) this.fail(new DriveError(`no bytes from Drive for ${this.idleMs / 1000} s`, true, 'timeout', null));
-    else this.fail(new DriveError(`download closed after ${this.taken + this.conn.pending} of ${this.length} bytes${err ? `: ${err.message}` : ''}`, true, 'connection-reset', null));
+    if (timedOut) this.fail(new NetError(`no bytes from Drive for ${this.idleMs / 1000} s`, 'timeout'));
+    else this.fail(new NetError(`download closed after ${this.taken + this.conn.pending} of ${this.length} bytes${err ? `: ${err.message}` : ''}`, 'connection-reset'));
   }
 
   // Readable: for consumers other than readInto (a resume's prefix hashing), one chunk at a time.
@@ -138,14 +138,14 @@ export class DirectBody extends Readable implements ConnectionReader {
       this.conn.attach(null);
       this.conn.destroy();
     }
-    this.failPending(err ?? new DriveError('download destroyed', true, 'connection-reset', null));
+    this.failPending(err ?? new NetError('download destroyed', 'connection-reset'));
     callback(err);
   }
 
   /** More bytes than Content-Length announced mean the framing cannot be trusted: fail. */
   private checkLength(): boolean {
     if (this.taken + this.conn.pending <= this.length) return true;
-    this.fail(new DriveError(`response body longer than its Content-Length (${this.length})`, true, 'connection-reset', null));
+    this.fail(new NetError(`response body longer than its Content-Length (${this.length})`, 'connection-reset'));
     return false;
   }
 

@@ -4,7 +4,7 @@ import { BARE_LF, checkFraming, HttpProtocolError, headEnd, MAX_HEAD_BYTES, pars
 import type { ResponseHead } from './http-head.js';
 import type { ConnectionReader, MediaConnection, MediaPool } from './media-connection.js';
 import { ConnectTimeout, SPILL_BYTES } from './media-connection.js';
-import { DriveError } from '../source/drive/retry.js';
+import { NetError } from './net-error.js';
 
 // The head must fit the spill buffer it is read into.
 const HEAD_LIMIT = Math.min(MAX_HEAD_BYTES, SPILL_BYTES);
@@ -71,7 +71,7 @@ function readHead(conn: MediaConnection, text: string, idleMs: number, signal: A
             head = parseHead(bytes, end);
             checkFraming(head);
           } catch (err) {
-            return settle(err instanceof HttpProtocolError ? new DriveError(err.message, true, 'server-error', null) : (err as Error));
+            return settle(err instanceof HttpProtocolError ? new NetError(err.message, 'bad-response') : (err as Error));
           }
           for (let left = end; left > 0; ) left -= conn.take(left)?.length ?? left;
           if (head.status >= 200 || head.status === 101) settle(head);
@@ -80,10 +80,10 @@ function readHead(conn: MediaConnection, text: string, idleMs: number, signal: A
       // The body's reader resumes the socket when it wants bytes.
       wants: () => !settled,
       ended: (err, timedOut) => {
-        if (timedOut) settle(new DriveError(`no response from Drive for ${idleMs / 1000} s`, true, 'timeout', null));
-        else if (err instanceof ConnectTimeout) settle(new DriveError(err.message, true, 'timeout', null));
+        if (timedOut) settle(new NetError(`no response from Drive for ${idleMs / 1000} s`, 'timeout'));
+        else if (err instanceof ConnectTimeout) settle(new NetError(err.message, 'timeout'));
         else if (conn.pending === 0 && conn.reused) settle(new StaleConnection());
-        else settle(new DriveError(`connection closed before the response${err ? `: ${err.message}` : ''}`, true, 'connection-reset', null));
+        else settle(new NetError(`connection closed before the response${err ? `: ${err.message}` : ''}`, 'connection-reset'));
       },
     };
     if (signal?.aborted) {

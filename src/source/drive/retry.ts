@@ -1,10 +1,13 @@
 // Classify Drive API failures and retry the transient ones. The client's own retries are switched off (see
 // drive-client.ts) so that every retry goes through here: one backoff policy, counted and logged in one place.
-// Backoff: exponential with full jitter (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/),
-// capped at 32 s as Drive's guide suggests (https://developers.google.com/workspace/drive/api/guides/limits);
-// a Retry-After header, when present, wins.
+// Backoff: the shared rule (retry/backoff.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ItemError } from '../../errors.js';
+import { NetError } from '../../net/net-error.js';
+import { backoffMs } from '../../retry/backoff.js';
+import type { BackoffOptions } from '../../retry/backoff.js';
+
+export { backoffMs } from '../../retry/backoff.js';
 
 /** Reason codes of classified Drive errors, as recorded in the journal and the report. */
 export type DriveErrorCode =
@@ -40,7 +43,6 @@ export class DriveError extends ItemError {
 /** Codes that say nothing about the file, only that Drive did not answer (outages, issue 20 point 5). */
 export const DRIVE_UNREACHABLE: ReadonlySet<string> = new Set<DriveErrorCode>(['connection-reset', 'timeout', 'server-error']);
 
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'sharingRateLimitExceeded']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 
@@ -111,6 +113,8 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
 /** Turn anything thrown while talking to Drive into a DriveError (an ItemError) with a reason code. */
 export function classifyDriveError(err: unknown): DriveError {
   if (err instanceof DriveError) return err;
+  // The media client's failures (net/): a head the parser refused reads as a server fault, as before.
+  if (err instanceof NetError) return new DriveError(err.message, true, err.code === 'bad-response' ? 'server-error' : err.code, null);
   const { status, reason, message, code, retryAfter } = inspect(err);
   const retryAfterMs = parseRetryAfter(retryAfter);
   const detail = `${status === null ? '' : `HTTP ${status}${reason === null ? '' : ` ${reason}`}: `}${message}`;
@@ -139,27 +143,12 @@ export function classifyDriveError(err: unknown): DriveError {
   return new DriveError(message, false, 'drive-error', null);
 }
 
-export interface RetryOptions {
+export interface RetryOptions extends BackoffOptions {
   /** Retries after the first attempt (so maxRetries + 1 attempts in all). */
   maxRetries: number;
-  /** First backoff ceiling in ms; doubles per retry. */
-  baseMs: number;
-  /** Backoff ceiling in ms; default 32000. */
-  capMs?: number;
   signal?: AbortSignal;
   /** Called before each wait: for logs and metrics. */
   onRetry?: (info: { attempt: number; delayMs: number; error: DriveError }) => void;
-  /** Source of randomness in [0, 1); tests may pin it. */
-  random?: () => number;
-}
-
-/** The wait before retry number `attempt` (1-based): Retry-After if given, else full jitter. */
-export function backoffMs(attempt: number, error: DriveError, options: Pick<RetryOptions, 'baseMs' | 'capMs' | 'random'>): number {
-  const cap = options.capMs ?? 32_000;
-  // Retry-After is honoured, but bounded so that a bogus header cannot park a worker for hours.
-  if (error.retryAfterMs !== null) return Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS);
-  const ceiling = Math.min(cap, options.baseMs * 2 ** (attempt - 1));
-  return Math.floor((options.random ?? Math.random)() * ceiling);
 }
 
 /**

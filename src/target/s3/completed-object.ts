@@ -4,7 +4,7 @@
 // never work (s3rver: InternalError; AWS: NoSuchUpload), and re-reading the file from Drive is waste.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DriveItem } from '../../source/drive/drive-item.js';
+import type { TargetItem } from '../target.js';
 import { readObjectMetadata } from './object-metadata.js';
 import type { StoredObjectInfo } from './object-metadata.js';
 import { unquoteEtag } from './upload-engine.js';
@@ -23,7 +23,7 @@ export function multipartEtag(parts: readonly { etag: string }[]): string | null
  * Drive md5 in its metadata (set at CreateMultipartUpload; Complete only runs after the bytes matched Drive's
  * checksum) or the ETag that the checkpoint's parts, covering the whole file, imply.
  */
-export function isCompleteCopy(stored: StoredObjectInfo, item: Pick<DriveItem, 'id' | 'size' | 'md5'>, checkpoint: MultipartCheckpoint | null): boolean {
+export function isCompleteCopy(stored: StoredObjectInfo, item: Pick<TargetItem, 'id' | 'size' | 'md5'>, checkpoint: MultipartCheckpoint | null): boolean {
   if (stored.driveFileId !== item.id || item.size === null || stored.size !== item.size) return false;
   if (item.md5 !== null && stored.md5 === item.md5.toLowerCase()) return true;
   if (checkpoint === null || stored.etag === null) return false;
@@ -35,7 +35,7 @@ export function isCompleteCopy(stored: StoredObjectInfo, item: Pick<DriveItem, '
 export async function findCompletedObject(
   client: S3Client,
   bucket: string,
-  item: Pick<DriveItem, 'id' | 'size' | 'md5' | 'key'>,
+  item: Pick<TargetItem, 'id' | 'size' | 'md5' | 'key'>,
   checkpoint: MultipartCheckpoint | null,
   signal: AbortSignal,
 ): Promise<StoredObjectInfo | null> {

@@ -7,8 +7,9 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3ErrorDetail } from './s3-errors.js';
+import type { AbortOutcome } from '../target.js';
 
-export type AbortOutcome = 'aborted' | 'gone' | 'unsupported' | 'failed';
+export type { AbortOutcome } from '../target.js';
 
 /** The store does not implement the operation (501 NotImplemented, 405 MethodNotAllowed). */
 export function isUnsupportedOperation(err: unknown): boolean {

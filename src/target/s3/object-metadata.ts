@@ -6,7 +6,7 @@
 // longer than MAX_ENCODED_PATH, truncated at a character boundary with `drive-path-truncated: true`.
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DriveItem } from '../../source/drive/drive-item.js';
+import type { TargetItem } from '../target.js';
 import type { S3TargetOptions, SseMode } from './s3-options.js';
 import type { StorageClass } from '@aws-sdk/client-s3';
 
@@ -53,7 +53,7 @@ export function encodePathForMetadata(path: string): { value: string; truncated:
   return { value, truncated: true };
 }
 
-export function driveMetadata(item: Pick<DriveItem, 'id' | 'md5' | 'modifiedTime' | 'path'>): Record<string, string> {
+export function driveMetadata(item: Pick<TargetItem, 'id' | 'md5' | 'modifiedTime' | 'path'>): Record<string, string> {
   const path = encodePathForMetadata(item.path);
   const meta: Record<string, string> = {
     [META_FILE_ID]: item.id,
@@ -67,7 +67,7 @@ export function driveMetadata(item: Pick<DriveItem, 'id' | 'md5' | 'modifiedTime
   return meta;
 }
 
-export function objectWriteOptions(opts: S3TargetOptions, item: DriveItem): ObjectWriteOptions {
+export function objectWriteOptions(opts: S3TargetOptions, item: TargetItem): ObjectWriteOptions {
   return {
     contentType: item.contentType,
     metadata: driveMetadata(item),
@@ -153,7 +153,7 @@ export async function readObjectMetadata(
  * True when the stored object is this Drive item's current content (for --skip-existing): same file id and
  * md5 when Drive has one; otherwise same modifiedTime, and same size when the size is known.
  */
-export function matchesDriveItem(info: StoredObjectInfo, item: Pick<DriveItem, 'id' | 'md5' | 'modifiedTime' | 'size'>): boolean {
+export function matchesDriveItem(info: StoredObjectInfo, item: Pick<TargetItem, 'id' | 'md5' | 'modifiedTime' | 'size'>): boolean {
   if (info.driveFileId !== item.id) return false;
   if (item.md5) return info.md5 === item.md5.toLowerCase();
   if (info.modifiedTime !== item.modifiedTime) return false;

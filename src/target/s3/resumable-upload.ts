@@ -20,6 +20,7 @@ import { runParams } from './streaming-upload.js';
 import type { StreamingUploadParams } from './streaming-upload.js';
 import { unquoteEtag } from './upload-engine.js';
 import type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
+import type { ResumePlan } from '../target.js';
 
 export { resumeOffset } from './upload-engine.js';
 export type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
@@ -36,10 +37,7 @@ export async function resumableUpload(p: ResumableUploadParams): Promise<UploadR
   return runParams(p, { resume: p.resume, onCheckpoint: p.onCheckpoint ?? null, keepUploadOnFailure: true });
 }
 
-export type ResumePlan =
-  /** verified: false when the store cannot list parts (s3rver) and the checkpoint was trusted as is. */
-  | { resume: MultipartCheckpoint; verified: boolean; droppedParts: number }
-  | { resume: null; reason: 'no-checkpoint' | 'invalid-checkpoint' | 'settings-changed' | 'upload-gone' };
+export type { ResumePlan } from '../target.js';
 
 function isRecord(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -23,27 +23,11 @@ import type { PartDigest, ReadPart } from '../../copy/part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { isAbortError, toItemError } from './s3-errors.js';
 import { abortMultipartQuietly } from './multipart-cleanup.js';
-import { CompleteFailedError } from './complete-failed-error.js';
+import { CompleteFailedError, resumeOffset } from '../target.js';
+import type { MultipartCheckpoint, UploadedPart, UploadResult } from '../target.js';
 
-/** One uploaded part as the checkpoint records it (JSON-safe). */
-export type UploadedPart = {
-  partNumber: number;
-  etag: string;
-  size: number;
-  /** The part's CRC32 when uploaded with --s3-checksum when-supported (CompleteMultipartUpload needs it). */
-  crc32: string | null;
-};
-
-/**
- * Resumable state of one multipart upload. `parts` are always 1..k, contiguous, so the bytes
- * [0, sum of sizes) are in S3 and a resumed source starts there (see resumeOffset).
- */
-export type MultipartCheckpoint = {
-  uploadId: string;
-  key: string;
-  partSize: number;
-  parts: UploadedPart[];
-};
+export type { MultipartCheckpoint, UploadedPart, UploadResult } from '../target.js';
+export { resumeOffset } from '../target.js';
 
 export interface UploadTarget {
   client: S3Client;
@@ -74,22 +58,6 @@ export interface UploadRun {
   signal: AbortSignal | null;
   /** Keep the multipart upload (and its parts) when an attempt fails, so the checkpoint can resume it. */
   keepUploadOnFailure: boolean;
-}
-
-export interface UploadResult {
-  etag: string;
-  /** Object size in bytes. */
-  bytes: number;
-  method: 'put' | 'multipart';
-  parts: number;
-  /** Parts reused from the checkpoint. */
-  resumedParts: number;
-  uploadId: string | null;
-}
-
-/** Bytes already in S3 according to a checkpoint: where the resumed source must start. */
-export function resumeOffset(resume: MultipartCheckpoint | null): number {
-  return resume ? resume.parts.reduce((sum, p) => sum + p.size, 0) : 0;
 }
 
 /** The object was refused before completion (beforeComplete threw): never resumable as is. */
@@ -269,7 +237,8 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
       )
       .catch((err: unknown) => {
         if (isAbortError(err)) throw err;
-        throw new CompleteFailedError(toItemError(err, `CompleteMultipartUpload of ${key}`), completeId);
+        const cause = toItemError(err, `CompleteMultipartUpload of ${key}`);
+        throw new CompleteFailedError(cause, completeId, cause.code === 's3-no-such-upload' ? 'upload-gone' : cause.code === 's3-server-error' ? 'server-error' : 'other');
       });
     return {
       etag: unquoteEtag(res.ETag ?? ''),

@@ -1,8 +1,8 @@
 // The work item's payload is a DriveItem sent by the supervisor; the child checks its shape before use
 // (it trusts nothing that crossed a process boundary unchecked).
-import { ItemError } from '../errors.js';
-import type { JsonObject } from '../ipc/json.js';
-import type { DownloadPlan, DriveItem } from '../source/drive/drive-item.js';
+import { ItemError } from '../../errors.js';
+import type { JsonObject } from '../../ipc/json.js';
+import type { DownloadPlan, DriveItem } from './drive-item.js';
 
 function str(v: unknown): v is string {
   return typeof v === 'string';

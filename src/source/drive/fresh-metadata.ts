@@ -1,11 +1,11 @@
 // A file's size, checksums and modifiedTime as Drive has them now (files.get), for a file that changed or
 // went away between listing and download. A plain JSON GET through the auth client: the child does not
-// load the generated Drive API (drive/drive-endpoint.ts says why).
-import type { DriveEndpoint } from '../source/drive/drive-endpoint.js';
-import type { DriveItem } from '../source/drive/drive-item.js';
-import { paced } from '../source/drive/pacer.js';
-import type { Pacer } from '../source/drive/pacer.js';
-import { classifyDriveError } from '../source/drive/retry.js';
+// load the generated Drive API (drive-endpoint.ts says why).
+import type { DriveEndpoint } from './drive-endpoint.js';
+import type { DriveItem } from './drive-item.js';
+import { paced } from './pacer.js';
+import type { Pacer } from './pacer.js';
+import { classifyDriveError } from './retry.js';
 
 const FIELDS = 'id,size,md5Checksum,sha1Checksum,modifiedTime,trashed';
 
@@ -38,9 +38,4 @@ export async function freshItem(drive: DriveEndpoint, pacer: Pacer, item: DriveI
     sha1: meta.sha1Checksum ?? null,
     modifiedTime: meta.modifiedTime ?? item.modifiedTime,
   };
-}
-
-/** Whether the fresh description is another version than the listed one. */
-export function isOtherVersion(listed: DriveItem, now: DriveItem): boolean {
-  return listed.size !== now.size || listed.md5 !== now.md5 || listed.sha1 !== now.sha1 || listed.modifiedTime !== now.modifiedTime;
 }
