@@ -11,6 +11,8 @@ import type { ContentHashes } from './content.js';
 import { FaultTable } from './faults.js';
 import type { Fault, FaultRule } from './faults.js';
 import { parseQuery, QueryError } from './query.js';
+import { AssertionError, checkAssertion, JWT_BEARER_GRANT, usersPage } from './org.js';
+import type { FakeOrgOptions } from './org.js';
 import { UserQuota } from './quota.js';
 import type { QuotaOptions } from './quota.js';
 import { Wan } from './wan.js';
@@ -42,6 +44,8 @@ export interface FakeDriveOptions {
   listOrder?: 'insertion' | 'reverse';
   /** Latency, per-connection body rate and dropped bodies (wan.ts); changeable later through `wan.set`. */
   wan?: WanOptions;
+  /** An organisation (org.ts): users, the JWT bearer grant with a token per subject, the Directory API. */
+  org?: FakeOrgOptions;
   /** A request quota per user (quota.ts) on every API request, metadata and media alike; `quota.set` changes it. */
   quota?: QuotaOptions;
 }
@@ -53,6 +57,10 @@ export interface FakeDriveStats {
   mediaRequests: number;
   exportRequests: number;
   tokenRequests: number;
+  /** The JWT `sub` (or the service account's email without one) of every token issued by the JWT grant. */
+  tokenSubjects: string[];
+  /** Directory API users.list requests. */
+  directoryRequests: number;
   unauthorized: number;
   /** Requests that carried an API `key` parameter (a token passed as a bare string ends up there). */
   apiKeyRequests: number;
@@ -138,6 +146,8 @@ function emptyStats(): FakeDriveStats {
     mediaRequests: 0,
     exportRequests: 0,
     tokenRequests: 0,
+    tokenSubjects: [],
+    directoryRequests: 0,
     unauthorized: 0,
     apiKeyRequests: 0,
     bytesServed: 0,
@@ -226,7 +236,12 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   const mediaHooks = new Map<string, () => void>();
   const validTokens = new Set<string>(options.token === undefined ? [] : [options.token]);
   // Set once: revoking every token leaves the API refusing all requests rather than open.
-  const authRequired = options.token !== undefined;
+  const authRequired = options.token !== undefined || options.org !== undefined;
+  // Organisation tokens: who each issued token stands for (the JWT `sub`, or the service account itself).
+  const tokenSubject = new Map<string, string>();
+  const org = options.org;
+  const orgUsers = new Map((org?.users ?? []).map((u) => [u.email, u]));
+  let issued = 0;
   let stats = emptyStats();
   let baseUrl = '';
   const wan = new Wan(options.wan);
@@ -305,6 +320,9 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     if (spec.permissions !== undefined) out.permissions = spec.permissions.map((x) => ({ kind: 'drive#permission', ...x }));
     const driveId = driveIdOf(node);
     if (driveId !== undefined) out.driveId = driveId;
+    const owners = driveId === undefined ? ownersOf(node) : undefined;
+    if (owners !== undefined) out.owners = owners.map((emailAddress) => ({ kind: 'drive#user', emailAddress }));
+    if (spec.permissions !== undefined) out.permissions = spec.permissions.map((perm) => ({ kind: 'drive#permission', ...perm }));
     if (spec.mimeType === SHORTCUT_MIME && spec.shortcutTargetId !== undefined) {
       const target = nodes.get(spec.shortcutTargetId);
       out.shortcutDetails = { targetId: spec.shortcutTargetId, targetMimeType: target?.spec.mimeType ?? 'application/octet-stream' };
@@ -327,9 +345,31 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     return out;
   };
 
-  const visible = (node: Node, allDrives: boolean): boolean => allDrives || driveIdOf(node) === undefined;
+  /** A My Drive node's owners: its own, else its nearest ancestor's; undefined = everyone's (single-user fakes). */
+  const ownersOf = (node: Node): string[] | undefined => {
+    let current: Node | undefined = node;
+    for (let depth = 0; current && depth < 1000; depth++) {
+      if (current.spec.owners !== undefined) return current.spec.owners;
+      const parent: string | undefined = current.spec.parents[0];
+      current = parent === undefined ? undefined : nodes.get(parent);
+    }
+    return undefined;
+  };
+  const isMember = (driveId: string, subject: string | undefined): boolean => {
+    const members = sharedDrives.get(driveId)?.members;
+    return members === undefined || subject === undefined || members.some((m) => m.emailAddress === subject);
+  };
+  // Without an organisation (subject undefined) everything is one user's; with one, a user sees what they
+  // own and the shared drives they are a member of.
+  const visible = (node: Node, allDrives: boolean, subject?: string): boolean => {
+    const driveId = driveIdOf(node);
+    if (driveId !== undefined) return allDrives && isMember(driveId, subject);
+    if (subject === undefined) return true;
+    const owners = ownersOf(node);
+    return owners === undefined || owners.includes(subject);
+  };
 
-  const handleList = async (url: URL, res: ServerResponse): Promise<void> => {
+  const handleList = async (url: URL, res: ServerResponse, subject?: string): Promise<void> => {
     stats.listRequests++;
     const p = url.searchParams;
     const q = p.get('q') ?? '';
@@ -344,7 +384,9 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       return sendDriveError(res, 400, 'invalid', 'driveId requires corpora=drive, includeItemsFromAllDrives and supportsAllDrives');
     }
     if (corpora === 'drive' && driveId === null) return sendDriveError(res, 400, 'invalid', 'corpora=drive requires driveId');
-    if (driveId !== null && !sharedDrives.has(driveId)) return sendDriveError(res, 404, 'notFound', `Shared drive not found: ${driveId}`);
+    if (driveId !== null && (!sharedDrives.has(driveId) || !isMember(driveId, subject))) {
+      return sendDriveError(res, 404, 'notFound', `Shared drive not found: ${driveId}`);
+    }
     let predicate;
     try {
       predicate = parseQuery(q);
@@ -358,7 +400,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     for (const id of candidateIds) {
       const node = nodes.get(id);
       if (!node || node.spec.id === MY_DRIVE_ROOT_ID) continue;
-      if (!visible(node, allDrives)) continue;
+      if (!visible(node, allDrives, subject)) continue;
       if (driveId !== null && driveIdOf(node) !== driveId) continue;
       const s = node.spec;
       if (!predicate({ parents: s.parents, trashed: s.trashed ?? false, mimeType: s.mimeType, name: s.name })) continue;
@@ -484,9 +526,31 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     streamBody(id, contentStream(exportSeed(id, mimeType), 0, cut), res, fault);
   };
 
+  const handleJwtGrant = (assertion: string, res: ServerResponse): void => {
+    if (org === undefined) return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: 'No organisation configured.' });
+    let claims;
+    try {
+      claims = checkAssertion(assertion, `${baseUrl}/token`, org);
+    } catch (err) {
+      if (err instanceof AssertionError) return sendJson(res, 400, { error: 'invalid_grant', error_description: err.message });
+      throw err;
+    }
+    const subject = claims.sub ?? claims.iss;
+    const user = orgUsers.get(subject);
+    if (claims.sub !== undefined && (user === undefined || user.suspended === true)) {
+      return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid email or User ID' });
+    }
+    stats.tokenSubjects.push(subject);
+    const token = `fake-token-${++issued}`;
+    tokenSubject.set(token, subject);
+    validTokens.add(token);
+    sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
+  };
+
   const handleToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.tokenRequests++;
     const form = new URLSearchParams(await readBody(req));
+    if (form.get('grant_type') === JWT_BEARER_GRANT) return handleJwtGrant(form.get('assertion') ?? '', res);
     const oauth = options.oauth;
     const ok =
       oauth !== undefined &&
@@ -499,6 +563,33 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       return;
     }
     sendJson(res, 200, { access_token: options.token, token_type: 'Bearer', expires_in: 3600, scope: 'https://www.googleapis.com/auth/drive.readonly' });
+  };
+
+  /** drives.list: the drives the caller is a member of, or every drive with useDomainAdminAccess (admins only). */
+  const handleDrives = (url: URL, res: ServerResponse, subject: string | undefined, isAdmin: boolean): void => {
+    const p = url.searchParams;
+    const adminAccess = p.get('useDomainAdminAccess') === 'true';
+    if (adminAccess && org !== undefined && !isAdmin) return sendDriveError(res, 403, 'forbidden', 'The user does not have domain administrator access.');
+    const all = [...sharedDrives.values()].filter((d) => adminAccess || isMember(d.id, subject));
+    const pageSize = Math.min(100, Math.max(1, Number(p.get('pageSize') ?? '10') || 10));
+    const pageToken = p.get('pageToken');
+    const offset = pageToken === null ? 0 : Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
+    const drives = all.slice(offset, offset + pageSize).map((d) => ({ kind: 'drive#drive', id: d.id, name: d.name }));
+    const body: Record<string, unknown> = { kind: 'drive#driveList', drives };
+    if (offset + pageSize < all.length) body.nextPageToken = Buffer.from(String(offset + pageSize)).toString('base64url');
+    sendJson(res, 200, body);
+  };
+
+  /** permissions.list: a shared drive's members (useDomainAdminAccess for admins) or a file's permissions. */
+  const handlePermissions = (id: string, url: URL, res: ServerResponse, subject: string | undefined, isAdmin: boolean): void => {
+    const adminAccess = url.searchParams.get('useDomainAdminAccess') === 'true' && (isAdmin || org === undefined);
+    const drive = sharedDrives.get(id);
+    const node = nodes.get(id);
+    let perms: readonly object[] | undefined;
+    if (drive !== undefined && (adminAccess || isMember(id, subject))) perms = drive.members ?? [];
+    else if (node !== undefined && (adminAccess || visible(node, true, subject))) perms = node.spec.permissions ?? [];
+    if (perms === undefined) return sendDriveError(res, 404, 'notFound', `File not found: ${id}.`);
+    sendJson(res, 200, { kind: 'drive#permissionList', permissions: perms.map((perm) => ({ kind: 'drive#permission', ...perm })) });
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, hooked = false): Promise<void> => {
@@ -518,7 +609,19 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     if (refusal !== null) return sendDriveError(res, refusal.status, refusal.reason, refusal.message, refusal.retryAfter);
     if (req.method !== 'GET') return sendDriveError(res, 405, 'methodNotAllowed', 'Only GET is supported by the fake.');
     const path = url.pathname;
-    if (path === '/drive/v3/files') return handleList(url, res);
+    const token = bearerOf(req);
+    const subject = token === null ? undefined : tokenSubject.get(token);
+    const isAdmin = subject !== undefined && orgUsers.get(subject)?.isAdmin === true;
+    if (path === '/admin/directory/v1/users') {
+      stats.directoryRequests++;
+      if (!isAdmin) return sendDriveError(res, 403, 'forbidden', 'Not Authorized to access this resource/api');
+      const page = usersPage(org?.users ?? [], url);
+      return sendJson(res, page.status, page.body);
+    }
+    if (path === '/drive/v3/drives') return handleDrives(url, res, subject, isAdmin);
+    const permMatch = /^\/drive\/v3\/files\/([^/]+)\/permissions$/.exec(path);
+    if (permMatch) return handlePermissions(decodeURIComponent(permMatch[1] ?? ''), url, res, subject, isAdmin);
+    if (path === '/drive/v3/files') return handleList(url, res, subject);
     const changeRoute = changeLog?.route(path, url, res);
     if (changeRoute) return changeRoute;
     const exportMatch = /^\/export\/([^/]+)$/.exec(path);
@@ -529,7 +632,8 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       const fault = faults.match('drive', id);
       if (fault?.type === 'status') return sendFault(res, fault);
       const drive = sharedDrives.get(id);
-      if (!drive) return sendDriveError(res, 404, 'notFound', `Shared drive not found: ${id}`);
+      const adminAccess = isAdmin && url.searchParams.get('useDomainAdminAccess') === 'true';
+      if (!drive || !(adminAccess || isMember(id, subject))) return sendDriveError(res, 404, 'notFound', `Shared drive not found: ${id}`);
       return sendJson(res, 200, { kind: 'drive#drive', id: drive.id, name: drive.name });
     }
     const fileMatch = /^\/drive\/v3\/files\/([^/]+)$/.exec(path);
@@ -544,7 +648,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
         hook();
         return route(req, res, true);
       }
-      if (!node || !visible(node, allDrives)) {
+      if (!node || !visible(node, allDrives, subject)) {
         if (isMedia) stats.mediaRequests++;
         else stats.metadataRequests++;
         const fault = faults.match(isMedia ? 'media' : 'metadata', id);

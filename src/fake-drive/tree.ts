@@ -68,11 +68,24 @@ export interface FakeNodeSpec {
   shortcutTargetId?: string;
   /** Bytes served by each export of a Workspace file (default 4096). */
   exportSize?: number;
+  /** Owners' emails (organisation fakes): a My Drive node without owners inherits its parent's; none = everyone's. */
+  owners?: string[];
+  /** Permissions served with the file's metadata (role, type, email or domain). */
+  permissions?: FakePermission[];
+}
+
+export interface FakePermission {
+  role: 'owner' | 'organizer' | 'fileOrganizer' | 'writer' | 'commenter' | 'reader';
+  type: 'user' | 'group' | 'domain' | 'anyone';
+  emailAddress?: string;
+  domain?: string;
 }
 
 export interface FakeSharedDrive {
   id: string;
   name: string;
+  /** Members (organisation fakes): only they see its files; none = everyone. */
+  members?: FakePermission[];
 }
 
 export interface GeneratedTreeOptions {

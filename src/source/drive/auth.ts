@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Compute, ExternalAccountClient, JWT, OAuth2Client } from 'google-auth-library';
 import { ConfigError } from '../../errors.js';
 import { registerSecret } from '../../observability/redact.js';
+import { GOOGLE_TOKEN_URI, TokenUriJwt } from './token-uri-jwt.js';
 
 export const DRIVE_READONLY_SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 
@@ -34,6 +35,8 @@ export interface DriveAuthOptions {
   credentialsFile?: string;
   /** OAuth token endpoint override (the fake Drive's /token in tests; default Google's). */
   tokenUrl?: string;
+  /** OAuth scopes a service account asks for; default Drive read-only (the directory asks for its own). */
+  scopes?: string[];
   /** Falls back to GOOGLE_APPLICATION_CREDENTIALS when no other credential is given; default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -87,12 +90,19 @@ function fromCredentialsFile(file: string, options: DriveAuthOptions): DriveAuth
       }
       registerSecret(key);
       registerSecret(str(json, 'private_key_id'));
-      return new JWT({
+      const keyId = str(json, 'private_key_id');
+      const jwtOptions = {
         email,
         key,
-        scopes: [DRIVE_READONLY_SCOPE],
+        ...(keyId === undefined ? {} : { keyId }),
+        scopes: options.scopes ?? [DRIVE_READONLY_SCOPE],
         ...(options.impersonate === undefined ? {} : { subject: options.impersonate }),
-      });
+      };
+      // The key file's token_uri is where its exchange goes (a private or test endpoint needs no other flag).
+      const tokenUri = str(json, 'token_uri');
+      if (tokenUri === undefined || tokenUri === GOOGLE_TOKEN_URI) return new JWT(jwtOptions);
+      if (!/^https?:\/\//.test(tokenUri)) throw new ConfigError(`credentials file ${file}: token_uri must be an http(s) URL`);
+      return new TokenUriJwt(jwtOptions, tokenUri);
     }
     case 'authorized_user': {
       if (options.impersonate !== undefined) throw new ConfigError('--impersonate needs a service account credentials file');
