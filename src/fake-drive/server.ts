@@ -316,8 +316,6 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       starred: spec.starred ?? false,
     };
     if (spec.description !== undefined) out.description = spec.description;
-    if (spec.owners !== undefined) out.owners = spec.owners.map((o) => ({ kind: 'drive#user', ...o }));
-    if (spec.permissions !== undefined) out.permissions = spec.permissions.map((x) => ({ kind: 'drive#permission', ...x }));
     const driveId = driveIdOf(node);
     if (driveId !== undefined) out.driveId = driveId;
     const owners = driveId === undefined ? ownersOf(node) : undefined;

@@ -55,10 +55,6 @@ export interface FakeNodeSpec {
   createdTime?: string;
   description?: string;
   starred?: boolean;
-  /** Drive's owners (My Drive files); default: none listed. */
-  owners?: { emailAddress: string; displayName?: string }[];
-  /** Drive's permissions as files.list returns them. */
-  permissions?: { role: string; type: string; emailAddress?: string; domain?: string }[];
   trashed?: boolean;
   /** capabilities.canDownload; default true. */
   canDownload?: boolean;
