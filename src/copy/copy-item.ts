@@ -31,6 +31,7 @@ import { uploadStream } from '../target/s3/streaming-upload.js';
 import type { CopyOptions } from './copy-options.js';
 import { parseDriveItem } from './drive-item-payload.js';
 import { hashPrefix } from './prefix-hash.js';
+import { rangeParts, rangeQueueSize, readsAsRanges } from './range-reader.js';
 import { retryLoop } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
 import { freshItem, isOtherVersion } from './fresh-metadata.js';
@@ -182,6 +183,23 @@ class ItemCopy {
     });
   }
 
+  /** The file's parts as parallel ranges from the engine's resume point, fed whole to `digest` in order. */
+  private rangeSource(size: number, digest: PartDigest): ReturnType<typeof rangeParts> {
+    const { deps, item, ctx } = this;
+    const rangeStreams = deps.options.rangeStreams ?? 1;
+    return rangeParts(
+      {
+        size,
+        partSize: this.partSize,
+        streams: rangeStreams,
+        capacity: rangeQueueSize(rangeStreams, deps.options.s3.uploadQueueSize),
+        digest,
+        open: (offset, length, signal) => openDownload(deps.drive, item, { offset, length, signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer }),
+      },
+      () => ctx.log.info({ streams: rangeStreams, partSize: this.partSize }, 'reading the file as parallel ranges'),
+    );
+  }
+
   /**
    * The prefix's digest is rebuilt: a fork like the others for a further retry here, and checkpointed at once
    * so that a child killed before its next part does not read the prefix again.
@@ -272,8 +290,9 @@ class ItemCopy {
       offset = 0;
       hash = await this.digestAt(0);
     }
-    const source = await this.openAt(resume, offset, hash);
-    const chunks = directSource(source) === null;
+    // Above --range-cutoff-mb, parallel Range requests (range-reader.ts), unless the prefix must be re-read.
+    const asRanges = item.download.kind === 'media' && readsAsRanges(item.size, this.partSize, deps.options) && hash.bytes === offset;
+    let chunks = false;
     const digest: PartDigest = {
       update: (data) => {
         hash.update(data);
@@ -283,6 +302,9 @@ class ItemCopy {
         if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());
       },
     };
+    const ranged = asRanges ? this.rangeSource(item.size ?? 0, digest) : null;
+    const source = ranged?.source ?? (await this.openAt(resume, offset, hash));
+    chunks = ranged === null && directSource(source) === null;
     const common = {
       client: deps.s3,
       bucket: target.bucket,
@@ -291,6 +313,7 @@ class ItemCopy {
       size: item.size,
       partSize: this.partSize,
       queueSize: target.uploadQueueSize,
+      openParts: ranged?.openParts ?? null,
       write: this.write,
       checksum: target.checksum,
       digest,
