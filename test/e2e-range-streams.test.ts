@@ -110,3 +110,20 @@ test('a file whose bytes do not match Drive\'s checksum is refused: failed with 
   assert.deepEqual(await listKeys(w), []);
   assert.deepEqual(await w.s3.incompleteUploadIds(), []);
 });
+
+test('a range whose connection breaks is asked again from its first missing byte, not from its part\'s start', async (t) => {
+  const size = 8 * PART;
+  const w = await world(size);
+  t.after(() => w.close());
+  // The first media response (part 1's range) is cut 3 MiB in.
+  w.drive.addFault({ route: 'media', fileId: 'big', times: 1, fault: { type: 'reset', afterBytes: 3 * MiB } });
+  const run = await runCli(worldFlags(w, 'R', FLAGS), {}, w.s3);
+  assert.equal(run.code, 0, run.stderr);
+  const asked = w.drive.stats.ranges;
+  assert.equal(asked[0], `bytes=0-${PART - 1}`);
+  // A reset may drop bytes already sent but not read: the retry starts where the part's buffer stopped filling.
+  const resumed = asked.map((r) => /^bytes=(\d+)-(\d+)$/.exec(r ?? '')).find((m) => m !== null && Number(m[1]) > 0 && Number(m[1]) <= 3 * MiB && Number(m[2]) === PART - 1);
+  assert.ok(resumed, `no range of part 1 resumed past its start: ${asked.join(', ')}`);
+  assert.equal(asked.length, 9, 'one range per part and the one retried');
+  assert.equal(await objectMd5(w, 'big.bin'), await w.drive.trueMd5('big'));
+});

@@ -31,7 +31,7 @@ import { uploadStream } from '../target/s3/streaming-upload.js';
 import type { CopyOptions } from './copy-options.js';
 import { parseDriveItem } from './drive-item-payload.js';
 import { hashPrefix } from './prefix-hash.js';
-import { rangeParts, rangeQueueSize, readsAsRanges } from './range-reader.js';
+import { RANGE_RETRIES, rangeParts, rangeQueueSize, readsAsRanges } from './range-reader.js';
 import { retryLoop } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
 import { freshItem, isOtherVersion } from './fresh-metadata.js';
@@ -193,6 +193,7 @@ class ItemCopy {
         partSize: this.partSize,
         streams: rangeStreams,
         capacity: rangeQueueSize(rangeStreams, deps.options.s3.uploadQueueSize),
+        retries: Math.min(RANGE_RETRIES, deps.options.driveRetries),
         digest,
         open: (offset, length, signal) => openDownload(deps.drive, item, { offset, length, signal, acknowledgeAbuse: deps.options.acknowledgeAbuse, pacer: deps.pacer }),
       },

@@ -16,8 +16,8 @@ import type { OpenParts, PartDigest, PartSource, ReadPart } from './part-reader.
 /** Opens bytes [offset, offset + length) of the file. */
 export type OpenRange = (offset: number, length: number, signal: AbortSignal) => Promise<Readable>;
 
-/** Retries of one range inside an attempt, before the attempt fails (and the copy's own retries take over). */
-const RANGE_RETRIES = 3;
+/** Retries of one range inside an attempt (at most; fewer with --drive-retries), before the attempt fails. */
+export const RANGE_RETRIES = 3;
 const RANGE_RETRY_BASE_MS = 250;
 
 /**
@@ -50,6 +50,8 @@ export interface RangeReaderOptions {
   /** Part buffers this file may hold at once (rangeQueueSize). */
   capacity: number;
   open: OpenRange;
+  /** Retries of one range, each from the first byte it has not delivered. */
+  retries: number;
   /** Fed each part whole, in part order. */
   digest: PartDigest | null;
 }
@@ -63,16 +65,20 @@ function retryable(err: unknown): boolean {
   return err instanceof ItemError && err.retryable;
 }
 
-/** Fill `target` from `stream`: a direct body writes into it, a chunked one is copied in. Returns the bytes written. */
-async function fill(stream: Readable, target: Buffer): Promise<number> {
+/**
+ * Fill `target` from `stream`: a direct body writes into it, a chunked one is copied in. `landed` is told every
+ * region as it lands, so that a read broken half-way still says how far it got. Returns the bytes written.
+ */
+async function fill(stream: Readable, target: Buffer, landed: (bytes: number) => void): Promise<number> {
   const direct = directSource(stream);
-  if (direct) return direct.readInto(target);
+  if (direct) return direct.readInto(target, (view) => landed(view.length));
   let filled = 0;
   for await (const chunk of stream) {
     const data = chunk as Buffer;
     const take = Math.min(data.length, target.length - filled);
     data.copy(target, filled, 0, take);
     filled += take;
+    landed(take);
     if (filled >= target.length) break;
   }
   return filled;
@@ -134,15 +140,15 @@ export class RangeReader implements PartSource {
           const stream = await this.o.open(offset + filled, length - filled, signal);
           this.opened.add(stream);
           try {
-            const got = await fill(stream, buffer.subarray(filled, length));
-            if (got === 0) throw new ItemError(`range at byte ${offset + filled} ended with nothing read`, true, 'truncated');
-            filled += got;
+            const from = filled;
+            const got = await fill(stream, buffer.subarray(from, length), (bytes) => (filled += bytes));
+            if (got === 0) throw new ItemError(`range at byte ${offset + from} ended with nothing read`, true, 'truncated');
           } finally {
             this.opened.delete(stream);
             stream.destroy();
           }
         } catch (err) {
-          if (signal.aborted || !retryable(err) || ++failures > RANGE_RETRIES) throw err;
+          if (signal.aborted || !retryable(err) || ++failures > this.o.retries) throw err;
           backoffMs = RANGE_RETRY_BASE_MS * 2 ** (failures - 1);
         } finally {
           this.active -= 1;
