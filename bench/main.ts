@@ -13,6 +13,9 @@ import { measure, roundLabel, runTag } from './runners.js';
 import type { RunResult, Sink, Source, Tool } from './runners.js';
 import { benchPlan, listingTree, singleFileTree } from './scenarios.js';
 import type { CopyScenario, WanScenario } from './scenarios.js';
+import type { WanOptions, QuotaOptions } from '../src/fake-drive/index.js';
+import { wanHugeRuns, wanHugeTable } from './wan-huge.js';
+import type { WanHugeRun } from './wan-huge.js';
 import { startService } from './service-process.js';
 import { copyTable, evaluateTargets, listingTable, roundsTable, targetsTable, wanTable, wanTargets } from './summary.js';
 import type { FlatRun, WanRun } from './summary.js';
@@ -26,7 +29,7 @@ const SAMPLE_MS = 50;
 const CHILD_CONCURRENCY = 4;
 
 /** One measured run; `round` numbers the repeats of a compared pair (CopyScenario.rounds). */
-type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number; defaultDriveTps?: boolean; rcloneTpsLimit?: number }) => Promise<RunResult>;
+type RunFn = (scenario: string, tool: Tool, workers: number, parallelism: number, source: Source, target: Sink, at?: { bucket?: string; round?: number; defaultDriveTps?: boolean; rcloneTpsLimit?: number; extraArgs?: string[]; childConcurrency?: number }) => Promise<RunResult>;
 
 class BenchArgsError extends Error {
   override readonly name = 'BenchArgsError';
@@ -43,7 +46,7 @@ function parseArgs(argv: string[]): { quick: boolean; out: string; noRclone: boo
     else if (a === '--no-rclone') noRclone = true;
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--only') only = new Set((argv[++i] ?? '').split(',').filter((x) => x !== ''));
-    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone, --only one-file,listing,small,mixed,huge,wan-small)`);
+    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone, --only one-file,listing,small,mixed,huge,wan-small,wan-huge)`);
   }
   return { quick, out: resolve(out), noRclone, only };
 }
@@ -60,8 +63,8 @@ const say = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
 
-async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>, wan?: Pick<WanScenario, 'wan' | 'quota'>): Promise<T> {
-  const env = { BENCH_TREE: JSON.stringify(tree), ...(wan ? { BENCH_WAN: JSON.stringify({ wan: wan.wan, quota: wan.quota }) } : {}) };
+async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>, wan?: { wan: WanOptions; quota?: QuotaOptions }): Promise<T> {
+  const env = { BENCH_TREE: JSON.stringify(tree), ...(wan ? { BENCH_WAN: JSON.stringify({ wan: wan.wan, ...(wan.quota ? { quota: wan.quota } : {}) }) } : {}) };
   const svc = await startService<Omit<Source, 'pid'>>('./source-main.js', env, ['--max-old-space-size=4096']);
   try {
     return await fn({ ...svc.ready, pid: svc.process.pid ?? 0 });
@@ -93,14 +96,16 @@ async function main(): Promise<void> {
   const flat: FlatRun[] = [];
   const wanRuns: WanRun[] = [];
   let runNo = 0;
-  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1, defaultDriveTps = false, rcloneTpsLimit } = {}) => {
+  const hugeRuns: WanHugeRun[] = [];
+  const run: RunFn = async (scenario, tool, workers, parallelism, source, target, { bucket, round = 1, defaultDriveTps = false, rcloneTpsLimit, extraArgs, childConcurrency = CHILD_CONCURRENCY } = {}) => {
     runNo++;
     const memory = tool === 'ours' || tool === 'plan' ? memoryFor(workers) : undefined;
     const r = await measure({
       scenario, tool, workers, parallelism, source, sink: target,
       bucket: bucket ?? `${scenario}-${tool}-w${workers}-${runNo}`,
-      logDir, sampleMs: SAMPLE_MS, childConcurrency: CHILD_CONCURRENCY, round, defaultDriveTps,
+      logDir, sampleMs: SAMPLE_MS, childConcurrency, round, defaultDriveTps,
       ...(rcloneTpsLimit === undefined ? {} : { rcloneTpsLimit }),
+      ...(extraArgs ? { extraArgs } : {}),
       ...(memory ? { memory } : {}),
     });
     say(`${scenario} ${tool} w${workers}${roundLabel(round)} (${parallelism} files at once) on ${target.kind}: exit ${r.exitCode ?? '?'}, ${r.objectsInSink ?? '–'}/${r.filesExpected} objects, ${r.seconds} s, ${r.mbPerS} MB/s, ${r.filesPerS} files/s, peak tree ${r.peakTreeMb} MB, CPU s tool/source/sink ${r.cpu.tool}/${r.cpu.source ?? "?"}/${r.cpu.sink ?? "?"}`);
@@ -151,6 +156,12 @@ async function main(): Promise<void> {
     for (const scenario of plan.wan.filter((sc) => wanted(sc.name))) {
       await withSource(scenario.tree, (source) => wanRunsOf(scenario, source, sink, rclone, run, wanRuns), scenario);
     }
+    const huge = plan.wanHuge;
+    if (wanted(huge.name)) {
+      say(`scenario ${huge.name}: ${huge.describe}`);
+      const measured = await withSource(huge.tree, (source) => wanHugeRuns(huge, source, rclone, (tool, workers, parallelism, extraArgs) => run(huge.name, tool, workers, parallelism, source, sink, { extraArgs, childConcurrency: 1 })), huge);
+      hugeRuns.push(...measured);
+    }
   } finally {
     await sinkSvc.stop();
   }
@@ -164,7 +175,7 @@ async function main(): Promise<void> {
     charts.push(name);
   }
   const jsonPath = join(args.out, `bench-${stamp}.json`);
-  await writeFile(jsonPath, `${JSON.stringify({ mode: args.quick ? 'quick' : 'full', machine, rclone, targets, flat, charts, wan: wanRuns, results }, null, 1)}\n`);
+  await writeFile(jsonPath, `${JSON.stringify({ mode: args.quick ? 'quick' : 'full', machine, rclone, targets, flat, charts, wan: wanRuns, wanHuge: hugeRuns, results }, null, 1)}\n`);
 
   const md = [
     `## drive-s3-supervisor benchmark (${args.quick ? 'quick' : 'full'})`,
@@ -178,6 +189,7 @@ async function main(): Promise<void> {
     '',
     listingTable(results),
     '',
+    ...(hugeRuns.length > 0 ? [`${plan.wanHuge.name}: ${plan.wanHuge.describe} (fake Drive and rclone's index behind the same emulation); ours reads each file over one connection (streams 1) or as parallel Range requests.`, '', wanHugeTable(hugeRuns), ''] : []),
     ...(wanRuns.length > 0 ? ['Against an emulated wide-area Drive (fake Drive and index behind the same latency and a per-user quota; rclone\'s index refuses with 429 + Retry-After, which its http backend retries, where Drive\'s 403 would fail the file). Ours runs at its default --drive-tps (the adaptive pace\'s ceiling) and is not told the quota.', '', wanTable(wanRuns), ''] : []),
     targetsTable(targets),
     '',

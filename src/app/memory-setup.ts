@@ -4,6 +4,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { defaultPartBuffers } from '../copy/part-buffers.js';
+import { rangeQueueSize } from '../copy/range-reader.js';
 import { predictBufferBytes, streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';
@@ -21,7 +22,14 @@ export const SHARED_PAGES_MB = 44;
 
 /** The buffer bound of an ordinary large item at the configured part size. */
 export function itemBufferBytes(settings: Settings): number {
-  return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
+  // A file read as ranges holds a part buffer and a connection's buffer per stream (copy/range-reader.ts).
+  const queueSize = itemQueueSize(settings);
+  return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize, streamHighWaterMark: settings.rangeStreams * DOWNLOAD_BUFFER_BYTES });
+}
+
+/** Part buffers one item may hold: its upload queue, more when large files are read as parallel ranges. */
+function itemQueueSize(settings: Settings): number {
+  return rangeQueueSize(settings.rangeStreams, settings.uploadQueueSize);
 }
 
 /**
@@ -32,12 +40,12 @@ export function itemBufferBytes(settings: Settings): number {
  * and raised the peak tree from 568 to 576 MB.
  */
 export function childPartBuffers(settings: Settings): number {
-  return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, settings.uploadQueueSize);
+  return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, itemQueueSize(settings));
 }
 
 /** The buffer bound of a whole child's shared part buffers plus every item's stream buffers (the plan caps it at its items' own bounds). */
 export function childBufferBytes(settings: Settings): number {
-  return childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * streamBufferBytes(DOWNLOAD_BUFFER_BYTES);
+  return childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * streamBufferBytes(settings.rangeStreams * DOWNLOAD_BUFFER_BYTES);
 }
 
 /** What the plan needs to know about the machine; read from the cgroup and the OS unless given. */

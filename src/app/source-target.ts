@@ -75,5 +75,7 @@ export function copyOptionsFor(s: Settings, plan: MemoryPlan, target: S3TargetOp
     skipExisting: s.skipExisting,
     concurrency: plan.childConcurrency,
     partBuffers: childPartBuffers(s),
+    rangeStreams: s.rangeStreams,
+    rangeCutoffBytes: s.rangeCutoffMb * 1024 * 1024,
   };
 }

@@ -59,6 +59,8 @@ export interface Settings {
   state: string;
   resumeMinMb: number;
   resumeRereadMaxMb: number;
+  rangeStreams: number;
+  rangeCutoffMb: number;
   maxRunsPerFile: number;
   skipExisting: boolean;
   fresh: boolean;

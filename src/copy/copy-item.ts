@@ -17,6 +17,7 @@ import type { ChecksumToVerify } from './content-digest.js';
 import { directSource } from './part-reader.js';
 import type { PartDigest } from './part-reader.js';
 import { hashPrefix } from './prefix-hash.js';
+import { RANGE_RETRIES, rangeParts, readsAsRanges } from './range-reader.js';
 import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
@@ -30,6 +31,12 @@ export interface CopyPolicy {
   /** The longest uploaded prefix a resume reads again to rebuild its digest; past it the file starts afresh. */
   resumeRereadMaxBytes: number;
   skipExisting: boolean;
+  /** --range-streams: Range requests one large file is read as at once (1: one stream). */
+  rangeStreams: number;
+  /** --range-cutoff-mb in bytes: media files at or above it are read as parallel ranges. */
+  rangeCutoffBytes: number;
+  /** Part buffers one ranged file may hold (range-reader.ts rangeQueueSize). */
+  rangeCapacity: number;
 }
 
 export interface CopyDeps<I extends SourceItem = SourceItem> {
@@ -174,6 +181,24 @@ class ItemCopy<I extends SourceItem> {
     });
   }
 
+  /** The file's parts as parallel ranges from the engine's resume point, fed whole to `digest` in order. */
+  private rangeSource(size: number, digest: PartDigest): ReturnType<typeof rangeParts> {
+    const { deps, item, ctx } = this;
+    const { rangeStreams, rangeCapacity } = deps.policy;
+    return rangeParts(
+      {
+        size,
+        partSize: this.partSize,
+        streams: rangeStreams,
+        capacity: rangeCapacity,
+        retries: Math.min(RANGE_RETRIES, deps.policy.retries),
+        digest,
+        open: (offset, length, signal) => deps.source.open(item, offset, signal, length),
+      },
+      () => ctx.log.info({ streams: rangeStreams, partSize: this.partSize }, 'reading the file as parallel ranges'),
+    );
+  }
+
   /**
    * The prefix's digest is rebuilt: a fork like the others for a further retry here, and checkpointed at once
    * so that a child killed before its next part does not read the prefix again.
@@ -263,8 +288,9 @@ class ItemCopy<I extends SourceItem> {
       offset = 0;
       hash = await this.digestAt(0);
     }
-    const source = await this.openAt(resume, offset, hash);
-    const chunks = directSource(source) === null;
+    // Above --range-cutoff-mb, parallel Range requests (range-reader.ts), unless the prefix must be re-read.
+    const asRanges = deps.source.seekable(item) && readsAsRanges(item.size, this.partSize, deps.policy) && hash.bytes === offset;
+    let chunks = false;
     const digest: PartDigest = {
       update: (data) => {
         hash.update(data);
@@ -274,10 +300,14 @@ class ItemCopy<I extends SourceItem> {
         if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());
       },
     };
+    const ranged = asRanges ? this.rangeSource(item.size ?? 0, digest) : null;
+    const source = ranged?.source ?? (await this.openAt(resume, offset, hash));
+    chunks = ranged === null && directSource(source) === null;
     try {
       const uploaded = await deps.target.upload({
         item,
         source,
+        openParts: ranged?.openParts ?? null,
         partSize: this.partSize,
         resumable: this.resumable,
         resume,

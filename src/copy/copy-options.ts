@@ -24,6 +24,10 @@ export interface CopyOptions {
   concurrency: number;
   /** Part buffers this child may hold at once, across its items (--child-part-buffers). */
   partBuffers: number;
+  /** --range-streams: Range requests one large file is read as at once (copy/range-reader.ts). */
+  rangeStreams?: number;
+  /** --range-cutoff-mb in bytes: files at or above it are read as parallel ranges. */
+  rangeCutoffBytes?: number;
 }
 
 export function copyOptionsToJson(o: CopyOptions): JsonObject {
@@ -42,6 +46,8 @@ export function copyOptionsToJson(o: CopyOptions): JsonObject {
     skipExisting: o.skipExisting,
     concurrency: o.concurrency,
     partBuffers: o.partBuffers,
+    rangeStreams: o.rangeStreams ?? 1,
+    rangeCutoffBytes: o.rangeCutoffBytes ?? null,
   };
 }
 
@@ -74,5 +80,8 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
     concurrency,
     // The supervisor always sends it; absent, the same default as --child-part-buffers.
     partBuffers: num(json.partBuffers, defaultPartBuffers(concurrency, s3.uploadQueueSize)),
+    rangeStreams: num(json.rangeStreams, 1),
+    // Absent (an older supervisor): no file is read as ranges.
+    rangeCutoffBytes: num(json.rangeCutoffBytes, Number.POSITIVE_INFINITY),
   };
 }

@@ -13,6 +13,7 @@ import { limitPartBuffers } from './part-buffers.js';
 import { registerSecret } from '../observability/redact.js';
 import { createGcPacer, GC_PACE_BYTES, MAJOR_GC_BYTES } from '../child/gc-pacer.js';
 import { copyOptionsFromJson } from './copy-options.js';
+import { rangeQueueSize } from './range-reader.js';
 import { copyItem } from './copy-item.js';
 
 const factory: ProcessorFactory = ({ options: json, reportPace }) => {
@@ -33,7 +34,16 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
   // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).
   const source = new DriveSource(drive, pacer, options.acknowledgeAbuse);
   const target = new S3Target(s3, options.s3);
-  const policy = { retries: options.driveRetries, resumeMinBytes: options.resumeMinBytes, resumeRereadMaxBytes: options.resumeRereadMaxBytes, skipExisting: options.skipExisting };
+  const rangeStreams = options.rangeStreams ?? 1;
+  const policy = {
+    retries: options.driveRetries,
+    resumeMinBytes: options.resumeMinBytes,
+    resumeRereadMaxBytes: options.resumeRereadMaxBytes,
+    skipExisting: options.skipExisting,
+    rangeStreams,
+    rangeCutoffBytes: options.rangeCutoffBytes ?? Number.POSITIVE_INFINITY,
+    rangeCapacity: rangeQueueSize(rangeStreams, options.s3.uploadQueueSize),
+  };
   const deps = { source, target, policy, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
   return {
     process: (item, ctx) => copyItem(deps, item, ctx),

@@ -35,6 +35,14 @@ export interface ReadPart {
   release(): void;
 }
 
+/** Where an upload takes its parts from, in part-number order: a PartReader, or parallel ranges (range-reader.ts). */
+export interface PartSource {
+  next(): Promise<ReadPart | null>;
+}
+
+/** Makes an upload's PartSource once the engine knows where it starts (after the checkpoint is checked). */
+export type OpenParts = (at: { firstPartNumber: number; offset: number }) => PartSource;
+
 export interface PartReaderOptions {
   partSize: number;
   queueSize: number;
@@ -45,7 +53,7 @@ export interface PartReaderOptions {
   digest: PartDigest | null;
 }
 
-export class PartReader {
+export class PartReader implements PartSource {
   private readonly pool: PartBufferPool;
   private readonly iterator: AsyncIterator<unknown> | null;
   private readonly direct: DirectSource | null;

@@ -70,6 +70,9 @@ export interface FakeDriveStats {
   mediaRequestsByFile: Map<string, number>;
   /** The Range header of every media request, in order (null when none). */
   ranges: (string | null)[];
+  /** Media responses open now, and the most open at once (parallel range streams, issue 21). */
+  openMedia: number;
+  peakOpenMedia: number;
 }
 
 export type FakeFilePatch = Partial<
@@ -154,6 +157,8 @@ function emptyStats(): FakeDriveStats {
     bytesByFile: new Map(),
     mediaRequestsByFile: new Map(),
     ranges: [],
+    openMedia: 0,
+    peakOpenMedia: 0,
   };
 }
 
@@ -470,6 +475,10 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     stats.mediaRequestsByFile.set(id, (stats.mediaRequestsByFile.get(id) ?? 0) + 1);
     const rangeHeader = req.headers.range ?? null;
     stats.ranges.push(rangeHeader);
+    stats.openMedia++;
+    stats.peakOpenMedia = Math.max(stats.peakOpenMedia, stats.openMedia);
+    const counted = stats;
+    res.on('close', () => counted.openMedia--);
     let fault = faults.match('media', id);
     if (fault?.type === 'status') return sendFault(res, fault);
     if (!hasBinaryContent(node.spec.mimeType)) {

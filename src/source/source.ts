@@ -28,8 +28,8 @@ export interface Source<I extends SourceItem = SourceItem> {
   parseItem(payload: JsonObject): I;
   /** Whether the item's bytes can be read from an offset (resumable); exports cannot. */
   seekable(item: I): boolean;
-  /** The item's bytes from `offset`; errors are this source's ItemErrors. */
-  open(item: I, offset: number, signal: AbortSignal): Promise<Readable>;
+  /** The item's bytes from `offset` (`length` of them, for one range of a file read in parallel; absent: to the end). */
+  open(item: I, offset: number, signal: AbortSignal, length?: number): Promise<Readable>;
   /** The item as the source describes it now; null when it is gone. */
   fresh(item: I, signal: AbortSignal): Promise<I | null>;
   /** Anything thrown while talking to this source, as one of its ItemErrors (codes and retryability). */

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';
 import type { JsonObject } from '../ipc/json.js';
-import type { PartDigest } from '../copy/part-reader.js';
+import type { OpenParts, PartDigest } from '../copy/part-reader.js';
 
 /** What the target stores of an item besides its bytes (a SourceItem is one). */
 export type TargetItem = {
@@ -86,6 +86,8 @@ export interface UploadRequest {
   item: TargetItem;
   /** The object's bytes from resumeOffset(resume). Destroyed on failure or abort. */
   source: Readable;
+  /** Parts read elsewhere (parallel ranges, copy/range-reader.ts); `source` then only stops them when destroyed. */
+  openParts: OpenParts | null;
   partSize: number;
   /** Keep the upload when an attempt fails, checkpointing each part, so a later attempt resumes it. */
   resumable: boolean;

@@ -25,6 +25,8 @@ export function closeMediaConnections(): void {
 
 export interface DirectMediaOptions {
   offset: number;
+  /** Bytes to read from `offset` (a bounded Range); absent: to the end. */
+  length?: number;
   acknowledgeAbuse: boolean;
   /** A response that sends nothing for this long, while we wait for bytes, fails as a timeout. */
   idleMs: number;
@@ -42,7 +44,7 @@ export async function requestMediaDirect(client: DriveEndpoint, fileId: string, 
   const viaNodeHttp = (): Promise<DirectMediaResponse> => requestMedia(client, fileId, options);
   if (!connections.directWorthTrying) return viaNodeHttp();
   const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
-  const headers = await mediaHeaders(client, url, options.offset);
+  const headers = await mediaHeaders(client, url, options.offset, options.length);
   let answer: DirectHead;
   try {
     answer = await requestDirect(connections, url, headers, options.idleMs, options.signal);

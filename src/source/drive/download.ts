@@ -39,6 +39,8 @@ export const DOWNLOAD_BUFFER_BYTES = DOWNLOAD_HIGH_WATER_MARK + 16 * 1024 + 64 *
 export interface OpenDownloadOptions {
   /** First byte to read (media only; exports must start at 0). */
   offset?: number;
+  /** Bytes to read from `offset`, for one range of a file read as parallel streams (media only); absent: to the end. */
+  length?: number;
   signal?: AbortSignal;
   /** Add acknowledgeAbuse=true so abuse-flagged files can be downloaded (--acknowledge-abuse). */
   acknowledgeAbuse: boolean;
@@ -123,8 +125,12 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
       // Nothing left to read; a Range request here would be answered 416.
       return guard(emptyStream(), 0, highWaterMark);
     }
+    const length = options.length;
+    if (length !== undefined && (!Number.isSafeInteger(length) || length <= 0 || (item.size !== null && offset + length > item.size))) {
+      throw new RangeError(`download range of ${item.id} must lie within the file, got ${length} bytes at ${offset}`);
+    }
     const res = await paced(options.pacer, options.signal, () => media(client, item.id, offset, options));
-    if (offset > 0) {
+    if (offset > 0 || length !== undefined) {
       const range = header(res.headers, 'content-range');
       const start = range === null ? null : /^bytes (\d+)-/.exec(range)?.[1];
       if (res.status !== 206 || start === undefined || start === null || Number(start) !== offset) {
@@ -132,16 +138,18 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
         throw new DriveError(`Drive ignored Range bytes=${offset}- for ${item.id} (status ${res.status})`, true, 'server-error', res.status);
       }
     }
-    const length = header(res.headers, 'content-length');
-    if (length !== null && item.size !== null && Number(length) !== item.size - offset) {
+    const contentLength = header(res.headers, 'content-length');
+    const total = header(res.headers, 'content-range')?.match(/\/(\d+)$/)?.[1];
+    const nowBytes = length === undefined ? (contentLength === null ? null : Number(contentLength) + offset) : total === undefined ? null : Number(total);
+    if ((nowBytes !== null && item.size !== null && nowBytes !== item.size) || (length !== undefined && contentLength !== null && Number(contentLength) !== length)) {
       // The file changed after it was listed: copying it would store bytes that match neither listing.
       res.data.destroy();
-      throw new DriveError(`${item.id} is ${Number(length) + offset} bytes now, ${item.size} when listed`, false, 'source-changed', res.status);
+      throw new DriveError(`${item.id} is ${nowBytes ?? '?'} bytes now, ${item.size ?? '?'} when listed`, false, 'source-changed', res.status);
     }
     // A direct body counts its bytes against Content-Length and watches for stalls itself, and is read into
     // the part buffers as it is (a Transform in between would bring back the chunks it saves).
     if (res.data instanceof DirectBody) return res.data;
-    const expected = length !== null ? Number(length) : item.size === null ? null : item.size - offset;
+    const expected = contentLength !== null ? Number(contentLength) : (length ?? (item.size === null ? null : item.size - offset));
     return guard(res.data, expected, highWaterMark);
   } catch (err) {
     // An abort is the caller's decision, not a Drive failure: hand back the reason it aborted with.
@@ -170,13 +178,14 @@ async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record
 }
 
 function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
-  return viaAuthClient(client, mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse).href, offset > 0 ? { Range: `bytes=${offset}-` } : {}, options.signal);
+  const range = options.length !== undefined ? `bytes=${offset}-${offset + options.length - 1}` : offset > 0 ? `bytes=${offset}-` : null;
+  return viaAuthClient(client, mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse).href, range === null ? {} : { Range: range }, options.signal);
 }
 
 async function media(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
   if (!directMediaAllowed(process.env, new URL(client.rootUrl))) return mediaViaGaxios(client, fileId, offset, options);
   try {
-    const res = await requestMediaDirect(client, fileId, { offset, acknowledgeAbuse: options.acknowledgeAbuse, idleMs: DOWNLOAD_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await requestMediaDirect(client, fileId, { offset, ...(options.length !== undefined ? { length: options.length } : {}), acknowledgeAbuse: options.acknowledgeAbuse, idleMs: DOWNLOAD_IDLE_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) });
     return { status: res.status, headers: res.headers, data: res.body };
   } catch (err) {
     // The auth client refreshes the token and retries once on a 401 (a token revoked or expired early), and

@@ -33,8 +33,8 @@ export class DriveSource implements Source<DriveItem> {
     return item.download.kind === 'media';
   }
 
-  open(item: DriveItem, offset: number, signal: AbortSignal): Promise<Readable> {
-    return openDownload(this.drive, item, { offset, signal, acknowledgeAbuse: this.acknowledgeAbuse, pacer: this.pacer });
+  open(item: DriveItem, offset: number, signal: AbortSignal, length?: number): Promise<Readable> {
+    return openDownload(this.drive, item, { offset, ...(length === undefined ? {} : { length }), signal, acknowledgeAbuse: this.acknowledgeAbuse, pacer: this.pacer });
   }
 
   fresh(item: DriveItem, signal: AbortSignal): Promise<DriveItem | null> {

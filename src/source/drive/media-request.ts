@@ -77,13 +77,15 @@ export function mediaUrl(rootUrl: string, fileId: string, acknowledgeAbuse: bool
 }
 
 /** The auth client's headers for `url` (a token refreshed when due), and a Range from `offset`. */
-export async function mediaHeaders(client: DriveEndpoint, url: URL, offset: number): Promise<Record<string, string>> {
+export async function mediaHeaders(client: DriveEndpoint, url: URL, offset: number, length?: number): Promise<Record<string, string>> {
   const auth = await client.auth.getRequestHeaders(url);
   const headers: Record<string, string> = {};
   auth.forEach((value, key) => {
     headers[key] = value;
   });
-  if (offset > 0) headers.range = `bytes=${offset}-`;
+  // A bounded range (length given) is one part of a file read as parallel streams (copy/range-reader.ts).
+  if (length !== undefined) headers.range = `bytes=${offset}-${offset + length - 1}`;
+  else if (offset > 0) headers.range = `bytes=${offset}-`;
   return headers;
 }
 
@@ -94,10 +96,10 @@ export async function mediaHeaders(client: DriveEndpoint, url: URL, offset: numb
 export async function requestMedia(
   client: DriveEndpoint,
   fileId: string,
-  options: { offset: number; acknowledgeAbuse: boolean; signal?: AbortSignal },
+  options: { offset: number; length?: number; acknowledgeAbuse: boolean; signal?: AbortSignal },
 ): Promise<MediaResponse> {
   const url = mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse);
-  const headers = await mediaHeaders(client, url, options.offset);
+  const headers = await mediaHeaders(client, url, options.offset, options.length);
   const https = url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
   const res = await new Promise<IncomingMessage>((resolve, reject) => {

@@ -53,6 +53,7 @@ export class S3Target implements Target {
       { client: this.client, bucket, key: r.item.key, write: objectWriteOptions(this.options, r.item), checksum },
       {
         source: r.source,
+        openParts: r.openParts,
         size: r.item.size,
         partSize: r.partSize,
         queueSize: uploadQueueSize,

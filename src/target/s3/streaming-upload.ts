@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectWriteOptions } from './object-metadata.js';
-import type { PartDigest } from '../../copy/part-reader.js';
+import type { OpenParts, PartDigest } from '../../copy/part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { runUpload } from './upload-engine.js';
 import type { UploadResult, UploadRun } from './upload-engine.js';
@@ -26,6 +26,8 @@ export interface StreamingUploadParams {
   /** Last word before the object is created (compare the checksum here); throwing leaves no object. */
   beforeComplete?: ((info: { bytes: number }) => void | Promise<void>) | null;
   signal?: AbortSignal | null;
+  /** Parts from parallel ranges instead of a reader over `source` (copy/range-reader.ts). */
+  openParts?: OpenParts | null;
 }
 
 /** The engine call both upload kinds make; `resumable` carries what only a resumable upload has. */
@@ -43,6 +45,7 @@ export function runParams(
       digest: p.digest ?? null,
       beforeComplete: p.beforeComplete ?? null,
       signal: p.signal ?? null,
+      openParts: p.openParts ?? null,
       ...resumable,
     },
   );

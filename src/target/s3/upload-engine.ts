@@ -19,7 +19,7 @@ import type { ObjectWriteOptions } from './object-metadata.js';
 import { writeParams } from './object-metadata.js';
 import { MAX_PARTS } from './part-size.js';
 import { PartReader } from '../../copy/part-reader.js';
-import type { PartDigest, ReadPart } from '../../copy/part-reader.js';
+import type { OpenParts, PartDigest, PartSource, ReadPart } from '../../copy/part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { isAbortError, toItemError } from './s3-errors.js';
 import { abortMultipartQuietly } from './multipart-cleanup.js';
@@ -58,6 +58,8 @@ export interface UploadRun {
   signal: AbortSignal | null;
   /** Keep the multipart upload (and its parts) when an attempt fails, so the checkpoint can resume it. */
   keepUploadOnFailure: boolean;
+  /** Parts from elsewhere than a PartReader over `source` (parallel ranges); `source` is then only destroyed to stop them. */
+  openParts?: OpenParts | null;
 }
 
 /** The object was refused before completion (beforeComplete threw): never resumable as is. */
@@ -114,13 +116,16 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
   run.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const sendOpts = { abortSignal: controller.signal };
 
-  const reader = new PartReader(run.source, {
-    partSize: run.partSize,
-    queueSize: run.queueSize,
-    expectedBytes: run.size === null ? null : run.size - offset,
-    firstPartNumber: (resume?.parts.length ?? 0) + 1,
-    digest: run.digest,
-  });
+  const firstPartNumber = (resume?.parts.length ?? 0) + 1;
+  const reader: PartSource = run.openParts
+    ? run.openParts({ firstPartNumber, offset })
+    : new PartReader(run.source, {
+        partSize: run.partSize,
+        queueSize: run.queueSize,
+        expectedBytes: run.size === null ? null : run.size - offset,
+        firstPartNumber,
+        digest: run.digest,
+      });
   let state: MultipartCheckpoint | null = resume ? { ...resume, parts: [...resume.parts] } : null;
   let uploadId = resume?.uploadId ?? null;
   const done = new Map<number, UploadedPart>();
