@@ -107,6 +107,8 @@ function mb(bytes: number): number {
 }
 
 /** Objects the run left in its bucket; on the fast sink the bucket is then dropped (see sink-server.ts). */
+const MANIFEST_SUFFIX = '_manifest.jsonl.gz';
+
 async function countObjects(sink: Sink, bucket: string): Promise<number> {
   const s3 = new S3Client({ region: 'us-east-1', endpoint: sink.endpoint, forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   try {
@@ -114,7 +116,8 @@ async function countObjects(sink: Sink, bucket: string): Promise<number> {
     let token: string | undefined;
     do {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
-      count += page.KeyCount ?? page.Contents?.length ?? 0;
+      // Our manifest (app/manifest.ts) is not one of the files copied.
+      count += (page.Contents ?? []).filter((o) => o.Key !== undefined && !o.Key.endsWith(MANIFEST_SUFFIX)).length;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     if (sink.kind === 'fast') await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
