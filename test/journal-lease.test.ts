@@ -19,6 +19,7 @@ import type { ProcessIdentity } from '../src/journal/lease.js';
 import type { JournalIdentity } from '../src/journal/types.js';
 import { folderOfFiles, listKeys, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
+import { until } from './support/process-tree.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lease-test-'));
 const IDENTITY: JournalIdentity = { source: 'folder:abc', target: 'bucket/prefix/' };
@@ -176,17 +177,13 @@ test('lease: the CLI refuses a journal held by a live run (exit 75, one line) an
 test('lease: a run whose lease another supervisor took over stops at its next heartbeat (exit 75, one error line) and loses nothing', async () => {
   const state = join(w.dir, 'taken', 'journal.db');
   const flags = worldFlags(w, 'L', ['--state', state, '--workers', '1']);
-  // One file's download is told to come back in 30 s: the run is still going when its heartbeat comes round.
+  // One file's download is told to come back in 30 s: the run is still going when its heartbeat (every
+  // 200 ms here, not 10 s) comes round.
   w.drive.addFault({ route: 'media', fileId: 'l-1', times: 1, fault: { type: 'status', status: 429, retryAfter: '30' } });
-  const run = startCli(['run', ...flags], {}, w.s3);
+  const run = startCli(['run', ...flags], { DRIVE_S3_TEST_LEASE_HEARTBEAT_MS: '200' }, w.s3);
   try {
     // Wait for the run's lease, then take it over as a supervisor on another host would after judging it gone.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (existsSync(state) && leaseSeenOnceCreated(state) === true) break;
-      assert.ok(Date.now() < deadline, 'the run took its lease');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(() => existsSync(state) && leaseSeenOnceCreated(state) === true, 20_000, 'the run to take its lease');
     holdLease(state, otherHost);
     const stopped = await run.done;
     assert.equal(stopped.code, ExitCode.Busy, stopped.stderr);

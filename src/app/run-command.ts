@@ -13,7 +13,7 @@ import { normalizePrefix } from '../keys/key-mapper.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalCounts } from '../journal/types.js';
-import { LEASE_HEARTBEAT_MS } from '../journal/lease.js';
+import { leaseHeartbeatMs } from '../journal/lease.js';
 import { isDiskFull, journalFull } from '../journal/disk-full.js';
 import { createCliLogger } from '../observability/cli-logger.js';
 import type { Logger } from '../observability/logger.js';
@@ -379,7 +379,7 @@ async function copy(c: CopyContext): Promise<number> {
     log.error({ state: settings.state }, 'another supervisor took this journal over: stopping');
     listingAbort.abort();
     void supervisor.shutdown('journal lease lost');
-  }, LEASE_HEARTBEAT_MS);
+  }, leaseHeartbeatMs());
   heartbeat.unref();
 
   let outcome: RunOutcome;
