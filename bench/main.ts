@@ -170,7 +170,10 @@ async function main(): Promise<void> {
   const charts: string[] = [];
   for (const r of results) {
     if (r.tool !== 'ours' && r.tool !== 'plan') continue;
-    const name = `bench-${stamp}-${runTag(r)}.svg`;
+    // Runs that differ only in their flags (wan-huge's --range-streams) share a tag: number the later ones.
+    const base = `bench-${stamp}-${runTag(r)}`;
+    let name = `${base}.svg`;
+    for (let n = 2; charts.includes(name); n++) name = `${base}-${n}.svg`;
     await writeFile(join(args.out, name), renderChart(`${r.scenario} · ${r.tool} · ${r.workers} workers · ${r.sink} sink — ${r.mbPerS} MB/s, peak tree ${r.peakTreeMb} MB`, r.samples, { softMb: r.softMb, hardMb: r.hardMb, budgetMb: r.budgetMb }));
     charts.push(name);
   }

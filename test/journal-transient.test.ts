@@ -74,7 +74,7 @@ test('a version-1 journal gains the columns when opened for writing; a read-only
   journal.close();
   // Make it what version 1 wrote: no failure columns, version 1.
   const db = new Database(path);
-  db.exec('ALTER TABLE items DROP COLUMN failure_transient; ALTER TABLE items DROP COLUMN failed_runs; ALTER TABLE items DROP COLUMN gone_at; DROP TABLE folders; DROP INDEX items_key;');
+  db.exec('ALTER TABLE items DROP COLUMN failure_transient; ALTER TABLE items DROP COLUMN failed_runs; ALTER TABLE items DROP COLUMN gone_at; ALTER TABLE items DROP COLUMN source_meta; DROP TABLE folders; DROP INDEX items_key;');
   db.prepare("UPDATE meta SET value = '1' WHERE name = 'schema_version'").run();
   db.close();
   assert.throws(() => JournalReader.openReadOnly(path), (err: unknown) => err instanceof JournalError && /schema version 1/.test(err.message));
