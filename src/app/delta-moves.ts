@@ -4,7 +4,7 @@
 // that way (the store refuses CopyObject, the old object is missing, over 5 GiB) is recorded as pending and
 // copied from Drive as any new file. The old key is then a gone row: kept or deleted per --deletes.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DriveItem, ListedEntry } from '../source/drive/drive-item.js';
+import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { CopySource } from '../journal/delta-store.js';
 import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../observability/logger.js';
@@ -29,7 +29,8 @@ export interface MoveCounts {
 }
 
 interface Move {
-  item: DriveItem;
+  /** The listed entry whole, so that what is recorded for it (its source metadata too) is what was listed. */
+  entry: Extract<ListedEntry, { kind: 'file' }>;
   from: CopySource;
 }
 
@@ -49,7 +50,7 @@ export class DeltaMoves {
       if (this.c.journal.delta.existing(item.id, item.key) !== undefined) return true;
       const from = this.c.journal.delta.copySource(item);
       if (from === undefined) return true;
-      this.moves.push({ item, from });
+      this.moves.push({ entry: e, from });
       return false;
     });
   }
@@ -70,26 +71,27 @@ export class DeltaMoves {
 
   private async applyOne(m: Move): Promise<void> {
     const { journal, guard } = this.c;
-    const entry: ListedEntry = { kind: 'file', item: m.item };
+    const { entry } = m;
+    const { item } = entry;
     if (!this.refused) {
       try {
         const r = await copyObjectInBucket(this.c.copy.s3, {
           bucket: this.c.copy.target.bucket,
           fromKey: m.from.key,
-          toKey: m.item.key,
+          toKey: item.key,
           size: m.from.bytes,
-          write: objectWriteOptions(this.c.copy.target, m.item),
+          write: objectWriteOptions(this.c.copy.target, item),
           signal: this.c.signal,
         });
         if (r.kind === 'copied') {
           guard.run(() => journal.batch(() => {
             journal.recordListed([entry]);
-            journal.delta.markCopied(m.item.id, m.item.key, { ...m.from, etag: r.etag ?? m.from.etag });
+            journal.delta.markCopied(item.id, item.key, { ...m.from, etag: r.etag ?? m.from.etag });
           }), undefined);
           this.counts.copied++;
           return;
         }
-        this.c.log.info({ key: m.item.key, from: m.from.key, why: r.kind }, 'a renamed/moved file is copied from Drive: its old object cannot be copied inside S3');
+        this.c.log.info({ key: item.key, from: m.from.key, why: r.kind }, 'a renamed/moved file is copied from Drive: its old object cannot be copied inside S3');
       } catch (err) {
         if (this.c.signal.aborted) throw err;
         if (err instanceof CopyObjectRefusedError) {
@@ -98,7 +100,7 @@ export class DeltaMoves {
           this.refused = true;
         } else {
           // Any other failure loses nothing: the file is copied from Drive, with the copy's own retries.
-          this.c.log.warn({ key: m.item.key, err: err instanceof Error ? err.name : String(err) }, 'CopyObject failed: the renamed/moved file is copied from Drive');
+          this.c.log.warn({ key: item.key, err: err instanceof Error ? err.name : String(err) }, 'CopyObject failed: the renamed/moved file is copied from Drive');
         }
       }
     }

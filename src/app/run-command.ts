@@ -121,14 +121,18 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
     else requeueTransient(journal, settings, log);
     // Not a delta, or files left to copy: probe now; a delta probes once it knows it has changes (sync-pass.ts).
-    const probe = { done: !mayBeDelta };
-    if (mayBeDelta && (passKind(journal, settings.full) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite(s3, target, probe);
+    // The write probe, at most once per process: already made (by preflightS3 above) unless deferred.
+    let probed: Promise<unknown> | null = mayBeDelta ? null : Promise.resolve();
+    const probeWrite = async (): Promise<void> => {
+      await (probed ??= preflightS3(s3, target, undefined, 'write'));
+    };
+    if (mayBeDelta && (passKind(journal, settings.full) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
     health.ready = true;
     const open = journal;
     sync.syncedAt = open.delta.syncedAt();
     // Installed right before the first pass, whose own handlers follow in the same turn (copy()).
     if (settings.watch) watchSignals = catchWatchSignals();
-    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probe });
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probeWrite });
     // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
     while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
       log.info({ seconds: settings.watchIntervalS, sync: sync.view() }, 'watching: next pass after the interval');
@@ -136,7 +140,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
       // Each pass is a run: a file failed for a transient reason gets another, as a new `run` gives it.
       if (!options.retryFailed) requeueTransient(open, settings, log);
-      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probe });
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probeWrite });
     }
     return code;
   } catch (err) {
@@ -149,13 +153,6 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     s3.destroy();
     await server?.close();
   }
-}
-
-/** The S3 write probe of the preflight, once per process (a PreflightError, exit 2, like the rest of it). */
-async function probeWrite(s3: ReturnType<typeof createS3Client>, target: ReturnType<typeof s3TargetFor>, probe: { done: boolean }): Promise<void> {
-  if (probe.done) return;
-  await preflightS3(s3, target, undefined, 'write');
-  probe.done = true;
 }
 
 /** A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20). */
@@ -189,8 +186,8 @@ interface CopyContext {
   mode: 'tty' | 'log' | 'off';
   liveBlock: { clear: () => void };
   startedAt: Date;
-  /** Whether the S3 write probe ran (probeWrite). */
-  probe: { done: boolean };
+  /** The S3 write probe of the preflight, made once per process (a PreflightError, exit 2, like the rest of it). */
+  probeWrite: () => Promise<void>;
 }
 
 /** Files a pass has still to apply to S3. */
@@ -297,7 +294,7 @@ async function copy(c: CopyContext): Promise<number> {
     progress: listing,
     outage: supervisor.serviceHealth(),
     copy: { s3: c.s3, target },
-    beforeWrite: () => probeWrite(c.s3, target, c.probe),
+    beforeWrite: c.probeWrite,
     notify: () => source.notify(),
   }).finally(lister.leave).then(
     (result) => {

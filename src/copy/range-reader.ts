@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ItemError } from '../errors.js';
+import { backoffMs } from '../retry/backoff.js';
 import { PartBufferPool } from './part-buffers.js';
 import { directSource } from './part-reader.js';
 import type { OpenParts, PartDigest, PartSource, ReadPart } from './part-reader.js';
@@ -93,9 +94,6 @@ export class RangeReader implements PartSource {
   private nextLaunch: number;
   private nextYield: number;
   private failure: { err: unknown } | null = null;
-  /** Most ranges open at once (reported in the copy's log). */
-  peakStreams = 0;
-  private active = 0;
 
   constructor(private readonly o: RangeReaderOptions) {
     this.pool = new PartBufferPool(o.capacity);
@@ -131,12 +129,9 @@ export class RangeReader implements PartSource {
     try {
       let filled = 0;
       let failures = 0;
-      let backoffMs = 0;
       while (filled < length) {
         if (signal.aborted) throw signal.reason;
         try {
-          this.active += 1;
-          this.peakStreams = Math.max(this.peakStreams, this.active);
           const stream = await this.o.open(offset + filled, length - filled, signal);
           this.opened.add(stream);
           try {
@@ -149,13 +144,9 @@ export class RangeReader implements PartSource {
           }
         } catch (err) {
           if (signal.aborted || !retryable(err) || ++failures > this.o.retries) throw err;
-          backoffMs = RANGE_RETRY_BASE_MS * 2 ** (failures - 1);
-        } finally {
-          this.active -= 1;
+          // A backoff (the one rule, retry/backoff.ts), then the range is asked again from its first missing byte.
+          await sleep(backoffMs(failures, { retryAfterMs: null }, { baseMs: RANGE_RETRY_BASE_MS }), undefined, { signal });
         }
-        // A backoff, not a wait for an event: the range is asked again from its first missing byte.
-        if (backoffMs > 0) await sleep(backoffMs, undefined, { signal });
-        backoffMs = 0;
       }
       return { buffer, length };
     } catch (err) {

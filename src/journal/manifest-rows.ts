@@ -1,4 +1,4 @@
-// The journal's side of the manifest: the rows it lists, read one at a time, and a fingerprint that changes
+// The journal's side of the manifest: the rows it lists, read a page at a time, and a fingerprint that changes
 // whenever one of them does (an idle delta then writes nothing).
 import type Database from 'better-sqlite3';
 import type { SourceMeta } from '../source/drive/drive-item.js';
@@ -20,35 +20,49 @@ export interface ManifestRow {
 }
 
 const LIVE = `status = 'done' AND gone_at IS NULL AND key <> ''`;
+/** Rows read per query: the connection is free between pages (the lease heartbeat uses it while the manifest streams). */
+const PAGE_ROWS = 1000;
+
+type ManifestRecord = StoredItemRow & { seq: number; source_meta: string | null; bytes_copied: number; done_md5: string | null };
+
+function toManifestRow(row: ManifestRecord): ManifestRow {
+  const item = fromRow(row);
+  return {
+    id: item.id,
+    path: item.path,
+    key: item.key,
+    // An export's size and md5 are known only once it has streamed.
+    size: item.size ?? row.bytes_copied,
+    md5: item.md5 ?? row.done_md5,
+    sha1: item.sha1,
+    mimeType: item.mimeType,
+    contentType: item.contentType,
+    modifiedTime: item.modifiedTime,
+    exportFormat: item.download.kind === 'export' ? item.download.extension : null,
+    meta: row.source_meta === null ? null : (JSON.parse(row.source_meta) as SourceMeta),
+  };
+}
 
 /** The journal's manifest queries (Journal.manifest). */
 export class ManifestStore {
   constructor(private readonly db: Database.Database) {}
 
-  /** Every copied file still in Drive, in key order, without holding them all in memory. */
+  /**
+   * Every copied file still in Drive, in key order, a page at a time: neither all rows in memory nor the
+   * connection held by one open statement for as long as the manifest takes to write.
+   */
   *rows(): Generator<ManifestRow> {
-    const rows = this.db
-      .prepare<[], StoredItemRow & { source_meta: string | null; bytes_copied: number; done_md5: string | null }>(
-        `SELECT drive_id, key, path, size, md5, mime_type, modified_time, payload, source_meta, bytes_copied, done_md5
-         FROM items WHERE ${LIVE} ORDER BY key`,
-      )
-      .iterate();
-    for (const row of rows) {
-      const item = fromRow(row);
-      yield {
-        id: item.id,
-        path: item.path,
-        key: item.key,
-        // An export's size and md5 are known only once it has streamed.
-        size: item.size ?? row.bytes_copied,
-        md5: item.md5 ?? row.done_md5,
-        sha1: item.sha1,
-        mimeType: item.mimeType,
-        contentType: item.contentType,
-        modifiedTime: item.modifiedTime,
-        exportFormat: item.download.kind === 'export' ? item.download.extension : null,
-        meta: row.source_meta === null ? null : (JSON.parse(row.source_meta) as SourceMeta),
-      };
+    const page = this.db.prepare<[{ key: string; seq: number; limit: number }], ManifestRecord>(
+      `SELECT seq, drive_id, key, path, size, md5, mime_type, modified_time, payload, source_meta, bytes_copied, done_md5
+       FROM items WHERE ${LIVE} AND (key > @key OR (key = @key AND seq > @seq)) ORDER BY key, seq LIMIT @limit`,
+    );
+    let after = { key: '', seq: 0 };
+    for (;;) {
+      const rows = page.all({ ...after, limit: PAGE_ROWS });
+      for (const row of rows) yield toManifestRow(row);
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < PAGE_ROWS) return;
+      after = { key: last.key, seq: last.seq };
     }
   }
 

@@ -14,7 +14,8 @@ import { buildKey, clashGroup, exportedName, joinPath, mapNameSegment, resolveCl
 import type { OutageView } from '../../ipc/service-signals.js';
 import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
-import { DRIVE_UNREACHABLE, classifyDriveError, withRetry } from './retry.js';
+import { classifyDriveError } from './retry.js';
+import { withOutageWait } from './outage-wait.js';
 import type { RetryOptions } from './retry.js';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
@@ -138,8 +139,8 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     baseMs: options.retry?.baseMs ?? 1000,
     capMs: options.retry?.capMs ?? 32_000,
     ...(signal === undefined ? {} : { signal }),
+    // withOutageWait reports an unreachable Drive to the outage watch at each retry.
     onRetry: (info) => {
-      if (DRIVE_UNREACHABLE.has(info.error.code)) void options.outage?.unreachable('drive');
       log.warn({ attempt: info.attempt, delayMs: info.delayMs, code: info.error.code, err: info.error.message }, 'drive list request retried');
       options.retry?.onRetry?.(info);
     },
@@ -149,28 +150,8 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
   const queue: QueuedFolder[] = options.start?.map((f) => ({ ...f })) ?? [{ id: rootId, path: '', segments: [] }];
   const visited = new Set<string>([rootId, ...queue.map((f) => f.id)]);
 
-  const attempt = <T>(fn: () => Promise<T>, down: AbortSignal | undefined): Promise<T> =>
-    withRetry(
-      () => paced(pacer, signal, fn),
-      // A wait between retries ends when the watch holds Drive down: the listing then waits for it instead.
-      down === undefined ? retry : { ...retry, signal: signal === undefined ? down : AbortSignal.any([signal, down]) },
-    );
-  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    for (;;) {
-      const down = options.outage?.downSignal('drive');
-      try {
-        return await attempt(fn, down);
-      } catch (err) {
-        if (options.outage === undefined || signal?.aborted === true) throw err;
-        // Retries spent (or none allowed) on an unreachable Drive not yet probed: the probe decides.
-        const held = down?.aborted === true || (DRIVE_UNREACHABLE.has(classifyDriveError(err).code) && (await options.outage.unreachable('drive')));
-        if (!held) throw err;
-        log.warn('the listing waits for Google Drive to answer again');
-        await options.outage.whenUp('drive', signal ?? new AbortController().signal);
-        log.info('Google Drive answers again: the listing continues where it was');
-      }
-    }
-  };
+  const wait = options.outage === undefined ? undefined : { outage: options.outage, log, what: 'the listing' };
+  const call = <T>(fn: () => Promise<T>): Promise<T> => withOutageWait(() => paced(pacer, signal, fn), retry, wait);
 
   const resolve = async (f: drive_v3.Schema$File): Promise<Resolved> => {
     const id = f.id ?? '';
