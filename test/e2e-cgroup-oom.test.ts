@@ -110,7 +110,7 @@ test(`control: children leaking with recycling off in a ${SMALLEST_MB} MiB cgrou
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const [code] = (await once(proc, 'close')) as [number | null];
-  assert.equal(code, 0, out);
+  assert.equal(code, 0, `the supervisor died (the kernel must pick a child, whose oom_score_adj is raised): ${out}`);
   const { stats } = JSON.parse(out) as { outcome: string; stats: SupervisorStats };
   assert.ok(cg.oomKills() >= 1, `oom_kill ${cg.oomKills()}`);
   // Every child death was the kernel's: the supervisor recycled none by its caps or the budget.

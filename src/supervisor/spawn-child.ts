@@ -7,6 +7,7 @@ import { message } from '../ipc/protocol.js';
 import type { ChildSettings, InitMessage } from '../ipc/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import { ChildHandle } from './child-handle.js';
+import { raiseOomScore } from './oom-score.js';
 
 /**
  * The child entry, resolved from this module's location, never from process.cwd(): the bundle of
@@ -82,6 +83,8 @@ export function spawnChild(options: SpawnOptions): ChildHandle {
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   const log = options.log.child({ childId: settings.childId, childPid: proc.pid });
+  // At once, before the child has loaded anything: a child starting up is the kernel's victim too.
+  if (proc.pid !== undefined && raiseOomScore(proc.pid) === null) log.debug('oom_score_adj not raised (no /proc here, or refused)');
   const handle = new ChildHandle(settings.childId, proc, log);
   handle.send(message<InitMessage>({ kind: 'init', settings }));
   return handle;
