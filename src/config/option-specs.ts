@@ -52,6 +52,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'drive-access-token', kind: 'string', group: 'Google Drive', secret: true, describe: 'A plain OAuth access token (sent as a Bearer credential)' },
   { flag: 'google-credentials', kind: 'string', group: 'Google Drive', envFallbacks: ['GOOGLE_APPLICATION_CREDENTIALS'], describe: 'Service account, external account or authorized user JSON, or `metadata-server`' },
   { flag: 'impersonate', kind: 'string', group: 'Google Drive', describe: 'Domain-wide delegation: the user a service account acts as' },
+  // ---- the organisation (issue 23): every user's My Drive and every shared drive, each read as its own identity
+  { flag: 'all-users', kind: 'bool', group: 'Google Drive', default: false, describe: 'Copy the My Drive of every active user of the directory (needs --admin-subject)' },
+  { flag: 'users', kind: 'list', group: 'Google Drive', describe: 'Copy the My Drive of these users (addresses or @file; with --all-users: only these)' },
+  { flag: 'exclude-users', kind: 'list', group: 'Google Drive', describe: 'Users not to copy: addresses, or @file with one a line' },
+  { flag: 'all-shared-drives', kind: 'bool', group: 'Google Drive', default: false, describe: 'Copy every shared drive of the domain, each as one of its organizers' },
+  { flag: 'admin-subject', kind: 'string', group: 'Google Drive', describe: 'The admin a service account impersonates to read the directory and shared drives' },
+  { flag: 'admin-root-url', kind: 'string', group: 'Google Drive', describe: 'Another Directory API root (proxies, test servers)', defaultLabel: 'https://admin.googleapis.com/' },
   { flag: 'oauth-client-id', kind: 'string', group: 'Google Drive', describe: 'OAuth client id (with a refresh token)' },
   { flag: 'oauth-client-secret', kind: 'string', group: 'Google Drive', secret: true, describe: 'OAuth client secret' },
   { flag: 'oauth-refresh-token', kind: 'string', group: 'Google Drive', secret: true, describe: 'OAuth refresh token' },

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { registerSecret } from '../observability/redact.js';
 import { defaultChecksumMode } from '../target/s3/s3-options.js';
 import { OPTION_SPECS, camel, envName } from './option-specs.js';
+import { checkOrgSettings } from './org-settings.js';
 import type { OptionSpec } from './option-specs.js';
 
 export interface Settings {
@@ -35,6 +36,12 @@ export interface Settings {
   driveAccessToken?: string;
   googleCredentials?: string;
   impersonate?: string;
+  allUsers: boolean;
+  users?: string[];
+  excludeUsers?: string[];
+  allSharedDrives: boolean;
+  adminSubject?: string;
+  adminRootUrl?: string;
   oauthClientId?: string;
   oauthClientSecret?: string;
   oauthRefreshToken?: string;
@@ -188,4 +195,5 @@ function checkCoherence(s: Settings): void {
   if (s.s3Endpoint !== undefined && !/^https?:\/\//.test(s.s3Endpoint)) {
     throw new ConfigError(`invalid --s3-endpoint (SUPERVISOR_S3_ENDPOINT): ${JSON.stringify(s.s3Endpoint)} is not an http(s) URL`);
   }
+  checkOrgSettings(s);
 }
