@@ -44,6 +44,10 @@ import { copyOptionsFor, driveClientFor, s3TargetFor } from './source-target.js'
 import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
+import { isOrgRun } from '../config/org-settings.js';
+import { driveAs, resolveOrgSources } from './org-sources.js';
+import type { SourceDrive } from './org-sources.js';
+import type { OrgSources, SourceFailure } from './org-pass.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
@@ -90,7 +94,9 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   // Settings the run cannot start without are refused before the plan is printed: one line, not a page.
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);
-  const drive = driveClientFor(settings, options);
+  const org = isOrgRun(settings);
+  // An organisation run probes and preflights Drive as its admin (or its first user): it has no one identity.
+  const drive = org ? driveAs(settings, options, settings.adminSubject ?? settings.users?.[0] ?? '') : driveClientFor(settings, options);
   const plan = planMemory(settings);
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
@@ -109,7 +115,12 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   let watchSignals: ReturnType<typeof catchWatchSignals> | null = null;
   try {
     // Preflight, before any child starts: each problem is one line and exit 2 (thrown as PreflightError).
-    const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
+    let sources: SourceDrive[] | null = null;
+    if (org) {
+      sources = await resolveOrgSources(settings, options);
+      log.info({ users: sources.filter((s) => s.kind === 'user').length, sharedDrives: sources.filter((s) => s.kind === 'shared-drive').length }, 'organisation drives to copy');
+    }
+    const root = sources !== null ? { id: 'root' } : await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
     // The write probe writes a marker object: a run that may be an idle delta (a journal exists) defers it (probeWrite).
     const mayBeDelta = !settings.fresh && !settings.full && existsSync(settings.state);
     await preflightS3(s3, target, undefined, mayBeDelta ? 'bucket' : 'all');
@@ -126,13 +137,14 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const probeWrite = async (): Promise<void> => {
       await (probed ??= preflightS3(s3, target, undefined, 'write'));
     };
-    if (mayBeDelta && (passKind(journal, settings.full) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
+    if (mayBeDelta && (passKind(journal, settings.full || isOrgRun(settings)) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
     health.ready = true;
     const open = journal;
     sync.syncedAt = open.delta.syncedAt();
     // Installed right before the first pass, whose own handlers follow in the same turn (copy()).
     if (settings.watch) watchSignals = catchWatchSignals();
-    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probeWrite });
+    const orgSources = sources;
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probeWrite, sources: orgSources });
     // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
     while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
       log.info({ seconds: settings.watchIntervalS, sync: sync.view() }, 'watching: next pass after the interval');
@@ -140,7 +152,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
       // Each pass is a run: a file failed for a transient reason gets another, as a new `run` gives it.
       if (!options.retryFailed) requeueTransient(open, settings, log);
-      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probeWrite });
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probeWrite, sources: orgSources });
     }
     return code;
   } catch (err) {
@@ -188,6 +200,8 @@ interface CopyContext {
   startedAt: Date;
   /** The S3 write probe of the preflight, made once per process (a PreflightError, exit 2, like the rest of it). */
   probeWrite: () => Promise<void>;
+  /** An organisation run's drives (org-sources.ts); null for one folder or shared drive. */
+  sources: readonly SourceDrive[] | null;
 }
 
 /** Files a pass has still to apply to S3. */
@@ -270,6 +284,8 @@ async function copy(c: CopyContext): Promise<number> {
     supervisor.on('item-result', ({ outcome }) => metrics.onResult(outcome));
   }
 
+  // Each pass lists every drive again as its own identity; the drives it could not list end up here.
+  const orgPass: OrgSources | null = c.sources === null ? null : { sources: c.sources, driveFor: (subject) => driveAs(settings, c.options, subject), failures: [] };
   const runId = journal.startRun();
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
@@ -277,7 +293,7 @@ async function copy(c: CopyContext): Promise<number> {
   let preflightError: PreflightError | null = null;
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
-  c.sync.running = passKind(journal, settings.full);
+  c.sync.running = passKind(journal, settings.full || isOrgRun(settings));
   const lister = joinPacer(pace, 'lister');
   pace.start();
   const listingDone = runPass({
@@ -296,6 +312,7 @@ async function copy(c: CopyContext): Promise<number> {
     copy: { s3: c.s3, target },
     beforeWrite: c.probeWrite,
     notify: () => source.notify(),
+    ...(orgPass ? { org: orgPass } : {}),
   }).finally(lister.leave).then(
     (result) => {
       pass = result;
@@ -414,7 +431,8 @@ async function copy(c: CopyContext): Promise<number> {
 
   const counts = journal.counts();
   c.sync.passEnded(unapplied(counts));
-  const failed = counts.byStatus.failed.files;
+  const sourceFailures: SourceFailure[] = orgPass?.failures ?? [];
+  const failed = counts.byStatus.failed.files + sourceFailures.length;
   const exitCode =
     guard.failure !== null ? ExitCode.JournalFull
     : leaseLost ? ExitCode.Busy
@@ -439,6 +457,7 @@ async function copy(c: CopyContext): Promise<number> {
     journalCounts: counts,
     resumeReread,
     drivePace: pace.summary(),
+    ...(orgPass ? { sourceFailures } : {}),
     ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);

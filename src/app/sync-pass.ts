@@ -23,6 +23,8 @@ import type { DeltaCounts, DeltaResult } from './delta-pass.js';
 import type { JournalWriteGuard } from './journal-write-guard.js';
 import type { OutageView } from '../ipc/service-signals.js';
 import { runListing } from './listing-task.js';
+import { orgFullPass } from './org-pass.js';
+import type { OrgSources } from './org-pass.js';
 import { DeltaMoves } from './delta-moves.js';
 import type { ServerCopyTarget } from './delta-moves.js';
 import type { ListingProgress } from './listing-task.js';
@@ -48,6 +50,8 @@ export interface PassContext {
   copy?: ServerCopyTarget;
   /** Before a delta with changes records anything: the S3 write probe an idle delta skips (run-command.ts). */
   beforeWrite?: () => Promise<void>;
+  /** An organisation run (issue 23): the drives it lists, each as its own identity (org-pass.ts). */
+  org?: OrgSources;
 }
 
 export interface PassResult {
@@ -83,6 +87,7 @@ export function passKind(journal: Journal, full: boolean): 'full' | 'delta' {
 }
 
 export async function runPass(c: PassContext): Promise<PassResult> {
+  if (c.org) return orgFullPass(c, c.org);
   const token = c.journal.delta.changeToken();
   if (passKind(c.journal, c.settings.full) === 'delta' && token !== null) {
     try {

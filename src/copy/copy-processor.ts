@@ -20,8 +20,6 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
   const options = copyOptionsFromJson(json);
   for (const v of Object.values(options.driveAuth)) if (typeof v === 'string') registerSecret(v);
   if (options.s3Credentials) registerSecret(options.s3Credentials.secretAccessKey);
-  const auth = createDriveAuth({ ...options.driveAuth, env: process.env });
-  const drive = driveEndpoint(auth, options.driveRootUrl ?? undefined);
   const s3 = createS3Client(options.s3, {
     maxSockets: maxSocketsFor(options.s3.uploadQueueSize, options.concurrency),
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
@@ -32,7 +30,19 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
   limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
   // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
   // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).
-  const source = new DriveSource(drive, pacer, options.acknowledgeAbuse);
+  // One source per identity: an organisation run's items name the user they are read as (issue 23), so a
+  // child holds a token per user it meets; items without a subject use the run's own credentials.
+  const sources = new Map<string, DriveSource>();
+  const sourceFor = (subject: string | undefined): DriveSource => {
+    const name = subject ?? '';
+    let source = sources.get(name);
+    if (source === undefined) {
+      const auth = createDriveAuth({ ...options.driveAuth, ...(subject === undefined ? {} : { impersonate: subject }), env: process.env });
+      source = new DriveSource(driveEndpoint(auth, options.driveRootUrl ?? undefined), pacer, options.acknowledgeAbuse);
+      sources.set(name, source);
+    }
+    return source;
+  };
   const target = new S3Target(s3, options.s3);
   const rangeStreams = options.rangeStreams ?? 1;
   const policy = {
@@ -44,13 +54,13 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
     rangeCutoffBytes: options.rangeCutoffBytes ?? Number.POSITIVE_INFINITY,
     rangeCapacity: rangeQueueSize(rangeStreams, options.s3.uploadQueueSize),
   };
-  const deps = { source, target, policy, onBytesRead: createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES) };
+  const onBytesRead = createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES);
   return {
-    process: (item, ctx) => copyItem(deps, item, ctx),
+    process: (item, ctx) => copyItem({ source: sourceFor(typeof item.payload.subject === 'string' ? item.payload.subject : undefined), target, policy, onBytesRead }, item, ctx),
     pace: (rate, resumeAt) => pacer.setRate(rate, resumeAt),
     close: () => {
       target.close();
-      source.close();
+      for (const source of sources.values()) source.close();
       return Promise.resolve();
     },
   };

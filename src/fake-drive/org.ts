@@ -9,6 +9,8 @@ export interface FakeUser {
   email: string;
   suspended?: boolean;
   isAdmin?: boolean;
+  /** Active, but the grant for this `sub` is refused (delegation not granted to the client for this user's unit). */
+  refuseToken?: boolean;
 }
 
 export interface FakeOrgOptions {

@@ -547,6 +547,9 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     if (claims.sub !== undefined && (user === undefined || user.suspended === true)) {
       return sendJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid email or User ID' });
     }
+    if (user?.refuseToken === true) {
+      return sendJson(res, 401, { error: 'unauthorized_client', error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.' });
+    }
     stats.tokenSubjects.push(subject);
     const token = `fake-token-${++issued}`;
     tokenSubject.set(token, subject);

@@ -37,6 +37,8 @@ export interface RunSummary {
   /** The shared Drive pace at the end (drive/shared-pace.ts). */
   drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
   resumeReread: ResumeReread;
+  /** An organisation run's drives that could not be listed, and why (app/org-pass.ts). */
+  sourceFailures?: { source: string; reason: string }[];
 }
 
 /**
@@ -95,6 +97,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
   if (rehash + restart > 0) lines.push(`  resumes read again from Drive: ${formatBytes(rehash)} to rebuild checksums, ${formatBytes(restart)} of uploads started afresh (--resume-reread-max-mb)`);
   const p = s.drivePace;
   if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (ceiling ${p.ceiling}, lowest ${p.lowestRate}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
+  for (const fail of s.sourceFailures ?? []) lines.push(`  failed drive: ${fail.source}: ${fail.reason} (none of its files copied)`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
   return lines.join('\n');
@@ -124,6 +127,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     outages: s.outages.map((o) => ({ service: o.service, startedAt: o.startedAt.toISOString(), durationMs: o.durationMs, resolved: o.resolved })),
     ...(s.drivePace ? { drivePace: s.drivePace } : {}),
     ...(s.pass ? { pass: s.pass } : {}),
+    ...(s.sourceFailures ? { sourceFailures: s.sourceFailures } : {}),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;

@@ -28,6 +28,8 @@ export type DriveItem = {
   sha1: string | null;
   modifiedTime: string;
   download: DownloadPlan;
+  /** Organisation runs (issue 23): the user (JWT subject) a child downloads it as; absent: the run's own credentials. */
+  subject?: string;
 };
 
 /** A listed entry that will not be copied, with the reason recorded in the journal and report. */

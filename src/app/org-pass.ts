@@ -1,0 +1,83 @@
+// The full pass of an organisation run (issue 23): each source drive listed in turn as its own identity, its
+// keys under users/<email>/ or shared-drives/<name>/, each file recorded with the subject a child downloads
+// it as. A drive that cannot be read is reported failed with the reason; the others are copied.
+import type { DriveClient } from '../source/drive/drive-client.js';
+import type { ListedEntry } from '../source/drive/drive-item.js';
+import { classifyDriveError } from '../source/drive/retry.js';
+import { runListing } from './listing-task.js';
+import { sourceLabel } from './org-sources.js';
+import type { SourceDrive } from './org-sources.js';
+import type { PassContext, PassResult } from './sync-pass.js';
+
+/** A source drive this run could not list, and why. */
+export interface SourceFailure {
+  source: string;
+  reason: string;
+}
+
+export interface OrgSources {
+  sources: readonly SourceDrive[];
+  /** A Drive client acting as the subject. */
+  driveFor: (subject: string) => DriveClient;
+  /** Filled by the pass: the drives it could not list. */
+  failures: SourceFailure[];
+}
+
+function withSubject(entries: ListedEntry[], subject: string): ListedEntry[] {
+  return entries.map((e) => (e.kind === 'file' ? { ...e, item: { ...e.item, subject } } : e));
+}
+
+function reasonOf(err: unknown): string {
+  // A refused token exchange arrives as the request's error: its message says what the token endpoint said.
+  const e = classifyDriveError(err);
+  return `${e.code}: ${e.message}`;
+}
+
+export async function orgFullPass(c: PassContext, org: OrgSources): Promise<PassResult> {
+  const { journal, guard } = c;
+  guard.run(() => journal.delta.startFullPass(), undefined);
+  const readAt = Date.now();
+  const generation = journal.startNewListing();
+  for (const source of org.sources) {
+    const label = sourceLabel(source);
+    if (source.subject === null) {
+      org.failures.push({ source: label, reason: source.problem ?? 'no identity to read it as' });
+      continue;
+    }
+    const subject = source.subject;
+    try {
+      await runListing({
+        // A shared drive is listed with corpora=drive (lister.ts listParams), as --shared-drive-id would.
+        settings: source.kind === 'shared-drive' ? { ...c.settings, sharedDriveId: source.rootId } : c.settings,
+        drive: org.driveFor(subject),
+        rootFolderId: source.rootId,
+        prefix: [c.prefix, ...source.segments].filter((s) => s !== '').join('/'),
+        pacer: c.pacer,
+        shard: c.shard,
+        log: c.log.child({ source: label }),
+        signal: c.signal,
+        progress: c.progress,
+        ...(c.outage ? { outage: c.outage } : {}),
+        write: (entries) => {
+          guard.run(() => journal.recordListed(withSubject(entries, subject)), undefined);
+          c.notify();
+        },
+      });
+    } catch (err) {
+      if (c.signal.aborted) throw err;
+      const reason = reasonOf(err);
+      c.log.error({ source: label, subject, reason }, 'this drive could not be listed: its files are not copied, the other drives are');
+      org.failures.push({ source: label, reason });
+    }
+  }
+  guard.run(() => journal.setListingComplete(), undefined);
+  // Only a listing that saw every drive may call what it did not see gone (else a failed drive's files would be).
+  let gone = 0;
+  if (org.failures.length === 0) {
+    const unseen = journal.delta.unseenByListing(generation);
+    guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
+    gone = unseen.length;
+  }
+  // No change token: each drive has its own change feed, and an organisation run makes full passes (design.md).
+  return { kind: 'full', token: '', delta: null, fellBack: false, gone, readAt, serverCopied: 0 };
+}

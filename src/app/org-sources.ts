@@ -1,0 +1,102 @@
+// The drives an organisation run copies (issue 23), resolved once before the listing: each user's My Drive,
+// read as that user, and each shared drive, read as one of its organizers (docs/design.md "Organisation
+// sources" says why not as the admin). The supervisor alone reads the directory; children never load it.
+import { JWT } from 'google-auth-library';
+import type { Settings } from '../config/settings.js';
+import { ConfigError, PreflightError } from '../errors.js';
+import { mapNameSegment, resolveClashes } from '../keys/key-mapper.js';
+import { createDriveAuth, DRIVE_READONLY_SCOPE } from '../source/drive/auth.js';
+import type { DriveAuth } from '../source/drive/auth.js';
+import { createDriveClient } from '../source/drive/drive-client.js';
+import type { DriveClient } from '../source/drive/drive-client.js';
+import { DIRECTORY_USER_READONLY_SCOPE, findOrganizer, listDirectoryUsers, listSharedDrives } from '../source/drive/directory.js';
+import { classifyDriveError } from '../source/drive/retry.js';
+import { driveAuthOptions } from './source-target.js';
+import type { Extras } from './source-target.js';
+
+/** One drive of the organisation and the identity its files are listed and downloaded as. */
+export interface SourceDrive {
+  kind: 'user' | 'shared-drive';
+  /** The user's address, or the shared drive's name (report rows, log lines). */
+  name: string;
+  /** 'root' for a My Drive, else the shared drive's id. */
+  rootId: string;
+  /** The JWT subject; null when none can read it (a shared drive without an organizer: see problem). */
+  subject: string | null;
+  /** Its key segments under --s3-prefix: users/<email> or shared-drives/<name>. */
+  segments: [string, string];
+  /** Why this drive cannot be copied, found while resolving (it is reported failed with the rest). */
+  problem?: string;
+}
+
+/** The label a source has in the report and the logs: `users/ann@x` or `shared-drives/Finance`. */
+export function sourceLabel(s: SourceDrive): string {
+  return `${s.kind === 'user' ? 'users' : 'shared-drives'}/${s.name}`;
+}
+
+/** The service account's client acting as `subject` (a ConfigError, exit 2, for anything but a service account). */
+export function authAs(settings: Settings, extras: Extras, subject: string, scopes: string[] = [DRIVE_READONLY_SCOPE]): DriveAuth {
+  const auth = createDriveAuth({ ...driveAuthOptions(settings, extras), impersonate: subject, scopes, env: process.env });
+  if (!(auth instanceof JWT)) throw new ConfigError(`an organisation run needs service-account credentials with domain-wide delegation: --google-credentials ${settings.googleCredentials ?? ''} is not a service account key`);
+  return auth;
+}
+
+/** A Drive client acting as `subject` (--drive-root-url applies). */
+export function driveAs(settings: Settings, extras: Extras, subject: string): DriveClient {
+  return createDriveClient({ auth: authAs(settings, extras, subject), ...(settings.driveRootUrl ? { rootUrl: settings.driveRootUrl } : {}) });
+}
+
+function preflight(what: string, err: unknown): PreflightError {
+  return new PreflightError(`${what} failed: ${classifyDriveError(err).message}`);
+}
+
+async function resolveUsers(settings: Settings, extras: Extras): Promise<string[]> {
+  let users = settings.users ?? [];
+  if (settings.allUsers) {
+    const admin = settings.adminSubject ?? '';
+    let directory;
+    try {
+      directory = await listDirectoryUsers(authAs(settings, extras, admin, [DIRECTORY_USER_READONLY_SCOPE]), settings.adminRootUrl);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw preflight(`--all-users: the directory's users.list as --admin-subject ${admin}`, err);
+    }
+    const only = settings.users === undefined ? null : new Set(settings.users);
+    users = directory.filter((u) => !u.suspended && (only === null || only.has(u.email.toLowerCase()))).map((u) => u.email);
+  }
+  const excluded = new Set(settings.excludeUsers ?? []);
+  return users.filter((u) => !excluded.has(u.toLowerCase()));
+}
+
+async function resolveSharedDrives(settings: Settings, extras: Extras): Promise<SourceDrive[]> {
+  if (!settings.allSharedDrives) return [];
+  const admin = settings.adminSubject ?? '';
+  const { drive } = driveAs(settings, extras, admin);
+  let drives;
+  try {
+    drives = await listSharedDrives(drive);
+  } catch (err) {
+    throw preflight(`--all-shared-drives: drives.list with useDomainAdminAccess as --admin-subject ${admin}`, err);
+  }
+  // Drive names are not unique: clashing ones get the id suffix, as files in one folder do (key-mapper.ts).
+  const segments = resolveClashes(drives.map((d) => ({ id: d.id, segment: mapNameSegment(d.name) })));
+  const out: SourceDrive[] = [];
+  for (const [i, d] of drives.entries()) {
+    const source: SourceDrive = { kind: 'shared-drive', name: d.name, rootId: d.id, subject: null, segments: ['shared-drives', segments[i] ?? mapNameSegment(d.name)] };
+    try {
+      source.subject = (await findOrganizer(drive, d.id)) ?? null;
+      if (source.subject === null) source.problem = 'no organizer: nobody can read this shared drive as a member';
+    } catch (err) {
+      source.problem = `permissions.list failed: ${classifyDriveError(err).message}`;
+    }
+    out.push(source);
+  }
+  return out;
+}
+
+/** Every drive this run copies, users first (directory order), then shared drives. */
+export async function resolveOrgSources(settings: Settings, extras: Extras): Promise<SourceDrive[]> {
+  const users = await resolveUsers(settings, extras);
+  const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)] }));
+  return [...userSources, ...(await resolveSharedDrives(settings, extras))];
+}

@@ -1,0 +1,132 @@
+// The whole organisation (issue 23), end to end: the real CLI, supervisor and children against the fake
+// Drive's organisation and s3rver. Every user's My Drive read as that user, every shared drive as one of its
+// organizers, keys under users/<email>/ and shared-drives/<name>/; a user whose token is refused is reported
+// failed with the reason while the others are copied; --users and --exclude-users narrow the run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FOLDER_MIME } from '../src/fake-drive/index.js';
+import type { FakeNodeSpec } from '../src/fake-drive/index.js';
+import { listKeys, objectMd5, runCli, startWorld } from './support/e2e.js';
+import type { World } from './support/e2e.js';
+
+const SA = 'copier@project.iam.gserviceaccount.com';
+const ADMIN = 'admin@example.com';
+const BIG = 'x'.repeat(300_000);
+
+const txt = (id: string, name: string, parent: string, content: string, extra: Partial<FakeNodeSpec> = {}): FakeNodeSpec => ({ id, name, parents: [parent], mimeType: 'text/plain', content, ...extra });
+
+const NODES: FakeNodeSpec[] = [
+  { id: 'a-dir', name: 'Ann docs', parents: ['root'], mimeType: FOLDER_MIME, owners: ['ann@example.com'] },
+  txt('a-1', 'a.txt', 'a-dir', 'ann in a folder'),
+  txt('a-2', 'notes.txt', 'root', 'ann notes', { owners: ['ann@example.com'] }),
+  txt('b-1', 'b.txt', 'root', 'bob', { owners: ['bob@example.com'] }),
+  txt('b-2', 'big.bin', 'root', BIG, { owners: ['bob@example.com'], mimeType: 'application/octet-stream' }),
+  txt('c-1', 'c.txt', 'root', 'carol', { owners: ['carol@example.com'] }),
+  txt('m-1', 'admin.txt', 'root', 'the admin', { owners: [ADMIN] }),
+  txt('s-1', 'budget.csv', 'sd1', '1,2', { mimeType: 'text/csv' }),
+  { id: 's-dir', name: 'Q1', parents: ['sd1'], mimeType: FOLDER_MIME },
+  txt('s-2', 'plan.txt', 's-dir', 'the plan'),
+  txt('l-1', 'contract.txt', 'sd2', 'signed'),
+];
+
+/** Every object the first run must write, with its content. */
+const EXPECTED: Record<string, string> = {
+  'org/users/ann@example.com/Ann docs/a.txt': 'ann in a folder',
+  'org/users/ann@example.com/notes.txt': 'ann notes',
+  'org/users/bob@example.com/b.txt': 'bob',
+  'org/users/bob@example.com/big.bin': BIG,
+  'org/shared-drives/Finance/budget.csv': '1,2',
+  'org/shared-drives/Finance/Q1/plan.txt': 'the plan',
+  'org/shared-drives/Legal/contract.txt': 'signed',
+};
+
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+
+let w: World;
+let keyFile: string;
+
+before(async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  w = await startWorld({
+    org: {
+      users: [{ email: ADMIN, isAdmin: true }, { email: 'ann@example.com' }, { email: 'bob@example.com' }, { email: 'carol@example.com', refuseToken: true }, { email: 'gone@example.com', suspended: true }],
+      serviceAccountEmail: SA,
+      serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+    sharedDrives: [
+      { id: 'sd1', name: 'Finance', members: [{ role: 'organizer', type: 'user', emailAddress: 'bob@example.com' }] },
+      { id: 'sd2', name: 'Legal', members: [{ role: 'reader', type: 'user', emailAddress: 'carol@example.com' }, { role: 'organizer', type: 'user', emailAddress: 'ann@example.com' }] },
+    ],
+    nodes: NODES,
+  });
+  keyFile = join(w.dir, 'sa.json');
+  await writeFile(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), private_key_id: 'k1', token_uri: w.drive.tokenUrl }));
+});
+
+after(async () => {
+  await w.close();
+});
+
+function orgFlags(name: string, extra: string[]): string[] {
+  return [
+    '--google-credentials', keyFile,
+    '--drive-root-url', w.drive.rootUrl,
+    '--admin-root-url', w.drive.rootUrl,
+    '--s3-bucket', w.s3.bucket,
+    '--s3-endpoint', w.s3.endpoint,
+    '--s3-region', w.s3.region,
+    '--s3-force-path-style',
+    '--s3-checksum', 'when-required',
+    '--state', join(w.dir, `${name}.db`),
+    '--report', join(w.dir, `${name}.json`),
+    '--drive-tps', '10000',
+    '--progress', 'off',
+    '--memory-budget-mb', '4096',
+    '--workers', '2',
+    ...extra,
+  ];
+}
+
+interface OrgReport {
+  exitCode: number;
+  sourceFailures?: { source: string; reason: string }[];
+  thisRun: { done: number; failed: number };
+}
+
+test('every user and shared drive in one run, each as its own identity; a refused user is failed with the reason', async () => {
+  const run = await runCli(orgFlags('all', ['--s3-prefix', 'org', '--all-users', '--all-shared-drives', '--admin-subject', ADMIN, '--exclude-users', ADMIN]), {}, w.s3);
+  assert.equal(run.code, 1, run.stderr);
+  assert.deepEqual(await listKeys(w, 'org/'), Object.keys(EXPECTED).sort());
+  for (const [key, content] of Object.entries(EXPECTED)) assert.equal(await objectMd5(w, key), md5(content), key);
+  assert.match(run.stderr, /failed drive: users\/carol@example\.com: unauthorized: HTTP 401: token exchange at \S+ failed: unauthorized_client/);
+  const report = JSON.parse(await readFile(join(w.dir, 'all.json'), 'utf8')) as OrgReport;
+  assert.equal(report.exitCode, 1);
+  assert.equal(report.thisRun.done, Object.keys(EXPECTED).length);
+  assert.equal(report.sourceFailures?.length, 1);
+  assert.equal(report.sourceFailures?.[0]?.source, 'users/carol@example.com');
+  assert.match(report.sourceFailures?.[0]?.reason ?? '', /unauthorized_client: Client is unauthorized/);
+  // Neither the suspended user nor the excluded admin was listed; each drive was read as its own user.
+  assert.ok(!w.drive.stats.tokenSubjects.includes('gone@example.com'));
+  for (const subject of ['ann@example.com', 'bob@example.com']) assert.ok(w.drive.stats.tokenSubjects.includes(subject), subject);
+});
+
+test('--users and --exclude-users (an @file) narrow the run; no failure, exit 0', async () => {
+  const leavers = join(w.dir, 'leavers.txt');
+  await writeFile(leavers, '# left in March\ncarol@example.com\n');
+  const run = await runCli(orgFlags('narrow', ['--s3-prefix', 'narrow', '--all-users', '--admin-subject', ADMIN, '--users', 'bob@example.com,carol@example.com', '--exclude-users', `@${leavers}`]), {}, w.s3);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(await listKeys(w, 'narrow/'), ['narrow/users/bob@example.com/b.txt', 'narrow/users/bob@example.com/big.bin']);
+
+  const only = await runCli(orgFlags('only', ['--s3-prefix', 'only', '--users', 'ann@example.com,bob@example.com', '--exclude-users', 'bob@example.com']), {}, w.s3);
+  assert.equal(only.code, 0, only.stderr);
+  assert.deepEqual(await listKeys(w, 'only/'), ['only/users/ann@example.com/Ann docs/a.txt', 'only/users/ann@example.com/notes.txt']);
+});
+
+test('--all-users without --admin-subject is refused in one line, exit 2', async () => {
+  const run = await runCli(orgFlags('refused', ['--all-users']), {}, w.s3);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /--all-users \(SUPERVISOR_ALL_USERS\) needs --admin-subject/);
+});
