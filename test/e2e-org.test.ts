@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FOLDER_MIME } from '../src/fake-drive/index.js';
+import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { listKeys, objectMd5, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
@@ -30,6 +30,9 @@ const NODES: FakeNodeSpec[] = [
   { id: 's-dir', name: 'Q1', parents: ['sd1'], mimeType: FOLDER_MIME },
   txt('s-2', 'plan.txt', 's-dir', 'the plan'),
   txt('l-1', 'contract.txt', 'sd2', 'signed'),
+  // Per-drive rows: a listing skip in Finance, a failed file in Bob's drive.
+  { id: 's-3', name: 'link to budget', parents: ['sd1'], mimeType: SHORTCUT_MIME, shortcutTargetId: 's-1' },
+  txt('b-3', 'wrong-sha1.bin', 'root', 'not what Drive says', { owners: ['bob@example.com'], sha1: '0'.repeat(40) }),
 ];
 
 /** Every object the first run must write, with its content. */
@@ -92,6 +95,7 @@ function orgFlags(name: string, extra: string[]): string[] {
 
 interface OrgReport {
   exitCode: number;
+  sources?: { source: string; subject: string | null; status: string; reason: string | null; files: number; bytes: number; pending: number; skipped: Record<string, number>; failed: Record<string, number> }[];
   sourceFailures?: { source: string; reason: string }[];
   thisRun: { done: number; failed: number };
 }
@@ -105,9 +109,26 @@ test('every user and shared drive in one run, each as its own identity; a refuse
   const report = JSON.parse(await readFile(join(w.dir, 'all.json'), 'utf8')) as OrgReport;
   assert.equal(report.exitCode, 1);
   assert.equal(report.thisRun.done, Object.keys(EXPECTED).length);
+  assert.equal(report.thisRun.failed, 1);
   assert.equal(report.sourceFailures?.length, 1);
   assert.equal(report.sourceFailures?.[0]?.source, 'users/carol@example.com');
   assert.match(report.sourceFailures?.[0]?.reason ?? '', /unauthorized_client: Client is unauthorized/);
+  // One row per drive: what it copied, skipped and failed by reason, and the drive that could not be listed.
+  const rows = new Map((report.sources ?? []).map((r) => [r.source, r]));
+  assert.deepEqual([...rows.keys()], ['users/ann@example.com', 'users/bob@example.com', 'users/carol@example.com', 'shared-drives/Finance', 'shared-drives/Legal']);
+  const bytes = (...keys: string[]): number => keys.reduce((n, k) => n + Buffer.byteLength(EXPECTED[k] ?? ''), 0);
+  assert.deepEqual(
+    { ...rows.get('users/bob@example.com'), reason: null },
+    { source: 'users/bob@example.com', kind: 'user', subject: 'bob@example.com', status: 'listed', reason: null, files: 2, bytes: bytes('org/users/bob@example.com/b.txt', 'org/users/bob@example.com/big.bin'), pending: 0, skipped: {}, failed: { 'sha1-mismatch': 1 } },
+  );
+  assert.deepEqual(rows.get('shared-drives/Finance'), { source: 'shared-drives/Finance', kind: 'shared-drive', subject: 'bob@example.com', status: 'listed', reason: null, files: 2, bytes: bytes('org/shared-drives/Finance/budget.csv', 'org/shared-drives/Finance/Q1/plan.txt'), pending: 0, skipped: { shortcut: 1 }, failed: {} });
+  assert.equal(rows.get('shared-drives/Legal')?.subject, 'ann@example.com');
+  assert.equal(rows.get('users/carol@example.com')?.status, 'failed');
+  assert.match(rows.get('users/carol@example.com')?.reason ?? '', /unauthorized_client/);
+  const csv = (await readFile(join(w.dir, 'all.sources.csv'), 'utf8')).split('\r\n');
+  assert.equal(csv[0], 'source,kind,subject,status,reason,files,bytes,pending,skipped,failed');
+  assert.equal(csv[4], `shared-drives/Finance,shared-drive,bob@example.com,listed,,2,${bytes('org/shared-drives/Finance/budget.csv', 'org/shared-drives/Finance/Q1/plan.txt')},0,shortcut=1,`);
+  assert.match(csv[3] ?? '', /^users\/carol@example\.com,user,carol@example\.com,failed,"?[^,]*unauthorized_client/);
   // Neither the suspended user nor the excluded admin was listed; each drive was read as its own user.
   assert.ok(!w.drive.stats.tokenSubjects.includes('gone@example.com'));
   for (const subject of ['ann@example.com', 'bob@example.com']) assert.ok(w.drive.stats.tokenSubjects.includes(subject), subject);
@@ -116,13 +137,13 @@ test('every user and shared drive in one run, each as its own identity; a refuse
 test('--users and --exclude-users (an @file) narrow the run; no failure, exit 0', async () => {
   const leavers = join(w.dir, 'leavers.txt');
   await writeFile(leavers, '# left in March\ncarol@example.com\n');
-  const run = await runCli(orgFlags('narrow', ['--s3-prefix', 'narrow', '--all-users', '--admin-subject', ADMIN, '--users', 'bob@example.com,carol@example.com', '--exclude-users', `@${leavers}`]), {}, w.s3);
+  const run = await runCli(orgFlags('narrow', ['--s3-prefix', 'narrow', '--all-users', '--admin-subject', ADMIN, '--users', 'ann@example.com,carol@example.com', '--exclude-users', `@${leavers}`]), {}, w.s3);
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(await listKeys(w, 'narrow/'), ['narrow/users/bob@example.com/b.txt', 'narrow/users/bob@example.com/big.bin']);
+  assert.deepEqual(await listKeys(w, 'narrow/'), ['narrow/users/ann@example.com/Ann docs/a.txt', 'narrow/users/ann@example.com/notes.txt']);
 
-  const only = await runCli(orgFlags('only', ['--s3-prefix', 'only', '--users', 'ann@example.com,bob@example.com', '--exclude-users', 'bob@example.com']), {}, w.s3);
+  const only = await runCli(orgFlags('only', ['--s3-prefix', 'only', '--users', 'ADMIN@example.com,bob@example.com', '--exclude-users', 'bob@example.com']), {}, w.s3);
   assert.equal(only.code, 0, only.stderr);
-  assert.deepEqual(await listKeys(w, 'only/'), ['only/users/ann@example.com/Ann docs/a.txt', 'only/users/ann@example.com/notes.txt']);
+  assert.deepEqual(await listKeys(w, 'only/'), ['only/users/admin@example.com/admin.txt']);
 });
 
 test('--all-users without --admin-subject is refused in one line, exit 2', async () => {

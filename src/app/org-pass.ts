@@ -21,10 +21,16 @@ export interface OrgSources {
   driveFor: (subject: string) => DriveClient;
   /** Filled by the pass: the drives it could not list. */
   failures: SourceFailure[];
+  /** Filled by the pass: each drive's listing skips by reason (they have no key to find them by later). */
+  listingSkips: Map<string, Record<string, number>>;
 }
 
 function withSubject(entries: ListedEntry[], subject: string): ListedEntry[] {
   return entries.map((e) => (e.kind === 'file' ? { ...e, item: { ...e.item, subject } } : e));
+}
+
+function countSkips(skips: Record<string, number>, entries: readonly ListedEntry[]): void {
+  for (const e of entries) if (e.kind === 'skip') skips[e.skip.reason] = (skips[e.skip.reason] ?? 0) + 1;
 }
 
 function reasonOf(err: unknown): string {
@@ -36,6 +42,8 @@ function reasonOf(err: unknown): string {
 export async function orgFullPass(c: PassContext, org: OrgSources): Promise<PassResult> {
   const { journal, guard } = c;
   guard.run(() => journal.delta.startFullPass(), undefined);
+  org.failures.length = 0;
+  org.listingSkips.clear();
   const readAt = Date.now();
   const generation = journal.startNewListing();
   for (const source of org.sources) {
@@ -45,6 +53,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
       continue;
     }
     const subject = source.subject;
+    const skips: Record<string, number> = {};
+    org.listingSkips.set(label, skips);
     try {
       await runListing({
         // A shared drive is listed with corpora=drive (lister.ts listParams), as --shared-drive-id would.
@@ -59,6 +69,7 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
         progress: c.progress,
         ...(c.outage ? { outage: c.outage } : {}),
         write: (entries) => {
+          countSkips(skips, entries);
           guard.run(() => journal.recordListed(withSubject(entries, subject)), undefined);
           c.notify();
         },

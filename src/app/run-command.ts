@@ -48,6 +48,7 @@ import { isOrgRun } from '../config/org-settings.js';
 import { driveAs, resolveOrgSources } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { OrgSources, SourceFailure } from './org-pass.js';
+import { sourceRows, sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
@@ -218,6 +219,10 @@ async function copy(c: CopyContext): Promise<number> {
   const listingAbort = new AbortController();
   // One pace for the one Drive user this run acts as: the lister and every child share it.
   const pace = new SharedPace({ ceiling: settings.driveTps });
+  // Each pass lists every drive again as its own identity; the drives it could not list end up here.
+  const orgPass: OrgSources | null = c.sources === null ? null : { sources: c.sources, driveFor: (subject) => driveAs(settings, c.options, subject), failures: [], listingSkips: new Map() };
+  // An organisation run's credentials and download quota are each user's: one user's refusal fails that user's files, not the run.
+  const stopsRun = orgPass === null;
   const supervisor = new Supervisor(source, {
     pace,
     plan,
@@ -236,7 +241,7 @@ async function copy(c: CopyContext): Promise<number> {
     logLevel: log.level,
     log,
     stopOnFailure: (error) => {
-      const stop = runStopByItem(error);
+      const stop = stopsRun ? runStopByItem(error) : null;
       if (stop !== null) stopRun(stop);
       return stop?.detail ?? null;
     },
@@ -260,7 +265,7 @@ async function copy(c: CopyContext): Promise<number> {
     resumeReread.restart += add.restart;
   });
   supervisor.on('item-settled', ({ item, outcome }) => {
-    const tripped = quota.settled(item.id, outcome);
+    const tripped = stopsRun ? quota.settled(item.id, outcome) : null;
     if (tripped === null) return;
     for (const id of tripped.ids) guard.run(() => journal.unfail(id, tripped.stop.detail), undefined);
     stopRun(tripped.stop);
@@ -284,8 +289,6 @@ async function copy(c: CopyContext): Promise<number> {
     supervisor.on('item-result', ({ outcome }) => metrics.onResult(outcome));
   }
 
-  // Each pass lists every drive again as its own identity; the drives it could not list end up here.
-  const orgPass: OrgSources | null = c.sources === null ? null : { sources: c.sources, driveFor: (subject) => driveAs(settings, c.options, subject), failures: [] };
   const runId = journal.startRun();
   const listing: ListingProgress = { listed: 0, skipped: 0, pages: 0 };
   let listingComplete = false;
@@ -457,13 +460,14 @@ async function copy(c: CopyContext): Promise<number> {
     journalCounts: counts,
     resumeReread,
     drivePace: pace.summary(),
-    ...(orgPass ? { sourceFailures } : {}),
+    ...(orgPass ? { sourceFailures, sources: sourceRows(journal, normalizePrefix(target.prefix), orgPass) } : {}),
     ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
   // Only for a finished pass: a stopped run keeps its one stop line (the next run repeats the pass).
   if (finishedPass !== null && passFinish !== null) process.stderr.write(`supervisor: ${passLine(finishedPass, passFinish)}\n`);
   if (settings.report) await writeReport(settings.report, summary, journal);
+  if (settings.report && summary.sources) await writeSourceRowsCsv(sourceRowsCsvPath(settings.report), summary.sources);
   if (guard.failure !== null) process.stderr.write(`supervisor: ${guard.failure.message}\n`);
   else if (runStop !== null) process.stderr.write(runStopLine(runStop, counts.byStatus.pending.files));
   else if (supervisor.outageStop !== null) process.stderr.write(outageLine(supervisor.outageStop.service, supervisor.outageStop.sinceMs, counts.byStatus.pending.files));

@@ -22,6 +22,15 @@ import type {
 /** Listing progress kept in meta: 'none' before the first listing, 'running' until it completes. */
 export type ListingState = 'none' | 'running' | 'complete';
 
+/** One group of keyRange(): a status with its skip reason or last error. */
+export interface KeyRangeRow {
+  status: ItemStatus;
+  skip_reason: string | null;
+  last_error: string | null;
+  files: number;
+  bytes: number;
+}
+
 interface RunRow {
   id: number;
   started_at: number;
@@ -39,6 +48,7 @@ export class JournalReader {
   private readonly doneStmt: Database.Statement<[], { key: string; size: number; md5: string | null; etag: string | null }>;
   private readonly missingStmt: Database.Statement<[number, number], { seq: number; drive_id: string; path: string; key: string; status: ItemStatus }>;
   private readonly lastRunStmt: Database.Statement<[], RunRow>;
+  private readonly keyRangeStmt: Database.Statement<[string, string], KeyRangeRow>;
 
   protected constructor(
     protected readonly db: Database.Database,
@@ -64,6 +74,17 @@ export class JournalReader {
       `SELECT seq, drive_id, path, key, status FROM items WHERE seen_gen < ? ORDER BY seq LIMIT ?`,
     );
     this.lastRunStmt = db.prepare('SELECT id, started_at, finished_at, bytes, files, exit_code FROM runs ORDER BY id DESC LIMIT 1');
+    // Through items_key: one drive's rows of an organisation run (its keys share users/<email>/ or shared-drives/<name>/).
+    this.keyRangeStmt = db.prepare(
+      `SELECT status, skip_reason, last_error, COUNT(*) AS files, COALESCE(SUM(COALESCE(size, bytes_copied)), 0) AS bytes
+       FROM items WHERE key >= ? AND key < ? AND gone_at IS NULL GROUP BY status, skip_reason, last_error`,
+    );
+  }
+
+  /** Files and bytes by status, skip reason and error, of the rows under the folder key `prefix` (ends with '/'). */
+  keyRange(prefix: string): KeyRangeRow[] {
+    // Every key under 'a/b/' sorts before 'a/b0' ('0' follows '/'), whatever characters follow the slash.
+    return this.keyRangeStmt.all(prefix, `${prefix.replace(/\/$/, '')}0`);
   }
 
   /** Open an existing journal for reading only; safe beside a running supervisor. */

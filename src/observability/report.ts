@@ -9,6 +9,7 @@ import type { SupervisorStats } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { formatBytes, formatDuration, mb } from './format.js';
 import { makePrivateDir, privateWriteStream } from '../private-files.js';
+import type { SourceRow } from '../app/source-rows.js';
 
 /** One time Drive or S3 did not answer and dispatch paused (issue 20 point 5). */
 export interface OutageRecord {
@@ -39,6 +40,8 @@ export interface RunSummary {
   resumeReread: ResumeReread;
   /** An organisation run's drives that could not be listed, and why (app/org-pass.ts). */
   sourceFailures?: { source: string; reason: string }[];
+  /** An organisation run's rows per user and shared drive (app/source-rows.ts), also written as CSV beside the report. */
+  sources?: SourceRow[];
 }
 
 /**
@@ -128,6 +131,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     ...(s.drivePace ? { drivePace: s.drivePace } : {}),
     ...(s.pass ? { pass: s.pass } : {}),
     ...(s.sourceFailures ? { sourceFailures: s.sourceFailures } : {}),
+    ...(s.sources ? { sources: s.sources } : {}),
   };
   await write(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "skipped": ['));
   let first = true;
