@@ -1,0 +1,55 @@
+// Which drives an organisation run copies (issue 23): the directory's active users narrowed by --users and
+// --exclude-users, every shared drive with an organizer to read it as, clashing drive names with the id suffix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeDrive } from '../src/fake-drive/index.js';
+import { resolveSettings } from '../src/config/settings.js';
+import { withIdSuffix } from '../src/keys/key-mapper.js';
+import { resolveOrgSources } from '../src/app/org-sources.js';
+import { PreflightError } from '../src/errors.js';
+
+const SA = 'copier@project.iam.gserviceaccount.com';
+const ADMIN = 'admin@example.com';
+
+test('users from the directory, shared drives with their organizers; clashing names get the id suffix', async (t) => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const fake = await startFakeDrive({
+    org: {
+      users: [{ email: ADMIN, isAdmin: true }, { email: 'ann@example.com' }, { email: 'bob@example.com' }, { email: 'gone@example.com', suspended: true }],
+      serviceAccountEmail: SA,
+      serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+    sharedDrives: [
+      { id: 'sd1', name: 'Finance', members: [{ role: 'organizer', type: 'user', emailAddress: 'bob@example.com' }] },
+      { id: 'sd2', name: 'Finance', members: [{ role: 'organizer', type: 'user', emailAddress: 'ann@example.com' }] },
+      { id: 'sd3', name: 'a/b', members: [{ role: 'reader', type: 'user', emailAddress: 'ann@example.com' }] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'org-sources-'));
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await fake.close();
+  });
+  const keyFile = join(dir, 'sa.json');
+  writeFileSync(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: fake.tokenUrl }));
+  const settings = (flags: Record<string, unknown>): ReturnType<typeof resolveSettings> =>
+    resolveSettings({ googleCredentials: keyFile, driveRootUrl: fake.rootUrl, adminRootUrl: fake.rootUrl, adminSubject: ADMIN, ...flags }, {});
+
+  const all = await resolveOrgSources(settings({ allUsers: true, allSharedDrives: true, excludeUsers: ADMIN }), {});
+  assert.deepEqual(all, [
+    { kind: 'user', name: 'ann@example.com', rootId: 'root', subject: 'ann@example.com', segments: ['users', 'ann@example.com'] },
+    { kind: 'user', name: 'bob@example.com', rootId: 'root', subject: 'bob@example.com', segments: ['users', 'bob@example.com'] },
+    { kind: 'shared-drive', name: 'Finance', rootId: 'sd1', subject: 'bob@example.com', segments: ['shared-drives', withIdSuffix('Finance', 'sd1')] },
+    { kind: 'shared-drive', name: 'Finance', rootId: 'sd2', subject: 'ann@example.com', segments: ['shared-drives', withIdSuffix('Finance', 'sd2')] },
+    { kind: 'shared-drive', name: 'a/b', rootId: 'sd3', subject: null, segments: ['shared-drives', 'a\u2215b'], problem: 'no organizer: nobody can read this shared drive as a member' },
+  ]);
+  // --users narrows the directory (a suspended user stays out even when named).
+  const narrowed = await resolveOrgSources(settings({ allUsers: true, users: 'BOB@example.com,gone@example.com' }), {});
+  assert.deepEqual(narrowed.map((s) => s.name), ['bob@example.com']);
+  // The directory refused (the subject is no admin): a preflight line, exit 2.
+  await assert.rejects(resolveOrgSources(settings({ allUsers: true, adminSubject: 'ann@example.com' }), {}), (err: Error) => err instanceof PreflightError && /^--all-users: the directory's users\.list as --admin-subject ann@example\.com failed: /.test(err.message));
+});
