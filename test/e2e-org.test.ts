@@ -151,3 +151,13 @@ test('--all-users without --admin-subject is refused in one line, exit 2', async
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /--all-users \(SUPERVISOR_ALL_USERS\) needs --admin-subject/);
 });
+
+test('a shared drive whose listing answers 403 is failed with the reason; the other is copied', async () => {
+  w.drive.addFault({ route: 'list', fileId: 'sd2', fault: { type: 'status', status: 403, reason: 'insufficientFilePermissions' } });
+  const run = await runCli(orgFlags('forbidden', ['--s3-prefix', 'forbidden', '--all-shared-drives', '--admin-subject', ADMIN]), {}, w.s3);
+  assert.equal(run.code, 1, run.stderr);
+  assert.deepEqual(await listKeys(w, 'forbidden/'), ['forbidden/shared-drives/Finance/Q1/plan.txt', 'forbidden/shared-drives/Finance/budget.csv']);
+  assert.match(run.stderr, /failed drive: shared-drives\/Legal: forbidden: HTTP 403 insufficientFilePermissions/);
+  const report = JSON.parse(await readFile(join(w.dir, 'forbidden.json'), 'utf8')) as OrgReport;
+  assert.deepEqual(report.sourceFailures?.map((f) => f.source), ['shared-drives/Legal']);
+});
