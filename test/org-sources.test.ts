@@ -50,6 +50,8 @@ test('users from the directory, shared drives with their organizers; clashing na
   // --users narrows the directory (a suspended user stays out even when named).
   const narrowed = await resolveOrgSources(settings({ allUsers: true, users: 'BOB@example.com,gone@example.com' }), {});
   assert.deepEqual(narrowed.map((s) => s.name), ['bob@example.com']);
+  // Flags that leave nothing to copy are refused, not reported as a success.
+  await assert.rejects(resolveOrgSources(settings({ users: 'ann@example.com', excludeUsers: 'ANN@example.com' }), {}), (err: Error) => err instanceof PreflightError && /select no drive/.test(err.message));
   // The directory refused (the subject is no admin): a preflight line, exit 2.
   await assert.rejects(resolveOrgSources(settings({ allUsers: true, adminSubject: 'ann@example.com' }), {}), (err: Error) => err instanceof PreflightError && /^--all-users: the directory's users\.list as --admin-subject ann@example\.com failed: /.test(err.message));
 });

@@ -98,5 +98,8 @@ async function resolveSharedDrives(settings: Settings, extras: Extras): Promise<
 export async function resolveOrgSources(settings: Settings, extras: Extras): Promise<SourceDrive[]> {
   const users = await resolveUsers(settings, extras);
   const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)] }));
-  return [...userSources, ...(await resolveSharedDrives(settings, extras))];
+  const sources = [...userSources, ...(await resolveSharedDrives(settings, extras))];
+  // A run that copies nothing because of its own flags is a mistake to say, not a success to report.
+  if (sources.length === 0) throw new PreflightError('the organisation flags select no drive: no active user is left after --users/--exclude-users, and no shared drive');
+  return sources;
 }
