@@ -84,14 +84,14 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const liveBlock = { clear: (): void => undefined };
   const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' }, ...(mode === 'tty' ? { beforeLine: () => liveBlock.clear() } : {}) });
 
-  if (Number(process.versions.node.split('.')[0]) < 22) {
-    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
-  }
-  // Settings the run cannot start without are refused before the plan is printed: one line, not a page.
+  // Settings the run cannot start without are refused before anything is printed: one line, not a page.
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);
   const drive = driveClientFor(settings, options);
   const plan = planMemory(settings);
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
+  }
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
   warnUnlessHeapCapped(plan, log);
