@@ -35,7 +35,7 @@ function itemQueueSize(settings: Settings): number {
 /**
  * Part buffers one child holds at once across its items. The default gives every item one (a child copying
  * a single file still gets its whole upload queue); an item with a part in flight fills its next one while
- * no other item waits, and takes turns when one does (part-buffers.ts). A spare one more bought no
+ * no other item waits, and takes turns when one does (copy/part-buffers.ts). A spare one more bought no
  * throughput (docs/design.md#the-measurements-behind-the-flags).
  */
 export function childPartBuffers(settings: Settings): number {

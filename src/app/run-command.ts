@@ -46,13 +46,13 @@ import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
-// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
+// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
 // Files in a row refused for Drive's download quota that mean the user's daily limit, not one file's.
 const DOWNLOAD_QUOTA_STREAK = 3;
 
-/** The live display's hook: `above` writes a line above the block (progress.ts), or just writes it. */
+/** The live display's hook: `above` writes a line above the block (observability/progress.ts), or just writes it. */
 interface LiveBlock {
   above: (write: () => void) => void;
 }

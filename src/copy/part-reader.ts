@@ -1,7 +1,7 @@
 // Cuts a Readable into part-sized buffers drawn from a bounded pool (part-buffers.ts): when none is free the
 // reader stops pulling and the source's backpressure holds the rest upstream. Chunks are copied in (no
 // Buffer.concat, which would double a part). A source that can write into a buffer it is given (a
-// DirectSource: Drive media read off the socket, drive/direct-body.ts) fills the part buffer itself, with
+// DirectSource: Drive media read off the socket, net/direct-body.ts) fills the part buffer itself, with
 // no chunk in between.
 import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';

@@ -6,7 +6,7 @@
 //
 // Memory: the prefix is read inside the same bounds as the upload (issue 20, point 1: a child re-reading
 // 200 MiB through fresh 64 KiB chunks that no GC was asked to collect passed its hard cap). A direct body
-// (drive/direct-body.ts) is read into one part buffer borrowed from the child's pool (the memory plan counts
+// (net/direct-body.ts) is read into one part buffer borrowed from the child's pool (the memory plan counts
 // those), reused for the whole prefix: no chunk at all. A chunked body passes chunk by chunk, each one told
 // to the GC pacer (child/gc-pacer.ts), as the upload's own chunks are.
 import { pipeline, Transform } from 'node:stream';

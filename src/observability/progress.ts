@@ -24,7 +24,7 @@ export interface ProgressSnapshot {
   paused: boolean;
   /** A service the supervisor holds unreachable (dispatch paused, probing), and for how long; null when none. */
   outage: { service: string; downMs: number } | null;
-  /** The shared Drive pace (drive/shared-pace.ts), when there is one. */
+  /** The shared Drive pace (source/drive/shared-pace.ts), when there is one. */
   drivePace?: DrivePaceView;
   /** The incremental sync's lag, pending files and last pass (sync-status.ts), when a run has one. */
   sync?: SyncView;

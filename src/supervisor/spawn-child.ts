@@ -12,7 +12,7 @@ import { raiseOomScore } from './oom-score.js';
 
 /**
  * The child entry, resolved from this module's location, never from process.cwd(): the bundle of
- * src/child/main.ts that `npm run build` writes (build/bundle-child.ts says why).
+ * src/child/main.ts that `npm run build` writes (build/bundle.ts says why).
  */
 export const CHILD_MAIN_PATH = fileURLToPath(new URL('../bundle/child-main.js', import.meta.url));
 

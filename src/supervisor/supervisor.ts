@@ -60,7 +60,7 @@ export interface SupervisorOptions {
   stopOnFailure?: (error: SerializedError) => string | null;
   /** A service (Drive, S3) found unreachable: dispatch waits for it instead of failing every file. */
   outage?: OutageOptions;
-  /** A shared request rate every ready child takes a share of and reports to (drive/shared-pace.ts). */
+  /** A shared request rate every ready child takes a share of and reports to (source/drive/shared-pace.ts). */
   pace?: RateSharing;
 }
 

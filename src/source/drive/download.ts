@@ -1,7 +1,8 @@
 // Open a download stream for one DriveItem: media bytes from an offset (Range: bytes=offset-), or an
 // export streamed from its exportLinks URL (files.export stops at 10 MB; export links do not, but they do
 // not support Range either). The stream is counted: ending short of the announced length is an error, not
-// a silently shorter object.
+// a silently shorter object. Media is read the direct way (direct-media.ts: our own socket reader, which hands
+// what it does not take to node:http, media-request.ts), or through the auth client (gaxios; media() says when).
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveEndpoint } from './drive-endpoint.js';
@@ -166,7 +167,7 @@ interface MediaResult {
  * A streamed GET through the auth client's request() (gaxios, as the generated client would send it): export
  * links; and media when a proxy is configured, to retry a 401 with a refreshed token, or to follow a
  * redirect. No gaxios retries: all retries go through withRetry (retry.ts). A host NO_PROXY exempts by our
- * reading of it (proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
+ * reading of it (net/proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
  */
 async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<MediaResult> {
   const target = new URL(url);

@@ -80,7 +80,7 @@ export const S3_DEFAULTS = {
   prefix: '',
   signPayload: 'auto' as SignPayloadMode,
   // S3's minimum part, as rclone's and lib-storage's defaults. Every held part buffer is a part: on the
-  // benchmark's mixed set at 4 workers (children with the malloc settings of spawn-child.ts) the tree peaked
+  // benchmark's mixed set at 4 workers (children with the malloc settings of supervisor/spawn-child.ts) the tree peaked
   // at 675 MB with 8 MiB parts and 566 MB with 5 MiB parts and 4 buffers a child, at the same throughput
   // within the machine's noise. Bigger parts save requests ($0.005 per 1,000 PUTs: ~$0.4 per TiB between
   // the two) and suit a high-latency link; --part-size-mb raises them.

@@ -46,7 +46,7 @@ export interface UploadRun {
   /** Parts held in memory / in flight at once (the one being filled included). */
   queueSize: number;
   resume: MultipartCheckpoint | null;
-  /** Fed every byte read, in order (the checkpoint does not carry its state: see content-digest.ts). */
+  /** Fed every byte read, in order (the checkpoint does not carry its state: see copy/content-digest.ts). */
   digest: PartDigest | null;
   /** Called once per part, in part-number order, when parts 1..n are all uploaded; and once after create. */
   onCheckpoint: ((state: MultipartCheckpoint) => void) | null;
