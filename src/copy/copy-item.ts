@@ -18,6 +18,7 @@ import { directSource } from './part-reader.js';
 import type { PartDigest } from './part-reader.js';
 import { hashPrefix } from './prefix-hash.js';
 import { RANGE_RETRIES, rangeParts, readsAsRanges } from './range-reader.js';
+import { RetryBudget } from '../retry/retry-budget.js';
 import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
@@ -104,6 +105,7 @@ class ItemCopy<I extends SourceItem> {
     readonly item: I,
     work: WorkItem,
     private readonly ctx: ItemContext,
+    private readonly budget: RetryBudget,
   ) {
     const { policy } = deps;
     this.partSize = deps.target.partSize(item.size);
@@ -192,6 +194,7 @@ class ItemCopy<I extends SourceItem> {
         streams: rangeStreams,
         capacity: rangeCapacity,
         retries: Math.min(RANGE_RETRIES, deps.policy.retries),
+        budget: this.budget,
         digest,
         open: (offset, length, signal) => deps.source.open(item, offset, signal, length),
       },
@@ -342,6 +345,8 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
   const ctx: ItemContext = { ...itemCtx, log: itemCtx.log.child({ fileId: item.id }) };
   const { policy, source, target } = deps;
   const retries: RetryCounts = {};
+  // One budget for the file in this child, across its attempts, range re-opens and a new version's copy.
+  const budget = new RetryBudget(policy.retries);
 
   if (policy.skipExisting) {
     const stored = await target.current(item, ctx.signal);
@@ -354,7 +359,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
     retryLoop(
       () => copy.attempt(),
       {
-        maxRetries: policy.retries,
+        budget,
         baseMs: 500,
         signal: ctx.signal,
         notHere: CONTENT_MISMATCH,
@@ -365,7 +370,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
       },
       retries,
     );
-  let copy = new ItemCopy(deps, item, work, ctx);
+  let copy = new ItemCopy(deps, item, work, ctx, budget);
   // Bytes read again by resumes, of every copy of this file (a new version is a second ItemCopy).
   const reread = { rehashedBytes: 0, restartedBytes: 0 };
   const countReread = (c: ItemCopy<I>): void => {
@@ -384,7 +389,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
       await copy.dropUpload();
-      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx, budget);
       countReread(copy);
       copy = next;
       try {
