@@ -3,6 +3,7 @@
 // Drive's size and checksum (sha1Checksum, else md5Checksum); a mismatch refuses it, so no object is left
 // behind.
 import type { Readable } from 'node:stream';
+import type { ErrorCode } from '../error-codes.js';
 import { CHECKSUM_MISMATCH_CODES, ItemError, ServiceDownError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
@@ -337,7 +338,7 @@ class ItemCopy<I extends SourceItem> {
 }
 
 /** An ItemError code: the source confirmed (Drive: files.get) that the file is gone. */
-const DELETED = 'deleted-at-source';
+const DELETED: ErrorCode = 'deleted-at-source';
 
 export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
   const item = deps.source.parseItem(work.payload);

@@ -6,6 +6,7 @@
 // of spending its retries on a service that is not there (issue 20 point 5, docs/operations.md).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceHealth } from '../child/processor.js';
+import { serviceOf } from '../error-codes.js';
 import { ItemError, ServiceDownError } from '../errors.js';
 import { backoffMs } from '../retry/backoff.js';
 import type { RetryBudget } from '../retry/retry-budget.js';
@@ -25,17 +26,13 @@ export interface RetryLoopOptions {
   services?: ServiceHealth;
   /** The two ends, which classify their own errors (anything else thrown is read as the source's). */
   source: Pick<Source, 'service' | 'classify' | 'owns' | 'unreachable' | 'retryAfterMs'>;
-  target: Pick<Target, 'service' | 'owns' | 'unreachable'>;
+  target: Pick<Target, 'service' | 'unreachable'>;
 }
 
 /** Anything thrown as an ItemError: the source's own (and anything unknown) in its classification. */
 function asItemError(err: unknown, options: RetryLoopOptions): ItemError {
   if (err instanceof ItemError && !options.source.owns(err)) return err;
   return options.source.classify(err);
-}
-
-function serviceOf(err: ItemError, { source, target }: RetryLoopOptions): string {
-  return target.owns(err) ? target.service : source.owns(err) ? source.service : 'copy';
 }
 
 /** The service a failure says did not answer, or null when it may be the file's own. */
@@ -51,7 +48,7 @@ export async function retryLoop<T>(fn: (attempt: number) => Promise<T>, options:
     } catch (err) {
       if (options.signal.aborted) throw err;
       const error = asItemError(err, options);
-      const counted = `${serviceOf(error, options)}:${error.code}`;
+      const counted = `${serviceOf(error.code)}:${error.code}`;
       counts[counted] = (counts[counted] ?? 0) + 1;
       if (!error.retryable || options.notHere?.has(error.code)) throw error;
       const service = unreachableService(error, options);

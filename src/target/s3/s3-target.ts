@@ -1,6 +1,7 @@
 // The S3 target behind the copy's Target interface (target/target.ts): one client and bucket, the
 // configured part size, queue and checksum mode, and this file's modules doing the work.
 import type { S3Client } from '@aws-sdk/client-s3';
+import { serviceOf } from '../../error-codes.js';
 import type { ItemError } from '../../errors.js';
 import type { JsonObject } from '../../ipc/json.js';
 import type { AbortOutcome, MultipartCheckpoint, ResumePlan, StoredObject, Target, TargetItem, UploadRequest, UploadResult } from '../target.js';
@@ -76,7 +77,7 @@ export class S3Target implements Target {
   }
 
   owns(err: ItemError): boolean {
-    return err.code.startsWith('s3-');
+    return serviceOf(err.code) === 's3';
   }
 
   unreachable(err: ItemError): boolean {
