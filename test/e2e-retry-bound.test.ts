@@ -37,7 +37,7 @@ test(`a part answered 500 every time is sent (retries + 1) × attempts = ${(RETR
   try {
     const [failed, ...others] = reader.failures(10);
     assert.ok(failed && others.length === 0);
-    assert.match(failed.reason, /UploadPart.*InternalError/);
+    assert.match(failed.reason, /^s3-server-error: .*InternalError/);
   } finally {
     reader.close();
   }
