@@ -1,7 +1,6 @@
 // The S3 target behind the copy's Target interface (target/target.ts): one client and bucket, the
 // configured part size, queue and checksum mode, and this file's modules doing the work.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { serviceOf } from '../../error-codes.js';
 import type { ItemError } from '../../errors.js';
 import type { JsonObject } from '../../ipc/json.js';
 import type { AbortOutcome, MultipartCheckpoint, ResumePlan, StoredObject, Target, TargetItem, UploadRequest, UploadResult } from '../target.js';
@@ -74,10 +73,6 @@ export class S3Target implements Target {
 
   delete(key: string, signal: AbortSignal): Promise<void> {
     return deleteObject(this.client, this.options.bucket, key, signal);
-  }
-
-  owns(err: ItemError): boolean {
-    return serviceOf(err.code) === 's3';
   }
 
   unreachable(err: ItemError): boolean {
