@@ -3,6 +3,7 @@
 // Drive's size and checksum (sha1Checksum, else md5Checksum); a mismatch refuses it, so no object is left
 // behind.
 import type { Readable } from 'node:stream';
+import type { ErrorCode } from '../error-codes.js';
 import { CHECKSUM_MISMATCH_CODES, ItemError, ServiceDownError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
@@ -18,6 +19,7 @@ import { directSource } from './part-reader.js';
 import type { PartDigest } from './part-reader.js';
 import { hashPrefix } from './prefix-hash.js';
 import { RANGE_RETRIES, rangeParts, readsAsRanges } from './range-reader.js';
+import { RetryBudget } from '../retry/retry-budget.js';
 import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
@@ -104,6 +106,7 @@ class ItemCopy<I extends SourceItem> {
     readonly item: I,
     work: WorkItem,
     private readonly ctx: ItemContext,
+    private readonly budget: RetryBudget,
   ) {
     const { policy } = deps;
     this.partSize = deps.target.partSize(item.size);
@@ -192,6 +195,7 @@ class ItemCopy<I extends SourceItem> {
         streams: rangeStreams,
         capacity: rangeCapacity,
         retries: Math.min(RANGE_RETRIES, deps.policy.retries),
+        budget: this.budget,
         digest,
         open: (offset, length, signal) => deps.source.open(item, offset, signal, length),
       },
@@ -334,7 +338,7 @@ class ItemCopy<I extends SourceItem> {
 }
 
 /** An ItemError code: the source confirmed (Drive: files.get) that the file is gone. */
-const DELETED = 'deleted-at-source';
+const DELETED: ErrorCode = 'deleted-at-source';
 
 export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
   const item = deps.source.parseItem(work.payload);
@@ -342,6 +346,8 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
   const ctx: ItemContext = { ...itemCtx, log: itemCtx.log.child({ fileId: item.id }) };
   const { policy, source, target } = deps;
   const retries: RetryCounts = {};
+  // One budget for the file in this child, across its attempts, range re-opens and a new version's copy.
+  const budget = new RetryBudget(policy.retries);
 
   if (policy.skipExisting) {
     const stored = await target.current(item, ctx.signal);
@@ -354,7 +360,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
     retryLoop(
       () => copy.attempt(),
       {
-        maxRetries: policy.retries,
+        budget,
         baseMs: 500,
         signal: ctx.signal,
         notHere: CONTENT_MISMATCH,
@@ -365,7 +371,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
       },
       retries,
     );
-  let copy = new ItemCopy(deps, item, work, ctx);
+  let copy = new ItemCopy(deps, item, work, ctx, budget);
   // Bytes read again by resumes, of every copy of this file (a new version is a second ItemCopy).
   const reread = { rehashedBytes: 0, restartedBytes: 0 };
   const countReread = (c: ItemCopy<I>): void => {
@@ -384,7 +390,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
       await copy.dropUpload();
-      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx, budget);
       countReread(copy);
       copy = next;
       try {

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ItemError } from '../errors.js';
 import { backoffMs } from '../retry/backoff.js';
+import type { RetryBudget } from '../retry/retry-budget.js';
 import { PartBufferPool } from './part-buffers.js';
 import { directSource } from './part-reader.js';
 import type { OpenParts, PartDigest, PartSource, ReadPart } from './part-reader.js';
@@ -53,6 +54,8 @@ export interface RangeReaderOptions {
   open: OpenRange;
   /** Retries of one range, each from the first byte it has not delivered. */
   retries: number;
+  /** The file's retries in this child, which each range retry also spends (retry/retry-budget.ts). */
+  budget: RetryBudget;
   /** Fed each part whole, in part order. */
   digest: PartDigest | null;
 }
@@ -143,7 +146,7 @@ export class RangeReader implements PartSource {
             stream.destroy();
           }
         } catch (err) {
-          if (signal.aborted || !retryable(err) || ++failures > this.o.retries) throw err;
+          if (signal.aborted || !retryable(err) || ++failures > this.o.retries || !this.o.budget.take()) throw err;
           // A backoff (the one rule, retry/backoff.ts), then the range is asked again from its first missing byte.
           await sleep(backoffMs(failures, { retryAfterMs: null }, { baseMs: RANGE_RETRY_BASE_MS }), undefined, { signal });
         }

@@ -22,7 +22,7 @@ export type SourceItem = {
 };
 
 export interface Source<I extends SourceItem = SourceItem> {
-  /** The service's name in retry counts and outage reports ('drive'). */
+  /** The service's name in outage reports ('drive'). */
   readonly service: string;
   /** The work item's payload as this source's item; throws an ItemError (bad-payload) when it is not one. */
   parseItem(payload: JsonObject): I;
@@ -34,7 +34,7 @@ export interface Source<I extends SourceItem = SourceItem> {
   fresh(item: I, signal: AbortSignal): Promise<I | null>;
   /** Anything thrown while talking to this source, as one of its ItemErrors (codes and retryability). */
   classify(err: unknown): ItemError;
-  /** Whether the error is this source's (for retry counts by service). */
+  /** Whether the error is this source's, to be classified by it (retry counts go by the code table, error-codes.ts). */
   owns(err: ItemError): boolean;
   /** Whether the error says the source did not answer (an outage), not something about the file. */
   unreachable(err: ItemError): boolean;

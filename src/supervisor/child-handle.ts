@@ -2,7 +2,7 @@
 // drain, kill), what it holds in flight, its last sampled memory, and the two-step kill. A handle never hands work to a process whose exitCode or signalCode is set.
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import { isChildMessage, describeForeign, message } from '../ipc/protocol.js';
+import { isChildMessage, describeForeign, message, withCheckedCodes } from '../ipc/protocol.js';
 import type { ChildMessage, ParentMessage, RecycleReason, ShutdownMessage, DrainMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { Logger } from '../observability/logger.js';
@@ -83,7 +83,8 @@ export class ChildHandle extends EventEmitter<ChildHandleEvents> {
         log.warn({ foreign: describeForeign(raw) }, 'ignored a foreign message from a child');
         return;
       }
-      this.emit('message', raw);
+      const unknown = (code: unknown): void => log.warn({ kind: raw.kind, code: String(code).slice(0, 80) }, 'a child sent an unknown error code: read as "error"');
+      this.emit('message', withCheckedCodes(raw, unknown));
     });
     // Pass the child's stderr through (stack traces, V8 fatal errors) and keep a tail for diagnosis;
     // its stdout too when it is piped (spawn-child.ts): its pino lines, whole.

@@ -102,7 +102,7 @@ export interface UploadRequest {
 }
 
 export interface Target {
-  /** The service's name in retry counts and outage reports ('s3'). */
+  /** The service's name in outage reports ('s3'); retry counts name it by the code table (error-codes.ts). */
   readonly service: string;
   /** The part size for an object of `size` bytes (null: unknown). */
   partSize(size: number | null): number;
@@ -120,8 +120,6 @@ export interface Target {
   /** Abort a multipart upload; never throws (clean-up paths are already failing). */
   abort(key: string, uploadId: string): Promise<AbortOutcome>;
   delete(key: string, signal: AbortSignal): Promise<void>;
-  /** Whether the error is this target's (for retry counts by service). */
-  owns(err: ItemError): boolean;
   /** Whether the error says the target did not answer (an outage), not something about the object. */
   unreachable(err: ItemError): boolean;
   close(): void;

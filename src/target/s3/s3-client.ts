@@ -18,7 +18,10 @@ export interface S3ClientTuning {
   connectionTimeoutMs?: number;
   /** Close a socket idle this long mid-request (a stalled upload becomes a retryable error). */
   socketTimeoutMs?: number;
-  /** SDK attempts per request (standard retry mode: backoff, throttling-aware). */
+  /**
+   * SDK attempts per request (standard retry mode). 1 in the copy children, whose retry loop is the one
+   * policy; the default 5 only where no loop of ours runs (the supervisor's control requests, verify).
+   */
   maxAttempts?: number;
   /**
    * Explicit credentials, for the built-in s3rver (tests, `supervisor demo`) only. Real runs leave this

@@ -75,10 +75,6 @@ export class S3Target implements Target {
     return deleteObject(this.client, this.options.bucket, key, signal);
   }
 
-  owns(err: ItemError): boolean {
-    return err.code.startsWith('s3-');
-  }
-
   unreachable(err: ItemError): boolean {
     return S3_UNREACHABLE.has(err.code);
   }

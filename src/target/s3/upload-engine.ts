@@ -187,7 +187,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
         );
       }
       if (part.partNumber === 1 && part.last && !resume) {
-        // Fits in one part: a single PutObject, with the body in memory so the SDK can retry it.
+        // Fits in one part: a single PutObject, with the body in memory.
         try {
           await refuseOnThrow(run.beforeComplete, part.data.length);
           const res = await client.send(
