@@ -158,7 +158,7 @@ test('direct request: a pooled connection the server closed while idle is replac
     const { conn } = await requestDirect(pool, new URL(srv.url), {}, 5000);
     const reader = new DirectBody(conn, 3, 5000, (c) => pool.give(c));
     assert.equal((await readAllInto(reader, [10])).toString(), 'abc');
-    await new Promise((r) => setTimeout(r, 100));
+    if (!conn.socket.destroyed) await within(once(conn.socket, 'close'), 5000, 'the server closed the idle connection');
   }
   assert.equal(srv.connections(), 2);
 });

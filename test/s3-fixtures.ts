@@ -124,12 +124,3 @@ export async function objectMd5(client: S3Client, bucket: string, key: string): 
   }
   return { md5: h.digest('hex'), size };
 }
-
-/** Rejects after `ms` with a message: the upper bound for waiting on an event (never a sleep-as-wait). */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
