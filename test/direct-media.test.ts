@@ -14,7 +14,8 @@ import { HttpProtocolError, parseHead, plainBodyLength } from '../src/net/http-h
 import { MediaPool } from '../src/net/media-connection.js';
 import { MediaHttpError } from '../src/source/drive/media-request.js';
 import { NetError } from '../src/net/net-error.js';
-import { pattern, rawServer, trickle } from './support/raw-server.js';
+import { rawServer, trickle } from './support/raw-server.js';
+import { contentRange } from '../src/fake-drive/content.js';
 import { TEST_CERT } from './support/tls-fixture.js';
 import { within } from './support/within.js';
 
@@ -58,7 +59,7 @@ test('http head: status, lower-case fields, repeated fields joined, keep-alive b
 });
 
 test('direct body: a Content-Length body in many reads lands in the caller\'s buffers, in order, and the connection serves the next request', async (t) => {
-  const body = pattern(300_000);
+  const body = contentRange(7, 0, 300_000);
   const srv = await rawServer(t, (socket, request) => {
     assert.match(request, /^GET \/file\?x=1 HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nauthorization: Bearer t\r\nAccept-Encoding: identity/);
     // The head and the first body bytes in one write, the rest in uneven pieces.
@@ -77,7 +78,7 @@ test('direct body: a Content-Length body in many reads lands in the caller\'s bu
 });
 
 test('direct body: its Readable side streams the same bytes (a resume\'s prefix hashing reads it that way)', async (t) => {
-  const body = pattern(200_000, 3);
+  const body = contentRange(3, 0, 200_000);
   const srv = await rawServer(t, (socket) => trickle(socket, [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body.subarray(0, 150_000), body.subarray(150_000)]));
   const pool = new MediaPool();
   t.after(() => pool.close());
@@ -88,7 +89,7 @@ test('direct body: its Readable side streams the same bytes (a resume\'s prefix 
 });
 
 test('direct body: a connection closed mid-body, a stall and an overlong body fail retryably, and such a connection is never reused', async (t) => {
-  const body = pattern(100_000);
+  const body = contentRange(7, 0, 100_000);
   const srv = await rawServer(t, (socket, _request, n) => {
     const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
     if (n === 1) trickle(socket, [head, body.subarray(0, 40_000)], () => socket.end());
@@ -122,7 +123,7 @@ test('direct body: a connection closed mid-body, a stall and an overlong body fa
 });
 
 test('direct body: a connection that ends between a response\'s head and its body\'s reader attaching fails that reader at once, unless the whole body came first', async (t) => {
-  const body = pattern(100_000);
+  const body = contentRange(7, 0, 100_000);
   // The head, a partial body (then the whole body) and the close in one go. Over TLS the client decrypts all
   // of it from one socket read, so the connection sees its end while paused after the head (over TCP a paused
   // socket would not see the end until it reads again, with a reader attached).
@@ -167,7 +168,7 @@ test('direct request: a pooled connection the server closed while idle is replac
 });
 
 test('direct media: Drive\'s bytes over TLS (Node\'s onread works on tls.connect too)', async (t) => {
-  const body = pattern(500_000, 11);
+  const body = contentRange(11, 0, 500_000);
   const srv = await rawServer(t, (socket) => trickle(socket, [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body.subarray(0, 123_456), body.subarray(123_456)]), true);
   const pool = new MediaPool({ ca: TEST_CERT });
   t.after(() => pool.close());
@@ -182,7 +183,7 @@ test('direct media: Drive\'s bytes over TLS (Node\'s onread works on tls.connect
 
 test('direct media: an error with a JSON body becomes a MediaHttpError with that body; chunked framing is asked again through node:http', async (t) => {
   const error = JSON.stringify({ error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } });
-  const chunked = pattern(70_000, 5);
+  const chunked = contentRange(5, 0, 70_000);
   const srv = await rawServer(t, (socket, request) => {
     const path = /^GET (\S+)/.exec(request)?.[1] ?? '';
     if (path.includes('/files/limited')) socket.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${error.length}\r\n\r\n${error}`);
