@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startS3rver } from '../src/testing/s3rver.js';
-import { within } from './s3-fixtures.js';
+import { within } from './support/within.js';
 
 const MiB = 1024 * 1024;
 const PART_MB = 8;

@@ -3,7 +3,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
-import { defaultPartBuffers } from '../copy/part-buffers.js';
+import { defaultPartBuffers } from '../copy/default-part-buffers.js';
 import { rangeQueueSize } from '../copy/range-reader.js';
 import { predictBufferBytes, streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
@@ -39,7 +39,7 @@ function itemQueueSize(settings: Settings): number {
  * throughput (docs/design.md#the-measurements-behind-the-flags).
  */
 export function childPartBuffers(settings: Settings): number {
-  return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, itemQueueSize(settings));
+  return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, settings.uploadQueueSize, settings.rangeStreams);
 }
 
 /** The buffer bound of a whole child's shared part buffers plus every item's stream buffers (the plan caps it at its items' own bounds). */

@@ -5,7 +5,7 @@ import { s3OptionsFromJson, s3OptionsToJson } from '../target/s3/s3-options.js';
 import type { S3TargetOptions } from '../target/s3/s3-options.js';
 import type { DriveAuthOptions } from '../source/drive/auth.js';
 import type { StaticCredentials } from '../target/s3/s3-client.js';
-import { defaultPartBuffers } from './part-buffers.js';
+import { defaultPartBuffers } from './default-part-buffers.js';
 
 export interface CopyOptions {
   driveAuth: Omit<DriveAuthOptions, 'env'>;
@@ -63,6 +63,7 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
   const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
   const s3 = s3OptionsFromJson(obj(json.s3));
   const concurrency = num(json.concurrency, 1);
+  const rangeStreams = num(json.rangeStreams, 1);
   return {
     driveAuth: driveAuth,
     driveRootUrl: typeof json.driveRootUrl === 'string' ? json.driveRootUrl : null,
@@ -79,8 +80,8 @@ export function copyOptionsFromJson(json: JsonObject): CopyOptions {
     skipExisting: json.skipExisting === true,
     concurrency,
     // The supervisor always sends it; absent, the same default as --child-part-buffers.
-    partBuffers: num(json.partBuffers, defaultPartBuffers(concurrency, s3.uploadQueueSize)),
-    rangeStreams: num(json.rangeStreams, 1),
+    partBuffers: num(json.partBuffers, defaultPartBuffers(concurrency, s3.uploadQueueSize, rangeStreams)),
+    rangeStreams,
     // Absent (an older supervisor): no file is read as ranges.
     rangeCutoffBytes: num(json.rangeCutoffBytes, Number.POSITIVE_INFINITY),
   };
