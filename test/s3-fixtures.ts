@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ReadableBytes } from '../src/source/readable-bytes.js';
+import type { UploadBytes } from '../src/target/target.js';
 import { createS3Client } from '../src/target/s3/s3-client.js';
 import { resolveS3Options } from '../src/target/s3/s3-options.js';
 import type { S3TargetOptions } from '../src/target/s3/s3-options.js';
@@ -65,6 +67,11 @@ export function contentStream(size: number, opts: ContentStreamOptions = {}): Re
       this.push(data);
     },
   });
+}
+
+/** An upload's bytes from a Readable, as the node:http download path hands them on (source/readable-bytes.ts). */
+export function streamed(stream: Readable): UploadBytes {
+  return { source: new ReadableBytes(stream) };
 }
 
 export function contentMd5(size: number): string {

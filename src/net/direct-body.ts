@@ -11,6 +11,7 @@
 // after a pause, what TLS still delivers after one) wait in the connection's queue and are copied out from
 // there; a read goes straight into the caller's buffer only while that queue is empty.
 import { Readable } from 'node:stream';
+import type { ByteSource } from '../source/byte-source.js';
 import type { ConnectionReader, MediaConnection } from './media-connection.js';
 import { NetError } from './net-error.js';
 
@@ -25,7 +26,8 @@ interface Fill {
   reject: (err: Error) => void;
 }
 
-export class DirectBody extends Readable implements ConnectionReader {
+export class DirectBody extends Readable implements ByteSource, ConnectionReader {
+  readonly chunked = false;
   /** Body bytes handed to the caller so far. */
   private taken = 0;
   private fill: Fill | null = null;
@@ -52,6 +54,10 @@ export class DirectBody extends Readable implements ConnectionReader {
   /** Bytes not yet delivered to the caller. */
   get remaining(): number {
     return this.length - this.taken;
+  }
+
+  more(): Promise<boolean> {
+    return Promise.resolve(this.remaining > 0);
   }
 
   /**
@@ -113,7 +119,7 @@ export class DirectBody extends Readable implements ConnectionReader {
     else this.fail(new NetError(`download closed after ${this.taken + this.conn.pending} of ${this.length} bytes${err ? `: ${err.message}` : ''}`, 'connection-reset'));
   }
 
-  // Readable: for consumers other than readInto (a resume's prefix hashing), one chunk at a time.
+  // Readable: for consumers other than readInto, one chunk at a time.
 
   override _read(): void {
     const left = this.remaining;

@@ -1,7 +1,8 @@
 // Open a download stream for one DriveItem: media bytes from an offset (Range: bytes=offset-), or an
 // export streamed from its exportLinks URL (files.export stops at 10 MB; export links do not, but they do
-// not support Range either). The stream is counted: ending short of the announced length is an error, not
-// a silently shorter object.
+// not support Range either). The bytes are counted: ending short of the announced length is an error, not
+// a silently shorter object. A direct body is handed on as the ByteSource it is; any other body is guarded
+// here and read through ReadableBytes.
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveEndpoint } from './drive-endpoint.js';
@@ -9,6 +10,8 @@ import type { DriveItem } from './drive-item.js';
 import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { DirectBody } from '../../net/direct-body.js';
+import type { ByteSource } from '../byte-source.js';
+import { ReadableBytes } from '../readable-bytes.js';
 import { requestMediaDirect } from './direct-media.js';
 import { directMediaAllowed, isRedirect, MediaHttpError, mediaUrl } from './media-request.js';
 import { bypassesProxy } from '../../net/proxy-env.js';
@@ -31,7 +34,8 @@ export const DOWNLOAD_HIGH_WATER_MARK = 64 * 1024;
 /** A download that delivers nothing for this long (while we are ready for more) is abandoned and retried. */
 export const DOWNLOAD_IDLE_TIMEOUT_MS = 120_000;
 /**
- * Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read; on
+ * Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read (held
+ * by the stream or as ReadableBytes's carry-over); on
  * the direct path (direct-media.ts), the connection's queue (≤ 128 KiB) is the only buffer before the part's.
  */
 export const DOWNLOAD_BUFFER_BYTES = DOWNLOAD_HIGH_WATER_MARK + 16 * 1024 + 64 * 1024;
@@ -103,10 +107,10 @@ function guard(body: Readable, expected: number | null, highWaterMark: number): 
 }
 
 /**
- * A Readable of the item's bytes from `offset`. Rejects with a DriveError (an ItemError with a code) when the
- * request fails; the stream errors with a DriveError when the body breaks or comes up short.
+ * The item's bytes from `offset`. Rejects with a DriveError (an ItemError with a code) when the request
+ * fails; a read rejects with a DriveError (or a NetError, direct body) when the body breaks or comes up short.
  */
-export async function openDownload(client: DriveEndpoint, item: DriveItem, options: OpenDownloadOptions): Promise<Readable> {
+export async function openDownload(client: DriveEndpoint, item: DriveItem, options: OpenDownloadOptions): Promise<ByteSource> {
   const offset = options.offset ?? 0;
   const highWaterMark = options.highWaterMark ?? DOWNLOAD_HIGH_WATER_MARK;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`download offset must be a non-negative integer, got ${offset}`);
@@ -116,14 +120,14 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
       const url = item.download.url;
       const res = await paced(options.pacer, options.signal, () => viaAuthClient(client, url, {}, options.signal));
       const length = header(res.headers, 'content-length');
-      return guard(res.data, length === null ? null : Number(length), highWaterMark);
+      return new ReadableBytes(guard(res.data, length === null ? null : Number(length), highWaterMark));
     }
     if (item.size !== null && offset > item.size) {
       throw new DriveError(`offset ${offset} is past the end of ${item.id} (${item.size} bytes)`, false, 'bad-request', null);
     }
     if (item.size !== null && offset === item.size && offset > 0) {
       // Nothing left to read; a Range request here would be answered 416.
-      return guard(emptyStream(), 0, highWaterMark);
+      return new ReadableBytes(guard(emptyStream(), 0, highWaterMark));
     }
     const length = options.length;
     if (length !== undefined && (!Number.isSafeInteger(length) || length <= 0 || (item.size !== null && offset + length > item.size))) {
@@ -150,7 +154,7 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
     // the part buffers as it is (a Transform in between would bring back the chunks it saves).
     if (res.data instanceof DirectBody) return res.data;
     const expected = contentLength !== null ? Number(contentLength) : (length ?? (item.size === null ? null : item.size - offset));
-    return guard(res.data, expected, highWaterMark);
+    return new ReadableBytes(guard(res.data, expected, highWaterMark));
   } catch (err) {
     // An abort is the caller's decision, not a Drive failure: hand back the reason it aborted with.
     if (options.signal?.aborted) throw options.signal.reason;
