@@ -4,14 +4,15 @@
 // new Buffer for the body; the copy then copies it once more into a part buffer. On the benchmark's loopback
 // that was ~1.4 CPU s per GiB to download and SHA-1 a file, against ~0.75 with the bytes read into the part
 // buffer itself (28 Nov 2026, one 1 GiB file, three runs each), and no dead chunks for the GC to find (see
-// child/gc-pacer.ts). readInto() is that path; the Readable side (_read) serves any other consumer, one
-// 64 KiB chunk at a time.
+// child/gc-pacer.ts). readInto() is that path; with more(), chunked and destroy() the body is a ByteSource
+// (source/byte-source.ts) by its shape, checked where download.ts returns it as one (net/ imports no source
+// module: test/child-bundle.test.ts). The Readable side (_read) serves any other consumer, one 64 KiB
+// chunk at a time.
 //
 // Bytes that land outside the caller's buffer (the part of the body that came with the head, the first read
 // after a pause, what TLS still delivers after one) wait in the connection's queue and are copied out from
 // there; a read goes straight into the caller's buffer only while that queue is empty.
 import { Readable } from 'node:stream';
-import type { ByteSource } from '../source/byte-source.js';
 import type { ConnectionReader, MediaConnection } from './media-connection.js';
 import { NetError } from './net-error.js';
 
@@ -26,7 +27,8 @@ interface Fill {
   reject: (err: Error) => void;
 }
 
-export class DirectBody extends Readable implements ByteSource, ConnectionReader {
+export class DirectBody extends Readable implements ConnectionReader {
+  /** Bytes land in the caller's buffer, not in chunks (child/gc-pacer.ts). */
   readonly chunked = false;
   /** Body bytes handed to the caller so far. */
   private taken = 0;
@@ -56,6 +58,7 @@ export class DirectBody extends Readable implements ByteSource, ConnectionReader
     return this.length - this.taken;
   }
 
+  /** Whether another body byte follows (known from Content-Length, nothing is read). */
   more(): Promise<boolean> {
     return Promise.resolve(this.remaining > 0);
   }
