@@ -24,7 +24,7 @@
 // lowered the short copy's peak more than the long one's). On the mixed set (3.3 GB) a child at 8 workers
 // reads ~0.4 GB: less than one interval.
 //
-// Bytes a download wrote straight into part buffers (drive/direct-body.ts, the media path without a proxy)
+// Bytes a download wrote straight into part buffers (net/direct-body.ts, the media path without a proxy)
 // leave no chunk behind: they count towards the full GC only. Measured on the benchmark's mixed set
 // (28 Nov 2026, --trace-gc): at 2 workers forced minor GCs 3,258 → 0, full GCs 32 → 9 and the children's GC
 // pauses 2.2 → 0.5 s in all; at 8 workers full GCs 45 → 18.

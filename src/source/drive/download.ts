@@ -165,8 +165,12 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
 interface MediaResult {
   status: number;
   headers: unknown;
-  data: Readable;
+  /** A direct body when our own client read the head (direct-media.ts), else node:http's or gaxios's stream. */
+  data: DirectBody | Readable;
 }
+
+/** What the auth client's request() answers: always a stream. */
+type StreamResult = MediaResult & { data: Readable };
 
 /**
  * A streamed GET through the auth client's request() (gaxios, as the generated client would send it): export
@@ -174,14 +178,14 @@ interface MediaResult {
  * redirect. No gaxios retries: all retries go through withRetry (retry.ts). A host NO_PROXY exempts by our
  * reading of it (proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
  */
-async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<MediaResult> {
+async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<StreamResult> {
   const target = new URL(url);
   const noProxy = bypassesProxy(target, process.env) ? { noProxy: [target] } : {};
   const res = await client.auth.request<Readable>({ url, responseType: 'stream', retry: false, headers, ...noProxy, ...(signal ? { signal } : {}) });
   return { status: res.status, headers: res.headers, data: res.data };
 }
 
-function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<StreamResult> {
   const range = options.length !== undefined ? `bytes=${offset}-${offset + options.length - 1}` : offset > 0 ? `bytes=${offset}-` : null;
   return viaAuthClient(client, mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse).href, range === null ? {} : { Range: range }, options.signal);
 }
