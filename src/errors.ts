@@ -70,7 +70,7 @@ export class ItemError extends Error {
   }
 }
 
-/** ItemError codes of bytes that did not match Drive's checksum (`<algorithm>-mismatch`, see s3/content-digest.ts). */
+/** ItemError codes of bytes that did not match Drive's checksum (`<algorithm>-mismatch`, see copy/content-digest.ts). */
 export const CHECKSUM_MISMATCH_CODES: ReadonlySet<string> = new Set(['sha1-mismatch', 'md5-mismatch']);
 
 export function errorMessage(err: unknown): string {

@@ -51,7 +51,7 @@ test('configuration errors: one line naming the flag, exit 2', () => {
   assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 96 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 6/);
   const noBucket = cli(['run', '--drive-access-token', TOKEN]);
   assert.equal(noBucket.code, 2);
-  assert.match(noBucket.stderr, /--s3-bucket is required/);
+  assert.match(noBucket.stderr, /--s3-bucket \(SUPERVISOR_S3_BUCKET\) is required/);
   assert.doesNotMatch(noBucket.stderr, /memory plan/i, 'a missing bucket is said before the plan is printed');
 });
 

@@ -58,7 +58,7 @@ test('options: defaults, env fallbacks and messages that name the flag', () => {
   assert.equal(e.region, 'us-east-1');
   assert.deepEqual(s3OptionsFromJson(s3OptionsToJson(o)), o);
   const bad: [object, RegExp][] = [
-    [{}, /--s3-bucket is required/],
+    [{}, /^--s3-bucket \(SUPERVISOR_S3_BUCKET\) is required$/],
     [{ bucket: 'b', region: 'x', partSizeMb: 4 }, /--part-size-mb must be an integer from 5 to 5120, got 4/],
     [{ bucket: 'b', region: 'x', uploadQueueSize: 0 }, /--upload-queue-size/],
     [{ bucket: 'b', region: 'x', sse: 'rot13' }, /--s3-sse must be one of AES256, aws:kms/],
@@ -67,7 +67,7 @@ test('options: defaults, env fallbacks and messages that name the flag', () => {
     [{ bucket: 'b', region: 'x', storageClass: 'COLD' }, /--s3-storage-class/],
     [{ bucket: 'b', endpoint: 'ftp://x' }, /--s3-endpoint/],
     [{ bucket: 'b', endpoint: 'https://user:pw@x' }, /must not contain credentials/],
-    [{ bucket: 'b' }, /--s3-region \(or AWS_REGION\)/],
+    [{ bucket: 'b' }, /--s3-region \(SUPERVISOR_S3_REGION, or AWS_REGION\)/],
   ];
   for (const [input, message] of bad) assert.throws(() => resolveS3Options(input, {}), (err) => err instanceof ConfigError && message.test(err.message));
 });

@@ -10,7 +10,7 @@ import { S3_UNREACHABLE, classifyS3Error } from '../target/s3/s3-errors.js';
 import type { OutageRecord } from '../observability/report.js';
 import type { OutageOptions } from '../supervisor/supervisor.js';
 
-/** Codes of failures that say nothing about the file, only that its service did not answer (drive/retry.ts, s3/s3-errors.ts). */
+/** Codes of failures that say nothing about the file, only that its service did not answer (source/drive/retry.ts, target/s3/s3-errors.ts). */
 const UNREACHABLE: Readonly<Record<string, string>> = Object.fromEntries<string>([
   ...[...DRIVE_UNREACHABLE].map((code): [string, string] => [code, 'drive']),
   ...[...S3_UNREACHABLE].map((code): [string, string] => [code, 's3']),

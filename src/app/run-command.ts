@@ -46,11 +46,16 @@ import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
-// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
+// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
 // Files in a row refused for Drive's download quota that mean the user's daily limit, not one file's.
 const DOWNLOAD_QUOTA_STREAK = 3;
+
+/** The live display's hook: `above` writes a line above the block (observability/progress.ts), or just writes it. */
+interface LiveBlock {
+  above: (write: () => void) => void;
+}
 
 export interface RunOptions extends Extras {
   retryFailed?: boolean;
@@ -80,18 +85,18 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const mode = progressMode(settings);
   // With the live display on the terminal, routine info lines would tear it apart: keep warnings only.
   const level = mode === 'tty' && settings.logLevel === 'info' ? 'warn' : settings.logLevel;
-  // The live block is drawn later; a log line erases it first (late-bound: the logger comes first).
-  const liveBlock = { clear: (): void => undefined };
-  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' }, ...(mode === 'tty' ? { beforeLine: () => liveBlock.clear() } : {}) });
+  // The live block is drawn later; a log line is printed above it (late-bound: the logger comes first).
+  const liveBlock: LiveBlock = { above: (write) => write() };
+  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' }, ...(mode === 'tty' ? { aroundLine: (write) => liveBlock.above(write) } : {}) });
 
-  if (Number(process.versions.node.split('.')[0]) < 22) {
-    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
-  }
-  // Settings the run cannot start without are refused before the plan is printed: one line, not a page.
+  // Settings the run cannot start without are refused before anything is printed: one line, not a page.
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);
   const drive = driveClientFor(settings, options);
   const plan = planMemory(settings);
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
+  }
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
   warnUnlessHeapCapped(plan, log);
@@ -184,7 +189,7 @@ interface CopyContext {
   sync: SyncStatus;
   rootId: string;
   mode: 'tty' | 'log' | 'off';
-  liveBlock: { clear: () => void };
+  liveBlock: LiveBlock;
   startedAt: Date;
   /** The S3 write probe of the preflight, made once per process (a PreflightError, exit 2, like the rest of it). */
   probeWrite: () => Promise<void>;
@@ -221,6 +226,8 @@ async function copy(c: CopyContext): Promise<number> {
     recycleStaggerMs: settings.recycleStaggerMs,
     logLevel: log.level,
     log,
+    // The children's lines, too, go above the live block rather than straight onto the terminal.
+    ...(c.mode === 'tty' ? { childOutput: (stream, lines) => c.liveBlock.above(() => void process[stream].write(lines)) } : {}),
     stopOnFailure: (error) => {
       const stop = runStopByItem(error);
       if (stop !== null) stopRun(stop);
@@ -355,7 +362,7 @@ async function copy(c: CopyContext): Promise<number> {
       };
     },
   });
-  c.liveBlock.clear = () => progress.clearBlock();
+  c.liveBlock.above = (write) => progress.above(write);
   progress.start();
 
   let signal: NodeJS.Signals | null = null;

@@ -15,7 +15,7 @@ export interface RunStop {
   at: Date;
 }
 
-/** DriveError codes (drive/retry.ts) that stop the run: a 401 that survived the auth client's refresh, a 403 downloadQuotaExceeded. */
+/** DriveError codes (source/drive/retry.ts) that stop the run: a 401 that survived the auth client's refresh, a 403 downloadQuotaExceeded. */
 const STOP_CODES: Readonly<Record<string, RunStopKind>> = { unauthorized: 'credentials' };
 
 /** The DriveError code of a 403 downloadQuotaExceeded: one hot file's quota, or the user's daily limit. */

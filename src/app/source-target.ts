@@ -56,7 +56,7 @@ export function s3TargetFor(s: Settings): S3TargetOptions {
   );
 }
 
-/** A child's pace until its first share of the shared pace arrives (it comes with ready: drive/shared-pace.ts). */
+/** A child's pace until its first share of the shared pace arrives (it comes with ready: source/drive/shared-pace.ts). */
 export function driveTpsShare(s: Settings, plan: MemoryPlan): number {
   return s.driveTps / (plan.workers + 1);
 }

@@ -232,7 +232,7 @@ class ItemCopy<I extends SourceItem> {
   }
 
   /**
-   * The object at the key when it already is this file, complete (s3/completed-object.ts), as this attempt's
+   * The object at the key when it already is this file, complete (target/s3/completed-object.ts), as this attempt's
    * result; null otherwise. Asked whenever a checkpoint exists, before anything is read from Drive.
    */
   private async completedObject(why: string): Promise<AttemptResult | null> {
@@ -411,7 +411,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
         resumedParts: result.uploaded.resumedParts,
         resumedFromByte: result.offset,
         ...reread,
-        // The version copied, when it is not the listed one: the journal's row takes it (journal.ts markDone).
+        // The version copied, when it is not the listed one: the journal's row takes it (journal/journal.ts markDone).
         ...(copy.item === item ? {} : { source: sourceVersion(copy.item) }),
         foundComplete: result.foundComplete,
         retries,

@@ -63,7 +63,7 @@ export interface ServiceStateMessage extends Envelope<'service-state'> {
   down: boolean;
 }
 /**
- * This child's share of the shared request rate (drive/shared-pace.ts), sent after ready and whenever it
+ * This child's share of the shared request rate (source/drive/shared-pace.ts), sent after ready and whenever it
  * changes: a push, so no request waits for a round trip to the supervisor.
  */
 export interface PaceMessage extends Envelope<'pace'> {
@@ -94,7 +94,7 @@ export interface ItemCheckpointMessage extends Envelope<'item-checkpoint'> {
 export type ItemOutcome =
   | { status: 'done'; bytes: number; detail: JsonObject }
   | { status: 'skipped'; reason: string; detail: JsonObject }
-  /** detail: what the attempt did before it failed (copy-item.ts: the bytes a resume read again). */
+  /** detail: what the attempt did before it failed (copy/copy-item.ts: the bytes a resume read again). */
   | { status: 'failed'; error: SerializedError; detail: JsonObject };
 
 export interface ItemResultMessage extends Envelope<'item-result'> {
@@ -106,7 +106,7 @@ export interface ItemResultMessage extends Envelope<'item-result'> {
 export interface ServiceUnreachableMessage extends Envelope<'service-unreachable'> {
   itemId: string;
   service: string;
-  /** The failure's reason code (drive/retry.ts, s3/s3-errors.ts). */
+  /** The failure's reason code (source/drive/retry.ts, target/s3/s3-errors.ts). */
   code: string;
 }
 /** Handed back unfinished because the supervisor said `service` is down: not a failure, no attempt counted. */

@@ -1,6 +1,6 @@
 // The bytes a Source opens (source.ts): read into the caller's buffer, whatever carries them. Two kinds:
 // a direct body (net/direct-body.ts) writes socket reads straight into that buffer; a Node Readable (the
-// node:http and gaxios paths, readable-bytes.ts) has its chunks copied in. Callers (part-reader.ts,
+// node:http and gaxios paths, readable-bytes.ts) has its chunks copied in. Callers (copy/part-reader.ts,
 // range-reader.ts, prefix-hash.ts) see only this interface.
 
 export interface ByteSource {

@@ -15,8 +15,7 @@ function binary(value: unknown): Buffer {
 export class ReadableBytes implements ByteSource {
   readonly chunked = true;
   private readonly chunks: AsyncIterator<unknown>;
-  // The rest of one chunk the stream already handed over (≤ one socket read): with the stream's own buffer it
-  // is what DOWNLOAD_BUFFER_BYTES (source/drive/download.ts) counts per download in the memory plan.
+  // The rest of one chunk (≤ one socket read), counted in the memory plan by DOWNLOAD_BUFFER_BYTES (source/drive/download.ts).
   private carry: Buffer | null = null;
   private ended = false;
   private failure: { err: unknown } | null = null;

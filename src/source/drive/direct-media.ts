@@ -1,5 +1,5 @@
-// files.get alt=media read off a pooled connection of our own (direct-request.ts) into the upload's part
-// buffers (direct-body.ts), when the response is framed the simple way: a 2xx with Content-Length and no
+// files.get alt=media read off a pooled connection of our own (net/direct-request.ts) into the upload's part
+// buffers (net/direct-body.ts), when the response is framed the simple way: a 2xx with Content-Length and no
 // content coding, which is how Drive serves file bytes when asked for identity. Any other framing (chunked,
 // compressed) is closed unread and asked again through node:http (media-request.ts), which parses them all;
 // so is an error response without a Content-Length, so that its JSON reason reaches classifyDriveError intact.

@@ -1,8 +1,10 @@
 // Open a download stream for one DriveItem: media bytes from an offset (Range: bytes=offset-), or an
 // export streamed from its exportLinks URL (files.export stops at 10 MB; export links do not, but they do
 // not support Range either). The bytes are counted: ending short of the announced length is an error, not
-// a silently shorter object. A direct body is handed on as the ByteSource it is; any other body is guarded
-// here and read through ReadableBytes.
+// a silently shorter object. Media is read the direct way (direct-media.ts: our own socket reader, which hands
+// what it does not take to node:http, media-request.ts), or through the auth client (gaxios; media() says when).
+// A direct body is handed on as the ByteSource it is; any other body is guarded here and read through
+// ReadableBytes (source/readable-bytes.ts).
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveEndpoint } from './drive-endpoint.js';
@@ -26,9 +28,7 @@ import { classifyDriveError, DriveError } from './retry.js';
  * One socket read's worth (64 KiB), not more: a download waits here whenever its upload has no free part
  * buffer, and the chunks it holds then outlive two minor GCs, reach the old generation and keep their memory
  * until a full GC, which that external memory itself brings on sooner (V8 counts it against the old
- * generation's limit). Measured on the benchmark's mixed set (28 Nov 2026), 256 KiB → 64 KiB: full GCs 58 → 34-36
- * at 8 workers and 43 → 31-34 at 4, peak tree 902-909 → 877-883 MB and 520 → 496-499 MB, the tree's CPU
- * 14.9-15.0 → 14.5 s and 13.1-13.3 → 12.6-12.7 s; 2 × 5 GiB at 1 and 2 workers unchanged (16 KiB: no better).
+ * generation's limit). The measurement (256 KiB → 64 KiB): docs/design.md#the-measurements-behind-the-flags.
  */
 export const DOWNLOAD_HIGH_WATER_MARK = 64 * 1024;
 /** A download that delivers nothing for this long (while we are ready for more) is abandoned and retried. */
@@ -176,7 +176,7 @@ type StreamResult = MediaResult & { data: Readable };
  * A streamed GET through the auth client's request() (gaxios, as the generated client would send it): export
  * links; and media when a proxy is configured, to retry a 401 with a refreshed token, or to follow a
  * redirect. No gaxios retries: all retries go through withRetry (retry.ts). A host NO_PROXY exempts by our
- * reading of it (proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
+ * reading of it (net/proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
  */
 async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<StreamResult> {
   const target = new URL(url);

@@ -5,6 +5,7 @@
 import { StorageClass } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../errors.js';
 import type { JsonObject } from '../../ipc/json.js';
+import { envName } from '../../config/option-specs.js';
 
 export const SSE_MODES = ['AES256', 'aws:kms'] as const;
 export type SseMode = (typeof SSE_MODES)[number];
@@ -79,7 +80,7 @@ export const S3_DEFAULTS = {
   prefix: '',
   signPayload: 'auto' as SignPayloadMode,
   // S3's minimum part, as rclone's and lib-storage's defaults. Every held part buffer is a part: on the
-  // benchmark's mixed set at 4 workers (children with the malloc settings of spawn-child.ts) the tree peaked
+  // benchmark's mixed set at 4 workers (children with the malloc settings of supervisor/spawn-child.ts) the tree peaked
   // at 675 MB with 8 MiB parts and 566 MB with 5 MiB parts and 4 buffers a child, at the same throughput
   // within the machine's noise. Bigger parts save requests ($0.005 per 1,000 PUTs: ~$0.4 per TiB between
   // the two) and suit a high-latency link; --part-size-mb raises them.
@@ -88,6 +89,11 @@ export const S3_DEFAULTS = {
 };
 
 const STORAGE_CLASSES: readonly string[] = Object.values(StorageClass);
+
+/** A flag as messages name it: with its environment twin, the two ways to set it. */
+function named(flag: string): string {
+  return `--${flag} (${envName(flag)})`;
+}
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -131,9 +137,9 @@ function validateEndpoint(raw: string): string {
 /** Validate and complete the S3 settings. Env fallbacks: AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3. */
 export function resolveS3Options(input: S3OptionsInput, env: NodeJS.ProcessEnv = process.env): S3TargetOptions {
   const bucket = nonEmpty(input.bucket);
-  if (!bucket) throw new ConfigError('--s3-bucket is required');
+  if (!bucket) throw new ConfigError(`${named('s3-bucket')} is required`);
   if (bucket.includes('/') || bucket.length > 255) {
-    throw new ConfigError(`--s3-bucket must be a bucket name (no '/', at most 255 characters), got ${JSON.stringify(bucket)}`);
+    throw new ConfigError(`${named('s3-bucket')} must be a bucket name (no '/', at most 255 characters), got ${JSON.stringify(bucket)}`);
   }
 
   const prefix = (input.prefix ?? S3_DEFAULTS.prefix).trim().replace(/^\/+/, '').replace(/\/+$/, '');
@@ -143,7 +149,7 @@ export function resolveS3Options(input: S3OptionsInput, env: NodeJS.ProcessEnv =
 
   // S3-compatible stores usually ignore the region but SigV4 still needs one; us-east-1 is their convention.
   const region = nonEmpty(input.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint ? 'us-east-1' : undefined);
-  if (!region) throw new ConfigError('--s3-region (or AWS_REGION) is required when no --s3-endpoint is set');
+  if (!region) throw new ConfigError(`--s3-region (${envName('s3-region')}, or AWS_REGION) is required when no --s3-endpoint is set`);
 
   const storageClassRaw = nonEmpty(input.storageClass);
   if (storageClassRaw !== undefined && !STORAGE_CLASSES.includes(storageClassRaw)) {

@@ -44,7 +44,7 @@ export interface UploadParams {
   partSize: number;
   /** Parts held in memory / in flight at once (the one being filled included). */
   queueSize: number;
-  /** Fed every byte read, in order (the checkpoint does not carry its state: see content-digest.ts). */
+  /** Fed every byte read, in order (the checkpoint does not carry its state: see copy/content-digest.ts). */
   digest?: PartDigest | null;
   /**
    * Called after the last byte was read and every part uploaded, before the object is created
