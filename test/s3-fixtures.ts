@@ -6,6 +6,8 @@ import { Readable } from 'node:stream';
 import { contentRange } from '../src/fake-drive/content.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ReadableBytes } from '../src/source/readable-bytes.js';
+import type { UploadBytes } from '../src/target/target.js';
 import { createS3Client } from '../src/target/s3/s3-client.js';
 import { resolveS3Options } from '../src/target/s3/s3-options.js';
 import type { S3TargetOptions } from '../src/target/s3/s3-options.js';
@@ -50,6 +52,11 @@ export function contentStream(size: number, opts: ContentStreamOptions = {}): Re
       this.push(data);
     },
   });
+}
+
+/** An upload's bytes from a Readable, as the node:http download path hands them on (source/readable-bytes.ts). */
+export function streamed(stream: Readable): UploadBytes {
+  return { source: new ReadableBytes(stream) };
 }
 
 export function contentMd5(size: number): string {

@@ -7,7 +7,7 @@ import { MAX_ENCODED_PATH, driveMetadata, encodePathForMetadata } from '../src/t
 import { MAX_PARTS, MIB, choosePartSize, maxObjectBytes, partCount, predictBufferBytes } from '../src/target/s3/part-size.js';
 import { classifyS3Error, toItemError } from '../src/target/s3/s3-errors.js';
 import { resolveS3Options, s3OptionsFromJson, s3OptionsToJson, signsPayload } from '../src/target/s3/s3-options.js';
-import { parseCheckpoint } from '../src/target/s3/resumable-upload.js';
+import { parseCheckpoint } from '../src/target/s3/resume-plan.js';
 import { contentSlice } from './s3-fixtures.js';
 
 const GiB = 1024 * MIB;

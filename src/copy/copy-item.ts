@@ -2,21 +2,20 @@
 // as the bytes pass → S3 parts from a fixed buffer pool. The object is only created when the bytes match
 // Drive's size and checksum (sha1Checksum, else md5Checksum); a mismatch refuses it, so no object is left
 // behind.
-import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../error-codes.js';
 import { CHECKSUM_MISMATCH_CODES, ItemError, ServiceDownError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import { serializeError } from '../ipc/serialized-error.js';
+import type { ByteSource } from '../source/byte-source.js';
 import { isOtherVersion } from '../source/source.js';
 import type { Source, SourceItem } from '../source/source.js';
 import { CompleteFailedError, resumeOffset } from '../target/target.js';
-import type { AbortOutcome, MultipartCheckpoint, Target, UploadResult } from '../target/target.js';
+import type { AbortOutcome, MultipartCheckpoint, Target, UploadBytes, UploadResult } from '../target/target.js';
 import { ContentDigest, SavedDigestError, checksumToVerify, parseSavedDigest } from './content-digest.js';
 import type { ChecksumToVerify } from './content-digest.js';
-import { directSource } from './part-reader.js';
-import type { PartDigest } from './part-reader.js';
+import type { OpenParts, PartDigest } from './part-reader.js';
 import { hashPrefix } from './prefix-hash.js';
 import { RANGE_RETRIES, rangeParts, readsAsRanges } from './range-reader.js';
 import { RetryBudget } from '../retry/retry-budget.js';
@@ -167,7 +166,7 @@ class ItemCopy<I extends SourceItem> {
    * The download to upload from `offset`, `hash` holding the digest of the bytes before it: a Range request
    * when it does, else a download from byte 0 whose prefix is hashed again (prefix-hash.ts).
    */
-  private async openAt(resume: MultipartCheckpoint | null, offset: number, hash: ContentDigest): Promise<Readable> {
+  private async openAt(resume: MultipartCheckpoint | null, offset: number, hash: ContentDigest): Promise<ByteSource> {
     const { deps, item, ctx } = this;
     const rehash = hash.bytes !== offset;
     const download = await deps.source.open(item, rehash ? 0 : offset, ctx.signal);
@@ -185,7 +184,7 @@ class ItemCopy<I extends SourceItem> {
   }
 
   /** The file's parts as parallel ranges from the engine's resume point, fed whole to `digest` in order. */
-  private rangeSource(size: number, digest: PartDigest): ReturnType<typeof rangeParts> {
+  private rangeSource(size: number, digest: PartDigest): OpenParts {
     const { deps, item, ctx } = this;
     const { rangeStreams, rangeCapacity } = deps.policy;
     return rangeParts(
@@ -304,14 +303,17 @@ class ItemCopy<I extends SourceItem> {
         if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());
       },
     };
-    const ranged = asRanges ? this.rangeSource(item.size ?? 0, digest) : null;
-    const source = ranged?.source ?? (await this.openAt(resume, offset, hash));
-    chunks = ranged === null && directSource(source) === null;
+    let bytes: UploadBytes;
+    if (asRanges) bytes = { openParts: this.rangeSource(item.size ?? 0, digest) };
+    else {
+      const source = await this.openAt(resume, offset, hash);
+      chunks = source.chunked;
+      bytes = { source };
+    }
     try {
       const uploaded = await deps.target.upload({
         item,
-        source,
-        openParts: ranged?.openParts ?? null,
+        bytes,
         partSize: this.partSize,
         resumable: this.resumable,
         resume,

@@ -1,9 +1,9 @@
 // What the copy needs of a source (rclone's fs.Fs / fs.Object, reduced to a copy child's part): the item a
 // work payload describes, its bytes from an offset, and how the source describes it now. Listing and
 // changes stay in the supervisor (source/drive/lister.ts, changes.ts): a child never lists.
-import type { Readable } from 'node:stream';
 import type { ItemError } from '../errors.js';
 import type { JsonObject } from '../ipc/json.js';
+import type { ByteSource } from './byte-source.js';
 
 /** What the copy reads of a listed item, whatever the source (a DriveItem is one). */
 export type SourceItem = {
@@ -29,7 +29,7 @@ export interface Source<I extends SourceItem = SourceItem> {
   /** Whether the item's bytes can be read from an offset (resumable); exports cannot. */
   seekable(item: I): boolean;
   /** The item's bytes from `offset` (`length` of them, for one range of a file read in parallel; absent: to the end). */
-  open(item: I, offset: number, signal: AbortSignal, length?: number): Promise<Readable>;
+  open(item: I, offset: number, signal: AbortSignal, length?: number): Promise<ByteSource>;
   /** The item as the source describes it now; null when it is gone. */
   fresh(item: I, signal: AbortSignal): Promise<I | null>;
   /** Anything thrown while talking to this source, as one of its ItemErrors (codes and retryability). */

@@ -1,10 +1,10 @@
 // What the copy needs of a target (rclone's fs.Fs put/remove side): what is stored at a key, a multipart
 // upload that can resume from a checkpoint, its completion or abort, and delete. The copy loop depends on
 // this interface; target/s3/ implements it (s3-target.ts).
-import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { OpenParts, PartDigest } from '../copy/part-reader.js';
+import type { ByteSource } from '../source/byte-source.js';
 
 /** What the target stores of an item besides its bytes (a SourceItem is one). */
 export type TargetItem = {
@@ -82,12 +82,15 @@ export class CompleteFailedError extends ItemError {
   }
 }
 
+/**
+ * Where an upload's bytes come from: one source from resumeOffset(resume) on (destroyed on failure or abort),
+ * or parts read elsewhere (parallel ranges, copy/range-reader.ts), opened where the upload starts.
+ */
+export type UploadBytes = { source: ByteSource } | { openParts: OpenParts };
+
 export interface UploadRequest {
   item: TargetItem;
-  /** The object's bytes from resumeOffset(resume). Destroyed on failure or abort. */
-  source: Readable;
-  /** Parts read elsewhere (parallel ranges, copy/range-reader.ts); `source` then only stops them when destroyed. */
-  openParts: OpenParts | null;
+  bytes: UploadBytes;
   partSize: number;
   /** Keep the upload when an attempt fails, checkpointing each part, so a later attempt resumes it. */
   resumable: boolean;

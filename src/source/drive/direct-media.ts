@@ -6,7 +6,6 @@
 // After three such 2xx answers in a row a process asks node:http first (MediaPool.directWorthTrying). A head
 // that is node:http's to judge (HandToNodeHttp) is asked again there too. A redirect is closed unread and
 // left to the auth client, which follows it (see download.ts).
-import type { Readable } from 'node:stream';
 import { DirectBody } from '../../net/direct-body.js';
 import { HandToNodeHttp, requestDirect } from '../../net/direct-request.js';
 import type { DirectHead } from '../../net/direct-request.js';
@@ -36,7 +35,7 @@ export interface DirectMediaOptions {
 }
 
 /** As requestMedia answers, with the body a DirectBody, or node:http's IncomingMessage after a fallback. */
-export type DirectMediaResponse = Omit<MediaResponse, 'body'> & { body: Readable };
+export type DirectMediaResponse = Omit<MediaResponse, 'body'> & { body: DirectBody | MediaResponse['body'] };
 
 /** GET the file's bytes from `offset`. Resolves on a 2xx with the body unread; rejects with a MediaHttpError otherwise. */
 export async function requestMediaDirect(client: DriveEndpoint, fileId: string, options: DirectMediaOptions): Promise<DirectMediaResponse> {
