@@ -85,6 +85,13 @@ export function resolveS3Options(input: S3OptionsInput, env: NodeJS.ProcessEnv =
   return resolveS3(input, env);
 }
 
+/** The S3 options of the resolved settings, each read from the setting it is (S3_SETTINGS). */
+export function s3OptionsOf(settings: Settings, env: NodeJS.ProcessEnv = process.env): S3TargetOptions {
+  const input: { [K in S3Key]?: unknown } = {};
+  for (const [option, key] of Object.entries(S3_SETTINGS)) input[option as S3Key] = settings[key];
+  return resolveS3(input, env);
+}
+
 function resolveS3(input: { [K in S3Key]?: unknown }, env: NodeJS.ProcessEnv): S3TargetOptions {
   const setting = <K extends S3Key>(k: K): S3Setting<K> => settingValue(S3_SETTINGS[k], given(input[k]), env);
   const bucket = setting('bucket');
