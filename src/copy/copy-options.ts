@@ -44,7 +44,8 @@ export function copyOptionsToJson(o: CopyOptions): JsonObject {
     driveRetries: o.driveRetries,
     acknowledgeAbuse: o.acknowledgeAbuse,
     s3: s3OptionsToJson(o.s3),
-    s3Credentials: o.s3Credentials ? { ...o.s3Credentials } : null,
+    // The two keys only: the SDK's credentials carry attribution objects ($source) that are not JSON strings.
+    s3Credentials: o.s3Credentials ? { accessKeyId: o.s3Credentials.accessKeyId, secretAccessKey: o.s3Credentials.secretAccessKey } : null,
     resumeMinBytes: o.resumeMinBytes,
     resumeRereadMaxBytes: o.resumeRereadMaxBytes,
     skipExisting: o.skipExisting,
