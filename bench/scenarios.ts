@@ -91,7 +91,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         workers: 4,
       },
     ],
-    // Issue 21 asks 2 × 5 GiB; on the 2-core bench machine the full run uses 2 × 1 GiB (docs/benchmarks.md).
+    // Issue 21 asks 2 × 5 GiB; on the 2-core bench machine the full run uses 2 × 1 GiB (docs/benchmark.md).
     wanHuge: {
       name: 'wan-huge',
       describe: `2 × ${quick ? '512 MiB' : '1 GiB'}, 40 ms a request, 25 MB/s per connection`,

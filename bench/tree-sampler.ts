@@ -3,7 +3,7 @@
 // so children forked (and recycled) mid-run are counted. Also reads the cgroup's memory usage when present
 // (it includes the benchmark's own servers, so it is context, not the figure we judge). Beside the summed
 // RSS, the tree's charge: every process's own pages (USS, smaps_rollup) plus the pages they share once,
-// which is what the kernel charges and what the memory plan budgets (docs/design.md, memory).
+// which is what the kernel charges and what the memory plan budgets (docs/design.md#what-the-kernel-charges).
 import { readdirSync, readFileSync } from 'node:fs';
 import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
 

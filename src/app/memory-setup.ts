@@ -16,7 +16,7 @@ const MIB = 1024 * 1024;
 /**
  * Pages the supervisor and every child map alike (the node binary and its libraries): each process's RSS
  * counts them, the kernel charges them once, in the reserve, not in the caps. Shown in the plan beside the
- * caps; the figure and its measurement: docs/design.md (memory).
+ * caps; the figure and its measurement: docs/design.md#what-the-kernel-charges.
  */
 export const SHARED_PAGES_MB = 44;
 
@@ -35,9 +35,8 @@ function itemQueueSize(settings: Settings): number {
 /**
  * Part buffers one child holds at once across its items. The default gives every item one (a child copying
  * a single file still gets its whole upload queue); an item with a part in flight fills its next one while
- * no other item waits, and takes turns when one does (part-buffers.ts). One spare more (concurrency + 1)
- * bought no throughput on the benchmark's mixed set at 4 workers (334 against 326 MB/s, within its noise)
- * and raised the peak tree from 568 to 576 MB.
+ * no other item waits, and takes turns when one does (part-buffers.ts). A spare one more bought no
+ * throughput (docs/design.md#the-measurements-behind-the-flags).
  */
 export function childPartBuffers(settings: Settings): number {
   return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, itemQueueSize(settings));

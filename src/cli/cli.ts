@@ -62,8 +62,8 @@ export async function parseCli(argv: string[]): Promise<ParsedCli> {
       throw new ConfigError(msg ?? err?.message ?? 'invalid command line');
     })
     // One default command whose first positional names the command, not one yargs command each: before the
-    // handler of a named command yargs renders the whole help text, in case the handler shows it — with this
-    // many options that was 110-150 ms of CPU on every `supervisor run` (measured), for a text never shown.
+    // handler of a named command yargs renders the whole help text, in case the handler shows it — a cost on
+    // every `supervisor run` for a text never shown (docs/design.md#the-measurements-behind-the-flags).
     .command('$0 [command]', false, (b) =>
       b.positional('command', { type: 'string', choices: COMMANDS.map((c) => c.name), default: 'run', describe: 'What to do (see Commands)' }),
     );

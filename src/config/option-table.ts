@@ -19,8 +19,8 @@ export function optionTable(): string {
       rows.push(`| **${group}** | | | |`);
     }
     const choices = spec.choices ? ` (${spec.choices.map((c) => `\`${c}\``).join(', ')})` : '';
-    const fallbacks = spec.envFallbacks ? `, then ${spec.envFallbacks.map((e) => `\`${e}\``).join(', ')}` : '';
-    rows.push(`| \`--${spec.flag}\` | \`${envName(spec.flag)}\`${fallbacks} | ${defaultText(spec)} | ${spec.describe}${choices}${spec.secret ? ' (secret: never logged)' : ''} |`);
+    const fallbacks = spec.envFallbacks ? `, then ${spec.envFallbacks.join(', ')}` : '';
+    rows.push(`| \`--${spec.flag}\` | ${envName(spec.flag)}${fallbacks} | ${defaultText(spec)} | ${spec.describe}${choices}${spec.secret ? ' (secret: never logged)' : ''} |`);
   }
   return rows.join('\n');
 }

@@ -1,16 +1,16 @@
 // The digest fed every byte of an object as it streams by, compared with Drive's checksum before the object
 // is created. Which checksum: SHA-1 when Drive reports sha1Checksum (files with binary content; some old ones
 // lack it), else MD5 (md5Checksum, and the exports, which have no Drive checksum at all but whose md5 the
-// journal keeps for `verify --deep`). SHA-1 because it is the cheapest of Drive's checksums to compute here:
-// CPU seconds per GiB in 64 KiB updates on the bench machine, node:crypto — sha1 0.56, sha256 0.60,
-// md5 1.44 — and hashing was the largest CPU cost of a copy child. This detects corruption in transit; it is
-// not a defence against forged collisions, which no copy needs.
+// journal keeps for `verify --deep`). SHA-1 because it is the cheapest of Drive's checksums to compute, and
+// hashing is the largest CPU cost of a copy child (docs/design.md#what-it-does). This detects corruption in
+// transit; it is not a defence against forged collisions, which no copy needs.
 //
 // node:crypto (OpenSSL, SHA-NI where the CPU has it) for files that cannot resume: its state cannot leave
 // the process, only be copied inside it (fork). Resumable files (multipart, --resume-min-bytes) hash with
 // hash-wasm instead, whose state saves into the checkpoint, so a resume in another process (the child was
 // killed, the pod restarted) continues the digest instead of reading the uploaded prefix again from Drive;
-// copy/prefix-hash.ts remains for checkpoints without a saved state. Its CPU cost: README, "Journal and resume".
+// copy/prefix-hash.ts remains for checkpoints without a saved state. Its CPU cost:
+// docs/benchmark.md#resumable-hashing-hash-wasm-against-nodecrypto.
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createMD5, createSHA1 } from 'hash-wasm';

@@ -1,10 +1,7 @@
 // A response body framed by Content-Length, read off a MediaConnection straight into the caller's buffers.
 //
-// Why: through node:http, each 64 KiB socket read is a new Buffer, which its parser copies into yet another
-// new Buffer for the body; the copy then copies it once more into a part buffer. On the benchmark's loopback
-// that was ~1.4 CPU s per GiB to download and SHA-1 a file, against ~0.75 with the bytes read into the part
-// buffer itself (28 Nov 2026, one 1 GiB file, three runs each), and no dead chunks for the GC to find (see
-// child/gc-pacer.ts). readInto() is that path; the Readable side (_read) serves any other consumer, one
+// Why: through node:http each socket read is a new Buffer, copied by its parser and again into a part buffer;
+// reading into the part buffer halves the CPU and leaves no dead chunks for the GC (docs/design.md#the-measurements-behind-the-flags). readInto() is that path; the Readable side (_read) serves any other consumer, one
 // 64 KiB chunk at a time.
 //
 // Bytes that land outside the caller's buffer (the part of the body that came with the head, the first read

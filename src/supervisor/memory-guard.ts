@@ -2,7 +2,7 @@
 // tiers per child, on what the kernel charges it (USS) — above the soft cap drain it, above the hard cap
 // SIGKILL it — and two lines for the pod: past the pause line stop dispatching, past the recycle line kill
 // the largest child. `--max-old-space-size` bounds only the V8 heap; file bytes live in Buffers outside it,
-// so the process's own pages are the truth per child. docs/design.md (memory) has the measurements.
+// so the process's own pages are the truth per child. docs/design.md#what-the-kernel-charges has the measurements.
 import type { RecycleReason } from '../ipc/protocol.js';
 import type { ChildState } from './child-handle.js';
 import type { CgroupMemory } from './cgroup.js';

@@ -2,7 +2,7 @@
 // must fit the budget, and the budget must fit the container. Computed once at start-up, printed, and
 // refused (exit 2) when it cannot hold. It is arithmetic on what the kernel charges: each child's own
 // pages (USS) against its caps, and the pages every process shares (the node binary, libraries) once, in
-// the reserve — summed RSS counts them once per process (docs/design.md, memory, has the measurements).
+// the reserve — summed RSS counts them once per process (docs/design.md#what-the-kernel-charges has the measurements).
 import { MemoryPlanError } from '../errors.js';
 
 export interface MemoryPlanInput {

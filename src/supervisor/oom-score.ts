@@ -1,7 +1,7 @@
 // A child is disposable (the supervisor requeues its files); the supervisor is not. When the pod's memory
 // limit is hit, the kernel's OOM killer must pick a child, so the supervisor raises each child's
 // oom_score_adj as it forks it (raising a process of one's own needs no privilege; lowering would).
-// See docs/design.md, "When the kernel kills".
+// See docs/design.md#when-the-kernel-kills.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** How far a child's score sits above the supervisor's (the range is -1000..1000; +500 is half the limit's pages). */

@@ -23,9 +23,7 @@ import { classifyDriveError, DriveError } from './retry.js';
  * One socket read's worth (64 KiB), not more: a download waits here whenever its upload has no free part
  * buffer, and the chunks it holds then outlive two minor GCs, reach the old generation and keep their memory
  * until a full GC, which that external memory itself brings on sooner (V8 counts it against the old
- * generation's limit). Measured on the benchmark's mixed set (28 Nov 2026), 256 KiB → 64 KiB: full GCs 58 → 34-36
- * at 8 workers and 43 → 31-34 at 4, peak tree 902-909 → 877-883 MB and 520 → 496-499 MB, the tree's CPU
- * 14.9-15.0 → 14.5 s and 13.1-13.3 → 12.6-12.7 s; 2 × 5 GiB at 1 and 2 workers unchanged (16 KiB: no better).
+ * generation's limit). The measurement (256 KiB → 64 KiB): docs/design.md#the-measurements-behind-the-flags.
  */
 export const DOWNLOAD_HIGH_WATER_MARK = 64 * 1024;
 /** A download that delivers nothing for this long (while we are ready for more) is abandoned and retried. */

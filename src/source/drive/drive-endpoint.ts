@@ -1,8 +1,7 @@
 // What a copy child needs of Drive: the auth client and the API's base URL. Media downloads and export links
 // are plain GETs through them (media-request.ts, download.ts), so a child never loads the generated Drive
-// API (@googleapis/drive and googleapis-common) that listing needs. Measured on the child bundle (28 Nov
-// 2026): importing it 0.087 → 0.075 CPU s, its live heap 9.6 → 8.2 MB, 84 → 75 of Node's built-in modules
-// loaded (node:http2 among those gone), a child ready after 0.14-0.15 instead of 0.16-0.17 CPU s.
+// API (@googleapis/drive and googleapis-common) that listing needs: a child starts faster and smaller
+// (docs/design.md#the-measurements-behind-the-flags).
 import type { DriveAuth } from './auth.js';
 
 export interface DriveEndpoint {
