@@ -117,6 +117,13 @@ export function envName(flag: string): string {
   return `SUPERVISOR_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** The default as help texts show it: its label, else its value (a list comma-joined); undefined when none. */
+export function defaultShown(spec: OptionSpec): string | undefined {
+  if (spec.defaultLabel) return spec.defaultLabel;
+  if (spec.default === undefined) return undefined;
+  return typeof spec.default === 'object' ? spec.default.join(',') : String(spec.default);
+}
+
 export function camel(flag: string): string {
   return flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
