@@ -3,8 +3,9 @@
 // and the value, so the supervisor's settings and a child's payload fail the same way.
 import { ConfigError } from '../errors.js';
 import { SPEC_BY_KEY, envName } from './option-specs.js';
-import type { OptionSpec } from './option-specs.js';
+import type { OptionSpec, OptionTable } from './option-specs.js';
 import type { Settings } from './settings.js';
+import type { DerivedKeyOf } from './settings-of.js';
 
 export type Value = number | string | boolean | string[];
 
@@ -104,18 +105,21 @@ function specOf(key: keyof Settings): OptionSpec {
   return spec;
 }
 
+/** A setting's value before resolveSettings fills in the defaults derived from other settings. */
+export type Given<K extends keyof Settings> = K extends DerivedKeyOf<OptionTable> ? Settings[K] | undefined : Settings[K];
+
 /**
  * One setting given in code or over IPC: absent (undefined or null), its row's default or a string from
  * the row's ecosystem fallbacks in `env`; present, checked by its row.
  */
-export function settingValue<K extends keyof Settings>(key: K, value: unknown, env: NodeJS.ProcessEnv = {}): Settings[K] {
+export function settingValue<K extends keyof Settings>(key: K, value: unknown, env: NodeJS.ProcessEnv = {}): Given<K> {
   const spec = specOf(key);
-  if (value !== undefined && value !== null) return checkValue(spec, value) as Settings[K];
+  if (value !== undefined && value !== null) return checkValue(spec, value) as Given<K>;
   for (const name of spec.envFallbacks ?? []) {
     const raw = env[name]?.trim();
-    if (raw) return parseValue(spec, raw) as Settings[K];
+    if (raw) return parseValue(spec, raw) as Given<K>;
   }
-  return defaultValue(spec) as Settings[K];
+  return defaultValue(spec) as Given<K>;
 }
 
 /** A setting given in MiB that crosses IPC in bytes: the row's bounds in bytes; absent, its default. */

@@ -7,6 +7,7 @@ import { OPTION_SPECS, camel } from '../../src/config/option-specs.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import type { Settings } from '../../src/config/settings.js';
 import type { Camel } from '../../src/config/settings-of.js';
+import type { Given } from '../../src/config/option-value.js';
 
 type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
@@ -18,6 +19,9 @@ export type SettingsTypeChecks = [
   Holds<Equal<Settings['s3Sse'], 'AES256' | 'aws:kms' | undefined>>,
   Holds<Equal<Settings['s3Checksum'], 'when-supported' | 'when-required'>>,
   Holds<Equal<Settings['partSizeMb'], number>>,
+  // A derived default is unset until resolveSettings computes it: a setting given alone may lack it.
+  Holds<Equal<Given<'s3Checksum'>, 'when-supported' | 'when-required' | undefined>>,
+  Holds<Equal<Given<'partSizeMb'>, number>>,
   Holds<Equal<Settings['workers'], number | undefined>>,
   Holds<Equal<Settings['exportFormats'], string[]>>,
   Holds<Equal<Settings['acknowledgeAbuse'], boolean>>,

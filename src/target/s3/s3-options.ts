@@ -6,6 +6,7 @@ import { StorageClass } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../errors.js';
 import { checkRules } from '../../config/option-rules.js';
 import { settingValue } from '../../config/option-value.js';
+import type { Given } from '../../config/option-value.js';
 import type { Settings } from '../../config/settings.js';
 import type { Raw } from '../../config/settings-of.js';
 import type { JsonObject } from '../../ipc/json.js';
@@ -93,7 +94,7 @@ export function s3OptionsOf(settings: Settings, env: NodeJS.ProcessEnv = process
 }
 
 function resolveS3(input: { [K in S3Key]?: unknown }, env: NodeJS.ProcessEnv): S3TargetOptions {
-  const setting = <K extends S3Key>(k: K): S3Setting<K> => settingValue(S3_SETTINGS[k], given(input[k]), env);
+  const setting = <K extends S3Key>(k: K): Given<(typeof S3_SETTINGS)[K]> => settingValue(S3_SETTINGS[k], given(input[k]), env);
   const bucket = setting('bucket');
   if (!bucket) throw new ConfigError('--s3-bucket is required');
   if (bucket.includes('/') || bucket.length > 255) {
