@@ -46,7 +46,7 @@ function hasHeaders(request: unknown): request is { headers: Record<string, stri
 }
 
 /**
- * Send UNSIGNED-PAYLOAD instead of the body's SHA-256 on the byte-carrying commands (see SIGN_PAYLOAD_MODES).
+ * Send UNSIGNED-PAYLOAD instead of the body's SHA-256 on the byte-carrying commands (see SignPayloadMode in s3-options.ts).
  * The SigV4 signer uses an x-amz-content-sha256 header it finds as the payload hash, so setting it at the
  * build step (before signing) is all it takes; the header stays signed.
  */
