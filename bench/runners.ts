@@ -138,7 +138,7 @@ function command(spec: RunSpec, reportPath: string, statePath: string): { cmd: s
       const args = [
         ...SUPERVISOR_NODE_FLAGS, CLI, 'run', ...common,
         '--s3-bucket', spec.bucket, '--s3-endpoint', sink.endpoint, '--s3-force-path-style', '--s3-checksum', 'when-required',
-        // As against AWS (https): the sink is plain http, where 'auto' would sign every part (see SIGN_PAYLOAD_MODES).
+        // As against AWS (https): the sink is plain http, where 'auto' would sign every part (see SignPayloadMode in s3-options.ts).
         '--s3-sign-payload', 'never',
         '--state', statePath, '--fresh', '--progress', 'off', '--report', reportPath,
         '--workers', String(spec.workers), '--child-concurrency', String(spec.childConcurrency ?? 4),

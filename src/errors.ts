@@ -1,5 +1,6 @@
 // Named error classes, one per concern. Errors cross IPC as plain objects (see ipc/serialized-error.ts)
 // and are rebuilt in the parent with their name intact.
+import type { ErrorCode } from './error-codes.js';
 
 /** A setting is missing, malformed or incoherent. Exit code 2. */
 export class ConfigError extends Error {
@@ -64,14 +65,14 @@ export class ItemError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
-    readonly code: string = 'item-error',
+    readonly code: ErrorCode = 'item-error',
   ) {
     super(message);
   }
 }
 
-/** ItemError codes of bytes that did not match Drive's checksum (`<algorithm>-mismatch`, see s3/content-digest.ts). */
-export const CHECKSUM_MISMATCH_CODES: ReadonlySet<string> = new Set(['sha1-mismatch', 'md5-mismatch']);
+/** ItemError codes of bytes that did not match Drive's checksum (`<algorithm>-mismatch`, see copy/content-digest.ts). */
+export const CHECKSUM_MISMATCH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['sha1-mismatch', 'md5-mismatch']);
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

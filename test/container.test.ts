@@ -15,6 +15,7 @@ import { S3RVER_CREDENTIALS } from '../src/testing/s3rver.js';
 import { dockerEngine, ensureBaseImage } from './support/docker-engine.js';
 import type { DockerEngine } from './support/docker-engine.js';
 import { folderOfFiles, listKeys, objectMd5, startWorld, TOKEN } from './support/e2e.js';
+import { until } from './support/within.js';
 import type { World } from './support/e2e.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -254,11 +255,7 @@ test('image: runs like a pod — 700 MB limit found, every object byte-identical
   // SIGTERM (to tini, which passes it to the whole group) once the large file is well under way.
   const run = await startPod(volume, [...podFlags('L', 'large'), '--workers', '2']);
   const bytesOfBig = (): number => w?.drive.stats.bytesByFile.get('big') ?? 0;
-  const deadline = Date.now() + 120_000;
-  while (bytesOfBig() < 96 * MiB) {
-    assert.ok(Date.now() < deadline, 'the large file never got under way');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => bytesOfBig() >= 96 * MiB, 120_000, 'the large file under way');
   const killed = await engine.runAsync(['kill', '--signal', 'TERM', run.id]);
   assert.equal(killed.status, 0, killed.stderr);
   const stopped = await run.finish();

@@ -15,7 +15,7 @@ import type { FakeDrive } from '../src/fake-drive/index.js';
 import type { JsonObject } from '../src/ipc/json.js';
 import type { WorkItem } from '../src/ipc/protocol.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { parseCheckpoint } from '../src/target/s3/resumable-upload.js';
+import { parseCheckpoint } from '../src/target/s3/resume-plan.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
 import { MiB, objectMd5, testOptions, withS3rver } from './s3-fixtures.js';
 

@@ -11,7 +11,8 @@ import { openDownload } from '../src/source/drive/download.js';
 import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
 import { bypassesProxy, proxyConfigured } from '../src/net/proxy-env.js';
 import { mediaItem, readAll } from './support/media-item.js';
-import { pattern, rawServer } from './support/raw-server.js';
+import { rawServer } from './support/raw-server.js';
+import { contentRange } from '../src/fake-drive/content.js';
 
 test('proxy env: NO_PROXY is a comma list; * matches all; a domain (bare, .domain or *.domain) matches itself and what is under it; host:port only that port', () => {
   const url = (u: string) => new URL(u);
@@ -57,7 +58,7 @@ test('download: with a proxy set, a host NO_PROXY exempts is read directly (its 
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   t.after(() => proxy.close());
-  const body = pattern(90_000, 4);
+  const body = contentRange(4, 0, 90_000);
   const asked: string[] = [];
   const drive = await rawServer(t, (socket, request) => {
     const id = /^GET \/drive\/v3\/files\/([\w-]+)/.exec(request)?.[1] ?? '';

@@ -8,10 +8,11 @@ import { createDriveAuth } from '../src/source/drive/auth.js';
 import { openDownload } from '../src/source/drive/download.js';
 import { driveEndpoint } from '../src/source/drive/drive-endpoint.js';
 import { mediaItem, readAll } from './support/media-item.js';
-import { pattern, rawServer } from './support/raw-server.js';
+import { rawServer } from './support/raw-server.js';
+import { contentRange } from '../src/fake-drive/content.js';
 
 test('download: a 302 from the media URL is followed to another loopback server\'s path (framed by Content-Length or by the close)', async (t) => {
-  const body = pattern(150_000, 9);
+  const body = contentRange(9, 0, 150_000);
   // Where the bytes are: another server, as Drive's redirects go to another host.
   const served: string[] = [];
   const content = http.createServer((req, res) => {

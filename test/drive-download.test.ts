@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { createDriveAuth } from '../src/source/drive/auth.js';
 import { createDriveClient } from '../src/source/drive/drive-client.js';
 import type { DriveClient } from '../src/source/drive/drive-client.js';
@@ -12,6 +11,7 @@ import type { DriveErrorCode } from '../src/source/drive/retry.js';
 import { ItemError } from '../src/errors.js';
 import { startFakeDrive } from '../src/fake-drive/index.js';
 import type { FakeDrive, Fault } from '../src/fake-drive/index.js';
+import { readAll } from './support/media-item.js';
 
 const TOKEN = 'download-test-token-0123';
 const SIZE = 3 * 1024 * 1024 + 17;
@@ -36,11 +36,6 @@ function mediaItem(id: string, size: number | null): DriveItem {
   return { id, name: id, path: id, key: id, mimeType: 'application/octet-stream', contentType: 'application/octet-stream', size, md5: null, sha1: null, modifiedTime: '', download: { kind: 'media' } };
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 async function download(client: DriveClient, item: DriveItem, offset = 0, acknowledgeAbuse = false): Promise<Buffer> {
   return readAll(await openDownload(client, item, { offset, acknowledgeAbuse }));

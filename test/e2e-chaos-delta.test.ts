@@ -10,7 +10,8 @@ import { FOLDER_MIME, generateTree } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { head, listKeys, objectMd5, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
-import { alive, childrenOf, until } from './support/process-tree.js';
+import { alive, childrenOf } from './support/process-tree.js';
+import { until } from './support/within.js';
 
 const MiB = 1024 * 1024;
 const ROOT = 'D';

@@ -9,6 +9,7 @@ import { FOLDER_MIME } from '../src/fake-drive/index.js';
 import { join } from 'node:path';
 import { countsOf, listKeys, objectMd5, readReport, runCli, startCli, startWorld, waitForDone, worldFlags } from './support/e2e.js';
 import { startMediaGate } from './support/media-gate.js';
+import { until } from './support/within.js';
 import type { World } from './support/e2e.js';
 
 const BIN = 'application/octet-stream';
@@ -207,13 +208,7 @@ test('run --watch makes a pass every --watch-interval-s until SIGTERM (exit 143)
   let output = '';
   watching.proc.stderr?.on('data', (d: Buffer | string) => (output += String(d)));
   const passes = (): number => output.split('\n').filter((l) => /^supervisor: delta pass: /.test(l)).length;
-  const waitFor = async (what: () => boolean, why: string): Promise<void> => {
-    const deadline = Date.now() + 60_000;
-    while (!what()) {
-      assert.ok(Date.now() < deadline, `${why} within 60 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitFor = (what: () => boolean, why: string): Promise<void> => until(what, 60_000, () => `${why}:\n${output}`);
   await waitFor(() => passes() >= 1, 'a first delta pass');
   w.drive.updateFile('late', { size: 3333 });
   await waitFor(() => /delta pass: 1 changes, 0 new, 1 changed/.test(output), 'a later pass sees the change');

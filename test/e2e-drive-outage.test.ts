@@ -16,6 +16,7 @@ import { assertStoppedCheckpointed, countsOf, folderOfFiles, freePort, listKeys,
 import type { World } from './support/e2e.js';
 import { maxAttempts, retriesByFile, startRelay, waitForLog } from './support/outage.js';
 import type { TcpRelay } from './support/outage.js';
+import { until } from './support/within.js';
 
 const FILES = 30;
 /** Folders under each listing test's root: at the listing's share of --drive-tps 10, seconds of listing. */
@@ -64,11 +65,7 @@ function listingState(state: string): string {
 /** Resolves once the fake Drive has answered `more` list requests from now on (the listing is under way). */
 async function listedMore(more: number): Promise<void> {
   const target = w.drive.stats.listRequests + more;
-  const deadline = Date.now() + 60_000;
-  while (w.drive.stats.listRequests < target) {
-    assert.ok(Date.now() < deadline, `fewer than ${more} list requests in 60 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => w.drive.stats.listRequests >= target, 60_000, `${more} more list requests`);
 }
 
 async function metricsText(port: number): Promise<string> {

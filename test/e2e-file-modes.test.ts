@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { folderOfFiles, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
-import { until } from './support/process-tree.js';
+import { until } from './support/within.js';
 
 let w: World;
 

@@ -8,6 +8,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { CLI, TOKEN, folderOfFiles, freePort, listKeys, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
+import { until } from './support/within.js';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -51,7 +52,7 @@ test('configuration errors: one line naming the flag, exit 2', () => {
   assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 96 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 6/);
   const noBucket = cli(['run', '--drive-access-token', TOKEN]);
   assert.equal(noBucket.code, 2);
-  assert.match(noBucket.stderr, /--s3-bucket is required/);
+  assert.match(noBucket.stderr, /--s3-bucket \(SUPERVISOR_S3_BUCKET\) is required/);
   assert.doesNotMatch(noBucket.stderr, /memory plan/i, 'a missing bucket is said before the plan is printed');
 });
 
@@ -70,21 +71,17 @@ test('SIGTERM stops with 143 and loses nothing; metrics, health and readiness an
   const flags = worldFlags(w, 'O', ['--metrics-port', String(port), '--metrics-host', '127.0.0.1', '--workers', '2', '--drive-tps', '5', '--log-level', 'debug']);
   const run = startCli(flags, { AWS_SECRET_ACCESS_KEY: AWS_SECRET }, w.s3);
   const base = `http://127.0.0.1:${port}`;
-  let metrics: string;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    assert.ok(Date.now() < deadline, 'metrics server never became ready');
+  let metrics = '';
+  const readyWithChildMemory = async (): Promise<boolean> => {
     try {
-      const ready = await fetch(`${base}/readyz`);
-      if (ready.status === 200) {
-        metrics = await (await fetch(`${base}/metrics`)).text();
-        if (/supervisor_child_memory_bytes\{child="\d+",kind="uss"\} [1-9]/.test(metrics)) break;
-      }
+      if ((await fetch(`${base}/readyz`)).status !== 200) return false;
+      metrics = await (await fetch(`${base}/metrics`)).text();
+      return /supervisor_child_memory_bytes\{child="\d+",kind="uss"\} [1-9]/.test(metrics);
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  await until(readyWithChildMemory, 30_000, 'the metrics server ready, with a child\'s memory', 100);
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
   for (const name of ['supervisor_files_total', 'supervisor_bytes_copied_total', 'supervisor_recycles_total', 'supervisor_queue_depth', 'supervisor_memory_budget_bytes', 'supervisor_pod_memory_bytes', 'supervisor_child_memory_cap_bytes']) {
     assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'));

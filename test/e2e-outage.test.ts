@@ -60,8 +60,7 @@ test('S3 refusing connections for 60 s mid-run pauses dispatch; every file ends 
   assert.equal(counts?.byStatus.done.files, FILES);
   assert.equal(counts.byStatus.failed.files, 0);
   assert.equal((await listKeys(w, 'short/')).length, FILES);
-  // No file spent its retries on the outage, nor counted an attempt (files in flight wait in the SDK's own
-  // retries or hand themselves back).
+  // No file spent its retries on the outage, nor counted an attempt (files in flight hand themselves back).
   const retries = retriesByFile(finished.stdout, 's3-network');
   for (const [fileId, n] of retries) assert.ok(n < 8, `${fileId} spent ${n} of 8 retries on the outage`);
   t.diagnostic(`retries spent on the refused S3, by file: ${JSON.stringify(Object.fromEntries(retries))}`);

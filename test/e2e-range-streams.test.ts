@@ -9,7 +9,8 @@ import { FOLDER_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { listKeys, objectMd5, readReport, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { Report, World } from './support/e2e.js';
-import { childrenOf, until } from './support/process-tree.js';
+import { childrenOf } from './support/process-tree.js';
+import { until } from './support/within.js';
 
 const MiB = 1024 * 1024;
 const PART = 8 * MiB;

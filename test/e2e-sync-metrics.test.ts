@@ -9,7 +9,11 @@ import type { World } from './support/e2e.js';
 import { startMediaGate } from './support/media-gate.js';
 import type { MediaGate } from './support/media-gate.js';
 import { sampleValue } from './support/metrics-scrape.js';
+import { until } from './support/within.js';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
+
+/** One scrape of /metrics: a sample's value by name and labels (the assertion fails when it is missing). */
+type Scrape = (name: string, labels?: Record<string, string>) => number;
 
 const BIN = 'application/octet-stream';
 let w: World;
@@ -44,7 +48,7 @@ test('run --watch: lag, pending and the passes on /metrics and in the progress l
   const watching = startCli(worldFlags(w, 'W', flags), {}, w.s3);
   let stdout = '';
   watching.proc.stdout?.on('data', (d: Buffer | string) => (stdout += String(d)));
-  const metric = async (): Promise<(name: string, labels?: Record<string, string>) => number> => {
+  const metric = async (): Promise<Scrape> => {
     const text = await (await fetch(`${base}/metrics`)).text();
     return (name, labels) => {
       const v = sampleValue(text, name, labels);
@@ -53,14 +57,17 @@ test('run --watch: lag, pending and the passes on /metrics and in the progress l
     };
   };
   /** Scrapes until `accept` takes one (the run's figures change as it goes); fails after 60 s. */
-  const scrapeUntil = async (accept: (m: (name: string, labels?: Record<string, string>) => number) => boolean, why: string): Promise<(name: string, labels?: Record<string, string>) => number> => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+  const scrapeUntil = async (accept: (m: Scrape) => boolean, why: string): Promise<Scrape> => {
+    const accepted: Scrape[] = [];
+    const take = async (): Promise<boolean> => {
       const m = await metric().catch(() => null);
-      if (m !== null && accept(m)) return m;
-      assert.ok(Date.now() < deadline, `${why} within 60 s:\n${stdout.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      if (m !== null && accept(m)) accepted.push(m);
+      return accepted.length > 0;
+    };
+    await until(take, 60_000, () => `${why}:\n${stdout.slice(-3000)}`, 50);
+    const [m] = accepted;
+    assert.ok(m);
+    return m;
   };
   const progressSync = (): { running: string | null; pending: number; lagS: number | null }[] =>
     stdout.split('\n').filter((l) => l.includes('"msg":"progress"')).map((l) => (JSON.parse(l) as { progress: { sync: { running: string | null; pending: number; lagS: number | null } } }).progress.sync);
@@ -124,14 +131,10 @@ test('run --watch: a file failed for a transient reason is pending again at the 
   let output = '';
   watching.proc.stdout?.on('data', (d: Buffer | string) => (output += String(d)));
   watching.proc.stderr?.on('data', (d: Buffer | string) => (output += String(d)));
-  const deadline = Date.now() + 60_000;
   try {
     // The requeue line, then a pass line after it (logs on stdout, the summary on stderr, in arrival order).
     const requeuedThenPassed = (): boolean => /failed for a transient reason are pending again[\s\S]*supervisor: delta pass: /.test(output);
-    while (!requeuedThenPassed()) {
-      assert.ok(Date.now() < deadline, `the failed file requeued and copied by a later pass within 60 s:\n${output.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(requeuedThenPassed, 60_000, () => `the failed file requeued and copied by a later pass:\n${output.slice(-3000)}`, 50);
   } finally {
     watching.proc.kill('SIGTERM');
   }

@@ -9,6 +9,8 @@ import { classifyDriveError, withRetry } from '../src/source/drive/retry.js';
 import { startFakeDrive } from '../src/fake-drive/index.js';
 import { UserQuota } from '../src/fake-drive/quota.js';
 import { Wan } from '../src/fake-drive/wan.js';
+import { ReadableBytes } from '../src/source/readable-bytes.js';
+import { readAll } from './support/media-item.js';
 
 const TOKEN = 'wan-test-token-0123';
 const OTHER = 'wan-test-token-4567';
@@ -18,11 +20,6 @@ function mediaItem(id: string, size: number): DriveItem {
   return { id, name: id, path: id, key: id, mimeType: 'application/octet-stream', contentType: 'application/octet-stream', size, md5: null, sha1: null, modifiedTime: '', download: { kind: 'media' } };
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 const nodes = [
   { id: 'f1', name: 'one.bin', parents: ['root'], mimeType: 'application/octet-stream', size: SIZE },
@@ -51,7 +48,7 @@ test('wan: a per-connection throttle splits and paces the body, keeping every by
   const throttle = wan.throttle(socket);
   assert.ok(throttle);
   const input = Buffer.alloc(100_000, 7);
-  const out = await readAll(Readable.from([input]).pipe(throttle));
+  const out = await readAll(new ReadableBytes(Readable.from([input]).pipe(throttle)));
   assert.ok(out.equals(input));
   assert.equal(new Wan({}).throttle(socket), null, 'no rate: no throttle in the way');
   assert.throws(() => new Wan({ dropFraction: 2 }), /wan\.dropFraction must be between 0 and 1, got 2/);

@@ -19,7 +19,7 @@ import type { ProcessIdentity } from '../src/journal/lease.js';
 import type { JournalIdentity } from '../src/journal/types.js';
 import { folderOfFiles, listKeys, runCli, startCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
-import { until } from './support/process-tree.js';
+import { until } from './support/within.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lease-test-'));
 const IDENTITY: JournalIdentity = { source: 'folder:abc', target: 'bucket/prefix/' };

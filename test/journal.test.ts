@@ -322,28 +322,19 @@ test('journal: counts and runs', () => {
   journal.close();
 });
 
-test('journal: listing state, folder queue and files missing from the latest listing', () => {
+test('journal: listing state and files missing from the latest listing', () => {
   const path = statePath();
   const first = openNew(path);
   assert.equal(first.listingState(), 'none');
   first.startNewListing();
-  first.enqueueFolders([{ id: 'root', path: '' }]);
-  const [rootFolder] = first.queuedFolders(10);
-  assert.deepEqual(rootFolder?.folder, { id: 'root', path: '' });
-  first.batch(() => {
-    first.recordListed([file(item(1)), file(item(2))]);
-    first.enqueueFolders([{ id: 'sub-a', path: 'a' }, { id: 'sub-b', path: 'b' }]);
-    first.folderListed(rootFolder?.pos ?? -1);
-  });
+  first.recordListed([file(item(1)), file(item(2))]);
   first.close(); // interrupted listing
 
   const second = openNew(path);
   assert.equal(second.listingState(), 'running');
-  assert.deepEqual(second.queuedFolders(10).map((q) => q.folder.id), ['sub-a', 'sub-b']);
   assert.deepEqual(second.missingFromListing(10), [], 'nothing is missing before the listing completes');
   second.setListingComplete();
   assert.equal(second.isListingComplete(), true);
-  assert.deepEqual(second.queuedFolders(10), []);
 
   second.startNewListing();
   second.recordListed([file(item(2))]);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { alive, until } from './support/process-tree.js';
+import { alive } from './support/process-tree.js';
+import { until } from './support/within.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/fixture-supervisor.js', import.meta.url));
 

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGcPacer } from '../src/child/gc-pacer.js';
-import { PartBufferPool, defaultPartBuffers, limitPartBuffers } from '../src/copy/part-buffers.js';
+import { PartBufferPool, limitPartBuffers } from '../src/copy/part-buffers.js';
+import { defaultPartBuffers } from '../src/copy/default-part-buffers.js';
 import { childPartBuffers } from '../src/app/memory-setup.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { copyOptionsFromJson } from '../src/copy/copy-options.js';
@@ -101,14 +102,18 @@ test('the GC pacer runs a minor GC each time another `everyBytes` have been read
   }
 });
 
-test('--child-part-buffers defaults to one per item, never below one upload\'s queue, the same on both sides of IPC', () => {
-  assert.equal(defaultPartBuffers(4, 2), 4);
-  assert.equal(defaultPartBuffers(1, 2), 2);
-  assert.equal(childPartBuffers(resolveSettings({}, {})), 4);
+test('--child-part-buffers defaults to one per item, never below one item\'s queue (ranges included): one rule, which both sides of IPC call', () => {
+  assert.equal(defaultPartBuffers(4, 2, 1), 4);
+  assert.equal(defaultPartBuffers(1, 2, 1), 2);
+  assert.equal(defaultPartBuffers(1, 3, 1), 3);
   // At --range-streams 4 a large file may hold 4 + 2 - 1 buffers (copy/range-reader.ts).
+  assert.equal(defaultPartBuffers(4, 2, 4), 5);
+  assert.equal(defaultPartBuffers(8, 2, 4), 8);
+  // The supervisor: the rule over the settings it resolved, unless the option is set.
+  assert.equal(childPartBuffers(resolveSettings({}, {})), 4);
   assert.equal(childPartBuffers(resolveSettings({ rangeStreams: 4 }, {})), 5);
-  assert.equal(childPartBuffers(resolveSettings({ childConcurrency: 1, uploadQueueSize: 3, rangeStreams: 1 }, {})), 3);
   assert.equal(childPartBuffers(resolveSettings({ childPartBuffers: 7 }, {})), 7);
-  assert.equal(copyOptionsFromJson({ concurrency: 3, s3: { bucket: 'b', region: 'r', uploadQueueSize: 2 } }).partBuffers, 3);
-  assert.equal(copyOptionsFromJson({ concurrency: 1, s3: { bucket: 'b', region: 'r', uploadQueueSize: 4 } }).partBuffers, 4);
+  // A child sent no number (an older supervisor): the same rule over what it was sent, ranges included.
+  assert.equal(copyOptionsFromJson({ concurrency: 1, rangeStreams: 4, s3: { bucket: 'b', region: 'r', uploadQueueSize: 2 } }).partBuffers, 5);
+  assert.equal(copyOptionsFromJson({ concurrency: 3, partBuffers: 9, s3: { bucket: 'b', region: 'r', uploadQueueSize: 2 } }).partBuffers, 9);
 });

@@ -1,9 +1,13 @@
-// Shared pieces for the S3 tests: deterministic content of any length (so a resumed source can restart at
-// any offset and the expected md5 is computable), and an S3 client wired to a started s3rver.
+// Shared pieces for the S3 tests: deterministic content of any length (the fake Drive's generator with one
+// seed, so a resumed source can restart at any offset and the expected md5 is computable), and an S3 client
+// wired to a started s3rver.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { contentRange } from '../src/fake-drive/content.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ReadableBytes } from '../src/source/readable-bytes.js';
+import type { UploadBytes } from '../src/target/target.js';
 import { createS3Client } from '../src/target/s3/s3-client.js';
 import { resolveS3Options } from '../src/target/s3/s3-options.js';
 import type { S3TargetOptions } from '../src/target/s3/s3-options.js';
@@ -12,29 +16,12 @@ import { startS3rver } from '../src/testing/s3rver.js';
 import type { S3rverHandle, StartS3rverOptions } from '../src/testing/s3rver.js';
 
 export const MiB = 1024 * 1024;
-const BLOCK = (() => {
-  const b = Buffer.alloc(MiB + 7);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < b.length; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-})();
+/** The seed of the one test object every S3 test reads a slice of. */
+const SEED = 0x53335445;
 
-/** Byte i of the test object is BLOCK[i % BLOCK.length]: every offset is reproducible. */
+/** Bytes [start, end) of the test object: every offset is reproducible. */
 export function contentSlice(start: number, end: number): Buffer {
-  const out = Buffer.allocUnsafe(end - start);
-  let pos = start;
-  while (pos < end) {
-    const at = pos % BLOCK.length;
-    const n = Math.min(BLOCK.length - at, end - pos);
-    BLOCK.copy(out, pos - start, at, at + n);
-    pos += n;
-  }
-  return out;
+  return contentRange(SEED, start, end);
 }
 
 export interface ContentStreamOptions {
@@ -65,6 +52,11 @@ export function contentStream(size: number, opts: ContentStreamOptions = {}): Re
       this.push(data);
     },
   });
+}
+
+/** An upload's bytes from a Readable, as the node:http download path hands them on (source/readable-bytes.ts). */
+export function streamed(stream: Readable): UploadBytes {
+  return { source: new ReadableBytes(stream) };
 }
 
 export function contentMd5(size: number): string {
@@ -123,13 +115,4 @@ export async function objectMd5(client: S3Client, bucket: string, key: string): 
     size += b.length;
   }
   return { md5: h.digest('hex'), size };
-}
-
-/** Rejects after `ms` with a message: the upper bound for waiting on an event (never a sleep-as-wait). */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

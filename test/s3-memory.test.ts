@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startS3rver } from '../src/testing/s3rver.js';
-import { within } from './s3-fixtures.js';
+import { within } from './support/within.js';
 
 const MiB = 1024 * 1024;
 const PART_MB = 8;
@@ -16,10 +16,10 @@ const QUEUE = 4;
 const ALLOWANCE = 24 * MiB;
 
 const CHILD = `
-const { uploadStream } = await import(process.env.MOD_UPLOAD);
+const { upload } = await import(process.env.MOD_UPLOAD);
 const { createS3Client } = await import(process.env.MOD_CLIENT);
 const { resolveS3Options } = await import(process.env.MOD_OPTIONS);
-const { contentStream } = await import(process.env.MOD_FIXTURES);
+const { contentStream, streamed } = await import(process.env.MOD_FIXTURES);
 const { Readable } = await import('node:stream');
 // 'static': one immutable 64 KiB chunk pushed again and again, so the source allocates nothing and RSS shows
 // the upload path alone. 'alloc': a fresh chunk each time, like an HTTP download, whose dead chunks wait for GC.
@@ -38,7 +38,7 @@ const opts = resolveS3Options({ bucket: process.env.BUCKET, endpoint: process.en
 const client = createS3Client(opts, { maxSockets: ${QUEUE + 2}, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
 const write = { contentType: 'application/octet-stream', metadata: {}, storageClass: null, sse: null, kmsKeyId: null };
 // Warm up the client and the code paths so the baseline includes them.
-await uploadStream({ client, bucket: opts.bucket, key: 'warmup', source: contentStream(1024), size: null, partSize: ${PART_MB} * 1048576, queueSize: ${QUEUE}, write, checksum: opts.checksum });
+await upload({ client, bucket: opts.bucket, key: 'warmup', bytes: streamed(contentStream(1024)), size: null, partSize: ${PART_MB} * 1048576, queueSize: ${QUEUE}, write, checksum: opts.checksum });
 const baseline = process.memoryUsage().rss;
 let peak = baseline;
 let peakBuffers = 0;
@@ -49,7 +49,7 @@ const timer = setInterval(() => {
 }, 10);
 const size = Number(process.env.SIZE);
 const started = Date.now();
-const res = await uploadStream({ client, bucket: opts.bucket, key: 'memory/big.bin', source: makeSource(size), size: null, partSize: ${PART_MB} * 1048576, queueSize: ${QUEUE}, write, checksum: opts.checksum });
+const res = await upload({ client, bucket: opts.bucket, key: 'memory/big.bin', bytes: streamed(makeSource(size)), size: null, partSize: ${PART_MB} * 1048576, queueSize: ${QUEUE}, write, checksum: opts.checksum });
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
 client.destroy();
@@ -63,7 +63,7 @@ async function measure(source: 'static' | 'alloc', sizeMb: number): Promise<{ gr
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
       env: {
         ...process.env,
-        MOD_UPLOAD: mod('../src/target/s3/streaming-upload.js'),
+        MOD_UPLOAD: mod('../src/target/s3/upload-engine.js'),
         MOD_CLIENT: mod('../src/target/s3/s3-client.js'),
         MOD_OPTIONS: mod('../src/target/s3/s3-options.js'),
         MOD_FIXTURES: mod('./s3-fixtures.js'),

@@ -7,10 +7,11 @@ import { ContentDigest } from '../src/copy/content-digest.js';
 import { abortIncompleteUploads, abortUpload, listIncompleteUploads } from '../src/target/s3/multipart-cleanup.js';
 import { driveMetadata } from '../src/target/s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../src/target/s3/object-metadata.js';
-import { prepareResume, resumableUpload, resumeOffset } from '../src/target/s3/resumable-upload.js';
-import type { MultipartCheckpoint } from '../src/target/s3/resumable-upload.js';
+import { prepareResume, resumeOffset } from '../src/target/s3/resume-plan.js';
+import type { MultipartCheckpoint } from '../src/target/s3/resume-plan.js';
+import { upload } from '../src/target/s3/upload-engine.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
-import { MiB, contentMd5, contentSlice, contentStream, objectMd5, withS3rver } from './s3-fixtures.js';
+import { MiB, contentMd5, contentSlice, contentStream, objectMd5, streamed, withS3rver } from './s3-fixtures.js';
 
 const PART = 5 * MiB;
 const SIZE = 23 * MiB + 5; // 5 parts: 4 × 5 MiB + 3 MiB + 5 bytes
@@ -23,9 +24,9 @@ const write: ObjectWriteOptions = {
   kmsKeyId: null,
 };
 
-/** The fields every upload in this file shares: one object of SIZE bytes in 5 MiB parts, 3 in flight. */
+/** The fields every upload in this file shares: one object of SIZE bytes in 5 MiB parts, 3 in flight, kept on failure. */
 function target(client: S3Client, bucket: string, key: string, source: Readable) {
-  return { client, bucket, key, source, size: SIZE, partSize: PART, queueSize: 3, write, checksum: 'when-required' as const };
+  return { client, bucket, key, bytes: streamed(source), size: SIZE, partSize: PART, queueSize: 3, write, checksum: 'when-required' as const, keepUploadOnFailure: true };
 }
 
 
@@ -45,11 +46,12 @@ async function resumeAndFinish(client: S3Client, bucket: string, key: string, ch
   // What a fresh process does: the digest of the bytes already uploaded, rebuilt from the source.
   const digest = ContentDigest.create('md5');
   digest.update(contentSlice(0, from));
-  const result = await resumableUpload({
+  const result = await upload({
+    keepUploadOnFailure: true,
     client,
     bucket,
     key,
-    source: contentStream(SIZE, { from }),
+    bytes: streamed(contentStream(SIZE, { from })),
     size: SIZE,
     partSize: PART,
     queueSize: 3,
@@ -73,7 +75,7 @@ for (const extensions of [true, false]) {
       const rec = recorder();
       const digest = ContentDigest.create('md5');
       await assert.rejects(
-        resumableUpload({
+        upload({
           ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 13 * MiB })),
           resume: null,
           digest,
@@ -103,11 +105,12 @@ for (const extensions of [true, false]) {
       const rec = recorder();
       const controller = new AbortController();
       await assert.rejects(
-        resumableUpload({
+        upload({
+          keepUploadOnFailure: true,
           client,
           bucket: s3.bucket,
           key,
-          source: contentStream(SIZE),
+          bytes: streamed(contentStream(SIZE)),
           size: SIZE,
           partSize: PART,
           queueSize: 2,
@@ -138,7 +141,7 @@ for (const extensions of [true, false]) {
       const key = 'resume/all-parts.bin';
       const rec = recorder();
       await assert.rejects(
-        resumableUpload({
+        upload({
           ...target(client, s3.bucket, key, contentStream(SIZE)),
           resume: null,
           digest: ContentDigest.create('md5'),
@@ -168,7 +171,7 @@ for (const extensions of [true, false]) {
         ['cleanup/two.bin', rec2],
       ] as const) {
         await assert.rejects(
-          resumableUpload({
+          upload({
             ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 6 * MiB })),
             resume: null,
             onCheckpoint: rec.onCheckpoint,
@@ -197,7 +200,7 @@ for (const extensions of [true, false]) {
     test('a checkpoint for another part size is dropped (and its upload aborted)', async () => {
       const rec = recorder();
       await assert.rejects(
-        resumableUpload({
+        upload({
           ...target(client, s3.bucket, 'resume/resized.bin', contentStream(SIZE, { failAt: 7 * MiB })),
           resume: null,
           onCheckpoint: rec.onCheckpoint,
@@ -219,7 +222,7 @@ describe('resume verification with ListParts', () => {
     const key = 'verify/tampered.bin';
     const rec = recorder();
     await assert.rejects(
-      resumableUpload({
+      upload({
         ...target(client, s3.bucket, key, contentStream(SIZE, { failAt: 16 * MiB })),
         resume: null,
         onCheckpoint: rec.onCheckpoint,
@@ -236,7 +239,7 @@ describe('resume verification with ListParts', () => {
     assert.equal(plan.droppedParts, 2);
     assert.equal(resumeOffset(plan.resume), PART);
 
-    const result = await resumableUpload({
+    const result = await upload({
       ...target(client, s3.bucket, key, contentStream(SIZE, { from: PART })),
       resume: plan.resume,
     });

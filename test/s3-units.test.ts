@@ -7,7 +7,7 @@ import { MAX_ENCODED_PATH, driveMetadata, encodePathForMetadata } from '../src/t
 import { MAX_PARTS, MIB, choosePartSize, maxObjectBytes, partCount, predictBufferBytes } from '../src/target/s3/part-size.js';
 import { classifyS3Error, toItemError } from '../src/target/s3/s3-errors.js';
 import { resolveS3Options, s3OptionsFromJson, s3OptionsToJson, signsPayload } from '../src/target/s3/s3-options.js';
-import { parseCheckpoint } from '../src/target/s3/resumable-upload.js';
+import { parseCheckpoint } from '../src/target/s3/resume-plan.js';
 import { contentSlice } from './s3-fixtures.js';
 
 const GiB = 1024 * MIB;
@@ -58,16 +58,16 @@ test('options: defaults, env fallbacks and messages that name the flag', () => {
   assert.equal(e.region, 'us-east-1');
   assert.deepEqual(s3OptionsFromJson(s3OptionsToJson(o)), o);
   const bad: [object, RegExp][] = [
-    [{}, /--s3-bucket is required/],
-    [{ bucket: 'b', region: 'x', partSizeMb: 4 }, /--part-size-mb must be an integer from 5 to 5120, got 4/],
+    [{}, /^--s3-bucket \(SUPERVISOR_S3_BUCKET\) is required$/],
+    [{ bucket: 'b', region: 'x', partSizeMb: 4 }, /^invalid --part-size-mb \(SUPERVISOR_PART_SIZE_MB\): 4 is below the minimum 5$/],
     [{ bucket: 'b', region: 'x', uploadQueueSize: 0 }, /--upload-queue-size/],
-    [{ bucket: 'b', region: 'x', sse: 'rot13' }, /--s3-sse must be one of AES256, aws:kms/],
-    [{ bucket: 'b', region: 'x', kmsKeyId: 'k' }, /--s3-kms-key-id requires --s3-sse aws:kms/],
+    [{ bucket: 'b', region: 'x', sse: 'rot13' }, /^invalid --s3-sse \(SUPERVISOR_S3_SSE\): "rot13" is not one of AES256, aws:kms$/],
+    [{ bucket: 'b', region: 'x', kmsKeyId: 'k' }, /--s3-kms-key-id \(SUPERVISOR_S3_KMS_KEY_ID\) needs --s3-sse aws:kms/],
     [{ bucket: 'b', region: 'x', checksum: 'always' }, /--s3-checksum/],
     [{ bucket: 'b', region: 'x', storageClass: 'COLD' }, /--s3-storage-class/],
     [{ bucket: 'b', endpoint: 'ftp://x' }, /--s3-endpoint/],
     [{ bucket: 'b', endpoint: 'https://user:pw@x' }, /must not contain credentials/],
-    [{ bucket: 'b' }, /--s3-region \(or AWS_REGION\)/],
+    [{ bucket: 'b' }, /--s3-region \(SUPERVISOR_S3_REGION, or AWS_REGION\)/],
   ];
   for (const [input, message] of bad) assert.throws(() => resolveS3Options(input, {}), (err) => err instanceof ConfigError && message.test(err.message));
 });
@@ -137,5 +137,5 @@ test('payload signing: auto signs over plain http only (AWS itself and https end
   assert.equal(signsPayload({ signPayload: 'auto', endpoint: 'http://127.0.0.1:4569' }), true);
   assert.equal(signsPayload({ signPayload: 'always', endpoint: null }), true);
   assert.equal(signsPayload({ signPayload: 'never', endpoint: 'http://127.0.0.1:4569' }), false);
-  assert.throws(() => resolveS3Options({ bucket: 'b', region: 'x', signPayload: 'sometimes' }), /--s3-sign-payload must be one of auto, always, never/);
+  assert.throws(() => resolveS3Options({ bucket: 'b', region: 'x', signPayload: 'sometimes' }), /--s3-sign-payload \(SUPERVISOR_S3_SIGN_PAYLOAD\): "sometimes" is not one of auto, always, never/);
 });

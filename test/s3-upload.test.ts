@@ -8,9 +8,9 @@ import { ItemError } from '../src/errors.js';
 import { ContentDigest } from '../src/copy/content-digest.js';
 import { driveMetadata, matchesDriveItem, readObjectMetadata } from '../src/target/s3/object-metadata.js';
 import type { ObjectWriteOptions } from '../src/target/s3/object-metadata.js';
-import { uploadStream } from '../src/target/s3/streaming-upload.js';
+import { upload } from '../src/target/s3/upload-engine.js';
 import type { S3rverHandle } from '../src/testing/s3rver.js';
-import { MiB, contentMd5, contentStream, objectMd5, testClient, testOptions, withS3rver } from './s3-fixtures.js';
+import { MiB, contentMd5, contentStream, objectMd5, streamed, testClient, testOptions, withS3rver } from './s3-fixtures.js';
 
 let s3: S3rverHandle;
 let client: S3Client;
@@ -31,14 +31,14 @@ const common = { partSize: 5 * MiB, queueSize: 3, checksum: 'when-required' as c
 
 test('streaming: a small file of known size is one PutObject, byte-identical', async () => {
   const size = 300 * 1024 + 17;
-  const res = await uploadStream({ client, bucket: s3.bucket, key: 'small/a.bin', source: contentStream(size), size, write: write(), ...common });
+  const res = await upload({ client, bucket: s3.bucket, key: 'small/a.bin', bytes: streamed(contentStream(size)), size, write: write(), ...common });
   assert.equal(res.method, 'put');
   assert.equal(res.bytes, size);
   assert.deepEqual(await objectMd5(client, s3.bucket, 'small/a.bin'), { md5: contentMd5(size), size });
 });
 
 test('streaming: an empty stream makes an empty object', async () => {
-  const res = await uploadStream({ client, bucket: s3.bucket, key: 'small/empty', source: contentStream(0), size: null, write: write(), ...common });
+  const res = await upload({ client, bucket: s3.bucket, key: 'small/empty', bytes: streamed(contentStream(0)), size: null, write: write(), ...common });
   assert.equal(res.method, 'put');
   assert.deepEqual(await objectMd5(client, s3.bucket, 'small/empty'), { md5: contentMd5(0), size: 0 });
 });
@@ -47,11 +47,11 @@ test('streaming: 20 MiB of unknown size goes multipart in 5 MiB parts, byte-iden
   const size = 20 * MiB + 123;
   const digest = ContentDigest.create('md5');
   let checkedBytes = -1;
-  const res = await uploadStream({
+  const res = await upload({
     client,
     bucket: s3.bucket,
     key: 'big/unknown.bin',
-    source: contentStream(size),
+    bytes: streamed(contentStream(size)),
     size: null,
     write: write(),
     digest,
@@ -74,7 +74,7 @@ test('streaming: a multi-part file of known size with the when-supported checksu
   const size = 11 * MiB;
   const crcClient = testClient(s3, { ...testOptions(s3), checksum: 'when-supported' });
   try {
-    const res = await uploadStream({ client: crcClient, bucket: s3.bucket, key: 'big/crc.bin', source: contentStream(size), size, write: write(), ...common, checksum: 'when-supported' });
+    const res = await upload({ client: crcClient, bucket: s3.bucket, key: 'big/crc.bin', bytes: streamed(contentStream(size)), size, write: write(), ...common, checksum: 'when-supported' });
     assert.equal(res.parts, 3);
     assert.deepEqual(await objectMd5(client, s3.bucket, 'big/crc.bin'), { md5: contentMd5(size), size });
   } finally {
@@ -86,11 +86,11 @@ test('streaming: an md5 mismatch refused in beforeComplete leaves no object and 
   for (const size of [100 * 1024, 12 * MiB]) {
     const key = `refused/${size}.bin`;
     await assert.rejects(
-      uploadStream({
+      upload({
         client,
         bucket: s3.bucket,
         key,
-        source: contentStream(size),
+        bytes: streamed(contentStream(size)),
         size,
         write: write(),
         beforeComplete: () => {
@@ -108,7 +108,7 @@ test('streaming: an md5 mismatch refused in beforeComplete leaves no object and 
 test('streaming: a source that fails mid-way fails the upload and aborts it', async () => {
   const key = 'failed/source.bin';
   await assert.rejects(
-    uploadStream({ client, bucket: s3.bucket, key, source: contentStream(16 * MiB, { failAt: 11 * MiB }), size: 16 * MiB, write: write(), ...common }),
+    upload({ client, bucket: s3.bucket, key, bytes: streamed(contentStream(16 * MiB, { failAt: 11 * MiB })), size: 16 * MiB, write: write(), ...common }),
     (err: unknown) => err instanceof ItemError && err.retryable,
   );
   assert.equal(await readObjectMetadata(client, s3.bucket, key), null);
@@ -117,7 +117,7 @@ test('streaming: a source that fails mid-way fails the upload and aborts it', as
 
 test('streaming: a source shorter than its declared size is rejected', async () => {
   await assert.rejects(
-    uploadStream({ client, bucket: s3.bucket, key: 'failed/short.bin', source: contentStream(6 * MiB), size: 7 * MiB, write: write(), ...common }),
+    upload({ client, bucket: s3.bucket, key: 'failed/short.bin', bytes: streamed(contentStream(6 * MiB)), size: 7 * MiB, write: write(), ...common }),
     (err: unknown) => err instanceof ItemError && err.code === 'source-size-mismatch',
   );
   assert.deepEqual(await s3.incompleteUploadIds(), []);
@@ -133,7 +133,7 @@ test('streaming: aborting the signal stops the upload with an AbortError and lea
   });
   source.pause();
   await assert.rejects(
-    uploadStream({ client, bucket: s3.bucket, key: 'failed/aborted.bin', source, size: 30 * MiB, write: write(), signal: controller.signal, ...common }),
+    upload({ client, bucket: s3.bucket, key: 'failed/aborted.bin', bytes: streamed(source), size: 30 * MiB, write: write(), signal: controller.signal, ...common }),
     (err: unknown) => err instanceof Error && err.name === 'AbortError',
   );
   assert.equal(await readObjectMetadata(client, s3.bucket, 'failed/aborted.bin'), null);
@@ -143,7 +143,7 @@ test('streaming: aborting the signal stops the upload with an AbortError and lea
 test('metadata: Drive id, md5, modifiedTime and a Unicode path round-trip through HeadObject', async () => {
   const path = 'Équipe/日本語 フォルダ/naïve ☃ résumé 😀.txt';
   const md5 = contentMd5(1000);
-  await uploadStream({ client, bucket: s3.bucket, key: 'meta/file.txt', source: contentStream(1000), size: 1000, ...common, write: { ...write(path, md5.toUpperCase()), contentType: 'text/plain' } });
+  await upload({ client, bucket: s3.bucket, key: 'meta/file.txt', bytes: streamed(contentStream(1000)), size: 1000, ...common, write: { ...write(path, md5.toUpperCase()), contentType: 'text/plain' } });
   const info = await readObjectMetadata(client, s3.bucket, 'meta/file.txt');
   assert.ok(info);
   assert.equal(info.driveFileId, 'drive-id-1');
@@ -179,7 +179,7 @@ for (const [mode, signed] of [['never', false], ['always', true], ['auto', true]
     const hashes = signedPayloadHashes(c);
     const size = 11 * MiB + 3; // 3 parts of 5 MiB
     const key = `signing/${mode}.bin`;
-    const res = await uploadStream({ client: c, bucket: s3.bucket, key, source: contentStream(size), size, write: write(), ...common });
+    const res = await upload({ client: c, bucket: s3.bucket, key, bytes: streamed(contentStream(size)), size, write: write(), ...common });
     assert.equal(res.parts, 3);
     assert.equal(hashes.length, 3);
     for (const h of hashes) assert.ok(signed ? /^[0-9a-f]{64}$/.test(h) : h === 'UNSIGNED-PAYLOAD', `${mode}: x-amz-content-sha256 ${h}`);

@@ -67,27 +67,31 @@ test('children start as work asks for them: two items on six workers start two c
 });
 
 test('children leaking Buffers are drained at the soft cap and replaced; nothing lost; never above the hard cap for more than a poll', async () => {
-  // Each item leaks 24 MB of Buffers (external memory: --max-old-space-size does not bound it).
-  const work = items(30, { behaviour: 'leak-buffers', mb: 24, ms: 40 });
-  const h = harness(work, { workers: 2, childConcurrency: 1, childRssSoftMb: 150, childRssHardMb: 400 }, { rssPollMs: 50 });
+  // Each item leaks 24 MB of Buffers (external memory: --max-old-space-size does not bound it): a child never
+  // recycled would reach 20 × 24 = 480 MB on its share of the items, well past the hard cap.
+  const workers = 2;
+  const hardMb = 400;
+  const work = items(40, { behaviour: 'leak-buffers', mb: 24, ms: 40 });
+  assert.ok((work.length / workers) * 24 > hardMb + 50, 'the leak can reach the hard cap');
+  const h = harness(work, { workers, childConcurrency: 1, childRssSoftMb: 150, childRssHardMb: hardMb }, { rssPollMs: 50 });
   const samples: MemorySample[] = [];
   h.supervisor.on('sample', (s) => samples.push(s));
   assert.equal(await h.supervisor.run(), 'completed');
   assertSettledExactlyOnce(h, work.map((i) => i.id));
   for (const r of h.source.settled.values()) assert.equal(r.outcome.status, 'done');
-  const rec = h.supervisor.stats.recycles;
-  assert.ok(rec['soft-cap'] >= 2, `expected soft-cap recycles, got ${JSON.stringify(rec)}`);
-  assert.equal(rec['hard-cap'], 0);
-  assert.equal(rec.crash, 0);
   // Structural bound: no child sampled above its hard cap in two consecutive polls.
   const above = new Map<number, number>();
   for (const s of samples) {
     for (const c of s.children) {
-      const n = c.ussBytes > 400 * MB ? (above.get(c.id) ?? 0) + 1 : 0;
+      const n = c.ussBytes > hardMb * MB ? (above.get(c.id) ?? 0) + 1 : 0;
       above.set(c.id, n);
       assert.ok(n <= 1, `child ${c.id} above its hard cap for ${n} polls`);
     }
   }
+  const rec = h.supervisor.stats.recycles;
+  assert.ok(rec['soft-cap'] >= 2, `expected soft-cap recycles, got ${JSON.stringify(rec)}`);
+  assert.equal(rec['hard-cap'], 0);
+  assert.equal(rec.crash, 0);
   assert.ok(h.supervisor.stats.peakChargedBytes < 4096 * MB);
 });
 

@@ -4,7 +4,7 @@ import type { Settings } from '../config/settings.js';
 import { isOrgRun } from '../config/org-settings.js';
 import type { Shard } from '../config/shard.js';
 import type { JournalIdentity } from '../journal/types.js';
-import { describeEndpoint } from '../target/s3/s3-options.js';
+import { describeUrl } from '../config/option-value.js';
 import type { S3TargetOptions } from '../target/s3/s3-options.js';
 
 /** The source half of the identity: the folder or shared drive, and the shard. */
@@ -15,7 +15,7 @@ export function journalSource(s: Settings, rootId: string, shard: Shard | null):
 }
 
 export function journalIdentity(s: Settings, rootId: string, target: S3TargetOptions, shard: Shard | null): JournalIdentity {
-  const where = target.endpoint ? describeEndpoint(target.endpoint) : `aws:${target.region}`;
+  const where = target.endpoint ? describeUrl(target.endpoint) : `aws:${target.region}`;
   return {
     source: journalSource(s, rootId, shard),
     target: `s3://${target.bucket}/${target.prefix} (${where})`,

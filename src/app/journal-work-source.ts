@@ -83,7 +83,7 @@ export class JournalWorkSource implements WorkSource {
   }
 }
 
-/** The version a child copied instead of the listed one (copy-item.ts sourceVersion), if it says so. */
+/** The version a child copied instead of the listed one (copy/copy-item.ts sourceVersion), if it says so. */
 function sourceVersionOf(v: JsonValue | undefined): SourceVersion | undefined {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
   const { size, md5, modifiedTime } = v;

@@ -3,7 +3,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
-import { defaultPartBuffers } from '../copy/part-buffers.js';
+import { defaultPartBuffers } from '../copy/default-part-buffers.js';
 import { rangeQueueSize } from '../copy/range-reader.js';
 import { predictBufferBytes, streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
@@ -35,11 +35,11 @@ function itemQueueSize(settings: Settings): number {
 /**
  * Part buffers one child holds at once across its items. The default gives every item one (a child copying
  * a single file still gets its whole upload queue); an item with a part in flight fills its next one while
- * no other item waits, and takes turns when one does (part-buffers.ts). A spare one more bought no
+ * no other item waits, and takes turns when one does (copy/part-buffers.ts). A spare one more bought no
  * throughput (docs/design.md#the-measurements-behind-the-flags).
  */
 export function childPartBuffers(settings: Settings): number {
-  return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, itemQueueSize(settings));
+  return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, settings.uploadQueueSize, settings.rangeStreams);
 }
 
 /** The buffer bound of a whole child's shared part buffers plus every item's stream buffers (the plan caps it at its items' own bounds). */

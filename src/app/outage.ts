@@ -4,25 +4,22 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Drive } from '../source/drive/drive-client.js';
-import { DRIVE_UNREACHABLE, classifyDriveError } from '../source/drive/retry.js';
+import { unreachableServiceOf } from '../error-codes.js';
+import { classifyDriveError } from '../source/drive/retry.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
-import { S3_UNREACHABLE, classifyS3Error } from '../target/s3/s3-errors.js';
+import { classifyS3Error } from '../target/s3/s3-errors.js';
 import type { OutageRecord } from '../observability/report.js';
 import type { OutageOptions } from '../supervisor/supervisor.js';
 
-/** Codes of failures that say nothing about the file, only that its service did not answer (drive/retry.ts, s3/s3-errors.ts). */
-const UNREACHABLE: Readonly<Record<string, string>> = Object.fromEntries<string>([
-  ...[...DRIVE_UNREACHABLE].map((code): [string, string] => [code, 'drive']),
-  ...[...S3_UNREACHABLE].map((code): [string, string] => [code, 's3']),
-]);
 const SERVICE_NAMES: Readonly<Record<string, string>> = { drive: 'Google Drive', s3: 'S3' };
 /** Between probes of a service that is down: often enough to resume soon, cheap enough to be no load. */
 const PROBE_INTERVAL_MS = 2000;
 /** A probe that takes this long counts as no answer (a blackholed route never refuses). */
 const PROBE_TIMEOUT_MS = 10_000;
 
+/** The service a failure says did not answer (error-codes.ts), or null when it may be the file's own. */
 export function unreachableService(error: SerializedError): string | null {
-  return UNREACHABLE[error.code] ?? null;
+  return unreachableServiceOf(error.code);
 }
 
 export function outageOptions(deps: { drive: Drive; rootId: string; s3: S3Client; bucket: string; timeoutS: number }): OutageOptions {
@@ -43,7 +40,7 @@ export function outageOptions(deps: { drive: Drive; rootId: string; s3: S3Client
         if (signal.aborted) return false;
         // Any answer but an unreachable one (a 403, a 404) means the service is there: the files decide.
         const code = service === 's3' ? classifyS3Error(err).code : classifyDriveError(err).code;
-        return UNREACHABLE[code] === undefined;
+        return unreachableServiceOf(code) === null;
       }
     },
   };

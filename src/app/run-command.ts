@@ -51,11 +51,16 @@ import type { OrgSources, SourceFailure } from './org-pass.js';
 import { sourceRows, sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
-// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle-child.ts says why).
+// The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle.ts says why).
 export const PROCESSOR_PATH = fileURLToPath(new URL('../bundle/copy-processor.js', import.meta.url));
 const MIB = 1024 * 1024;
 // Files in a row refused for Drive's download quota that mean the user's daily limit, not one file's.
 const DOWNLOAD_QUOTA_STREAK = 3;
+
+/** The live display's hook: `above` writes a line above the block (observability/progress.ts), or just writes it. */
+interface LiveBlock {
+  above: (write: () => void) => void;
+}
 
 export interface RunOptions extends Extras {
   retryFailed?: boolean;
@@ -85,20 +90,20 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const mode = progressMode(settings);
   // With the live display on the terminal, routine info lines would tear it apart: keep warnings only.
   const level = mode === 'tty' && settings.logLevel === 'info' ? 'warn' : settings.logLevel;
-  // The live block is drawn later; a log line erases it first (late-bound: the logger comes first).
-  const liveBlock = { clear: (): void => undefined };
-  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' }, ...(mode === 'tty' ? { beforeLine: () => liveBlock.clear() } : {}) });
+  // The live block is drawn later; a log line is printed above it (late-bound: the logger comes first).
+  const liveBlock: LiveBlock = { above: (write) => write() };
+  const log = options.log ?? createCliLogger({ level, pretty: settings.logPretty, base: { role: 'supervisor' }, ...(mode === 'tty' ? { aroundLine: (write) => liveBlock.above(write) } : {}) });
 
-  if (Number(process.versions.node.split('.')[0]) < 22) {
-    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
-  }
-  // Settings the run cannot start without are refused before the plan is printed: one line, not a page.
+  // Settings the run cannot start without are refused before anything is printed: one line, not a page.
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);
   const org = isOrgRun(settings);
   // An organisation run probes and preflights Drive as its admin (or its first user): it has no one identity.
   const drive = org ? driveAs(settings, options, settings.adminSubject ?? settings.users?.[0] ?? '') : driveClientFor(settings, options);
   const plan = planMemory(settings);
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
+  }
   log.info({ plan }, 'memory plan');
   process.stderr.write(`${describeMemoryPlan(plan)}\n`);
   warnUnlessHeapCapped(plan, log);
@@ -197,7 +202,7 @@ interface CopyContext {
   sync: SyncStatus;
   rootId: string;
   mode: 'tty' | 'log' | 'off';
-  liveBlock: { clear: () => void };
+  liveBlock: LiveBlock;
   startedAt: Date;
   /** The S3 write probe of the preflight, made once per process (a PreflightError, exit 2, like the rest of it). */
   probeWrite: () => Promise<void>;
@@ -240,6 +245,8 @@ async function copy(c: CopyContext): Promise<number> {
     recycleStaggerMs: settings.recycleStaggerMs,
     logLevel: log.level,
     log,
+    // The children's lines, too, go above the live block rather than straight onto the terminal.
+    ...(c.mode === 'tty' ? { childOutput: (stream, lines) => c.liveBlock.above(() => void process[stream].write(lines)) } : {}),
     stopOnFailure: (error) => {
       const stop = stopsRun ? runStopByItem(error) : null;
       if (stop !== null) stopRun(stop);
@@ -375,7 +382,7 @@ async function copy(c: CopyContext): Promise<number> {
       };
     },
   });
-  c.liveBlock.clear = () => progress.clearBlock();
+  c.liveBlock.above = (write) => progress.above(write);
   progress.start();
 
   let signal: NodeJS.Signals | null = null;

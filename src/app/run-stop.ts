@@ -2,6 +2,8 @@
 // same way, so the run stops instead, checkpointed, with the files it had not copied still pending.
 import type { ItemOutcome } from '../ipc/protocol.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
+import { serviceOf } from '../error-codes.js';
+import type { ErrorCode, ErrorCodeOf } from '../error-codes.js';
 import { classifyDriveError } from '../source/drive/retry.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -15,17 +17,22 @@ export interface RunStop {
   at: Date;
 }
 
-/** DriveError codes (drive/retry.ts) that stop the run: a 401 that survived the auth client's refresh, a 403 downloadQuotaExceeded. */
-const STOP_CODES: Readonly<Record<string, RunStopKind>> = { unauthorized: 'credentials' };
+/** Drive codes (error-codes.ts) that stop the run at once: a 401 that survived the auth client's refresh. */
+const STOP_CODES: Readonly<Partial<Record<ErrorCodeOf<'drive'>, RunStopKind>>> = { unauthorized: 'credentials' };
 
-/** The DriveError code of a 403 downloadQuotaExceeded: one hot file's quota, or the user's daily limit. */
-const QUOTA_CODE = 'download-quota-exceeded';
+/** The Drive code of a 403 downloadQuotaExceeded: one hot file's quota, or the user's daily limit. */
+const QUOTA_CODE: ErrorCodeOf<'drive'> = 'download-quota-exceeded';
 
 /** Drive counts its download limit over a rolling day; no answer says when it resets. */
 const QUOTA_WINDOW_MS = 24 * 3600 * 1000;
 
-function stopFor(code: string, detail: string): RunStop | null {
-  const kind = STOP_CODES[code];
+function isDriveCode(code: ErrorCode): code is ErrorCodeOf<'drive'> {
+  return serviceOf(code) === 'drive';
+}
+
+/** Only a Drive failure stops the run (the one table of who failed: error-codes.ts). */
+function stopFor(code: ErrorCode, detail: string): RunStop | null {
+  const kind = isDriveCode(code) ? STOP_CODES[code] : undefined;
   return kind === undefined ? null : { kind, detail, at: new Date() };
 }
 

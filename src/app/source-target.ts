@@ -5,7 +5,7 @@ import { createDriveAuth } from '../source/drive/auth.js';
 import type { DriveAuthOptions } from '../source/drive/auth.js';
 import { createDriveClient } from '../source/drive/drive-client.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
-import { resolveS3Options } from '../target/s3/s3-options.js';
+import { s3OptionsOf } from '../target/s3/s3-options.js';
 import type { S3TargetOptions } from '../target/s3/s3-options.js';
 import type { StaticCredentials } from '../target/s3/s3-client.js';
 import type { CopyOptions } from '../copy/copy-options.js';
@@ -37,26 +37,10 @@ export function driveClientFor(s: Settings, extras: Extras = {}): DriveClient {
 }
 
 export function s3TargetFor(s: Settings): S3TargetOptions {
-  return resolveS3Options(
-    {
-      bucket: s.s3Bucket,
-      prefix: s.s3Prefix,
-      region: s.s3Region,
-      endpoint: s.s3Endpoint,
-      forcePathStyle: s.s3ForcePathStyle,
-      storageClass: s.s3StorageClass,
-      sse: s.s3Sse,
-      kmsKeyId: s.s3KmsKeyId,
-      checksum: s.s3Checksum,
-      signPayload: s.s3SignPayload,
-      partSizeMb: s.partSizeMb,
-      uploadQueueSize: s.uploadQueueSize,
-    },
-    process.env,
-  );
+  return s3OptionsOf(s, process.env);
 }
 
-/** A child's pace until its first share of the shared pace arrives (it comes with ready: drive/shared-pace.ts). */
+/** A child's pace until its first share of the shared pace arrives (it comes with ready: source/drive/shared-pace.ts). */
 export function driveTpsShare(s: Settings, plan: MemoryPlan): number {
   return s.driveTps / (plan.workers + 1);
 }

@@ -1,5 +1,6 @@
 // The contract between the generic child runtime and the work it runs. The supervisor core never imports
 // a processor: it only passes the module path, so Drive and S3 stay out of the core.
+import type { ErrorCode } from '../error-codes.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import type { Logger } from '../observability/logger.js';
@@ -10,7 +11,7 @@ import type { Logger } from '../observability/logger.js';
  */
 export interface ServiceHealth {
   /** A request to `service` failed as unreachable (`code`: the failure's reason code). */
-  unreachable(service: string, code: string): void;
+  unreachable(service: string, code: ErrorCode): void;
   /** Aborted while the supervisor holds `service` down (a fresh signal once it answers again). */
   downSignal(service: string): AbortSignal;
 }

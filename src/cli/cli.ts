@@ -3,7 +3,8 @@
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
-import { OPTION_SPECS, camel, envName } from '../config/option-specs.js';
+import { OPTION_SPECS, camel, defaultShown, envName } from '../config/option-specs.js';
+import type { OptionSpec } from '../config/option-specs.js';
 
 export type CommandName = 'run' | 'plan' | 'status' | 'verify' | 'retry-failed' | 'demo';
 
@@ -22,10 +23,8 @@ const COMMANDS: { name: CommandName; usage: string; describe: string }[] = [
   { name: 'demo', usage: 'demo', describe: 'Run the real job against an embedded fake Drive and a local S3 (s3rver), then verify' },
 ];
 
-function describe(spec: (typeof OPTION_SPECS)[number]): string {
-  const def =
-    spec.defaultLabel ??
-    (spec.default === undefined ? undefined : Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default));
+function describe(spec: OptionSpec): string {
+  const def = defaultShown(spec);
   const choices = spec.choices ? ` [${spec.choices.join('|')}]` : '';
   return `${spec.describe}${choices} (env ${envName(spec.flag)}${def !== undefined && def !== '' ? `; default ${def}` : ''})`;
 }

@@ -10,7 +10,7 @@ import { parseCli } from './cli.js';
 import { runCommand } from '../app/commands.js';
 
 // On Node < 22 the AWS SDK prints a multi-line support notice in every process (each child too), which
-// tears the live display apart; the run logs it once instead (run-command.ts). Children inherit the env.
+// tears the live display apart; the run logs it once instead (app/run-command.ts). Children inherit the env.
 if (Number(process.versions.node.split('.')[0]) < 22) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(): Promise<number> {

@@ -1,16 +1,19 @@
 // Every setting, once: its flag, its environment twin (SUPERVISOR_<FLAG>), its type, default and meaning.
-// The CLI, the README's configuration table and the Kubernetes manifest test are all generated from or
-// checked against this table, so a setting cannot exist in one place and not another.
+// The CLI, the README's configuration table, the Settings type (settings-of.ts), the checks of flags, env
+// and the children's IPC payload (option-value.ts) all come from this table (issue 19: one registration).
 
-export type OptionKind = 'int' | 'number' | 'string' | 'bool' | 'choice' | 'list';
+export type OptionKind = 'int' | 'number' | 'string' | 'url' | 'bool' | 'choice' | 'list';
 
 export interface OptionSpec {
   flag: string;
+  /** url: an http(s) URL without credentials (they would reach logs). */
   kind: OptionKind;
   group: 'Supervisor' | 'Memory' | 'Google Drive' | 'S3' | 'Journal' | 'Output' | 'Demo';
   describe: string;
   /** undefined: no default (unset, or computed at start-up — see defaultLabel). */
-  default?: number | string | boolean | string[];
+  default?: number | string | boolean | readonly string[];
+  /** The default depends on another setting; resolveSettings computes it, so the setting is never unset. */
+  derivedDefault?: true;
   defaultLabel?: string;
   min?: number;
   max?: number;
@@ -21,7 +24,8 @@ export interface OptionSpec {
   envFallbacks?: readonly string[];
 }
 
-export const OPTION_SPECS: readonly OptionSpec[] = [
+// Its literal type determines Settings (settings.ts); everything that reads the rows sees OPTION_SPECS.
+const TABLE = [
   // ---- memory and the supervisor
   { flag: 'memory-budget-mb', kind: 'int', group: 'Memory', min: 64, describe: 'Memory the whole pod may use: supervisor + all children', defaultLabel: '90% of the container limit, else half of RAM' },
   { flag: 'workers', kind: 'int', group: 'Memory', min: 1, max: 256, describe: 'Child processes', defaultLabel: 'what the budget fits (≤ 2 × CPUs, ≤ 16)' },
@@ -48,7 +52,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // ---- Google Drive
   { flag: 'drive-folder-id', kind: 'string', group: 'Google Drive', default: 'root', describe: 'Folder to copy recursively (its own name is not part of the keys)' },
   { flag: 'shared-drive-id', kind: 'string', group: 'Google Drive', describe: 'Copy this shared drive instead of a folder' },
-  { flag: 'drive-root-url', kind: 'string', group: 'Google Drive', describe: 'Another Drive API root (proxies, test servers)', defaultLabel: 'https://www.googleapis.com/' },
+  { flag: 'drive-root-url', kind: 'url', group: 'Google Drive', describe: 'Another Drive API root (proxies, test servers)', defaultLabel: 'https://www.googleapis.com/' },
   { flag: 'drive-access-token', kind: 'string', group: 'Google Drive', secret: true, describe: 'A plain OAuth access token (sent as a Bearer credential)' },
   { flag: 'google-credentials', kind: 'string', group: 'Google Drive', envFallbacks: ['GOOGLE_APPLICATION_CREDENTIALS'], describe: 'Service account, external account or authorized user JSON, or `metadata-server`' },
   { flag: 'impersonate', kind: 'string', group: 'Google Drive', describe: 'Domain-wide delegation: the user a service account acts as' },
@@ -58,7 +62,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'exclude-users', kind: 'list', group: 'Google Drive', describe: 'Users not to copy: addresses, or @file with one a line' },
   { flag: 'all-shared-drives', kind: 'bool', group: 'Google Drive', default: false, describe: 'Copy every shared drive of the domain, each as one of its organizers' },
   { flag: 'admin-subject', kind: 'string', group: 'Google Drive', describe: 'The admin a service account impersonates to read the directory and shared drives' },
-  { flag: 'admin-root-url', kind: 'string', group: 'Google Drive', describe: 'Another Directory API root (proxies, test servers)', defaultLabel: 'https://admin.googleapis.com/' },
+  { flag: 'admin-root-url', kind: 'url', group: 'Google Drive', describe: 'Another Directory API root (proxies, test servers)', defaultLabel: 'https://admin.googleapis.com/' },
   { flag: 'oauth-client-id', kind: 'string', group: 'Google Drive', describe: 'OAuth client id (with a refresh token)' },
   { flag: 'oauth-client-secret', kind: 'string', group: 'Google Drive', secret: true, describe: 'OAuth client secret' },
   { flag: 'oauth-refresh-token', kind: 'string', group: 'Google Drive', secret: true, describe: 'OAuth refresh token' },
@@ -66,7 +70,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'shortcuts', kind: 'choice', group: 'Google Drive', choices: ['skip', 'follow'], default: 'skip', describe: 'Shortcuts: record and skip, or copy their targets (loop-safe)' },
   { flag: 'acknowledge-abuse', kind: 'bool', group: 'Google Drive', default: false, describe: 'Download files Drive flags as abusive (otherwise skipped with the reason)' },
   { flag: 'drive-tps', kind: 'number', group: 'Google Drive', min: 0.1, max: 10000, default: 200, describe: 'Ceiling of Drive requests per second for the adaptive pace all processes share' },
-  { flag: 'drive-retries', kind: 'int', group: 'Google Drive', min: 0, max: 50, default: 8, describe: 'Retries of a retryable Drive error (429, 5xx, resets) with backoff up to 32 s' },
+  { flag: 'drive-retries', kind: 'int', group: 'Google Drive', min: 0, max: 50, default: 8, describe: 'Retries of a file in a child on a retryable Drive or S3 error (429, 5xx, resets), backoff up to 32 s' },
   { flag: 'range-streams', kind: 'int', group: 'Google Drive', min: 1, max: 32, default: 1, describe: 'Parallel range requests per large file (each fills a part buffer of its own)' },
   { flag: 'range-cutoff-mb', kind: 'int', group: 'Google Drive', min: 1, default: 256, describe: 'Files at or above this size are read as --range-streams parallel ranges' },
   // ---- S3
@@ -74,13 +78,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 's3-prefix', kind: 'string', group: 'S3', default: '', describe: 'Key prefix for every object' },
   { flag: 'manifest-key', kind: 'string', group: 'S3', default: '_manifest.jsonl.gz', describe: 'Key of the manifest each pass writes under --s3-prefix (empty: none)' },
   { flag: 's3-region', kind: 'string', group: 'S3', envFallbacks: ['AWS_REGION', 'AWS_DEFAULT_REGION'], describe: 'Bucket region', defaultLabel: 'AWS_REGION, else us-east-1' },
-  { flag: 's3-endpoint', kind: 'string', group: 'S3', envFallbacks: ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], describe: 'S3-compatible endpoint URL', defaultLabel: 'AWS' },
+  { flag: 's3-endpoint', kind: 'url', group: 'S3', envFallbacks: ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], describe: 'S3-compatible endpoint URL', defaultLabel: 'AWS' },
   { flag: 's3-force-path-style', kind: 'bool', group: 'S3', default: false, describe: 'Path-style addressing (most S3-compatible stores)' },
   { flag: 's3-storage-class', kind: 'string', group: 'S3', describe: 'Storage class of new objects (STANDARD, INTELLIGENT_TIERING, …)' },
   { flag: 's3-sse', kind: 'choice', group: 'S3', choices: ['AES256', 'aws:kms'], describe: 'Server-side encryption' },
   { flag: 's3-kms-key-id', kind: 'string', group: 'S3', describe: 'KMS key for --s3-sse aws:kms' },
-  { flag: 's3-checksum', kind: 'choice', group: 'S3', choices: ['when-supported', 'when-required'], describe: 'SDK checksums: a CRC32 on every upload, or only where required (B2, R2, Ceph)', defaultLabel: '`when-required` with `--s3-endpoint`, else `when-supported`' },
+  { flag: 's3-checksum', kind: 'choice', group: 'S3', choices: ['when-supported', 'when-required'], derivedDefault: true, describe: 'SDK checksums: a CRC32 on every upload, or only where required (B2, R2, Ceph)', defaultLabel: '`when-required` with `--s3-endpoint`, else `when-supported`' },
   { flag: 's3-sign-payload', kind: 'choice', group: 'S3', choices: ['auto', 'always', 'never'], default: 'auto', describe: 'SHA-256 of every part in its SigV4 signature; auto: only over plain http' },
+  // S3's limits (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html); the default is its
+  // minimum part: every held part buffer is a part (docs/design.md#the-measurements-behind-the-flags).
   { flag: 'part-size-mb', kind: 'int', group: 'S3', min: 5, max: 5120, default: 5, describe: 'Multipart part size (raised for files over 10,000 parts)' },
   { flag: 'upload-queue-size', kind: 'int', group: 'S3', min: 1, max: 64, default: 2, describe: 'Parts of one file in flight at once' },
   // ---- journal
@@ -109,10 +115,25 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: 'demo-files', kind: 'int', group: 'Demo', min: 1, max: 1_000_000, default: 300, describe: 'demo: generated files in the embedded Drive' },
   { flag: 'demo-large-count', kind: 'int', group: 'Demo', min: 0, max: 100, default: 3, describe: 'demo: how many large files' },
   { flag: 'demo-large-mb', kind: 'int', group: 'Demo', min: 1, max: 100_000, default: 256, describe: 'demo: size of each large file' },
-];
+] as const satisfies readonly OptionSpec[];
+
+export type OptionTable = typeof TABLE;
+export const OPTION_SPECS: readonly OptionSpec[] = TABLE;
 
 export function envName(flag: string): string {
   return `SUPERVISOR_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** A flag as messages name it: with its environment twin, the two ways to set it. */
+export function flagNamed(flag: string): string {
+  return `--${flag} (${envName(flag)})`;
+}
+
+/** The default as help texts show it: its label, else its value (a list comma-joined); undefined when none. */
+export function defaultShown(spec: OptionSpec): string | undefined {
+  if (spec.defaultLabel) return spec.defaultLabel;
+  if (spec.default === undefined) return undefined;
+  return typeof spec.default === 'object' ? spec.default.join(',') : String(spec.default);
 }
 
 export function camel(flag: string): string {
@@ -120,3 +141,5 @@ export function camel(flag: string): string {
 }
 
 export const SPEC_BY_FLAG: ReadonlyMap<string, OptionSpec> = new Map(OPTION_SPECS.map((s) => [s.flag, s]));
+/** The row of a setting by its camelCase key (the Settings property). */
+export const SPEC_BY_KEY: ReadonlyMap<string, OptionSpec> = new Map(OPTION_SPECS.map((s) => [camel(s.flag), s]));

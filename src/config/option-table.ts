@@ -1,13 +1,13 @@
 // The README's configuration table, generated from OPTION_SPECS (`npm run docs:options`), so the
 // documentation lists exactly the flags the CLI accepts; a test keeps the README in step.
-import { OPTION_SPECS, envName } from './option-specs.js';
+import { OPTION_SPECS, defaultShown, envName } from './option-specs.js';
+import type { OptionSpec } from './option-specs.js';
 
-function defaultText(spec: (typeof OPTION_SPECS)[number]): string {
+function defaultText(spec: OptionSpec): string {
+  const shown = defaultShown(spec);
   if (spec.defaultLabel) return spec.defaultLabel;
-  if (spec.default === undefined) return '—';
-  if (Array.isArray(spec.default)) return `\`${spec.default.join(',')}\``;
-  if (spec.default === '') return '`""`';
-  return `\`${String(spec.default)}\``;
+  if (shown === undefined) return '—';
+  return shown === '' ? '`""`' : `\`${shown}\``;
 }
 
 export function optionTable(): string {

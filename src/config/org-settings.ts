@@ -40,9 +40,6 @@ export function expandUserList(flag: string, entries: readonly string[]): string
 export function checkOrgSettings(s: Settings): void {
   if (s.users !== undefined) s.users = expandUserList('users', s.users);
   if (s.excludeUsers !== undefined) s.excludeUsers = expandUserList('exclude-users', s.excludeUsers);
-  if (s.adminRootUrl !== undefined && !/^https?:\/\//.test(s.adminRootUrl)) {
-    throw new ConfigError(`invalid --admin-root-url (SUPERVISOR_ADMIN_ROOT_URL): ${JSON.stringify(s.adminRootUrl)} is not an http(s) URL`);
-  }
   if (!isOrgRun(s)) {
     if (s.excludeUsers !== undefined) throw new ConfigError('--exclude-users (SUPERVISOR_EXCLUDE_USERS) needs --all-users or --users');
     return;

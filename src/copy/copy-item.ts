@@ -2,22 +2,23 @@
 // as the bytes pass → S3 parts from a fixed buffer pool. The object is only created when the bytes match
 // Drive's size and checksum (sha1Checksum, else md5Checksum); a mismatch refuses it, so no object is left
 // behind.
-import type { Readable } from 'node:stream';
+import type { ErrorCode } from '../error-codes.js';
 import { CHECKSUM_MISMATCH_CODES, ItemError, ServiceDownError } from '../errors.js';
 import type { ItemContext } from '../child/processor.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { ItemOutcome, WorkItem } from '../ipc/protocol.js';
 import { serializeError } from '../ipc/serialized-error.js';
+import type { ByteSource } from '../source/byte-source.js';
 import { isOtherVersion } from '../source/source.js';
 import type { Source, SourceItem } from '../source/source.js';
 import { CompleteFailedError, resumeOffset } from '../target/target.js';
-import type { AbortOutcome, MultipartCheckpoint, Target, UploadResult } from '../target/target.js';
+import type { AbortOutcome, MultipartCheckpoint, Target, UploadBytes, UploadResult } from '../target/target.js';
 import { ContentDigest, SavedDigestError, checksumToVerify, parseSavedDigest } from './content-digest.js';
 import type { ChecksumToVerify } from './content-digest.js';
-import { directSource } from './part-reader.js';
-import type { PartDigest } from './part-reader.js';
+import type { OpenParts, PartDigest } from './part-reader.js';
 import { hashPrefix } from './prefix-hash.js';
 import { RANGE_RETRIES, rangeParts, readsAsRanges } from './range-reader.js';
+import { RetryBudget } from '../retry/retry-budget.js';
 import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
 import { crashAfterCompleteHook } from './test-hooks.js';
@@ -104,6 +105,7 @@ class ItemCopy<I extends SourceItem> {
     readonly item: I,
     work: WorkItem,
     private readonly ctx: ItemContext,
+    private readonly budget: RetryBudget,
   ) {
     const { policy } = deps;
     this.partSize = deps.target.partSize(item.size);
@@ -164,7 +166,7 @@ class ItemCopy<I extends SourceItem> {
    * The download to upload from `offset`, `hash` holding the digest of the bytes before it: a Range request
    * when it does, else a download from byte 0 whose prefix is hashed again (prefix-hash.ts).
    */
-  private async openAt(resume: MultipartCheckpoint | null, offset: number, hash: ContentDigest): Promise<Readable> {
+  private async openAt(resume: MultipartCheckpoint | null, offset: number, hash: ContentDigest): Promise<ByteSource> {
     const { deps, item, ctx } = this;
     const rehash = hash.bytes !== offset;
     const download = await deps.source.open(item, rehash ? 0 : offset, ctx.signal);
@@ -182,7 +184,7 @@ class ItemCopy<I extends SourceItem> {
   }
 
   /** The file's parts as parallel ranges from the engine's resume point, fed whole to `digest` in order. */
-  private rangeSource(size: number, digest: PartDigest): ReturnType<typeof rangeParts> {
+  private rangeSource(size: number, digest: PartDigest): OpenParts {
     const { deps, item, ctx } = this;
     const { rangeStreams, rangeCapacity } = deps.policy;
     return rangeParts(
@@ -192,6 +194,7 @@ class ItemCopy<I extends SourceItem> {
         streams: rangeStreams,
         capacity: rangeCapacity,
         retries: Math.min(RANGE_RETRIES, deps.policy.retries),
+        budget: this.budget,
         digest,
         open: (offset, length, signal) => deps.source.open(item, offset, signal, length),
       },
@@ -233,7 +236,7 @@ class ItemCopy<I extends SourceItem> {
   }
 
   /**
-   * The object at the key when it already is this file, complete (s3/completed-object.ts), as this attempt's
+   * The object at the key when it already is this file, complete (target/s3/completed-object.ts), as this attempt's
    * result; null otherwise. Asked whenever a checkpoint exists, before anything is read from Drive.
    */
   private async completedObject(why: string): Promise<AttemptResult | null> {
@@ -300,14 +303,17 @@ class ItemCopy<I extends SourceItem> {
         if (this.resumable && hash.bytes % this.partSize === 0) this.forks.set(hash.bytes, hash.fork());
       },
     };
-    const ranged = asRanges ? this.rangeSource(item.size ?? 0, digest) : null;
-    const source = ranged?.source ?? (await this.openAt(resume, offset, hash));
-    chunks = ranged === null && directSource(source) === null;
+    let bytes: UploadBytes;
+    if (asRanges) bytes = { openParts: this.rangeSource(item.size ?? 0, digest) };
+    else {
+      const source = await this.openAt(resume, offset, hash);
+      chunks = source.chunked;
+      bytes = { source };
+    }
     try {
       const uploaded = await deps.target.upload({
         item,
-        source,
-        openParts: ranged?.openParts ?? null,
+        bytes,
         partSize: this.partSize,
         resumable: this.resumable,
         resume,
@@ -334,7 +340,7 @@ class ItemCopy<I extends SourceItem> {
 }
 
 /** An ItemError code: the source confirmed (Drive: files.get) that the file is gone. */
-const DELETED = 'deleted-at-source';
+const DELETED: ErrorCode = 'deleted-at-source';
 
 export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: WorkItem, itemCtx: ItemContext): Promise<ItemOutcome> {
   const item = deps.source.parseItem(work.payload);
@@ -342,6 +348,8 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
   const ctx: ItemContext = { ...itemCtx, log: itemCtx.log.child({ fileId: item.id }) };
   const { policy, source, target } = deps;
   const retries: RetryCounts = {};
+  // One budget for the file in this child, across its attempts, range re-opens and a new version's copy.
+  const budget = new RetryBudget(policy.retries);
 
   if (policy.skipExisting) {
     const stored = await target.current(item, ctx.signal);
@@ -354,7 +362,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
     retryLoop(
       () => copy.attempt(),
       {
-        maxRetries: policy.retries,
+        budget,
         baseMs: 500,
         signal: ctx.signal,
         notHere: CONTENT_MISMATCH,
@@ -365,7 +373,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
       },
       retries,
     );
-  let copy = new ItemCopy(deps, item, work, ctx);
+  let copy = new ItemCopy(deps, item, work, ctx, budget);
   // Bytes read again by resumes, of every copy of this file (a new version is a second ItemCopy).
   const reread = { rehashedBytes: 0, restartedBytes: 0 };
   const countReread = (c: ItemCopy<I>): void => {
@@ -384,7 +392,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
       if (!isOtherVersion(item, now)) throw err;
       ctx.log.info({ code: err.code, listed: { size: item.size, modifiedTime: item.modifiedTime }, now: { size: now.size, modifiedTime: now.modifiedTime } }, 'the file changed on Drive after it was listed: copying its new version');
       await copy.dropUpload();
-      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx);
+      const next = new ItemCopy(deps, now, { ...work, checkpoint: null }, ctx, budget);
       countReread(copy);
       copy = next;
       try {
@@ -409,7 +417,7 @@ export async function copyItem<I extends SourceItem>(deps: CopyDeps<I>, work: Wo
         resumedParts: result.uploaded.resumedParts,
         resumedFromByte: result.offset,
         ...reread,
-        // The version copied, when it is not the listed one: the journal's row takes it (journal.ts markDone).
+        // The version copied, when it is not the listed one: the journal's row takes it (journal/journal.ts markDone).
         ...(copy.item === item ? {} : { source: sourceVersion(copy.item) }),
         foundComplete: result.foundComplete,
         retries,

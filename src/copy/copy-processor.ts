@@ -22,6 +22,8 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
   if (options.s3Credentials) registerSecret(options.s3Credentials.secretAccessKey);
   const s3 = createS3Client(options.s3, {
     maxSockets: maxSocketsFor(options.s3.uploadQueueSize, options.concurrency),
+    // No SDK retries under ours: the copy's loop classifies, backs off, tells outages apart and counts (docs/design.md, Retries).
+    maxAttempts: 1,
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
   // Its first share arrives with the supervisor's first pace message; driveTps holds until then.

@@ -47,11 +47,6 @@ class ProcessBudget {
 
 const processBudget = new ProcessBudget();
 
-/** --child-part-buffers when unset: one per item in flight, and never fewer than one upload's own queue. */
-export function defaultPartBuffers(concurrency: number, uploadQueueSize: number): number {
-  return Math.max(concurrency, uploadQueueSize);
-}
-
 /**
  * Bound and reuse the part buffers of every upload in this process: at most `limit` at once, spares kept
  * only at `partSize` (the copy children call this once; elsewhere there is no process-wide limit).

@@ -5,17 +5,16 @@
 // order. A part that finished ahead waits in its own buffer, which the pool (part-buffers.ts) and so the
 // memory plan count: at most `streams` ranges are open, and a file holds at most rangeQueueSize() buffers.
 // A failed range is asked again from the first byte it did not deliver.
-import { PassThrough } from 'node:stream';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ItemError } from '../errors.js';
 import { backoffMs } from '../retry/backoff.js';
+import type { RetryBudget } from '../retry/retry-budget.js';
+import type { ByteSource } from '../source/byte-source.js';
 import { PartBufferPool } from './part-buffers.js';
-import { directSource } from './part-reader.js';
 import type { OpenParts, PartDigest, PartSource, ReadPart } from './part-reader.js';
 
 /** Opens bytes [offset, offset + length) of the file. */
-export type OpenRange = (offset: number, length: number, signal: AbortSignal) => Promise<Readable>;
+export type OpenRange = (offset: number, length: number, signal: AbortSignal) => Promise<ByteSource>;
 
 /** Retries of one range inside an attempt (at most; fewer with --drive-retries), before the attempt fails. */
 export const RANGE_RETRIES = 3;
@@ -53,6 +52,8 @@ export interface RangeReaderOptions {
   open: OpenRange;
   /** Retries of one range, each from the first byte it has not delivered. */
   retries: number;
+  /** The file's retries in this child, which each range retry also spends (retry/retry-budget.ts). */
+  budget: RetryBudget;
   /** Fed each part whole, in part order. */
   digest: PartDigest | null;
 }
@@ -66,30 +67,11 @@ function retryable(err: unknown): boolean {
   return err instanceof ItemError && err.retryable;
 }
 
-/**
- * Fill `target` from `stream`: a direct body writes into it, a chunked one is copied in. `landed` is told every
- * region as it lands, so that a read broken half-way still says how far it got. Returns the bytes written.
- */
-async function fill(stream: Readable, target: Buffer, landed: (bytes: number) => void): Promise<number> {
-  const direct = directSource(stream);
-  if (direct) return direct.readInto(target, (view) => landed(view.length));
-  let filled = 0;
-  for await (const chunk of stream) {
-    const data = chunk as Buffer;
-    const take = Math.min(data.length, target.length - filled);
-    data.copy(target, filled, 0, take);
-    filled += take;
-    landed(take);
-    if (filled >= target.length) break;
-  }
-  return filled;
-}
-
 export class RangeReader implements PartSource {
   private readonly pool: PartBufferPool;
   private readonly lastPart: number;
   private readonly fetches = new Map<number, Promise<Fetched>>();
-  private readonly opened = new Set<Readable>();
+  private readonly opened = new Set<ByteSource>();
   private readonly controller = new AbortController();
   private nextLaunch: number;
   private nextYield: number;
@@ -103,7 +85,7 @@ export class RangeReader implements PartSource {
   }
 
   /** Stop every range (the upload failed or was aborted); buffers of parts read but not handed on go back. */
-  stop(reason: unknown): void {
+  stop(reason: unknown = new ItemError('upload stopped', true, 'aborted')): void {
     this.failure ??= { err: reason };
     if (!this.controller.signal.aborted) this.controller.abort(reason);
     for (const stream of this.opened) stream.destroy();
@@ -136,14 +118,15 @@ export class RangeReader implements PartSource {
           this.opened.add(stream);
           try {
             const from = filled;
-            const got = await fill(stream, buffer.subarray(from, length), (bytes) => (filled += bytes));
+            // Each region counted as it lands, so that a read broken half-way still says how far it got.
+            const got = await stream.readInto(buffer.subarray(from, length), (view) => (filled += view.length));
             if (got === 0) throw new ItemError(`range at byte ${offset + from} ended with nothing read`, true, 'truncated');
           } finally {
             this.opened.delete(stream);
             stream.destroy();
           }
         } catch (err) {
-          if (signal.aborted || !retryable(err) || ++failures > this.o.retries) throw err;
+          if (signal.aborted || !retryable(err) || ++failures > this.o.retries || !this.o.budget.take()) throw err;
           // A backoff (the one rule, retry/backoff.ts), then the range is asked again from its first missing byte.
           await sleep(backoffMs(failures, { retryAfterMs: null }, { baseMs: RANGE_RETRY_BASE_MS }), undefined, { signal });
         }
@@ -189,18 +172,11 @@ export class RangeReader implements PartSource {
   }
 }
 
-/**
- * What an upload reads a file from as ranges: a stand-in source (the engine destroys it to stop the upload,
- * which stops the ranges) and the parts, opened where the engine resumes.
- */
-export function rangeParts(o: Omit<RangeReaderOptions, 'firstPartNumber'>, onReader?: (reader: RangeReader) => void): { source: Readable; openParts: OpenParts } {
-  const source = new PassThrough();
-  let reader: RangeReader | null = null;
-  source.on('close', () => reader?.stop(new ItemError('upload stopped', true, 'aborted')));
-  const openParts: OpenParts = ({ firstPartNumber }) => {
-    reader = new RangeReader({ ...o, firstPartNumber });
+/** An upload's parts read as ranges, opened where the engine resumes (it stops them when the upload ends early). */
+export function rangeParts(o: Omit<RangeReaderOptions, 'firstPartNumber'>, onReader?: (reader: RangeReader) => void): OpenParts {
+  return ({ firstPartNumber }) => {
+    const reader = new RangeReader({ ...o, firstPartNumber });
     onReader?.(reader);
     return reader;
   };
-  return { source, openParts };
 }

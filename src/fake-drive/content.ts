@@ -1,7 +1,9 @@
-// Deterministic, seekable file content for the fake Drive. A GB-sized file must cost neither disk nor memory,
-// so byte i is a pure function of (seed, i): a fixed 64 KiB pseudo-random pattern XORed, per 64 KiB block,
-// with two 32-bit words derived from (seed, block). Any range is generated on demand, block by block, so a
-// Range request at offset 3 GiB is as cheap as one at 0, and every block of every file differs.
+// Deterministic, seekable file content: the one generator behind the fake Drive, the tests' own bodies and
+// objects (test/s3-fixtures.ts, test/direct-media*.ts) and the benchmark's sources. A GB-sized file must cost
+// neither disk nor memory, so byte i is a pure function of (seed, i): a fixed 64 KiB pseudo-random pattern
+// XORed, per 64 KiB block, with two 32-bit words derived from (seed, block). Any range is generated on demand,
+// block by block, so a Range request at offset 3 GiB is as cheap as one at 0, and every block of every file
+// differs.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 

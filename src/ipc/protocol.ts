@@ -2,6 +2,8 @@
 // Every message carries a brand and a protocol version; anything else on the channel is foreign and is
 // ignored and logged (a stray `process.send` from a dependency must never be taken for work).
 import type { JsonObject } from './json.js';
+import type { ErrorCode } from '../error-codes.js';
+import { checkedCode } from './serialized-error.js';
 import type { SerializedError } from './serialized-error.js';
 
 export const PROTOCOL_BRAND = 'drive-s3-supervisor';
@@ -63,7 +65,7 @@ export interface ServiceStateMessage extends Envelope<'service-state'> {
   down: boolean;
 }
 /**
- * This child's share of the shared request rate (drive/shared-pace.ts), sent after ready and whenever it
+ * This child's share of the shared request rate (source/drive/shared-pace.ts), sent after ready and whenever it
  * changes: a push, so no request waits for a round trip to the supervisor.
  */
 export interface PaceMessage extends Envelope<'pace'> {
@@ -94,7 +96,7 @@ export interface ItemCheckpointMessage extends Envelope<'item-checkpoint'> {
 export type ItemOutcome =
   | { status: 'done'; bytes: number; detail: JsonObject }
   | { status: 'skipped'; reason: string; detail: JsonObject }
-  /** detail: what the attempt did before it failed (copy-item.ts: the bytes a resume read again). */
+  /** detail: what the attempt did before it failed (copy/copy-item.ts: the bytes a resume read again). */
   | { status: 'failed'; error: SerializedError; detail: JsonObject };
 
 export interface ItemResultMessage extends Envelope<'item-result'> {
@@ -106,8 +108,8 @@ export interface ItemResultMessage extends Envelope<'item-result'> {
 export interface ServiceUnreachableMessage extends Envelope<'service-unreachable'> {
   itemId: string;
   service: string;
-  /** The failure's reason code (drive/retry.ts, s3/s3-errors.ts). */
-  code: string;
+  /** The failure's reason code (error-codes.ts). */
+  code: ErrorCode;
 }
 /** Handed back unfinished because the supervisor said `service` is down: not a failure, no attempt counted. */
 export interface ItemReturnedMessage extends Envelope<'item-returned'> {
@@ -171,6 +173,24 @@ export function isParentMessage(value: unknown): value is ParentMessage {
 
 export function isChildMessage(value: unknown): value is ChildMessage {
   return isBranded(value, CHILD_KINDS);
+}
+
+/**
+ * The message with every reason code it carries checked against the list (error-codes.ts): the brand says
+ * who sent it, not that its codes are ours; an unknown one is told to `onUnknown` and read as 'error'.
+ */
+export function withCheckedCodes(m: ChildMessage, onUnknown: (code: unknown) => void): ChildMessage {
+  const check = (code: unknown): ErrorCode => checkedCode(code, onUnknown);
+  switch (m.kind) {
+    case 'item-result':
+      return m.outcome.status === 'failed' ? { ...m, outcome: { ...m.outcome, error: { ...m.outcome.error, code: check(m.outcome.error.code) } } } : m;
+    case 'fatal':
+      return { ...m, error: { ...m.error, code: check(m.error.code) } };
+    case 'service-unreachable':
+      return { ...m, code: check(m.code) };
+    default:
+      return m;
+  }
 }
 
 /** A short, secret-free description of a foreign message for the log. */

@@ -17,7 +17,6 @@ import { JournalReader } from './journal-reader.js';
 import { DeltaStore } from './delta-store.js';
 import { ListingRecorder } from './listing-recorder.js';
 import { ManifestStore } from './manifest-rows.js';
-import type { QueuedFolder } from './listing-recorder.js';
 import { openWritable } from './open-database.js';
 import type { JournalLease } from './lease.js';
 import type { BufferEstimator, DoneDetail, SourceVersion, ItemStatus, JournalIdentity, OpenOptions, RequeueOptions, RunTotals } from './types.js';
@@ -118,25 +117,13 @@ export class Journal extends JournalReader {
     this.listing.recordListed(entries);
   }
 
-  /** Begin a new listing (not when resuming an interrupted one: check listingState() === 'running'). */
+  /** Begin a new listing: every listing, an interrupted one's rerun too, lists from the root. */
   startNewListing(): number {
     return this.listing.startNewListing();
   }
 
   setListingComplete(): void {
     this.listing.setListingComplete();
-  }
-
-  enqueueFolders(folders: readonly JsonObject[]): void {
-    this.listing.enqueueFolders(folders);
-  }
-
-  queuedFolders(limit: number): QueuedFolder[] {
-    return this.listing.queuedFolders(limit);
-  }
-
-  folderListed(pos: number): void {
-    this.listing.folderListed(pos);
   }
 
   // ── dispatch ───────────────────────────────────────────────────────────────────────────────────

@@ -1,17 +1,10 @@
-// What the listing writes: pages of entries (upserted with the rerun rules below), the listing's
-// progress, and the frontier of folders still to list so an interrupted listing resumes.
+// What the listing writes: pages of entries (upserted with the rerun rules below) and the listing's
+// progress. An interrupted listing starts again from the root (docs/design.md, journal and resume).
 import type Database from 'better-sqlite3';
-import type { JsonObject } from '../ipc/json.js';
 import type { DriveItem, DriveSkip, ListedEntry, SourceMeta } from '../source/drive/drive-item.js';
 import { JournalError } from '../errors.js';
 import { toColumns } from './item-row.js';
 import type { ItemColumns } from './item-row.js';
-
-export interface QueuedFolder {
-  /** Position in the persistent FIFO; pass to folderListed once the folder is fully listed. */
-  pos: number;
-  folder: JsonObject;
-}
 
 // Evaluated against the stored row (SQLite evaluates every SET expression on the old values).
 const CHANGED = 'NOT (size IS excluded.size AND md5 IS excluded.md5 AND modified_time IS excluded.modified_time)';
@@ -89,10 +82,6 @@ export class ListingRecorder {
   private readonly skipFileRows: Database.Statement<[{ driveId: string; reason: string; gen: number; now: number }]>;
   private readonly setMeta: Database.Statement<[string, string]>;
   private readonly getMeta: Database.Statement<[string], { value: string }>;
-  private readonly enqueue: Database.Statement<[string]>;
-  private readonly peekFolders: Database.Statement<[number], { pos: number; entry: string }>;
-  private readonly dropFolder: Database.Statement<[number]>;
-  private readonly clearFolders: Database.Statement<[]>;
   private readonly recordPage: (entries: readonly ListedEntry[]) => void;
   private generation: number;
 
@@ -114,10 +103,6 @@ export class ListingRecorder {
     );
     this.setMeta = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
     this.getMeta = db.prepare('SELECT value FROM meta WHERE name = ?');
-    this.enqueue = db.prepare('INSERT INTO folder_queue (entry) VALUES (?)');
-    this.peekFolders = db.prepare('SELECT pos, entry FROM folder_queue ORDER BY pos LIMIT ?');
-    this.dropFolder = db.prepare('DELETE FROM folder_queue WHERE pos = ?');
-    this.clearFolders = db.prepare('DELETE FROM folder_queue');
     this.generation = Number(this.getMeta.get('listing_generation')?.value ?? '0');
     this.recordPage = db.transaction((entries: readonly ListedEntry[]) => {
       const now = Date.now();
@@ -133,40 +118,19 @@ export class ListingRecorder {
     this.recordPage(entries);
   }
 
-  /** Start a new listing: a new generation (for missing-file detection) and an empty folder queue. */
+  /** Start a new listing: a new generation (for missing-file detection). */
   startNewListing(): number {
     this.generation += 1;
     const gen = this.generation;
     this.db.transaction(() => {
       this.setMeta.run('listing_generation', String(gen));
       this.setMeta.run('listing_state', 'running');
-      this.clearFolders.run();
     })();
     return gen;
   }
 
   setListingComplete(): void {
-    this.db.transaction(() => {
-      this.setMeta.run('listing_state', 'complete');
-      this.clearFolders.run();
-    })();
-  }
-
-  /** Append folders still to be listed (JSON chosen by the listing: id, path, page token…). */
-  enqueueFolders(folders: readonly JsonObject[]): void {
-    this.db.transaction(() => {
-      for (const folder of folders) this.enqueue.run(JSON.stringify(folder));
-    })();
-  }
-
-  /** The oldest queued folders, in FIFO order, without removing them. */
-  queuedFolders(limit: number): QueuedFolder[] {
-    return this.peekFolders.all(limit).map((r) => ({ pos: r.pos, folder: JSON.parse(r.entry) as JsonObject }));
-  }
-
-  /** Remove a folder from the queue once all its pages are recorded. */
-  folderListed(pos: number): void {
-    this.dropFolder.run(pos);
+    this.setMeta.run('listing_state', 'complete');
   }
 
   private recordFile(item: DriveItem, meta: SourceMeta | undefined, now: number): void {

@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS folders (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS folders_prefix ON folders (key_prefix);
 
+-- Unused (the listing never persisted its frontier; docs/design.md): kept so that builds reading this
+-- version, which prepare statements on it, still open a new journal. Drop it with the next version.
 CREATE TABLE IF NOT EXISTS folder_queue (
   pos   INTEGER PRIMARY KEY,
   entry TEXT NOT NULL

@@ -1,18 +1,16 @@
 // A response body framed by Content-Length, read off a MediaConnection straight into the caller's buffers.
 //
 // Why: through node:http each socket read is a new Buffer, copied by its parser and again into a part buffer;
-// reading into the part buffer halves the CPU and leaves no dead chunks for the GC (docs/design.md#the-measurements-behind-the-flags). readInto() is that path; the Readable side (_read) serves any other consumer, one
-// 64 KiB chunk at a time.
+// reading into the part buffer halves the CPU and leaves no dead chunks for the GC (docs/design.md#the-measurements-behind-the-flags).
+// readInto() is that path, the only one: with more(), chunked and destroy() the body is a ByteSource
+// (source/byte-source.ts) by its shape, checked where source/drive/download.ts returns it as one (net/ imports
+// no source module: test/child-bundle.test.ts).
 //
 // Bytes that land outside the caller's buffer (the part of the body that came with the head, the first read
 // after a pause, what TLS still delivers after one) wait in the connection's queue and are copied out from
 // there; a read goes straight into the caller's buffer only while that queue is empty.
-import { Readable } from 'node:stream';
 import type { ConnectionReader, MediaConnection } from './media-connection.js';
 import { NetError } from './net-error.js';
-
-/** The Readable side's chunk size, as node:http's socket reads. */
-const CHUNK_BYTES = 64 * 1024;
 
 interface Fill {
   target: Buffer;
@@ -22,7 +20,9 @@ interface Fill {
   reject: (err: Error) => void;
 }
 
-export class DirectBody extends Readable implements ConnectionReader {
+export class DirectBody implements ConnectionReader {
+  /** Bytes land in the caller's buffer, not in chunks (child/gc-pacer.ts). */
+  readonly chunked = false;
   /** Body bytes handed to the caller so far. */
   private taken = 0;
   private fill: Fill | null = null;
@@ -40,7 +40,6 @@ export class DirectBody extends Readable implements ConnectionReader {
     private readonly idleMs: number,
     private readonly release: (conn: MediaConnection) => void,
   ) {
-    super({ highWaterMark: CHUNK_BYTES });
     conn.attach(this);
     if (!this.checkLength()) return;
     this.maybeRelease();
@@ -49,6 +48,11 @@ export class DirectBody extends Readable implements ConnectionReader {
   /** Bytes not yet delivered to the caller. */
   get remaining(): number {
     return this.length - this.taken;
+  }
+
+  /** Whether another body byte follows (known from Content-Length, nothing is read). */
+  more(): Promise<boolean> {
+    return Promise.resolve(this.remaining > 0);
   }
 
   /**
@@ -110,33 +114,9 @@ export class DirectBody extends Readable implements ConnectionReader {
     else this.fail(new NetError(`download closed after ${this.taken + this.conn.pending} of ${this.length} bytes${err ? `: ${err.message}` : ''}`, 'connection-reset'));
   }
 
-  // Readable: for consumers other than readInto (a resume's prefix hashing), one chunk at a time.
-
-  override _read(): void {
-    const left = this.remaining;
-    if (left === 0) {
-      this.push(null);
-      return;
-    }
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, left));
-    this.readInto(chunk).then(
-      (n) => {
-        this.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-        if (this.remaining === 0) this.push(null);
-      },
-      (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
-    );
-  }
-
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    // Destroyed before its end (the upload gave up): the connection is mid-response and cannot be reused.
-    if (!this.released) {
-      this.released = true;
-      this.conn.attach(null);
-      this.conn.destroy();
-    }
-    this.failPending(err ?? new NetError('download destroyed', 'connection-reset'));
-    callback(err);
+  /** Stop before the end (the upload gave up): the connection is mid-response and cannot be reused; a read waiting rejects. */
+  destroy(): void {
+    this.fail(new NetError('download destroyed', 'connection-reset'));
   }
 
   /** More bytes than Content-Length announced mean the framing cannot be trusted: fail. */

@@ -51,7 +51,7 @@ const OVERFLOW_BYTES = 16 * 1024;
 /**
  * Most bytes a connection queues. Reading stops whenever no reader wants more, so only what TLS had already
  * decrypted (one socket read, ≤ 64 KiB) can arrive after that; more is a server or stream out of step. Within
- * DOWNLOAD_BUFFER_BYTES (download.ts), which the memory plan counts per download.
+ * DOWNLOAD_BUFFER_BYTES (source/drive/download.ts), which the memory plan counts per download.
  */
 const MAX_QUEUED_BYTES = 2 * SPILL_BYTES;
 

@@ -3,7 +3,7 @@
 // do, so media goes through gaxios then, unless NO_PROXY exempts the host. NO_PROXY is read as curl and most
 // tools read it (a comma list; `*`; a domain with or without a leading `.` or `*.` matches itself and every
 // host under it; `host:port` only that port), wider than gaxios's own reading (no `*`, and a bare domain only
-// itself): download.ts passes our verdict on to gaxios so that both agree. CIDR ranges are not matched.
+// itself): source/drive/download.ts passes our verdict on to gaxios so that both agree. CIDR ranges are not matched.
 import { isIP } from 'node:net';
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];

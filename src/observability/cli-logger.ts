@@ -9,14 +9,14 @@ export interface CliLoggerOptions {
   level: string;
   pretty: boolean;
   base?: Record<string, string | number>;
-  /** Called before each line is written (the live progress block erases itself so a line never lands inside it). */
-  beforeLine?: () => void;
+  /** Writes each line (the live progress block prints it above itself so it never lands inside it). */
+  aroundLine?: (write: () => void) => void;
 }
 
 export function createCliLogger(options: CliLoggerOptions): Logger {
   const pretty = options.pretty ? pinoPretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', destination: 1 }) : undefined;
-  const before = options.beforeLine;
+  const around = options.aroundLine;
   const into = pretty ?? process.stdout;
-  const stream = before ? { write: (line: string) => { before(); return into.write(line); } } : pretty;
+  const stream = around ? { write: (line: string) => around(() => void into.write(line)) } : pretty;
   return createLogger({ level: options.level, ...(options.base ? { base: options.base } : {}), ...(stream ? { stream } : {}) });
 }

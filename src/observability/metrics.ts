@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { CHECKSUM_MISMATCH_CODES } from '../errors.js';
+import { serviceOf } from '../error-codes.js';
 import type { ItemOutcome } from '../ipc/protocol.js';
 import type { MemorySample } from '../supervisor/memory-guard.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
@@ -145,12 +145,6 @@ export class Metrics {
       }
     }
   }
-}
-
-function serviceOf(code: string): string {
-  if (code.startsWith('s3') || code.startsWith('S3')) return 's3';
-  if (code === 'poison' || CHECKSUM_MISMATCH_CODES.has(code)) return 'copy';
-  return 'drive';
 }
 
 export interface HealthState {

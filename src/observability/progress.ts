@@ -24,7 +24,7 @@ export interface ProgressSnapshot {
   paused: boolean;
   /** A service the supervisor holds unreachable (dispatch paused, probing), and for how long; null when none. */
   outage: { service: string; downMs: number } | null;
-  /** The shared Drive pace (drive/shared-pace.ts), when there is one. */
+  /** The shared Drive pace (source/drive/shared-pace.ts), when there is one. */
   drivePace?: DrivePaceView;
   /** The incremental sync's lag, pending files and last pass (sync-status.ts), when a run has one. */
   sync?: SyncView;
@@ -91,6 +91,9 @@ export class ProgressReporter {
   private readonly bytesRate = new Rate(15_000);
   private readonly filesRate = new Rate(15_000);
   private drawnLines = 0;
+  // The rows of the last draw, so the block can be drawn again under a line printed above it.
+  private drawnRows = '';
+  private drawnRowCount = 0;
 
   constructor(private readonly options: ProgressOptions) {}
 
@@ -106,6 +109,19 @@ export class ProgressReporter {
     this.timer = null;
     if (this.options.mode === 'tty') this.tick();
     if (this.options.mode === 'tty') this.drawnLines = 0;
+  }
+
+  /**
+   * Print above the live block: erase it, write, and draw it again below, so a log line (the supervisor's
+   * or a child's) lands whole above the block, never inside it.
+   */
+  above(write: () => void): void {
+    const drawn = this.drawnLines > 0;
+    this.clearBlock();
+    write();
+    if (!drawn) return;
+    (this.options.out ?? process.stderr).write(this.drawnRows);
+    this.drawnLines = this.drawnRowCount;
   }
 
   /** One update now (the timer's work; public so a test draws without waiting for it). */
@@ -174,9 +190,11 @@ export class ProgressReporter {
         return `  child ${String(c.id).padStart(3)} [${bar}] ${String(mb(c.ussBytes)).padStart(4)}/${plan.childSoftMb}/${plan.childHardMb} MB  ${c.state.padEnd(11)} ${c.inFlight} in flight`;
       }),
     ];
+    this.drawnRows = lines.map((l) => `\x1b[2K${fitLine(l, columns)}\n`).join('');
+    this.drawnRowCount = lines.length;
     let text = '';
     if (this.drawnLines > 0) text += `\x1b[${this.drawnLines}A`;
-    text += lines.map((l) => `\x1b[2K${fitLine(l, columns)}\n`).join('');
+    text += this.drawnRows;
     // Clear leftovers when the block got shorter (fewer children).
     for (let i = lines.length; i < this.drawnLines; i++) text += '\x1b[2K\n';
     out.write(text);

@@ -35,7 +35,7 @@ export interface RunSummary {
   journalCounts: JournalCounts;
   /** Full or delta pass and what --deletes did or would do (app/sync-pass.ts passReport). */
   pass?: Record<string, unknown>;
-  /** The shared Drive pace at the end (drive/shared-pace.ts). */
+  /** The shared Drive pace at the end (source/drive/shared-pace.ts). */
   drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
   resumeReread: ResumeReread;
   /** An organisation run's drives that could not be listed, and why (app/org-pass.ts). */

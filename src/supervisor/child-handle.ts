@@ -2,10 +2,12 @@
 // drain, kill), what it holds in flight, its last sampled memory, and the two-step kill. A handle never hands work to a process whose exitCode or signalCode is set.
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import { isChildMessage, describeForeign, message } from '../ipc/protocol.js';
+import { isChildMessage, describeForeign, message, withCheckedCodes } from '../ipc/protocol.js';
 import type { ChildMessage, ParentMessage, RecycleReason, ShutdownMessage, DrainMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { Logger } from '../observability/logger.js';
+import { LineBuffer, passThrough } from './child-output.js';
+import type { ChildOutput, ChildStream } from './child-output.js';
 
 export type ChildState = 'starting' | 'ready' | 'draining' | 'terminating' | 'exited';
 
@@ -35,6 +37,21 @@ interface ChildHandleEvents {
 const HEAP_OOM_TEXT = /heap out of memory|Allocation failed - JavaScript heap|Reached heap limit/;
 const STDERR_TAIL_CHARS = 2000;
 
+/** A child's stream to `output` line by line; `seen` gets every chunk as it comes. */
+function forwardLines(stream: NodeJS.ReadableStream | null | undefined, name: ChildStream, output: ChildOutput, seen?: (chunk: string) => void): void {
+  if (!stream) return;
+  const lines = new LineBuffer();
+  const emit = (text: string): void => {
+    if (text !== '') output(name, text);
+  };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    seen?.(chunk);
+    emit(lines.push(chunk));
+  });
+  stream.on('end', () => emit(lines.end()));
+}
+
 export class ChildHandle extends EventEmitter<ChildHandleEvents> {
   #state: ChildState = 'starting';
   readonly #inFlight = new Map<string, InFlightItem>();
@@ -57,6 +74,7 @@ export class ChildHandle extends EventEmitter<ChildHandleEvents> {
     private readonly proc: ChildProcess,
     readonly log: Logger,
     private readonly now: () => number = Date.now,
+    output: ChildOutput = passThrough,
   ) {
     super();
     this.startedAt = now();
@@ -65,12 +83,13 @@ export class ChildHandle extends EventEmitter<ChildHandleEvents> {
         log.warn({ foreign: describeForeign(raw) }, 'ignored a foreign message from a child');
         return;
       }
-      this.emit('message', raw);
+      const unknown = (code: unknown): void => log.warn({ kind: raw.kind, code: String(code).slice(0, 80) }, 'a child sent an unknown error code: read as "error"');
+      this.emit('message', withCheckedCodes(raw, unknown));
     });
-    proc.stderr?.setEncoding('utf8');
-    proc.stderr?.on('data', (chunk: string) => {
-      // Pass the child's stderr through (stack traces, V8 fatal errors) and keep a tail for diagnosis.
-      process.stderr.write(chunk);
+    // Pass the child's stderr through (stack traces, V8 fatal errors) and keep a tail for diagnosis;
+    // its stdout too when it is piped (spawn-child.ts): its pino lines, whole.
+    forwardLines(proc.stdout, 'stdout', output);
+    forwardLines(proc.stderr, 'stderr', output, (chunk) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
       if (HEAP_OOM_TEXT.test(chunk)) this.heapOom = true;
     });

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ChildExit, ChildHandle } from './child-handle.js';
 import type { MemoryPlan } from './memory-plan.js';
 import { spawnChild } from './spawn-child.js';
+import type { ChildOutput } from './child-output.js';
 
 const REACTION_SAMPLES = 1000;
 
@@ -17,6 +18,8 @@ export interface PoolOptions {
   processorOptions: JsonObject;
   logLevel: string;
   childExecArgv?: readonly string[];
+  /** Where children's output lines go (the live display prints them above itself); else the supervisor's own streams. */
+  childOutput?: ChildOutput;
   startupTimeoutMs: number;
   /** Consecutive children dying before ready that stop the run. */
   crashLoopLimit: number;
@@ -95,6 +98,7 @@ export class ChildPool {
       heapMb: plan.childHeapMb,
       log: this.log,
       extraExecArgv: this.options.childExecArgv ?? [],
+      ...(this.options.childOutput ? { output: this.options.childOutput } : {}),
       settings: {
         childId,
         concurrency: plan.childConcurrency,

@@ -7,11 +7,12 @@ import { message } from '../ipc/protocol.js';
 import type { ChildSettings, InitMessage } from '../ipc/protocol.js';
 import type { Logger } from '../observability/logger.js';
 import { ChildHandle } from './child-handle.js';
+import type { ChildOutput } from './child-output.js';
 import { raiseOomScore } from './oom-score.js';
 
 /**
  * The child entry, resolved from this module's location, never from process.cwd(): the bundle of
- * src/child/main.ts that `npm run build` writes (build/bundle-child.ts says why).
+ * src/child/main.ts that `npm run build` writes (build/bundle.ts says why).
  */
 export const CHILD_MAIN_PATH = fileURLToPath(new URL('../bundle/child-main.js', import.meta.url));
 
@@ -35,6 +36,8 @@ export interface SpawnOptions {
   log: Logger;
   /** Extra execArgv for diagnosis (e.g. --cpu-prof); the heap flags always come first. */
   extraExecArgv?: readonly string[];
+  /** Where the child's output lines go; given, its stdout is piped through it too (the live display's). */
+  output?: ChildOutput;
 }
 
 /**
@@ -64,13 +67,14 @@ export function spawnChild(options: SpawnOptions): ChildHandle {
   const proc = fork(CHILD_MAIN_PATH, [], {
     execArgv,
     env: childEnv(),
-    // stdout is shared (children write their own pino lines); stderr is piped so V8 OOM reports are seen.
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    // stdout is shared (children write their own pino lines) unless the supervisor prints them above its
+    // live display; stderr is piped so V8 OOM reports are seen.
+    stdio: ['ignore', options.output ? 'pipe' : 'inherit', 'pipe', 'ipc'],
   });
   const log = options.log.child({ childId: settings.childId, childPid: proc.pid });
   // At once, before the child has loaded anything: a child starting up is the kernel's victim too.
   if (proc.pid !== undefined && raiseOomScore(proc.pid) === null) log.debug('oom_score_adj not raised (no /proc here, or refused)');
-  const handle = new ChildHandle(settings.childId, proc, log);
+  const handle = new ChildHandle(settings.childId, proc, log, Date.now, options.output);
   handle.send(message<InitMessage>({ kind: 'init', settings }));
   return handle;
 }

@@ -26,6 +26,7 @@ import type { FailedOutcome, OutageOptions, OutageStop } from './outage-watch.js
 import type { MemoryPlan } from './memory-plan.js';
 import { RssSampler } from './rss-sampler.js';
 import type { WorkSource } from './work-source.js';
+import type { ChildOutput } from './child-output.js';
 
 const MB = 1024 * 1024;
 
@@ -50,6 +51,8 @@ export interface SupervisorOptions {
   log: Logger;
   readCgroup?: () => CgroupMemory | null;
   childExecArgv?: readonly string[];
+  /** Where children's output lines go (the live display prints them above itself); else the supervisor's own streams. */
+  childOutput?: ChildOutput;
   /**
    * A failure no other item can get past either (the source refused the credentials): returns why to stop,
    * or null. Such an item is not settled but put back untouched, and the run stops with that reason.
@@ -57,7 +60,7 @@ export interface SupervisorOptions {
   stopOnFailure?: (error: SerializedError) => string | null;
   /** A service (Drive, S3) found unreachable: dispatch waits for it instead of failing every file. */
   outage?: OutageOptions;
-  /** A shared request rate every ready child takes a share of and reports to (drive/shared-pace.ts). */
+  /** A shared request rate every ready child takes a share of and reports to (source/drive/shared-pace.ts). */
   pace?: RateSharing;
 }
 

@@ -1,10 +1,10 @@
 // What the copy needs of a target (rclone's fs.Fs put/remove side): what is stored at a key, a multipart
 // upload that can resume from a checkpoint, its completion or abort, and delete. The copy loop depends on
 // this interface; target/s3/ implements it (s3-target.ts).
-import type { Readable } from 'node:stream';
 import { ItemError } from '../errors.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { OpenParts, PartDigest } from '../copy/part-reader.js';
+import type { ByteSource } from '../source/byte-source.js';
 
 /** What the target stores of an item besides its bytes (a SourceItem is one). */
 export type TargetItem = {
@@ -82,12 +82,15 @@ export class CompleteFailedError extends ItemError {
   }
 }
 
+/**
+ * Where an upload's bytes come from: one source from resumeOffset(resume) on (destroyed on failure or abort),
+ * or parts read elsewhere (parallel ranges, copy/range-reader.ts), opened where the upload starts.
+ */
+export type UploadBytes = { source: ByteSource } | { openParts: OpenParts };
+
 export interface UploadRequest {
   item: TargetItem;
-  /** The object's bytes from resumeOffset(resume). Destroyed on failure or abort. */
-  source: Readable;
-  /** Parts read elsewhere (parallel ranges, copy/range-reader.ts); `source` then only stops them when destroyed. */
-  openParts: OpenParts | null;
+  bytes: UploadBytes;
   partSize: number;
   /** Keep the upload when an attempt fails, checkpointing each part, so a later attempt resumes it. */
   resumable: boolean;
@@ -102,7 +105,7 @@ export interface UploadRequest {
 }
 
 export interface Target {
-  /** The service's name in retry counts and outage reports ('s3'). */
+  /** The service's name in outage reports ('s3'); retry counts name it by the code table (error-codes.ts). */
   readonly service: string;
   /** The part size for an object of `size` bytes (null: unknown). */
   partSize(size: number | null): number;
@@ -120,8 +123,6 @@ export interface Target {
   /** Abort a multipart upload; never throws (clean-up paths are already failing). */
   abort(key: string, uploadId: string): Promise<AbortOutcome>;
   delete(key: string, signal: AbortSignal): Promise<void>;
-  /** Whether the error is this target's (for retry counts by service). */
-  owns(err: ItemError): boolean;
   /** Whether the error says the target did not answer (an outage), not something about the object. */
   unreachable(err: ItemError): boolean;
   close(): void;

@@ -28,6 +28,8 @@ export interface S3rverHandle {
   incompleteUploadIds(): Promise<string[]>;
   /** Body bytes announced by every PUT so far (PutObject, UploadPart): what was sent to be stored, retries included. */
   bytesReceived(): number;
+  /** UploadPart requests of part `partNumber` that reached the server, of every upload, retries included. */
+  partSends(partNumber: number): number;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export interface StartS3rverOptions {
   multipartExtensions?: boolean;
   /** false: refuse CopyObject with 501 NotImplemented, as some S3-compatible stores do (default true). */
   copyObject?: boolean;
+  /** Answer every UploadPart of this part number with 500 InternalError: a fault that never clears (retry bounds). */
+  failPart?: number;
 }
 
 const UPLOADS_DIR = '._S3rver_uploads';
@@ -163,8 +167,12 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
     });
   }
   let received = 0;
+  const partSends = new Map<number, number>();
   server.middleware.unshift(async (ctx, next) => {
     if (ctx.method === 'PUT') received += Number(ctx.get('content-length')) || 0;
+    const part = ctx.method === 'PUT' && queryString(ctx, 'uploadId') !== undefined ? Number(queryString(ctx, 'partNumber')) : NaN;
+    if (Number.isInteger(part)) partSends.set(part, (partSends.get(part) ?? 0) + 1);
+    if (part === options.failPart) return xmlError(ctx, 500, 'InternalError', `part ${part} always fails here (failPart)`);
     await next();
   });
   let address;
@@ -190,6 +198,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
     },
     directory,
     bytesReceived: () => received,
+    partSends: (partNumber) => partSends.get(partNumber) ?? 0,
     async incompleteUploadIds() {
       const dir = join(directory, bucket, UPLOADS_DIR);
       const ids = (await exists(dir)) ? await readdir(dir) : [];

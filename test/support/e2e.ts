@@ -18,6 +18,7 @@ import { SUPERVISOR_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import assert from 'node:assert/strict';
 import { JournalReader } from '../../src/journal/journal-reader.js';
 import type { JournalCounts } from '../../src/journal/types.js';
+import { until } from './within.js';
 
 export const CLI = fileURLToPath(new URL('../../src/bundle-supervisor/main.js', import.meta.url));
 export const TOKEN = 'e2e-access-token-0123456789';
@@ -182,12 +183,8 @@ export function countsOf(state: string): JournalCounts | null {
 }
 
 /** Polls the journal (another process writes it) until `done` files are recorded; fails after 60 s. */
-export async function waitForDone(state: string, done: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while ((countsOf(state)?.byStatus.done.files ?? 0) < done) {
-    assert.ok(Date.now() < deadline, `fewer than ${done} files done after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitForDone(state: string, done: number): Promise<void> {
+  return until(() => (countsOf(state)?.byStatus.done.files ?? 0) >= done, 60_000, `${done} files done`, 50);
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateMemoryCgroup } from '../../src/supervisor/cgroup-location.js';
 import { errorMessage } from '../../src/errors.js';
-import { until } from './process-tree.js';
+import { until } from './within.js';
 import type { Launcher } from './e2e.js';
 
 export interface TestCgroup {

@@ -5,13 +5,6 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { TEST_CERT, TEST_KEY } from './tls-fixture.js';
 
-/** Bytes that differ at every offset, so a misplaced region cannot compare equal. */
-export function pattern(length: number, seed = 7): Buffer {
-  const b = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) b[i] = (i * 31 + seed + (i >> 8)) & 0xff;
-  return b;
-}
-
 export type Respond = (socket: net.Socket, request: string, n: number) => void;
 
 /** A TCP (or TLS) server that hands every complete request head to `respond`, and counts connections. */

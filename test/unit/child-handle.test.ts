@@ -2,7 +2,8 @@
 // uses) and a fake clock: which transitions are allowed from which state, what they record, what they send.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { ChildHandle } from '../../src/supervisor/child-handle.js';
 import type { ChildExit } from '../../src/supervisor/child-handle.js';
@@ -18,7 +19,7 @@ class FakeProcess extends EventEmitter {
   connected = true;
   readonly sent: ParentMessage[] = [];
   readonly signals: string[] = [];
-  readonly stderr = null;
+  readonly stderr: PassThrough | null = null;
   send(msg: ParentMessage): boolean {
     this.sent.push(msg);
     return true;
@@ -143,4 +144,26 @@ test('terminate asks over IPC once, then SIGKILLs after the grace period', async
   assert.deepEqual(proc.signals, ['SIGKILL']);
   proc.exit(null, 'SIGKILL');
   assert.equal((await exited).signal, 'SIGKILL');
+});
+
+class PipedProcess extends FakeProcess {
+  readonly stdout = new PassThrough();
+  override readonly stderr = new PassThrough();
+}
+
+test("a child's output reaches the supervisor as whole lines, whatever the chunks, its stderr tail kept", async () => {
+  const proc = new PipedProcess();
+  const out: [string, string][] = [];
+  const child = new ChildHandle(7, proc as unknown as ChildProcess, log, Date.now, (stream, lines) => out.push([stream, lines]));
+  proc.stdout.write('{"level":"warn","ms');
+  proc.stdout.write('g":"one"}\n{"level":"warn","msg":"two"}\n{"le');
+  proc.stderr.write('FATAL ERROR: Reached heap limit\n');
+  proc.stdout.end('vel":"error","msg":"last, no newline"}');
+  proc.stderr.end();
+  await Promise.all([once(proc.stdout, 'end'), once(proc.stderr, 'end')]);
+  for (const [, lines] of out) assert.match(lines, /\n$/, 'every call ends on a whole line');
+  const of = (stream: string): string => out.filter(([s]) => s === stream).map(([, lines]) => lines).join('');
+  assert.equal(of('stdout'), '{"level":"warn","msg":"one"}\n{"level":"warn","msg":"two"}\n{"level":"error","msg":"last, no newline"}\n');
+  assert.equal(of('stderr'), 'FATAL ERROR: Reached heap limit\n');
+  assert.equal(child.stderrExcerpt, 'FATAL ERROR: Reached heap limit');
 });

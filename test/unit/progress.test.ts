@@ -103,3 +103,43 @@ test('the sync row: the lag first, then what the pass has left and the last pass
   new ProgressReporter({ mode: 'log', intervalMs: 1000, plan, log: capture, snapshot: () => ({ ...snapshot(), sync }) }).tick();
   assert.deepEqual((lines[0] as { progress: { sync: unknown } }).progress.sync, sync);
 });
+
+/** What a terminal shows after `text`: rows by cursor position, for the escapes the block uses (A, J, 2K). */
+function screen(text: string): string[] {
+  const shown: string[] = [];
+  let row = 0;
+  // eslint-disable-next-line no-control-regex
+  for (const part of text.split(/(\x1b\[\d*[AJK])/)) {
+    // eslint-disable-next-line no-control-regex
+    const escape = /^\x1b\[(\d*)([AJK])$/.exec(part);
+    if (escape) {
+      if (escape[2] === 'A') row = Math.max(0, row - Number(escape[1] || 1));
+      else if (escape[2] === 'J') shown.length = row;
+      else shown[row] = '';
+      continue;
+    }
+    for (const [i, piece] of part.split('\n').entries()) {
+      if (i > 0) row++;
+      shown[row] = (shown[row] ?? '') + piece;
+    }
+  }
+  return shown.filter((r, i) => r !== '' || i < row);
+}
+
+test('a log line printed while the block is live lands above it, whole, and the block is drawn again intact below', () => {
+  const t = terminal(80);
+  const reporter = new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot, out: t.out });
+  reporter.tick();
+  const block = screen(t.written.join(''));
+  assert.equal(block.length, 7);
+  const line = '{"level":"warn","time":"2026-12-04T20:00:00.000Z","pid":1,"childId":3,"msg":"a warning longer than the terminal is wide, and raw JSON at that"}';
+  reporter.above(() => t.out.write(`${line}\n`));
+  assert.deepEqual(screen(t.written.join('')), [line, ...block], 'the line first, then every row of the block');
+  reporter.tick();
+  reporter.above(() => t.out.write('second\n'));
+  reporter.tick();
+  assert.deepEqual(screen(t.written.join('')), [line, 'second', ...block], 'later draws stay below both lines');
+  reporter.stop();
+  reporter.above(() => t.out.write('after\n'));
+  assert.deepEqual(screen(t.written.join('')), [line, 'second', ...block, 'after'], 'the display stopped: lines follow the last block');
+});

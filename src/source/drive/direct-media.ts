@@ -1,12 +1,11 @@
-// files.get alt=media read off a pooled connection of our own (direct-request.ts) into the upload's part
-// buffers (direct-body.ts), when the response is framed the simple way: a 2xx with Content-Length and no
+// files.get alt=media read off a pooled connection of our own (net/direct-request.ts) into the upload's part
+// buffers (net/direct-body.ts), when the response is framed the simple way: a 2xx with Content-Length and no
 // content coding, which is how Drive serves file bytes when asked for identity. Any other framing (chunked,
 // compressed) is closed unread and asked again through node:http (media-request.ts), which parses them all;
 // so is an error response without a Content-Length, so that its JSON reason reaches classifyDriveError intact.
 // After three such 2xx answers in a row a process asks node:http first (MediaPool.directWorthTrying). A head
 // that is node:http's to judge (HandToNodeHttp) is asked again there too. A redirect is closed unread and
 // left to the auth client, which follows it (see download.ts).
-import type { Readable } from 'node:stream';
 import { DirectBody } from '../../net/direct-body.js';
 import { HandToNodeHttp, requestDirect } from '../../net/direct-request.js';
 import type { DirectHead } from '../../net/direct-request.js';
@@ -36,7 +35,7 @@ export interface DirectMediaOptions {
 }
 
 /** As requestMedia answers, with the body a DirectBody, or node:http's IncomingMessage after a fallback. */
-export type DirectMediaResponse = Omit<MediaResponse, 'body'> & { body: Readable };
+export type DirectMediaResponse = Omit<MediaResponse, 'body'> & { body: DirectBody | MediaResponse['body'] };
 
 /** GET the file's bytes from `offset`. Resolves on a 2xx with the body unread; rejects with a MediaHttpError otherwise. */
 export async function requestMediaDirect(client: DriveEndpoint, fileId: string, options: DirectMediaOptions): Promise<DirectMediaResponse> {

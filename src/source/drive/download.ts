@@ -1,7 +1,10 @@
 // Open a download stream for one DriveItem: media bytes from an offset (Range: bytes=offset-), or an
 // export streamed from its exportLinks URL (files.export stops at 10 MB; export links do not, but they do
-// not support Range either). The stream is counted: ending short of the announced length is an error, not
-// a silently shorter object.
+// not support Range either). The bytes are counted: ending short of the announced length is an error, not
+// a silently shorter object. Media is read the direct way (direct-media.ts: our own socket reader, which hands
+// what it does not take to node:http, media-request.ts), or through the auth client (gaxios; media() says when).
+// A direct body is handed on as the ByteSource it is; any other body is guarded here and read through
+// ReadableBytes (source/readable-bytes.ts).
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import type { DriveEndpoint } from './drive-endpoint.js';
@@ -9,6 +12,8 @@ import type { DriveItem } from './drive-item.js';
 import { paced } from './pacer.js';
 import type { Pacer } from './pacer.js';
 import { DirectBody } from '../../net/direct-body.js';
+import type { ByteSource } from '../byte-source.js';
+import { ReadableBytes } from '../readable-bytes.js';
 import { requestMediaDirect } from './direct-media.js';
 import { directMediaAllowed, isRedirect, MediaHttpError, mediaUrl } from './media-request.js';
 import { bypassesProxy } from '../../net/proxy-env.js';
@@ -29,7 +34,8 @@ export const DOWNLOAD_HIGH_WATER_MARK = 64 * 1024;
 /** A download that delivers nothing for this long (while we are ready for more) is abandoned and retried. */
 export const DOWNLOAD_IDLE_TIMEOUT_MS = 120_000;
 /**
- * Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read; on
+ * Upper bound of in-process buffering per open download: ours + node-fetch's 16 KiB + a 64 KiB socket read (held
+ * by the stream or as ReadableBytes's carry-over); on
  * the direct path (direct-media.ts), the connection's queue (≤ 128 KiB) is the only buffer before the part's.
  */
 export const DOWNLOAD_BUFFER_BYTES = DOWNLOAD_HIGH_WATER_MARK + 16 * 1024 + 64 * 1024;
@@ -101,10 +107,10 @@ function guard(body: Readable, expected: number | null, highWaterMark: number): 
 }
 
 /**
- * A Readable of the item's bytes from `offset`. Rejects with a DriveError (an ItemError with a code) when the
- * request fails; the stream errors with a DriveError when the body breaks or comes up short.
+ * The item's bytes from `offset`. Rejects with a DriveError (an ItemError with a code) when the request
+ * fails; a read rejects with a DriveError (or a NetError, direct body) when the body breaks or comes up short.
  */
-export async function openDownload(client: DriveEndpoint, item: DriveItem, options: OpenDownloadOptions): Promise<Readable> {
+export async function openDownload(client: DriveEndpoint, item: DriveItem, options: OpenDownloadOptions): Promise<ByteSource> {
   const offset = options.offset ?? 0;
   const highWaterMark = options.highWaterMark ?? DOWNLOAD_HIGH_WATER_MARK;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`download offset must be a non-negative integer, got ${offset}`);
@@ -114,14 +120,14 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
       const url = item.download.url;
       const res = await paced(options.pacer, options.signal, () => viaAuthClient(client, url, {}, options.signal));
       const length = header(res.headers, 'content-length');
-      return guard(res.data, length === null ? null : Number(length), highWaterMark);
+      return new ReadableBytes(guard(res.data, length === null ? null : Number(length), highWaterMark));
     }
     if (item.size !== null && offset > item.size) {
       throw new DriveError(`offset ${offset} is past the end of ${item.id} (${item.size} bytes)`, false, 'bad-request', null);
     }
     if (item.size !== null && offset === item.size && offset > 0) {
       // Nothing left to read; a Range request here would be answered 416.
-      return guard(emptyStream(), 0, highWaterMark);
+      return new ReadableBytes(guard(emptyStream(), 0, highWaterMark));
     }
     const length = options.length;
     if (length !== undefined && (!Number.isSafeInteger(length) || length <= 0 || (item.size !== null && offset + length > item.size))) {
@@ -148,7 +154,7 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
     // the part buffers as it is (a Transform in between would bring back the chunks it saves).
     if (res.data instanceof DirectBody) return res.data;
     const expected = contentLength !== null ? Number(contentLength) : (length ?? (item.size === null ? null : item.size - offset));
-    return guard(res.data, expected, highWaterMark);
+    return new ReadableBytes(guard(res.data, expected, highWaterMark));
   } catch (err) {
     // An abort is the caller's decision, not a Drive failure: hand back the reason it aborted with.
     if (options.signal?.aborted) throw options.signal.reason;
@@ -159,23 +165,27 @@ export async function openDownload(client: DriveEndpoint, item: DriveItem, optio
 interface MediaResult {
   status: number;
   headers: unknown;
-  data: Readable;
+  /** A direct body when our own client read the head (direct-media.ts), else node:http's or gaxios's stream. */
+  data: DirectBody | Readable;
 }
+
+/** What the auth client's request() answers: always a stream. */
+type StreamResult = MediaResult & { data: Readable };
 
 /**
  * A streamed GET through the auth client's request() (gaxios, as the generated client would send it): export
  * links; and media when a proxy is configured, to retry a 401 with a refreshed token, or to follow a
  * redirect. No gaxios retries: all retries go through withRetry (retry.ts). A host NO_PROXY exempts by our
- * reading of it (proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
+ * reading of it (net/proxy-env.ts) is exempted for gaxios too, which reads it more narrowly.
  */
-async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<MediaResult> {
+async function viaAuthClient(client: DriveEndpoint, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<StreamResult> {
   const target = new URL(url);
   const noProxy = bypassesProxy(target, process.env) ? { noProxy: [target] } : {};
   const res = await client.auth.request<Readable>({ url, responseType: 'stream', retry: false, headers, ...noProxy, ...(signal ? { signal } : {}) });
   return { status: res.status, headers: res.headers, data: res.data };
 }
 
-function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<MediaResult> {
+function mediaViaGaxios(client: DriveEndpoint, fileId: string, offset: number, options: OpenDownloadOptions): Promise<StreamResult> {
   const range = options.length !== undefined ? `bytes=${offset}-${offset + options.length - 1}` : offset > 0 ? `bytes=${offset}-` : null;
   return viaAuthClient(client, mediaUrl(client.rootUrl, fileId, options.acknowledgeAbuse).href, range === null ? {} : { Range: range }, options.signal);
 }

@@ -14,7 +14,7 @@ export type DriveItem = {
   name: string;
   /** Original Drive path relative to the migrated folder, display names joined by '/' (metadata only). */
   path: string;
-  /** The S3 key (prefix included), mapped safely and deterministically (see drive/key-mapper.ts). */
+  /** The S3 key (prefix included), mapped safely and deterministically (see keys/key-mapper.ts). */
   key: string;
   /** The source mimeType on Drive. */
   mimeType: string;

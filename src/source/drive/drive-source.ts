@@ -1,10 +1,10 @@
 // The Drive source behind the copy's Source interface (source/source.ts): media and export bytes from an
 // offset (download.ts, over the direct media client when it can), fresh metadata (fresh-metadata.ts), and
 // Drive's error classification (retry.ts), all paced by this child's share of the request rate.
-import type { Readable } from 'node:stream';
 import type { ItemError } from '../../errors.js';
 import type { JsonObject } from '../../ipc/json.js';
 import { NetError } from '../../net/net-error.js';
+import type { ByteSource } from '../byte-source.js';
 import type { Source } from '../source.js';
 import { closeMediaConnections } from './direct-media.js';
 import { openDownload } from './download.js';
@@ -33,7 +33,7 @@ export class DriveSource implements Source<DriveItem> {
     return item.download.kind === 'media';
   }
 
-  open(item: DriveItem, offset: number, signal: AbortSignal, length?: number): Promise<Readable> {
+  open(item: DriveItem, offset: number, signal: AbortSignal, length?: number): Promise<ByteSource> {
     return openDownload(this.drive, item, { offset, ...(length === undefined ? {} : { length }), signal, acknowledgeAbuse: this.acknowledgeAbuse, pacer: this.pacer });
   }
 

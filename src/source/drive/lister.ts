@@ -1,6 +1,6 @@
 // Walk a Drive folder (or shared drive) breadth-first and yield one ListedEntry per file, page by page.
 // Memory holds the queue of folders still to list and, for the folder being listed, the current group of
-// names that might clash (see key-mapper.ts `clashGroup`) — never the file list.
+// names that might clash (see keys/key-mapper.ts `clashGroup`) — never the file list.
 import { createHash } from 'node:crypto';
 import type { drive_v3 } from '@googleapis/drive';
 import { PreflightError } from '../../errors.js';

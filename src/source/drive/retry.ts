@@ -2,6 +2,8 @@
 // drive-client.ts) so that every retry goes through here: one backoff policy, counted and logged in one place.
 // Backoff: the shared rule (retry/backoff.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { unreachableCodes } from '../../error-codes.js';
+import type { ErrorCode, ErrorCodeOf } from '../../error-codes.js';
 import { ItemError } from '../../errors.js';
 import { NetError } from '../../net/net-error.js';
 import { backoffMs } from '../../retry/backoff.js';
@@ -9,22 +11,8 @@ import type { BackoffOptions } from '../../retry/backoff.js';
 
 export { backoffMs } from '../../retry/backoff.js';
 
-/** Reason codes of classified Drive errors, as recorded in the journal and the report. */
-export type DriveErrorCode =
-  | 'rate-limited'
-  | 'server-error'
-  | 'connection-reset'
-  | 'truncated'
-  | 'timeout'
-  | 'download-quota-exceeded'
-  | 'not-found'
-  | 'forbidden'
-  | 'unauthorized'
-  | 'abusive-file'
-  | 'cannot-download'
-  | 'bad-request'
-  | 'source-changed'
-  | 'drive-error';
+/** Reason codes of classified Drive errors, as recorded in the journal and the report (the table: error-codes.ts). */
+export type DriveErrorCode = ErrorCodeOf<'drive'>;
 
 /** An ItemError from the Drive side, with the HTTP status and the Retry-After delay when there was one. */
 export class DriveError extends ItemError {
@@ -41,7 +29,7 @@ export class DriveError extends ItemError {
 }
 
 /** Codes that say nothing about the file, only that Drive did not answer (outages, issue 20 point 5). */
-export const DRIVE_UNREACHABLE: ReadonlySet<string> = new Set<DriveErrorCode>(['connection-reset', 'timeout', 'server-error']);
+export const DRIVE_UNREACHABLE: ReadonlySet<ErrorCode> = unreachableCodes('drive');
 
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'sharingRateLimitExceeded']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);

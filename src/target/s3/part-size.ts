@@ -51,7 +51,7 @@ export function streamBufferBytes(streamHighWaterMark: number): number {
 }
 
 /**
- * Upper bound of the bytes one upload holds: the part reader (see part-buffers.ts) never holds more
+ * Upper bound of the bytes one upload holds: the part reader (see copy/part-buffers.ts) never holds more
  * than `queueSize` part buffers at once — the one being filled counts against the queue — and each is at
  * most one part long; an object smaller than one part gets a buffer of its exact size.
  */

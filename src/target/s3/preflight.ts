@@ -6,7 +6,8 @@ import { DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObject
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PreflightError } from '../../errors.js';
 import type { S3TargetOptions } from './s3-options.js';
-import { describeEndpoint, keyUnderPrefix } from './s3-options.js';
+import { describeUrl } from '../../config/option-value.js';
+import { keyUnderPrefix } from './s3-options.js';
 import { s3ErrorDetail } from './s3-errors.js';
 
 export const PREFLIGHT_MARKER = '.drive-s3-supervisor-preflight-';
@@ -22,7 +23,7 @@ export interface PreflightResult {
 }
 
 function where(opts: S3TargetOptions): string {
-  return opts.endpoint ? `endpoint ${describeEndpoint(opts.endpoint)}` : `region ${opts.region}`;
+  return opts.endpoint ? `endpoint ${describeUrl(opts.endpoint)}` : `region ${opts.region}`;
 }
 
 /** Map a failed step to the one line the operator needs. */

@@ -18,7 +18,10 @@ export interface S3ClientTuning {
   connectionTimeoutMs?: number;
   /** Close a socket idle this long mid-request (a stalled upload becomes a retryable error). */
   socketTimeoutMs?: number;
-  /** SDK attempts per request (standard retry mode: backoff, throttling-aware). */
+  /**
+   * SDK attempts per request (standard retry mode). 1 in the copy children, whose retry loop is the one
+   * policy; the default 5 only where no loop of ours runs (the supervisor's control requests, verify).
+   */
   maxAttempts?: number;
   /**
    * Explicit credentials, for the built-in s3rver (tests, `supervisor demo`) only. Real runs leave this
@@ -43,7 +46,7 @@ function hasHeaders(request: unknown): request is { headers: Record<string, stri
 }
 
 /**
- * Send UNSIGNED-PAYLOAD instead of the body's SHA-256 on the byte-carrying commands (see SIGN_PAYLOAD_MODES).
+ * Send UNSIGNED-PAYLOAD instead of the body's SHA-256 on the byte-carrying commands (see SignPayloadMode in s3-options.ts).
  * The SigV4 signer uses an x-amz-content-sha256 header it finds as the payload hash, so setting it at the
  * build step (before signing) is all it takes; the header stays signed.
  */

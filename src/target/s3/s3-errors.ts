@@ -1,24 +1,15 @@
 // Sorting S3 failures into "another attempt may work" (throttling, 5xx, resets, timeouts) and "it will not"
 // (access, missing bucket, bad request). Codes are short, stable strings for the report and metrics.
+import { unreachableCodes } from '../../error-codes.js';
+import type { ErrorCode, ErrorCodeOf } from '../../error-codes.js';
 import { ItemError } from '../../errors.js';
 import { redactText } from '../../observability/redact.js';
 
-export type S3ErrorCode =
-  | 's3-throttled'
-  | 's3-server-error'
-  | 's3-network'
-  | 's3-timeout'
-  | 's3-aborted'
-  | 's3-no-such-upload'
-  | 's3-access-denied'
-  | 's3-no-such-bucket'
-  | 's3-credentials'
-  | 's3-kms'
-  | 's3-client-error'
-  | 's3-error';
+/** The table: error-codes.ts. */
+export type S3ErrorCode = ErrorCodeOf<'s3'>;
 
 /** Codes that say nothing about the object, only that S3 did not answer (outages, issue 20 point 5). */
-export const S3_UNREACHABLE: ReadonlySet<string> = new Set<S3ErrorCode>(['s3-network', 's3-timeout', 's3-server-error']);
+export const S3_UNREACHABLE: ReadonlySet<ErrorCode> = unreachableCodes('s3');
 
 export interface S3ErrorClass {
   retryable: boolean;

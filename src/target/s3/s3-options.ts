@@ -4,18 +4,41 @@
 // finds them, and never passing them explicitly keeps them out of options that cross IPC or reach logs.
 import { StorageClass } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../errors.js';
+import { checkRules } from '../../config/option-rules.js';
+import { settingValue } from '../../config/option-value.js';
+import type { Given } from '../../config/option-value.js';
+import type { Settings } from '../../config/settings.js';
+import type { Raw } from '../../config/settings-of.js';
 import type { JsonObject } from '../../ipc/json.js';
+import { envName, flagNamed } from '../../config/option-specs.js';
 
-export const SSE_MODES = ['AES256', 'aws:kms'] as const;
-export type SseMode = (typeof SSE_MODES)[number];
+/** Each S3 option and the setting (a row of OPTION_SPECS) it is: its type, default and checks are the row's. */
+const S3_SETTINGS = {
+  bucket: 's3Bucket',
+  prefix: 's3Prefix',
+  region: 's3Region',
+  endpoint: 's3Endpoint',
+  forcePathStyle: 's3ForcePathStyle',
+  storageClass: 's3StorageClass',
+  sse: 's3Sse',
+  kmsKeyId: 's3KmsKeyId',
+  checksum: 's3Checksum',
+  signPayload: 's3SignPayload',
+  partSizeMb: 'partSizeMb',
+  /** Parts of one object held in memory / in flight at once. */
+  uploadQueueSize: 'uploadQueueSize',
+} as const satisfies Record<string, keyof Settings>;
+type S3Key = keyof typeof S3_SETTINGS;
+type S3Setting<K extends S3Key> = Settings[(typeof S3_SETTINGS)[K]];
+
+export type SseMode = NonNullable<Settings['s3Sse']>;
 
 /**
  * 'when-supported': the SDK's default, a CRC32 checksum on every upload (trailers for streams, headers for
  * buffers). 'when-required': only where the API demands one; S3-compatible stores that reject the SDK's
  * checksum headers/trailers (Backblaze B2, Cloudflare R2, older Ceph and MinIO, s3rver, ...) need this.
  */
-export const CHECKSUM_MODES = ['when-supported', 'when-required'] as const;
-export type ChecksumMode = (typeof CHECKSUM_MODES)[number];
+export type ChecksumMode = Settings['s3Checksum'];
 
 /**
  * The checksum mode when --s3-checksum is not given: AWS gets the SDK's CRC32s; a custom endpoint is most
@@ -33,153 +56,76 @@ export function defaultChecksumMode(endpoint: string | null | undefined): Checks
  * record, and the object is only created after our digest matched Drive's checksum. 'auto' signs only over
  * plain http, where nothing else protects the body in transit (boto3 and the AWS CLI make the same choice).
  */
-export const SIGN_PAYLOAD_MODES = ['auto', 'always', 'never'] as const;
-export type SignPayloadMode = (typeof SIGN_PAYLOAD_MODES)[number];
+export type SignPayloadMode = Settings['s3SignPayload'];
 
-/** S3 multipart limits: https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html */
-export const MIN_PART_SIZE_MB = 5;
-export const MAX_PART_SIZE_MB = 5 * 1024;
-export const MAX_UPLOAD_QUEUE_SIZE = 64;
+/** An unset setting is null here (it crosses IPC as JSON, which has no undefined). */
+type Resolved<T> = undefined extends T ? Exclude<T, undefined> | null : T;
 
-export type S3TargetOptions = {
+/** The S3 settings as the target uses them: always a bucket and a region; the storage class one of the SDK's. */
+export type S3TargetOptions = Omit<{ [K in S3Key]: Resolved<S3Setting<K>> }, 'bucket' | 'prefix' | 'region' | 'storageClass'> & {
   bucket: string;
   /** Key prefix without leading or trailing '/'; '' for the bucket root. */
   prefix: string;
   region: string;
-  /** Custom endpoint URL (S3-compatible stores, tests); null for AWS. */
-  endpoint: string | null;
-  forcePathStyle: boolean;
   storageClass: StorageClass | null;
-  sse: SseMode | null;
-  kmsKeyId: string | null;
-  checksum: ChecksumMode;
-  signPayload: SignPayloadMode;
-  partSizeMb: number;
-  /** Parts of one object held in memory / in flight at once. */
-  uploadQueueSize: number;
 };
 
-/** Raw values as they come from flags or a config file; everything optional, validated by resolveS3Options. */
-export type S3OptionsInput = {
-  bucket?: string | undefined;
-  prefix?: string | undefined;
-  region?: string | undefined;
-  endpoint?: string | undefined;
-  forcePathStyle?: boolean | undefined;
-  storageClass?: string | undefined;
-  sse?: string | undefined;
-  kmsKeyId?: string | undefined;
-  checksum?: string | undefined;
-  signPayload?: string | undefined;
-  partSizeMb?: number | undefined;
-  uploadQueueSize?: number | undefined;
-};
-
-export const S3_DEFAULTS = {
-  prefix: '',
-  signPayload: 'auto' as SignPayloadMode,
-  // S3's minimum part, as rclone's and lib-storage's defaults. Every held part buffer is a part: on the
-  // benchmark's mixed set at 4 workers (children with the malloc settings of spawn-child.ts) the tree peaked
-  // at 675 MB with 8 MiB parts and 566 MB with 5 MiB parts and 4 buffers a child, at the same throughput
-  // within the machine's noise. Bigger parts save requests ($0.005 per 1,000 PUTs: ~$0.4 per TiB between
-  // the two) and suit a high-latency link; --part-size-mb raises them.
-  partSizeMb: 5,
-  uploadQueueSize: 2,
-};
+/** Raw values as they come from flags, code or a config file; everything optional, validated by resolveS3Options. */
+export type S3OptionsInput = { [K in S3Key]?: Raw<S3Setting<K>> | undefined };
 
 const STORAGE_CLASSES: readonly string[] = Object.values(StorageClass);
 
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
+/** A value given: strings trimmed, and empty, null or undefined as not given (then the row's default). */
+function given(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
 }
 
-function intInRange(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** The endpoint without user info, query or fragment: safe to print in an error line. */
-export function describeEndpoint(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
-function validateEndpoint(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`--s3-endpoint (AWS_ENDPOINT_URL_S3) must be an http(s) URL, got an unparseable value`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`--s3-endpoint (AWS_ENDPOINT_URL_S3) must be an http(s) URL, got protocol ${url.protocol}`);
-  }
-  if (url.username || url.password) {
-    // Credentials in the URL would end up in logs and error messages; they belong in the credential chain.
-    throw new ConfigError('--s3-endpoint (AWS_ENDPOINT_URL_S3) must not contain credentials; use the AWS credential chain');
-  }
-  return raw;
-}
-
-/** Validate and complete the S3 settings. Env fallbacks: AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3. */
+/** Validate and complete the S3 settings. Env fallbacks are the rows': AWS_REGION, AWS_ENDPOINT_URL_S3, …. */
 export function resolveS3Options(input: S3OptionsInput, env: NodeJS.ProcessEnv = process.env): S3TargetOptions {
-  const bucket = nonEmpty(input.bucket);
-  if (!bucket) throw new ConfigError('--s3-bucket is required');
+  return resolveS3(input, env);
+}
+
+/** The S3 options of the resolved settings, each read from the setting it is (S3_SETTINGS). */
+export function s3OptionsOf(settings: Settings, env: NodeJS.ProcessEnv = process.env): S3TargetOptions {
+  const input: { [K in S3Key]?: unknown } = {};
+  for (const [option, key] of Object.entries(S3_SETTINGS)) input[option as S3Key] = settings[key];
+  return resolveS3(input, env);
+}
+
+function resolveS3(input: { [K in S3Key]?: unknown }, env: NodeJS.ProcessEnv): S3TargetOptions {
+  const setting = <K extends S3Key>(k: K): Given<(typeof S3_SETTINGS)[K]> => settingValue(S3_SETTINGS[k], given(input[k]), env);
+  const bucket = setting('bucket');
+  if (!bucket) throw new ConfigError(`${flagNamed('s3-bucket')} is required`);
   if (bucket.includes('/') || bucket.length > 255) {
-    throw new ConfigError(`--s3-bucket must be a bucket name (no '/', at most 255 characters), got ${JSON.stringify(bucket)}`);
+    throw new ConfigError(`${flagNamed('s3-bucket')} must be a bucket name (no '/', at most 255 characters), got ${JSON.stringify(bucket)}`);
   }
-
-  const prefix = (input.prefix ?? S3_DEFAULTS.prefix).trim().replace(/^\/+/, '').replace(/\/+$/, '');
-
-  const endpointRaw = nonEmpty(input.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_S3);
-  const endpoint = endpointRaw === undefined ? null : validateEndpoint(endpointRaw);
-
+  const endpoint = setting('endpoint') ?? null;
   // S3-compatible stores usually ignore the region but SigV4 still needs one; us-east-1 is their convention.
-  const region = nonEmpty(input.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint ? 'us-east-1' : undefined);
-  if (!region) throw new ConfigError('--s3-region (or AWS_REGION) is required when no --s3-endpoint is set');
+  const region = setting('region') ?? (endpoint ? 'us-east-1' : undefined);
+  if (!region) throw new ConfigError(`--s3-region (${envName('s3-region')}, or AWS_REGION) is required when no --s3-endpoint is set`);
 
-  const storageClassRaw = nonEmpty(input.storageClass);
-  if (storageClassRaw !== undefined && !STORAGE_CLASSES.includes(storageClassRaw)) {
-    throw new ConfigError(`--s3-storage-class must be one of ${STORAGE_CLASSES.join(', ')}, got ${JSON.stringify(storageClassRaw)}`);
+  const storageClass = setting('storageClass');
+  if (storageClass !== undefined && !STORAGE_CLASSES.includes(storageClass)) {
+    throw new ConfigError(`--s3-storage-class must be one of ${STORAGE_CLASSES.join(', ')}, got ${JSON.stringify(storageClass)}`);
   }
-
-  const sseRaw = nonEmpty(input.sse);
-  if (sseRaw !== undefined && !(SSE_MODES as readonly string[]).includes(sseRaw)) {
-    throw new ConfigError(`--s3-sse must be one of ${SSE_MODES.join(', ')}, got ${JSON.stringify(sseRaw)}`);
-  }
-  const sse = (sseRaw ?? null) as SseMode | null;
-  const kmsKeyId = nonEmpty(input.kmsKeyId) ?? null;
-  if (kmsKeyId !== null && sse !== 'aws:kms') throw new ConfigError('--s3-kms-key-id requires --s3-sse aws:kms');
-
-  const checksumRaw = nonEmpty(input.checksum) ?? defaultChecksumMode(endpoint);
-  if (!(CHECKSUM_MODES as readonly string[]).includes(checksumRaw)) {
-    throw new ConfigError(`--s3-checksum must be one of ${CHECKSUM_MODES.join(', ')}, got ${JSON.stringify(checksumRaw)}`);
-  }
-  const signPayloadRaw = nonEmpty(input.signPayload) ?? S3_DEFAULTS.signPayload;
-  if (!(SIGN_PAYLOAD_MODES as readonly string[]).includes(signPayloadRaw)) {
-    throw new ConfigError(`--s3-sign-payload must be one of ${SIGN_PAYLOAD_MODES.join(', ')}, got ${JSON.stringify(signPayloadRaw)}`);
-  }
-
+  const sse = setting('sse') ?? null;
+  const kmsKeyId = setting('kmsKeyId') ?? null;
+  checkRules({ s3Sse: sse ?? undefined, s3KmsKeyId: kmsKeyId ?? undefined });
   return {
     bucket,
-    prefix,
+    prefix: setting('prefix').replace(/^\/+/, '').replace(/\/+$/, ''),
     region,
     endpoint,
-    forcePathStyle: input.forcePathStyle ?? false,
-    storageClass: (storageClassRaw ?? null) as StorageClass | null,
+    forcePathStyle: setting('forcePathStyle'),
+    storageClass: (storageClass ?? null) as StorageClass | null,
     sse,
     kmsKeyId,
-    checksum: checksumRaw as ChecksumMode,
-    signPayload: signPayloadRaw as SignPayloadMode,
-    partSizeMb: intInRange('--part-size-mb', input.partSizeMb ?? S3_DEFAULTS.partSizeMb, MIN_PART_SIZE_MB, MAX_PART_SIZE_MB),
-    uploadQueueSize: intInRange('--upload-queue-size', input.uploadQueueSize ?? S3_DEFAULTS.uploadQueueSize, 1, MAX_UPLOAD_QUEUE_SIZE),
+    checksum: setting('checksum') ?? defaultChecksumMode(endpoint),
+    signPayload: setting('signPayload'),
+    partSizeMb: setting('partSizeMb'),
+    uploadQueueSize: setting('uploadQueueSize'),
   };
 }
 
@@ -188,28 +134,9 @@ export function s3OptionsToJson(opts: S3TargetOptions): JsonObject {
   return { ...opts };
 }
 
-/** Rebuild options received over IPC, re-validating them (the child trusts nothing it did not check). */
+/** Rebuild options received over IPC, checked by the same rows (the child trusts nothing it did not check). */
 export function s3OptionsFromJson(json: JsonObject): S3TargetOptions {
-  const str = (k: string): string | undefined => (typeof json[k] === 'string' ? json[k] : undefined);
-  const num = (k: string): number | undefined => (typeof json[k] === 'number' ? json[k] : undefined);
-  const bool = (k: string): boolean | undefined => (typeof json[k] === 'boolean' ? json[k] : undefined);
-  return resolveS3Options(
-    {
-      bucket: str('bucket'),
-      prefix: str('prefix'),
-      region: str('region'),
-      endpoint: str('endpoint'),
-      forcePathStyle: bool('forcePathStyle'),
-      storageClass: str('storageClass'),
-      sse: str('sse'),
-      kmsKeyId: str('kmsKeyId'),
-      checksum: str('checksum'),
-      signPayload: str('signPayload'),
-      partSizeMb: num('partSizeMb'),
-      uploadQueueSize: num('uploadQueueSize'),
-    },
-    {},
-  );
+  return resolveS3(json, {});
 }
 
 /** Whether part bodies are signed: 'auto' resolves by the endpoint's scheme (AWS itself is https). */

@@ -9,10 +9,10 @@ import { deleteObject } from './delete-object.js';
 import { abortMultipartQuietly } from './multipart-cleanup.js';
 import { matchesDriveItem, objectWriteOptions, readObjectMetadata } from './object-metadata.js';
 import { choosePartSize } from './part-size.js';
-import { parseCheckpoint, prepareResume } from './resumable-upload.js';
+import { parseCheckpoint, prepareResume } from './resume-plan.js';
 import { S3_UNREACHABLE } from './s3-errors.js';
 import type { S3TargetOptions } from './s3-options.js';
-import { runUpload } from './upload-engine.js';
+import { upload } from './upload-engine.js';
 
 export class S3Target implements Target {
   readonly service = 's3';
@@ -49,22 +49,21 @@ export class S3Target implements Target {
 
   upload(r: UploadRequest): Promise<UploadResult> {
     const { bucket, checksum, uploadQueueSize } = this.options;
-    return runUpload(
-      { client: this.client, bucket, key: r.item.key, write: objectWriteOptions(this.options, r.item), checksum },
-      {
-        source: r.source,
-        openParts: r.openParts,
-        size: r.item.size,
-        partSize: r.partSize,
-        queueSize: uploadQueueSize,
-        resume: r.resumable ? r.resume : null,
-        digest: r.digest,
-        onCheckpoint: r.resumable ? r.onCheckpoint : null,
-        beforeComplete: r.beforeComplete,
-        signal: r.signal,
-        keepUploadOnFailure: r.resumable,
-      },
-    );
+    return upload({
+      client: this.client,
+      bucket,
+      key: r.item.key,
+      write: objectWriteOptions(this.options, r.item),
+      checksum,
+      bytes: r.bytes,
+      size: r.item.size,
+      partSize: r.partSize,
+      queueSize: uploadQueueSize,
+      digest: r.digest,
+      beforeComplete: r.beforeComplete,
+      signal: r.signal,
+      ...(r.resumable ? { resume: r.resume, onCheckpoint: r.onCheckpoint, keepUploadOnFailure: true } : {}),
+    });
   }
 
   abort(key: string, uploadId: string): Promise<AbortOutcome> {
@@ -73,10 +72,6 @@ export class S3Target implements Target {
 
   delete(key: string, signal: AbortSignal): Promise<void> {
     return deleteObject(this.client, this.options.bucket, key, signal);
-  }
-
-  owns(err: ItemError): boolean {
-    return err.code.startsWith('s3-');
   }
 
   unreachable(err: ItemError): boolean {

@@ -1,4 +1,7 @@
-// The one upload loop behind both streaming-upload.ts and resumable-upload.ts, built on client-s3 directly.
+// The one S3 upload (S3Target.upload, s3-target.ts), built on client-s3 directly: a single PutObject when the
+// whole body fits in one part, else a multipart upload with up to `queueSize` parts in memory / in flight,
+// which a resumable upload keeps on failure (each part checkpointed, in order) for a later attempt to
+// continue from its resume plan (resume-plan.ts); any other failure aborts it before this returns.
 //
 // Why not @aws-sdk/lib-storage's Upload: it cannot resume an UploadId (aws-sdk-js-v3#6832); its abort()
 // makes done() reject while parts are still in flight and before AbortMultipartUpload is sent, so neither
@@ -6,7 +9,6 @@
 // (two copies of a part alive at once, plus a remainder that pins the previous part), which makes the
 // memory bound the supervisor admits against looser and harder to prove; and it has no hook between the
 // last part and CompleteMultipartUpload where an md5 mismatch could still refuse to create the object.
-import type { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -19,47 +21,43 @@ import type { ObjectWriteOptions } from './object-metadata.js';
 import { writeParams } from './object-metadata.js';
 import { MAX_PARTS } from './part-size.js';
 import { PartReader } from '../../copy/part-reader.js';
-import type { OpenParts, PartDigest, PartSource, ReadPart } from '../../copy/part-reader.js';
+import type { PartDigest, PartSource, ReadPart } from '../../copy/part-reader.js';
 import type { ChecksumMode } from './s3-options.js';
 import { isAbortError, toItemError } from './s3-errors.js';
 import { abortMultipartQuietly } from './multipart-cleanup.js';
 import { CompleteFailedError, resumeOffset } from '../target.js';
-import type { MultipartCheckpoint, UploadedPart, UploadResult } from '../target.js';
+import type { MultipartCheckpoint, UploadBytes, UploadedPart, UploadResult } from '../target.js';
 
 export type { MultipartCheckpoint, UploadedPart, UploadResult } from '../target.js';
 export { resumeOffset } from '../target.js';
 
-export interface UploadTarget {
+export interface UploadParams {
   client: S3Client;
   bucket: string;
   key: string;
   write: ObjectWriteOptions;
   checksum: ChecksumMode;
-}
-
-export interface UploadRun {
-  /** The object's bytes, starting at resumeOffset(resume). Destroyed on failure or abort. */
-  source: Readable;
-  /** Total object size when known (not the remaining bytes); null for streams of unknown length. */
+  /** The object's bytes from resumeOffset(resume) on, or parts read elsewhere (target.ts UploadBytes). */
+  bytes: UploadBytes;
+  /** Total object size when known (not the remaining bytes); null for streams of unknown length (capped at partSize × 10,000, see part-size.ts). */
   size: number | null;
   partSize: number;
   /** Parts held in memory / in flight at once (the one being filled included). */
   queueSize: number;
-  resume: MultipartCheckpoint | null;
-  /** Fed every byte read, in order (the checkpoint does not carry its state: see content-digest.ts). */
-  digest: PartDigest | null;
-  /** Called once per part, in part-number order, when parts 1..n are all uploaded; and once after create. */
-  onCheckpoint: ((state: MultipartCheckpoint) => void) | null;
+  /** Fed every byte read, in order (the checkpoint does not carry its state: see copy/content-digest.ts). */
+  digest?: PartDigest | null;
   /**
    * Called after the last byte was read and every part uploaded, before the object is created
    * (PutObject / CompleteMultipartUpload). Throw to refuse: the upload is aborted and no object appears.
    */
-  beforeComplete: ((info: { bytes: number }) => void | Promise<void>) | null;
-  signal: AbortSignal | null;
+  beforeComplete?: ((info: { bytes: number }) => void | Promise<void>) | null;
+  signal?: AbortSignal | null;
+  /** A resumable upload's checkpoint from prepareResume (verified or trusted); null or absent: a new upload. */
+  resume?: MultipartCheckpoint | null;
+  /** Called once after create, then once per part, in part-number order, when parts 1..n are all uploaded. */
+  onCheckpoint?: ((state: MultipartCheckpoint) => void) | null;
   /** Keep the multipart upload (and its parts) when an attempt fails, so the checkpoint can resume it. */
-  keepUploadOnFailure: boolean;
-  /** Parts from elsewhere than a PartReader over `source` (parallel ranges); `source` is then only destroyed to stop them. */
-  openParts?: OpenParts | null;
+  keepUploadOnFailure?: boolean;
 }
 
 /** The object was refused before completion (beforeComplete threw): never resumable as is. */
@@ -86,7 +84,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /** Run the caller's pre-completion check; anything it throws becomes a RefusedError (abort, never resume). */
-async function refuseOnThrow(check: UploadRun['beforeComplete'], bytes: number): Promise<void> {
+async function refuseOnThrow(check: UploadParams['beforeComplete'], bytes: number): Promise<void> {
   if (!check) return;
   try {
     await check({ bytes });
@@ -95,37 +93,38 @@ async function refuseOnThrow(check: UploadRun['beforeComplete'], bytes: number):
   }
 }
 
-export async function runUpload(target: UploadTarget, run: UploadRun): Promise<UploadResult> {
-  const { client, bucket, key, write } = target;
-  const crc32 = target.checksum === 'when-supported';
-  const resume = run.resume;
+export async function upload(run: UploadParams): Promise<UploadResult> {
+  const { client, bucket, key, write } = run;
+  const crc32 = run.checksum === 'when-supported';
+  const resume = run.resume ?? null;
   if (resume && (resume.key !== key || resume.partSize !== run.partSize)) {
     throw new ItemError('checkpoint does not match this upload (key or part size changed)', true, 'checkpoint-mismatch');
   }
   const offset = resumeOffset(resume);
   if (run.size !== null && offset > run.size) throw new ItemError('checkpoint covers more bytes than the object has', true, 'checkpoint-mismatch');
 
+  const firstPartNumber = (resume?.parts.length ?? 0) + 1;
+  const reader: PartSource =
+    'openParts' in run.bytes
+      ? run.bytes.openParts({ firstPartNumber, offset })
+      : new PartReader(run.bytes.source, {
+          partSize: run.partSize,
+          queueSize: run.queueSize,
+          expectedBytes: run.size === null ? null : run.size - offset,
+          firstPartNumber,
+          digest: run.digest ?? null,
+        });
   // Aborting this controller cancels every request of the upload; the caller's signal feeds it.
   const controller = new AbortController();
-  // Destroying the source unblocks a reader waiting on a stalled download.
+  // Stopping the reader unblocks a read waiting on a stalled download.
   const onOuterAbort = (): void => {
     controller.abort(run.signal?.reason);
-    run.source.destroy();
+    reader.stop();
   };
   if (run.signal?.aborted) throw abortError(run.signal);
   run.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const sendOpts = { abortSignal: controller.signal };
 
-  const firstPartNumber = (resume?.parts.length ?? 0) + 1;
-  const reader: PartSource = run.openParts
-    ? run.openParts({ firstPartNumber, offset })
-    : new PartReader(run.source, {
-        partSize: run.partSize,
-        queueSize: run.queueSize,
-        expectedBytes: run.size === null ? null : run.size - offset,
-        firstPartNumber,
-        digest: run.digest,
-      });
   let state: MultipartCheckpoint | null = resume ? { ...resume, parts: [...resume.parts] } : null;
   let uploadId = resume?.uploadId ?? null;
   const done = new Map<number, UploadedPart>();
@@ -169,7 +168,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
   // A failed part stops the reading but not the other parts in flight: see the catch block below.
   const fail = (err: unknown): void => {
     failure ??= { err };
-    run.source.destroy();
+    reader.stop();
   };
 
   try {
@@ -187,7 +186,7 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
         );
       }
       if (part.partNumber === 1 && part.last && !resume) {
-        // Fits in one part: a single PutObject, with the body in memory so the SDK can retry it.
+        // Fits in one part: a single PutObject, with the body in memory.
         try {
           await refuseOnThrow(run.beforeComplete, part.data.length);
           const res = await client.send(
@@ -266,10 +265,10 @@ export async function runUpload(target: UploadTarget, run: UploadRun): Promise<U
       await Promise.allSettled(inflight);
     }
     controller.abort();
-    run.source.destroy();
+    reader.stop();
     await Promise.allSettled(inflight);
     const refused = primary instanceof RefusedError;
-    if (uploadId && (refused || !run.keepUploadOnFailure)) {
+    if (uploadId && (refused || run.keepUploadOnFailure !== true)) {
       await abortMultipartQuietly(client, bucket, key, uploadId);
     }
     const original = refused ? primary.original : primary;

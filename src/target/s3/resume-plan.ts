@@ -1,41 +1,20 @@
-// Multipart uploads that survive the child dying: each uploaded part is checkpointed (in order) through the
-// supervisor, and a later attempt continues the same UploadId from the next part. Built on client-s3
-// directly because lib-storage cannot resume an UploadId (aws-sdk-js-v3#6832).
-//
-// The caller's sequence for one attempt:
-//   const plan = await prepareResume(client, bucket, item.key, partSize, item.checkpoint);
-//   const offset = resumeOffset(plan.resume);
-//   digest = a digest of bytes [0, offset) (a fork kept from earlier in this process, or the prefix hashed again);
-//   const source = openDownload(fromByte = offset);
-//   await resumableUpload({ ..., source, resume: plan.resume, digest, onCheckpoint: ctx.checkpoint,
-//                            beforeComplete: () => { if (digest.hex() !== item.sha1) throw mismatch } });
-// A failed attempt keeps the upload and its parts for the next one; a refused one (beforeComplete threw)
-// is aborted. When the item fails for good, call abortUpload with the checkpoint's uploadId.
+// Where a multipart upload that survives the child dying resumes: each uploaded part is checkpointed (in
+// order) through the supervisor, and a later attempt continues the same UploadId from the next part that S3
+// still lists (upload-engine.ts takes the plan as its `resume`). Built on client-s3 directly because
+// lib-storage cannot resume an UploadId (aws-sdk-js-v3#6832). copy/copy-item.ts runs one attempt as:
+// plan → the digest of bytes [0, resumeOffset(plan)) → the source from there → upload with `resume` and
+// `onCheckpoint`, refusing in beforeComplete when the digest does not match.
 import { ListPartsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JsonObject, JsonValue } from '../../ipc/json.js';
 import { abortMultipartQuietly, isUnsupportedOperation } from './multipart-cleanup.js';
 import { s3ErrorDetail } from './s3-errors.js';
-import { runParams } from './streaming-upload.js';
-import type { StreamingUploadParams } from './streaming-upload.js';
 import { unquoteEtag } from './upload-engine.js';
-import type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
+import type { MultipartCheckpoint, UploadedPart } from './upload-engine.js';
 import type { ResumePlan } from '../target.js';
 
 export { resumeOffset } from './upload-engine.js';
 export type { MultipartCheckpoint, UploadedPart, UploadResult } from './upload-engine.js';
-
-/** A streaming upload's parameters plus where to resume. `size` should be known (it checks the length). */
-export interface ResumableUploadParams extends StreamingUploadParams {
-  /** A checkpoint from prepareResume (verified or trusted), or null to start a new upload. */
-  resume: MultipartCheckpoint | null;
-  /** Once after CreateMultipartUpload, then once per part in part-number order. */
-  onCheckpoint?: ((state: MultipartCheckpoint) => void) | null;
-}
-
-export async function resumableUpload(p: ResumableUploadParams): Promise<UploadResult> {
-  return runParams(p, { resume: p.resume, onCheckpoint: p.onCheckpoint ?? null, keepUploadOnFailure: true });
-}
 
 export type { ResumePlan } from '../target.js';
 
