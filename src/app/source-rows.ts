@@ -6,22 +6,7 @@ import type { JournalReader } from '../journal/journal-reader.js';
 import { privateWriteStream } from '../private-files.js';
 import { sourceLabel } from './org-sources.js';
 import type { OrgSources } from './org-pass.js';
-
-export interface SourceRow {
-  /** users/<email> or shared-drives/<name>. */
-  source: string;
-  kind: 'user' | 'shared-drive';
-  /** The identity its files were read as; null when none could be. */
-  subject: string | null;
-  /** failed: the drive could not be listed (reason says why), so none of its files are here. */
-  status: 'listed' | 'failed';
-  reason: string | null;
-  files: number;
-  bytes: number;
-  pending: number;
-  skipped: Record<string, number>;
-  failed: Record<string, number>;
-}
+import type { SourceRow } from '../observability/report.js';
 
 const add = (counts: Record<string, number>, reason: string, n: number): void => {
   counts[reason] = (counts[reason] ?? 0) + n;

@@ -9,7 +9,6 @@ import type { SupervisorStats } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { formatBytes, formatDuration, mb } from './format.js';
 import { makePrivateDir, privateWriteStream } from '../private-files.js';
-import type { SourceRow } from '../app/source-rows.js';
 
 /** One time Drive or S3 did not answer and dispatch paused (issue 20 point 5). */
 export interface OutageRecord {
@@ -19,6 +18,23 @@ export interface OutageRecord {
   /** Until it answered again, or until the run ended (resolved: false). */
   durationMs: number;
   resolved: boolean;
+}
+
+/** An organisation run's row for one user or shared drive (app/source-rows.ts fills it). */
+export interface SourceRow {
+  /** users/<email> or shared-drives/<name>. */
+  source: string;
+  kind: 'user' | 'shared-drive';
+  /** The identity its files were read as; null when none could be. */
+  subject: string | null;
+  /** failed: the drive could not be listed (reason says why), so none of its files are here. */
+  status: 'listed' | 'failed';
+  reason: string | null;
+  files: number;
+  bytes: number;
+  pending: number;
+  skipped: Record<string, number>;
+  failed: Record<string, number>;
 }
 
 export interface RunSummary {
