@@ -17,12 +17,13 @@ test('the README opens with the two commands for a fresh machine', async () => {
   assert.ok(first > 0 && first < 600 && second > first && second < 800);
 });
 
-test('the configuration table is the one the code generates (every flag and its environment twin)', async () => {
+test('the configuration table is the one the code generates (every flag, its twin by the stated rule, and every fallback)', async () => {
   const text = await readFile(README, 'utf8');
   assert.ok(text.includes(optionTable()), 'README table is stale: npm run docs:options');
   for (const spec of OPTION_SPECS) {
     assert.ok(text.includes(`\`--${spec.flag}\``), spec.flag);
-    assert.ok(text.includes(envName(spec.flag)), envName(spec.flag));
+    assert.equal(envName(spec.flag), `SUPERVISOR_${spec.flag.toUpperCase().replaceAll('-', '_')}`, `${spec.flag}: its twin follows the README's rule`);
+    for (const fallback of spec.envFallbacks ?? []) assert.ok(text.includes(fallback), `${spec.flag}: ${fallback}`);
   }
 });
 

@@ -10,17 +10,22 @@ function defaultText(spec: OptionSpec): string {
   return shown === '' ? '`""`' : `\`${shown}\``;
 }
 
+/** The rule every twin follows, stated once above the table instead of in a column of its own. */
+export function envRule(): string {
+  return `Every flag has an environment twin: \`${envName('')}\` and the flag in capitals, \`_\` for \`-\` (\`--s3-bucket\` ≡ \`${envName('s3-bucket')}\`).`;
+}
+
 export function optionTable(): string {
-  const rows = ['| flag | environment | default | meaning |', '| --- | --- | --- | --- |'];
+  const rows = [envRule(), '', '| flag | default | meaning |', '| --- | --- | --- |'];
   let group = '';
   for (const spec of OPTION_SPECS) {
     if (spec.group !== group) {
       group = spec.group;
-      rows.push(`| **${group}** | | | |`);
+      rows.push(`| **${group}** | | |`);
     }
     const choices = spec.choices ? ` (${spec.choices.map((c) => `\`${c}\``).join(', ')})` : '';
-    const fallbacks = spec.envFallbacks ? `, then ${spec.envFallbacks.join(', ')}` : '';
-    rows.push(`| \`--${spec.flag}\` | ${envName(spec.flag)}${fallbacks} | ${defaultText(spec)} | ${spec.describe}${choices}${spec.secret ? ' (secret: never logged)' : ''} |`);
+    const fallbacks = spec.envFallbacks ? ` (env also ${spec.envFallbacks.join(', ')})` : '';
+    rows.push(`| \`--${spec.flag}\` | ${defaultText(spec)} | ${spec.describe}${choices}${fallbacks}${spec.secret ? ' (secret: never logged)' : ''} |`);
   }
   return rows.join('\n');
 }
