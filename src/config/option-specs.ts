@@ -71,7 +71,7 @@ const TABLE = [
   { flag: 'acknowledge-abuse', kind: 'bool', group: 'Google Drive', default: false, describe: 'Download files Drive flags as abusive (otherwise skipped with the reason)' },
   { flag: 'drive-tps', kind: 'number', group: 'Google Drive', min: 0.1, max: 10000, default: 200, describe: 'Ceiling of Drive requests per second for the adaptive pace all processes share' },
   { flag: 'drive-retries', kind: 'int', group: 'Google Drive', min: 0, max: 50, default: 8, describe: 'Retries of a file in a child on a retryable Drive or S3 error (429, 5xx, resets), backoff up to 32 s' },
-  { flag: 'range-streams', kind: 'int', group: 'Google Drive', min: 1, max: 32, default: 1, describe: 'Parallel range requests per large file (each fills a part buffer of its own)' },
+  { flag: 'range-streams', kind: 'int', group: 'Google Drive', min: 1, max: 32, default: 4, describe: 'Parallel range requests per large file, each over a connection and a part buffer of its own (1: one stream)' },
   { flag: 'range-cutoff-mb', kind: 'int', group: 'Google Drive', min: 1, default: 256, describe: 'Files at or above this size are read as --range-streams parallel ranges' },
   // ---- S3
   { flag: 's3-bucket', kind: 'string', group: 'S3', describe: 'Target bucket (required to copy)' },
