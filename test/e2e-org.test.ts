@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { listKeys, objectMd5, runCli, startWorld } from './support/e2e.js';
@@ -160,4 +161,30 @@ test('a shared drive whose listing answers 403 is failed with the reason; the ot
   assert.match(run.stderr, /failed drive: shared-drives\/Legal: forbidden: HTTP 403 insufficientFilePermissions/);
   const report = JSON.parse(await readFile(join(w.dir, 'forbidden.json'), 'utf8')) as OrgReport;
   assert.deepEqual(report.sourceFailures?.map((f) => f.source), ['shared-drives/Legal']);
+});
+
+test('a later run that selects fewer users finds nothing of the others gone: --deletes delete keeps their objects', async () => {
+  w.drive.addNodes([txt('a-tmp', 'tmp.txt', 'root', 'ann, briefly', { owners: ['ann@example.com'] })]);
+  const flags = (extra: string[]): string[] => orgFlags('scope', ['--s3-prefix', 'scope', '--deletes', 'delete', ...extra]);
+  const first = await runCli(flags(['--users', 'ann@example.com,bob@example.com']), {}, w.s3);
+  assert.equal(first.code, 1, first.stderr); // bob's wrong-sha1.bin
+  const bobKeys = ['scope/users/bob@example.com/b.txt', 'scope/users/bob@example.com/big.bin'];
+  assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys);
+
+  // Ann's temporary file goes from Drive; the second run selects Ann alone.
+  w.drive.removeNode('a-tmp');
+  const second = await runCli(flags(['--users', 'ann@example.com']), {}, w.s3);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(await listKeys(w, 'scope/users/ann@example.com/'), ['scope/users/ann@example.com/Ann docs/a.txt', 'scope/users/ann@example.com/notes.txt'], 'a file gone from a listed drive is deleted');
+  assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys, 'the drive not selected keeps its objects');
+  const db = new Database(join(w.dir, 'scope.db'), { readonly: true });
+  try {
+    const bob = db.prepare<[], { n: number; gone: number }>(`SELECT COUNT(*) AS n, COUNT(gone_at) AS gone FROM items WHERE key LIKE 'scope/users/bob@example.com/%'`).get();
+    assert.deepEqual(bob, { n: 3, gone: 0 });
+  } finally {
+    db.close();
+  }
+  const report = JSON.parse(await readFile(join(w.dir, 'scope.json'), 'utf8')) as { pass: { gone: number; deleted: number; notSelected?: number } };
+  assert.deepEqual({ gone: report.pass.gone, deleted: report.pass.deleted, notSelected: report.pass.notSelected }, { gone: 1, deleted: 1, notSelected: 3 });
+  assert.match(second.stderr, /3 rows of drives not in this run's selection left as they are/);
 });

@@ -67,6 +67,8 @@ export interface PassResult {
   readAt: number;
   /** Renamed/moved files whose objects were copied inside S3 rather than from Drive. */
   serverCopied: number;
+  /** An organisation run: journal rows of drives this run did not select, left as they are (org-pass.ts). */
+  notSelected?: number;
 }
 
 export interface PassFinish {
@@ -244,7 +246,8 @@ export function passLine(pass: PassResult, finish: PassFinish): string {
     finish.keptTotal > 0 ? `; --deletes keep: ${finish.keptTotal} objects of files gone from Drive kept (delete would remove them)`
     : finish.deleted > 0 || finish.deleteFailed > 0 ? `; --deletes delete: ${finish.deleted} objects deleted${finish.deleteFailed > 0 ? `, ${finish.deleteFailed} failed (next pass retries)` : ''}`
     : '';
-  return what + deletes;
+  const outside = pass.notSelected ? `; ${pass.notSelected} rows of drives not in this run's selection left as they are` : '';
+  return what + outside + deletes;
 }
 
 /** The report's `pass` section: the kind, the delta's counts, and what --deletes removed or would remove. */
@@ -254,6 +257,7 @@ export function passReport(pass: PassResult, finish: PassFinish | null, deletes:
     fellBack: pass.fellBack,
     complete: finish !== null,
     gone: pass.gone,
+    ...(pass.notSelected !== undefined ? { notSelected: pass.notSelected } : {}),
     ...(pass.delta ? { counts: pass.delta.counts, serverCopied: pass.serverCopied } : {}),
     deletes,
     deleted: finish?.deleted ?? 0,
