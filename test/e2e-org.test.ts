@@ -163,7 +163,25 @@ test('a shared drive whose listing answers 403 is failed with the reason; the ot
   assert.deepEqual(report.sourceFailures?.map((f) => f.source), ['shared-drives/Legal']);
 });
 
-test('a later run that selects fewer users finds nothing of the others gone: --deletes delete keeps their objects', async () => {
+interface JournalRow {
+  key: string;
+  status: string;
+  gone_at: number | null;
+  attempts: number;
+  failed_runs: number;
+  updated_at: number;
+}
+
+function bobRows(): JournalRow[] {
+  const db = new Database(join(w.dir, 'scope.db'), { readonly: true });
+  try {
+    return db.prepare<[], JournalRow>(`SELECT key, status, gone_at, attempts, failed_runs, updated_at FROM items WHERE key LIKE 'scope/users/bob@example.com/%' ORDER BY key`).all();
+  } finally {
+    db.close();
+  }
+}
+
+test('a later run that selects fewer users leaves the others as they are: none gone, no object deleted, no work', async () => {
   w.drive.addNodes([txt('a-tmp', 'tmp.txt', 'root', 'ann, briefly', { owners: ['ann@example.com'] })]);
   const flags = (extra: string[]): string[] => orgFlags('scope', ['--s3-prefix', 'scope', '--deletes', 'delete', ...extra]);
   const first = await runCli(flags(['--users', 'ann@example.com,bob@example.com']), {}, w.s3);
@@ -171,19 +189,20 @@ test('a later run that selects fewer users finds nothing of the others gone: --d
   const bobKeys = ['scope/users/bob@example.com/b.txt', 'scope/users/bob@example.com/big.bin'];
   assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys);
 
+  // As if the run had stopped before Bob's b.txt was copied: pending work of a drive the next run leaves out.
+  const db = new Database(join(w.dir, 'scope.db'));
+  db.prepare(`UPDATE items SET status = 'pending' WHERE key = ?`).run(bobKeys[0]);
+  db.close();
+  const bobBefore = bobRows();
+  assert.deepEqual(bobBefore.map((r) => [r.key, r.status]), [[bobKeys[0], 'pending'], [bobKeys[1], 'done'], ['scope/users/bob@example.com/wrong-sha1.bin', 'failed']]);
+
   // Ann's temporary file goes from Drive; the second run selects Ann alone.
   w.drive.removeNode('a-tmp');
   const second = await runCli(flags(['--users', 'ann@example.com']), {}, w.s3);
-  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.code, 0, `Bob's failure is not this run's: ${second.stderr}`);
   assert.deepEqual(await listKeys(w, 'scope/users/ann@example.com/'), ['scope/users/ann@example.com/Ann docs/a.txt', 'scope/users/ann@example.com/notes.txt'], 'a file gone from a listed drive is deleted');
   assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys, 'the drive not selected keeps its objects');
-  const db = new Database(join(w.dir, 'scope.db'), { readonly: true });
-  try {
-    const bob = db.prepare<[], { n: number; gone: number }>(`SELECT COUNT(*) AS n, COUNT(gone_at) AS gone FROM items WHERE key LIKE 'scope/users/bob@example.com/%'`).get();
-    assert.deepEqual(bob, { n: 3, gone: 0 });
-  } finally {
-    db.close();
-  }
+  assert.deepEqual(bobRows(), bobBefore, "the drive not selected keeps its rows as they were: none gone, its pending file not copied");
   const report = JSON.parse(await readFile(join(w.dir, 'scope.json'), 'utf8')) as { pass: { gone: number; deleted: number; notSelected?: number } };
   assert.deepEqual({ gone: report.pass.gone, deleted: report.pass.deleted, notSelected: report.pass.notSelected }, { gone: 1, deleted: 1, notSelected: 3 });
   assert.match(second.stderr, /3 rows of drives not in this run's selection left as they are/);
