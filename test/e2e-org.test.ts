@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
-import { listKeys, objectMd5, runCli, startWorld } from './support/e2e.js';
+import { listKeys, objectMd5, readManifest, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
@@ -130,6 +130,14 @@ test('every user and shared drive in one run, each as its own identity; a refuse
   assert.equal(csv[0], 'source,kind,subject,status,reason,files,bytes,pending,skipped,failed');
   assert.equal(csv[4], `shared-drives/Finance,shared-drive,bob@example.com,listed,,2,${bytes('org/shared-drives/Finance/budget.csv', 'org/shared-drives/Finance/Q1/plan.txt')},0,shortcut=1,`);
   assert.match(csv[3] ?? '', /^users\/carol@example\.com,user,carol@example\.com,failed,"?[^,]*unauthorized_client/);
+  // A manifest per drive read, under its own prefix, of its own copied files; none for the drive that failed.
+  const drives = ['org/users/ann@example.com/', 'org/users/bob@example.com/', 'org/shared-drives/Finance/', 'org/shared-drives/Legal/'];
+  for (const drive of drives) {
+    const lines = await readManifest(w, `${drive}_manifest.jsonl.gz`);
+    assert.deepEqual(lines.map((l) => l.key).sort(), Object.keys(EXPECTED).filter((k) => k.startsWith(drive)).sort(), drive);
+  }
+  const manifests = await listKeys(w, 'org/', { manifests: true });
+  assert.deepEqual(manifests.filter((k) => k.endsWith('_manifest.jsonl.gz')), drives.map((d) => `${d}_manifest.jsonl.gz`).sort(), 'one per drive read, none at --s3-prefix');
   // Neither the suspended user nor the excluded admin was listed; each drive was read as its own user.
   assert.ok(!w.drive.stats.tokenSubjects.includes('gone@example.com'));
   for (const subject of ['ann@example.com', 'bob@example.com']) assert.ok(w.drive.stats.tokenSubjects.includes(subject), subject);
@@ -203,7 +211,11 @@ test('a later run that selects fewer users leaves the others as they are: none g
   assert.deepEqual(await listKeys(w, 'scope/users/ann@example.com/'), ['scope/users/ann@example.com/Ann docs/a.txt', 'scope/users/ann@example.com/notes.txt'], 'a file gone from a listed drive is deleted');
   assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys, 'the drive not selected keeps its objects');
   assert.deepEqual(bobRows(), bobBefore, "the drive not selected keeps its rows as they were: none gone, its pending file not copied");
-  const report = JSON.parse(await readFile(join(w.dir, 'scope.json'), 'utf8')) as { pass: { gone: number; deleted: number; notSelected?: number } };
+  const annKeys = (await readManifest(w, 'scope/users/ann@example.com/_manifest.jsonl.gz')).map((l) => l.key).sort();
+  assert.deepEqual(annKeys, ['scope/users/ann@example.com/Ann docs/a.txt', 'scope/users/ann@example.com/notes.txt'], "Ann's manifest is rewritten without the file gone");
+  assert.deepEqual((await readManifest(w, 'scope/users/bob@example.com/_manifest.jsonl.gz')).map((l) => l.key).sort(), bobKeys, "Bob's stays as the first run wrote it");
+  const report = JSON.parse(await readFile(join(w.dir, 'scope.json'), 'utf8')) as { pass: { gone: number; deleted: number; notSelected?: number; manifests?: { key: string; written: boolean }[] } };
+  assert.deepEqual(report.pass.manifests?.map((m) => [m.key, m.written]), [['scope/users/ann@example.com/_manifest.jsonl.gz', true]]);
   assert.deepEqual({ gone: report.pass.gone, deleted: report.pass.deleted, notSelected: report.pass.notSelected }, { gone: 1, deleted: 1, notSelected: 3 });
   assert.match(second.stderr, /3 rows of drives not in this run's selection left as they are/);
 });

@@ -45,7 +45,7 @@ import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { isOrgRun } from '../config/org-settings.js';
-import { driveAs, resolveOrgSources, sourceKeyPrefix } from './org-sources.js';
+import { driveAs, resolveOrgSources, sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { OrgSources, SourceFailure } from './org-pass.js';
 import { sourceRows, sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
@@ -436,7 +436,10 @@ async function copy(c: CopyContext): Promise<number> {
   let passFinish: PassFinish | null = null;
   const finishedPass = pass as PassResult | null; // set in a callback: not narrowed to null
   if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
-    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket }, finishedPass);
+    // A manifest for each drive this pass read; one it could not list keeps the manifest it had.
+    const failedDrives = new Set(orgPass?.failures.map((f) => f.source));
+    const drives = c.sources?.filter((s) => !failedDrives.has(sourceLabel(s))).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
+    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, ...(drives ? { drives } : {}) }, finishedPass);
     // The token is stored only when every delete went through: only then is the sync caught up to the pass.
     if (passFinish.deleteFailed === 0) c.sync.passCompleted(finishedPass.kind, finishedPass.readAt, passCounts(finishedPass));
   }
