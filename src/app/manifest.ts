@@ -1,6 +1,7 @@
 // The per-drive manifest (issue 23): one JSON line per copied file — id, path, key, size, checksums, types,
 // times, owners, permissions, description, starred, export format — gzipped to a temporary file beside the
-// journal and put in S3 in one PutObject at the end of a pass. Rewritten only when the journal changed.
+// journal and put in S3 in one PutObject at the end of a pass. Rewritten only when its drive's rows changed.
+// One folder or shared drive: one at --s3-prefix; an organisation run: one under each drive's own prefix.
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -44,17 +45,31 @@ function line(r: ManifestRow): string {
   })}\n`;
 }
 
-/** Write the manifest when the journal changed since the last one at this key; a Drive file at the key wins. */
-export async function writeManifest(c: { journal: Journal; s3: S3Client; bucket: string; prefix: string; key: string; statePath: string }): Promise<ManifestOutcome> {
+export interface ManifestWrite {
+  journal: Journal;
+  s3: S3Client;
+  bucket: string;
+  /** Where the manifest goes: --s3-prefix, or a drive's own prefix in an organisation run. */
+  prefix: string;
+  /** --manifest-key: its name under `prefix` ('' writes none). */
+  key: string;
+  statePath: string;
+  /** Only the rows whose keys start with this (a drive's `users/<email>/`); '' for every row. */
+  rowsUnder?: string;
+}
+
+/** Write the manifest when its rows changed since the last one at this key; a Drive file at the key wins. */
+export async function writeManifest(c: ManifestWrite): Promise<ManifestOutcome> {
   const key = manifestKey(c.prefix, c.key);
   if (key === null) return { written: false, key: null, why: 'disabled' };
   if (c.journal.manifest.keyTaken(key)) return { written: false, key, why: 'key-taken' };
-  const fingerprint = c.journal.manifest.fingerprint();
+  const under = c.rowsUnder ?? '';
+  const fingerprint = c.journal.manifest.fingerprint(under);
   if (c.journal.manifest.written(key) === fingerprint) return { written: false, key, why: 'unchanged' };
   const tmp = join(dirname(c.statePath), `.manifest-${process.pid}.jsonl.gz`);
   let files = 0;
   let bytes = 0;
-  const rows = c.journal.manifest.rows();
+  const rows = c.journal.manifest.rows(under);
   const lines = Readable.from(
     (function* () {
       for (const r of rows) {

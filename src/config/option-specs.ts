@@ -76,7 +76,7 @@ const TABLE = [
   // ---- S3
   { flag: 's3-bucket', kind: 'string', group: 'S3', describe: 'Target bucket (required to copy)' },
   { flag: 's3-prefix', kind: 'string', group: 'S3', default: '', describe: 'Key prefix for every object' },
-  { flag: 'manifest-key', kind: 'string', group: 'S3', default: '_manifest.jsonl.gz', describe: 'Key of the manifest each pass writes under --s3-prefix (empty: none)' },
+  { flag: 'manifest-key', kind: 'string', group: 'S3', default: '_manifest.jsonl.gz', describe: 'Key of the manifest each pass writes under --s3-prefix or each drive\'s prefix (empty: none)' },
   { flag: 's3-region', kind: 'string', group: 'S3', envFallbacks: ['AWS_REGION', 'AWS_DEFAULT_REGION'], describe: 'Bucket region', defaultLabel: 'AWS_REGION, else us-east-1' },
   { flag: 's3-endpoint', kind: 'url', group: 'S3', envFallbacks: ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], describe: 'S3-compatible endpoint URL', defaultLabel: 'AWS' },
   { flag: 's3-force-path-style', kind: 'bool', group: 'S3', default: false, describe: 'Path-style addressing (most S3-compatible stores)' },
