@@ -52,12 +52,25 @@ export interface RunSummary {
   /** Full or delta pass and what --deletes did or would do (app/sync-pass.ts passReport). */
   pass?: Record<string, unknown>;
   /** The shared Drive pace at the end (source/drive/shared-pace.ts). */
-  drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
+  drivePace?: DrivePaceFigures;
+  /** An organisation run's pace per user (a shared drive is read as, and paced with, its organizer): `drivePace` is their sum. */
+  drivePaceBySubject?: Record<string, DrivePaceFigures>;
   resumeReread: ResumeReread;
   /** An organisation run's drives that could not be listed, and why (app/org-pass.ts). */
   sourceFailures?: { source: string; reason: string }[];
   /** An organisation run's rows per user and shared drive (app/source-rows.ts), also written as CSV beside the report. */
   sources?: SourceRow[];
+}
+
+export interface DrivePaceFigures {
+  ceiling: number;
+  rate: number;
+  lowestRate: number;
+  highestRate: number;
+  answered: number;
+  refused: number;
+  cuts: number;
+  raises: number;
 }
 
 /**
@@ -145,6 +158,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     incompleteUploadsAborted: s.uploadsAborted,
     outages: s.outages.map((o) => ({ service: o.service, startedAt: o.startedAt.toISOString(), durationMs: o.durationMs, resolved: o.resolved })),
     ...(s.drivePace ? { drivePace: s.drivePace } : {}),
+    ...(s.drivePaceBySubject ? { drivePaceBySubject: s.drivePaceBySubject } : {}),
     ...(s.pass ? { pass: s.pass } : {}),
     ...(s.sourceFailures ? { sourceFailures: s.sourceFailures } : {}),
     ...(s.sources ? { sources: s.sources } : {}),
