@@ -6,7 +6,7 @@ import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { Pacer } from '../source/drive/pacer.js';
 import { classifyDriveError } from '../source/drive/retry.js';
 import { runListing } from './listing-task.js';
-import { sourceLabel } from './org-sources.js';
+import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { PassContext, PassResult } from './sync-pass.js';
 
@@ -66,7 +66,7 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
         settings: source.kind === 'shared-drive' ? { ...c.settings, sharedDriveId: source.rootId } : c.settings,
         drive: org.driveFor(subject),
         rootFolderId: source.rootId,
-        prefix: [c.prefix, ...source.segments].filter((s) => s !== '').join('/'),
+        prefix: sourceKeyPrefix(c.prefix, source),
         pacer: lister.pacer,
         shard: c.shard,
         log: c.log.child({ source: label }),

@@ -47,7 +47,7 @@ import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { isOrgRun } from '../config/org-settings.js';
-import { driveAs, resolveOrgSources } from './org-sources.js';
+import { driveAs, resolveOrgSources, sourceKeyPrefix } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { OrgSources, SourceFailure } from './org-pass.js';
 import { sourceRows, sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
@@ -222,7 +222,9 @@ async function copy(c: CopyContext): Promise<number> {
   const estimate = (item: { size: number | null }): number =>
     predictBufferBytes({ size: item.size, partSize: choosePartSize(item.size, target.partSizeMb), queueSize: target.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
   const guard = new JournalWriteGuard(settings.state);
-  const source = new JournalWorkSource(journal, estimate, guard);
+  // An organisation run takes each drive's files in turn (issue 23): one giant Drive does not starve the rest.
+  const drivePrefixes = (c.sources ?? []).map((s) => `${sourceKeyPrefix(normalizePrefix(target.prefix), s)}/`);
+  const source = new JournalWorkSource(journal, estimate, guard, drivePrefixes);
   const listingAbort = new AbortController();
   // One pace per Drive user the run acts as (one for a one-drive run): the lister and every child share it.
   const paces = new PaceBook(settings.driveTps);
