@@ -50,7 +50,8 @@ export interface DrivePaceView {
 }
 
 function paceRow(p: DrivePaceView): string {
-  const who = p.subjects > 1 ? ` for ${p.subjects} users (ceiling ${p.ceiling} each)` : ` (ceiling ${p.ceiling})`;
+  // Each user has a pace of its own under the one ceiling (--drive-tps); the row stays within 80 columns.
+  const who = p.subjects > 1 ? ` for ${p.subjects} users (≤${p.ceiling} each)` : ` (ceiling ${p.ceiling})`;
   return `drive pace ${p.rate.toFixed(1)} req/s${who}  refused for the rate ${p.refused} (${refusedShare(p)})`;
 }
 

@@ -90,7 +90,7 @@ test('the drive pace row of an organisation run: the users with a pace of their 
   const withPaces = (): ProgressSnapshot => ({ ...snapshot(), drivePace: { subjects: 3, rate: 412.5, ceiling: 200, answered: 9_950, refused: 50 } });
   new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: withPaces, out: t.out }).tick();
   const row = rows(t.written.join('')).find((r) => r.startsWith('drive pace'));
-  assert.equal(row, 'drive pace 412.5 req/s for 3 users (ceiling 200 each)  refused for the rate 50 (0.5%)');
+  assert.equal(row, 'drive pace 412.5 req/s for 3 users (≤200 each)  refused for the rate 50 (0.5%)');
 });
 
 test('the sync row: the lag first, then what the pass has left and the last pass by kind, within the width', () => {
