@@ -129,6 +129,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
   if (rehash + restart > 0) lines.push(`  resumes read again from Drive: ${formatBytes(rehash)} to rebuild checksums, ${formatBytes(restart)} of uploads started afresh (--resume-reread-max-mb)`);
   const p = s.drivePace;
   if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (ceiling ${p.ceiling}, lowest ${p.lowestRate}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
+  for (const [subject, q] of Object.entries(s.drivePaceBySubject ?? {})) lines.push(`    as ${subject}: ${q.rate} requests/s at the end (lowest ${q.lowestRate}, ${q.cuts} cuts); ${q.refused} of ${q.answered + q.refused} refused`);
   for (const fail of s.sourceFailures ?? []) lines.push(`  failed drive: ${fail.source}: ${fail.reason} (none of its files copied)`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
