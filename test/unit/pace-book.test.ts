@@ -6,6 +6,8 @@ import { OWN_SUBJECT, PaceBook, paceSubjectOf } from '../../src/source/drive/pac
 import { PACE_RULE } from '../../src/source/drive/shared-pace.js';
 import { PaceReporter } from '../../src/child/pace-reporter.js';
 import type { PaceReportMessage } from '../../src/ipc/protocol.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import type { MemoryPlan } from '../../src/supervisor/memory-plan.js';
 
 test('a refusal for user A cuts A\'s pace and leaves B\'s, each under the one ceiling', () => {
   const book = new PaceBook(200);
@@ -48,4 +50,22 @@ test('the child\'s reports: one message per subject, refusals at once', () => {
   reporter.record('b', false, null);
   reporter.record('a', true, 2000);
   assert.deepEqual(sent.map((m) => [m.subject, m.answered, m.refused, m.retryAfterMs]), [['a', 1, 1, 2000], ['b', 1, 0, null]]);
+});
+
+test('/metrics: each user\'s rate and refusals under the label subject, the totals as before', async () => {
+  const book = new PaceBook(200);
+  book.report('a@example.com', 100, 2, null);
+  book.pace('b@example.com');
+  const metrics = new Metrics({ budgetMb: 1024, childSoftMb: 140, childHardMb: 176, pauseAtMb: 900, recycleAtMb: 950 } as MemoryPlan);
+  metrics.watchPace(book);
+  const text = await metrics.registry.metrics();
+  const a = book.pace('a@example.com').rate;
+  assert.match(text, new RegExp(`^supervisor_drive_pace_subject_rate\\{subject="a@example.com"\\} ${a}$`, 'm'));
+  assert.match(text, /^supervisor_drive_pace_subject_rate\{subject="b@example.com"\} 50$/m);
+  assert.match(text, /^supervisor_drive_rate_limited_subject_total\{subject="a@example.com"\} 2$/m);
+  assert.match(text, /^supervisor_drive_rate_limited_subject_total\{subject="b@example.com"\} 0$/m);
+  assert.match(text, new RegExp(`^supervisor_drive_pace_rate ${a + 50}$`, 'm'));
+  assert.match(text, /^supervisor_drive_rate_limited_total 2$/m);
+  book.report('a@example.com', 0, 3, null);
+  assert.match(await metrics.registry.metrics(), /^supervisor_drive_rate_limited_subject_total\{subject="a@example.com"\} 5$/m, 'counted once at each scrape');
 });
