@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
-import { listKeys, runCli, startWorld } from './support/e2e.js';
+import { listKeys, orgWorldFlags, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
@@ -54,23 +54,9 @@ interface PaceReport {
 }
 
 test('a refusal on one user cuts that user\'s pace only; every file of both users is copied', async (t) => {
+  // The default ceiling (200): Ann's pace starts at 50 requests/s, over her quota.
+  const run = await runCli(orgWorldFlags(w, keyFile, 'pace', ['--s3-prefix', 'org', '--users', `${ANN},${BOB}`]), {}, w.s3);
   const report = join(w.dir, 'pace.json');
-  const run = await runCli([
-    '--google-credentials', keyFile,
-    '--drive-root-url', w.drive.rootUrl,
-    '--s3-bucket', w.s3.bucket,
-    '--s3-endpoint', w.s3.endpoint,
-    '--s3-region', w.s3.region,
-    '--s3-force-path-style',
-    '--s3-checksum', 'when-required',
-    '--s3-prefix', 'org',
-    '--state', join(w.dir, 'pace.db'),
-    '--report', report,
-    '--progress', 'off',
-    '--memory-budget-mb', '4096',
-    '--workers', '2',
-    '--users', `${ANN},${BOB}`,
-  ], {}, w.s3);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
   assert.equal((await listKeys(w, 'org/')).length, ANN_FILES + BOB_FILES);
   const r = JSON.parse(await readFile(report, 'utf8')) as PaceReport;

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
-import { listKeys, objectMd5, runCli, startWorld } from './support/e2e.js';
+import { listKeys, objectMd5, orgWorldFlags, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
@@ -74,23 +74,7 @@ after(async () => {
 });
 
 function orgFlags(name: string, extra: string[]): string[] {
-  return [
-    '--google-credentials', keyFile,
-    '--drive-root-url', w.drive.rootUrl,
-    '--admin-root-url', w.drive.rootUrl,
-    '--s3-bucket', w.s3.bucket,
-    '--s3-endpoint', w.s3.endpoint,
-    '--s3-region', w.s3.region,
-    '--s3-force-path-style',
-    '--s3-checksum', 'when-required',
-    '--state', join(w.dir, `${name}.db`),
-    '--report', join(w.dir, `${name}.json`),
-    '--drive-tps', '10000',
-    '--progress', 'off',
-    '--memory-budget-mb', '4096',
-    '--workers', '2',
-    ...extra,
-  ];
+  return orgWorldFlags(w, keyFile, name, ['--drive-tps', '10000', ...extra]);
 }
 
 interface OrgReport {
