@@ -1,6 +1,7 @@
 // Batching and memory admission: which ready items go to which child. Items are admitted against the
 // child's item budget (soft cap − baseline) by their predicted buffer bound, so a huge file (bigger
 // parts) waits for headroom, or runs alone in a child that is kept free for it, instead of breaking a cap.
+// A batch takes the subjects (whose Drive quota an item spends) in turn, so one giant Drive does not starve the rest.
 // The Dispatcher below applies them to the live children: the ready queue, feeding it, one dispatch per turn.
 import { randomUUID } from 'node:crypto';
 import { message } from '../ipc/protocol.js';
@@ -33,22 +34,32 @@ const LOOKAHEAD = 512;
 export type SubjectOf = (item: WorkItem) => string;
 
 /**
- * The queue's indices in the order a batch considers them: round-robin across subjects (each subject's items
- * in queue order), so one giant Drive queued first does not starve the rest (issue 23). One subject: queue order.
+ * How much of the queue's head the round-robin reorders (the rest follows in queue order): a bound on the work
+ * per batch whatever --queue-length is; the journal work source already takes the drives in turn (issue 23).
+ */
+const FAIR_WINDOW = 4096;
+
+/**
+ * The indices of the queue's head (FAIR_WINDOW items) in the order a batch considers them: round-robin across
+ * subjects (each subject's items in queue order), so one giant Drive queued first does not starve the rest
+ * (issue 23). Empty for one subject: queue order, as past the window.
  */
 export function fairOrder(queue: readonly WorkItem[], subjectOf: SubjectOf | null): number[] {
-  if (subjectOf === null) return queue.map((_, i) => i);
+  if (subjectOf === null) return [];
+  const window = Math.min(queue.length, FAIR_WINDOW);
   const bySubject = new Map<string, number[]>();
-  queue.forEach((item, i) => {
+  for (let i = 0; i < window; i++) {
+    const item = queue[i];
+    if (item === undefined) break;
     const subject = subjectOf(item);
     const list = bySubject.get(subject);
     if (list) list.push(i);
     else bySubject.set(subject, [i]);
-  });
-  if (bySubject.size <= 1) return queue.map((_, i) => i);
+  }
+  if (bySubject.size <= 1) return [];
   const lists = [...bySubject.values()];
   const order: number[] = [];
-  for (let round = 0; order.length < queue.length; round++) {
+  for (let round = 0; order.length < window; round++) {
     for (const list of lists) {
       const i = list[round];
       if (i !== undefined) order.push(i);
@@ -82,8 +93,8 @@ export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchL
   let bytes = child.inFlightSizeBytes;
   const order = fairOrder(queue, subjectOf);
   // `p - taken.length` counts the items passed over: at most LOOKAHEAD of them.
-  for (let p = 0; p < order.length && p - taken.length < LOOKAHEAD && batch.length < limits.batchFiles; p++) {
-    const i = order[p];
+  for (let p = 0; p < queue.length && p - taken.length < LOOKAHEAD && batch.length < limits.batchFiles; p++) {
+    const i = p < order.length ? order[p] : p;
     const item = i === undefined ? undefined : queue[i];
     if (i === undefined || item === undefined) break;
     const empty = child.inFlightCount === 0 && batch.length === 0;
