@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
-import { listKeys, objectMd5, readManifest, runCli, startWorld } from './support/e2e.js';
+import { listKeys, objectMd5, orgWorldFlags, readManifest, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
@@ -75,23 +75,7 @@ after(async () => {
 });
 
 function orgFlags(name: string, extra: string[]): string[] {
-  return [
-    '--google-credentials', keyFile,
-    '--drive-root-url', w.drive.rootUrl,
-    '--admin-root-url', w.drive.rootUrl,
-    '--s3-bucket', w.s3.bucket,
-    '--s3-endpoint', w.s3.endpoint,
-    '--s3-region', w.s3.region,
-    '--s3-force-path-style',
-    '--s3-checksum', 'when-required',
-    '--state', join(w.dir, `${name}.db`),
-    '--report', join(w.dir, `${name}.json`),
-    '--drive-tps', '10000',
-    '--progress', 'off',
-    '--memory-budget-mb', '4096',
-    '--workers', '2',
-    ...extra,
-  ];
+  return orgWorldFlags(w, keyFile, name, ['--drive-tps', '10000', ...extra]);
 }
 
 interface OrgReport {

@@ -10,6 +10,8 @@ import { Journal } from '../src/journal/journal.js';
 import { JournalReader } from '../src/journal/journal-reader.js';
 import { formatStatus, statusReport } from '../src/journal/status.js';
 import type { BufferEstimator, JournalIdentity } from '../src/journal/types.js';
+import { JournalWorkSource } from '../src/app/journal-work-source.js';
+import { JournalWriteGuard } from '../src/app/journal-write-guard.js';
 
 const root = mkdtempSync(join(tmpdir(), 'journal-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -484,5 +486,29 @@ test('journal: 200k rows recorded and taken in pages with a small heap', (t) => 
   const growthMb = (peak - baseline) / 1024 / 1024;
   t.diagnostic(`peak heap growth ${growthMb.toFixed(1)} MB`);
   assert.ok(growthMb < 100, `heap grew by ${growthMb.toFixed(1)} MB`);
+  journal.close();
+});
+
+test('an organisation run takes each drive\'s pending rows in turn: a drive listed after 1000 files of another is in the first take', () => {
+  const journal = openNew();
+  const ann = Array.from({ length: 1000 }, (_, n) => file(item(n, { key: `org/users/ann@example.com/f${String(n).padStart(4, '0')}`, subject: 'ann@example.com' })));
+  const bob = Array.from({ length: 10 }, (_, n) => file(item(2000 + n, { key: `org/users/bob@example.com/f${n}`, subject: 'bob@example.com' })));
+  journal.recordListed([...ann, ...bob]);
+  const source = new JournalWorkSource(journal, estimate, new JournalWriteGuard(join(root, 'guard')), ['org/users/ann@example.com/', 'org/users/bob@example.com/']);
+  const first = source.take(100);
+  const subjects = (items: readonly { payload: { subject?: unknown } }[], s: string): number => items.filter((i) => i.payload.subject === s).length;
+  assert.equal(first.length, 100);
+  assert.equal(subjects(first, 'bob@example.com'), 10, 'every one of Bob\'s files in the first take');
+  assert.equal(subjects(first, 'ann@example.com'), 90, 'the room Bob leaves goes to Ann');
+  // The sweep goes on after the cursor: no row is taken twice, and every pending row comes out.
+  const rest = source.take(2000);
+  assert.equal(rest.length, 910);
+  assert.equal(new Set([...first, ...rest].map((i) => i.id)).size, 1010);
+  assert.deepEqual(source.take(10), []);
+  // A row put back behind Ann's cursor is taken again.
+  const back = first.find((i) => i.payload.subject === 'ann@example.com');
+  assert.ok(back);
+  source.requeue(back, { countAttempt: false, reason: 'test' });
+  assert.deepEqual(source.take(10).map((i) => i.id), [back.id]);
   journal.close();
 });

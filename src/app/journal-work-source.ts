@@ -8,8 +8,17 @@ import type { BufferEstimator, SourceVersion } from '../journal/types.js';
 import type { WorkSource } from '../supervisor/work-source.js';
 import type { JournalWriteGuard } from './journal-write-guard.js';
 
+/** One drive's key range (an organisation run) and where the sweep through its pending rows has got to. */
+interface DriveRange {
+  prefix: string;
+  end: string;
+  cursor: string;
+}
+
 export class JournalWorkSource implements WorkSource {
   private listingDone = false;
+  private readonly drives: DriveRange[];
+  private nextDrive = 0;
   /** The last take() found nothing pending; cleared by anything that can make a row pending again. */
   private drained = false;
   private waiters: (() => void)[] = [];
@@ -20,7 +29,15 @@ export class JournalWorkSource implements WorkSource {
     private readonly estimate: BufferEstimator,
     /** Required: the run that owns it must hear of a full volume (the guard itself only stops writing). */
     private readonly guard: JournalWriteGuard,
-  ) {}
+    /**
+     * An organisation run's drive key prefixes (each ends with '/'): taken in turn, so the queue holds every
+     * drive's files and one giant Drive listed first does not starve the rest (issue 23). Else seq order.
+     */
+    drivePrefixes: readonly string[] = [],
+  ) {
+    // Every key under 'a/b/' sorts before 'a/b0' ('0' follows '/'), as in JournalReader.keyRange.
+    this.drives = drivePrefixes.map((prefix) => ({ prefix, end: `${prefix.replace(/\/$/, '')}0`, cursor: prefix }));
+  }
 
   /** The listing wrote a page (or finished): items may be pending now. */
   notify(listingDone = false): void {
@@ -33,8 +50,29 @@ export class JournalWorkSource implements WorkSource {
 
   take(max: number): WorkItem[] {
     // Taking marks rows in-progress (a write): on a full volume nothing more is handed out.
-    const items = this.guard.run(() => this.journal.takePending(max, this.estimate), []);
+    const items = this.guard.run(() => this.takeFair(max), []);
     this.drained = items.length === 0;
+    return items;
+  }
+
+  /** Each drive's share of `max` from its range, starting with the next drive in turn; the rest in seq order. */
+  private takeFair(max: number): WorkItem[] {
+    if (this.drives.length < 2) return this.journal.takePending(max, this.estimate);
+    const share = Math.ceil(max / this.drives.length);
+    const items: WorkItem[] = [];
+    for (let n = 0; n < this.drives.length && items.length < max; n++) {
+      const drive = this.drives[(this.nextDrive + n) % this.drives.length];
+      if (drive === undefined) break;
+      const room = Math.min(share, max - items.length);
+      const got = this.journal.takePendingIn(drive.cursor, drive.end, room, this.estimate);
+      const lastKey = got.at(-1)?.payload.key;
+      // Fewer than asked: the sweep reached the drive's end; the next starts over (rows requeued behind the cursor).
+      drive.cursor = got.length < room || typeof lastKey !== 'string' ? drive.prefix : lastKey;
+      items.push(...got);
+    }
+    this.nextDrive = (this.nextDrive + 1) % this.drives.length;
+    // Whatever the ranges did not fill (a drive's rows behind its cursor, keys outside every range) in seq order.
+    if (items.length < max) items.push(...this.journal.takePending(max - items.length, this.estimate));
     return items;
   }
 

@@ -3,6 +3,7 @@
 // it as. A drive that cannot be read is reported failed with the reason; the others are copied.
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
+import type { Pacer } from '../source/drive/pacer.js';
 import { classifyDriveError } from '../source/drive/retry.js';
 import { runListing } from './listing-task.js';
 import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
@@ -19,6 +20,8 @@ export interface OrgSources {
   sources: readonly SourceDrive[];
   /** A Drive client acting as the subject. */
   driveFor: (subject: string) => DriveClient;
+  /** The lister's share of the subject's pace (source/drive/pace-book.ts), held while it lists that drive. */
+  listerPace: (subject: string) => { pacer: Pacer; leave: () => void };
   /** Filled by the pass: the drives it could not list. */
   failures: SourceFailure[];
   /** Filled by the pass: each drive's listing skips by reason (they have no key to find them by later). */
@@ -57,6 +60,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
     const subject = source.subject;
     const skips: Record<string, number> = {};
     org.listingSkips.set(label, skips);
+    // A shared drive is read as its organizer: it spends, and is paced by, that user's quota.
+    const lister = org.listerPace(subject);
     try {
       await runListing({
         // A shared drive is listed with corpora=drive (lister.ts listParams), as --shared-drive-id would.
@@ -64,7 +69,7 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
         drive: org.driveFor(subject),
         rootFolderId: source.rootId,
         prefix: sourceKeyPrefix(c.prefix, source).slice(0, -1),
-        pacer: c.pacer,
+        pacer: lister.pacer,
         shard: c.shard,
         log: c.log.child({ source: label }),
         signal: c.signal,
@@ -82,6 +87,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
       const reason = reasonOf(err);
       c.log.error({ source: label, subject, reason }, 'this drive could not be listed: its files are not copied, the other drives are');
       org.failures.push({ source: label, reason });
+    } finally {
+      lister.leave();
     }
   }
   guard.run(() => journal.setListingComplete(), undefined);

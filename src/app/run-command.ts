@@ -7,7 +7,9 @@ import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { ExitCode } from '../exit-codes.js';
 import { PreflightError } from '../errors.js';
-import { joinPacer, SharedPace } from '../source/drive/shared-pace.js';
+import { joinPacer } from '../source/drive/shared-pace.js';
+import { OWN_SUBJECT, PaceBook, paceSubjectOf } from '../source/drive/pace-book.js';
+import { createPacer } from '../source/drive/pacer.js';
 import { resolveRoot } from '../source/drive/lister.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
@@ -222,16 +224,18 @@ async function copy(c: CopyContext): Promise<number> {
   const estimate = (item: { size: number | null }): number =>
     predictBufferBytes({ size: item.size, partSize: choosePartSize(item.size, target.partSizeMb), queueSize: target.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
   const guard = new JournalWriteGuard(settings.state);
-  const source = new JournalWorkSource(journal, estimate, guard);
+  // An organisation run takes each drive's files in turn (issue 23): one giant Drive does not starve the rest.
+  const drivePrefixes = (c.sources ?? []).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
+  const source = new JournalWorkSource(journal, estimate, guard, drivePrefixes);
   const listingAbort = new AbortController();
-  // One pace for the one Drive user this run acts as: the lister and every child share it.
-  const pace = new SharedPace({ ceiling: settings.driveTps });
+  // One pace per Drive user the run acts as (one for a one-drive run): the lister and every child share it.
+  const paces = new PaceBook(settings.driveTps);
   // Each pass lists every drive again as its own identity; the drives it could not list end up here.
-  const orgPass: OrgSources | null = c.sources === null ? null : { sources: c.sources, driveFor: (subject) => driveAs(settings, c.options, subject), failures: [], listingSkips: new Map() };
+  const orgPass: OrgSources | null = c.sources === null ? null : { sources: c.sources, driveFor: (subject) => driveAs(settings, c.options, subject), listerPace: (subject) => joinPacer(paces.pace(subject), 'lister'), failures: [], listingSkips: new Map() };
   // An organisation run's credentials and download quota are each user's: one user's refusal fails that user's files, not the run.
   const stopsRun = orgPass === null;
   const supervisor = new Supervisor(source, {
-    pace,
+    pace: { subjectOf: (item) => paceSubjectOf(item.payload), join: (subject, id, apply) => paces.join(subject, id, apply), report: (subject, answered, refused, retryAfterMs) => paces.report(subject, answered, refused, retryAfterMs) },
     plan,
     processorPath: PROCESSOR_PATH,
     processorOptions: copyOptionsToJson(copyOptionsFor(settings, plan, target, c.options)),
@@ -290,7 +294,7 @@ async function copy(c: CopyContext): Promise<number> {
     metrics?.onOutage(service, down);
   });
   if (metrics) {
-    metrics.watchPace(() => ({ rate: pace.rate, ceiling: pace.ceiling, refused: pace.stats.refused }));
+    metrics.watchPace(paces);
     supervisor.on('sample', (s) => metrics.onSample(s, supervisor.queueDepth));
     supervisor.on('recycle', (r) => metrics.recycles.inc({ reason: r.reason }));
     supervisor.on('paused', (p) => metrics.paused.set(p ? 1 : 0));
@@ -306,8 +310,9 @@ async function copy(c: CopyContext): Promise<number> {
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
   c.sync.running = passKind(journal, settings.full || isOrgRun(settings));
-  const lister = joinPacer(pace, 'lister');
-  pace.start();
+  // An organisation pass paces each drive's listing by its subject's pace (org-pass.ts): this pacer is the one-drive lister's.
+  const lister = orgPass ? { pacer: createPacer({ tps: Number.POSITIVE_INFINITY }), leave: (): void => undefined } : joinPacer(paces.pace(OWN_SUBJECT), 'lister');
+  paces.start();
   const listingDone = runPass({
     settings,
     drive: c.drive,
@@ -379,7 +384,7 @@ async function copy(c: CopyContext): Promise<number> {
         treeRssBytes: sample?.treeRssBytes ?? 0,
         paused: supervisor.isPaused,
         outage: outages.current(),
-        drivePace: { rate: pace.rate, ceiling: pace.ceiling, answered: pace.stats.answered, refused: pace.stats.refused },
+        drivePace: paces.total(),
         sync: c.sync.view(),
       };
     },
@@ -416,7 +421,7 @@ async function copy(c: CopyContext): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.stop();
-    pace.stop();
+    paces.stop();
     listingAbort.abort();
   }
   await listingDone;
@@ -474,7 +479,7 @@ async function copy(c: CopyContext): Promise<number> {
     outages: outages.finish(),
     journalCounts: counts,
     resumeReread,
-    drivePace: pace.summary(),
+    ...drivePaceReport(paces, orgPass !== null),
     ...(sources ? { sourceFailures, sources } : {}),
     ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
@@ -488,4 +493,10 @@ async function copy(c: CopyContext): Promise<number> {
   else if (supervisor.outageStop !== null) process.stderr.write(outageLine(supervisor.outageStop.service, supervisor.outageStop.sinceMs, counts.byStatus.pending.files));
   log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakChargedMb: Math.round(supervisor.stats.peakChargedBytes / MIB), peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;
+}
+
+/** The report's pace: the one pace (a one-drive run), or the sum and each user's (an organisation run). */
+function drivePaceReport(paces: PaceBook, org: boolean): Pick<RunSummary, 'drivePace' | 'drivePaceBySubject'> {
+  const { total, bySubject } = paces.summary();
+  return org ? { drivePace: total, drivePaceBySubject: bySubject } : { drivePace: total };
 }

@@ -79,7 +79,7 @@ export class ChildRuntime {
         if (this.services.set(raw.service, raw.down)) this.log.info({ service: raw.service, down: raw.down }, raw.down ? 'the supervisor holds this service down: items retrying on it hand their file back' : 'the service answers again');
         return;
       case 'pace':
-        this.processor?.pace?.(raw.ratePerSecond, raw.resumeAt);
+        this.processor?.pace?.(raw.subject, raw.ratePerSecond, raw.resumeAt);
         return;
     }
   }
@@ -93,7 +93,7 @@ export class ChildRuntime {
         childId: settings.childId,
         options: settings.processorOptions,
         log: this.log,
-        reportPace: (refused, retryAfterMs) => this.pace.record(refused, retryAfterMs),
+        reportPace: (subject, refused, retryAfterMs) => this.pace.record(subject, refused, retryAfterMs),
       });
     } catch (err) {
       this.log.error({ err }, 'processor failed to load');

@@ -30,8 +30,8 @@ export interface ItemContext {
 
 export interface Processor {
   process(item: WorkItem, ctx: ItemContext): Promise<ItemOutcome>;
-  /** A new share of the shared request rate (see PaceMessage). */
-  pace?(ratePerSecond: number, resumeAt: number): void;
+  /** A new share of one subject's request rate (see PaceMessage). */
+  pace?(subject: string, ratePerSecond: number, resumeAt: number): void;
   close?(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export interface ProcessorInit {
   options: JsonObject;
   log: Logger;
   /** Report how one paced request went; the runtime batches these to the supervisor's shared pace (absent outside a child). */
-  reportPace?: (refused: boolean, retryAfterMs: number | null) => void;
+  reportPace?: (subject: string, refused: boolean, retryAfterMs: number | null) => void;
 }
 
 /** A processor module's default export. */

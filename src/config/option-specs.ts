@@ -69,7 +69,7 @@ const TABLE = [
   { flag: 'export-formats', kind: 'list', group: 'Google Drive', default: ['docx', 'xlsx', 'pptx', 'svg'], describe: 'Google Workspace files: the first of these formats the file supports' },
   { flag: 'shortcuts', kind: 'choice', group: 'Google Drive', choices: ['skip', 'follow'], default: 'skip', describe: 'Shortcuts: record and skip, or copy their targets (loop-safe)' },
   { flag: 'acknowledge-abuse', kind: 'bool', group: 'Google Drive', default: false, describe: 'Download files Drive flags as abusive (otherwise skipped with the reason)' },
-  { flag: 'drive-tps', kind: 'number', group: 'Google Drive', min: 0.1, max: 10000, default: 200, describe: 'Ceiling of Drive requests per second for the adaptive pace all processes share' },
+  { flag: 'drive-tps', kind: 'number', group: 'Google Drive', min: 0.1, max: 10000, default: 200, describe: 'Ceiling of Drive requests per second of the adaptive pace of each user, shared by all processes' },
   { flag: 'drive-retries', kind: 'int', group: 'Google Drive', min: 0, max: 50, default: 8, describe: 'Retries of a file in a child on a retryable Drive or S3 error (429, 5xx, resets), backoff up to 32 s' },
   { flag: 'range-streams', kind: 'int', group: 'Google Drive', min: 1, max: 32, default: 4, describe: 'Parallel range requests per large file, each over a connection and a part buffer of its own (1: one stream)' },
   { flag: 'range-cutoff-mb', kind: 'int', group: 'Google Drive', min: 1, default: 256, describe: 'Files at or above this size are read as --range-streams parallel ranges' },

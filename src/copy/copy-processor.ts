@@ -7,6 +7,8 @@ import { createDriveAuth } from '../source/drive/auth.js';
 import { driveEndpoint } from '../source/drive/drive-endpoint.js';
 import { DriveSource } from '../source/drive/drive-source.js';
 import { createPacer } from '../source/drive/pacer.js';
+import type { Pacer } from '../source/drive/pacer.js';
+import { OWN_SUBJECT, paceSubjectOf } from '../source/drive/pace-book.js';
 import { createS3Client, maxSocketsFor } from '../target/s3/s3-client.js';
 import { S3Target } from '../target/s3/s3-target.js';
 import { limitPartBuffers } from './part-buffers.js';
@@ -26,22 +28,27 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
     maxAttempts: 1,
     ...(options.s3Credentials ? { credentials: options.s3Credentials } : {}),
   });
-  // Its first share arrives with the supervisor's first pace message; driveTps holds until then.
-  const pacer = createPacer({ tps: options.driveTps, ...(reportPace ? { onResult: (r) => reportPace(r.refused, r.retryAfterMs) } : {}) });
   // One bound for the part buffers of all this child's items (the plan counts it), reused across files.
   limitPartBuffers(options.s3.partSizeMb * 1024 * 1024, options.partBuffers);
-  // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
-  // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).
-  // One source per identity: an organisation run's items name the user they are read as (issue 23), so a
-  // child holds a token per user it meets; items without a subject use the run's own credentials.
+  // One source and one pacer per identity: an organisation run's items name the user they are read as (issue 23),
+  // so a child holds a token per user it meets, and paces by that user's share; items without a subject use the
+  // run's own credentials (OWN_SUBJECT). A subject's first share arrives before its first batch; driveTps holds until then.
+  const pacers = new Map<string, Pacer>();
+  const pacerFor = (subject: string): Pacer => {
+    let pacer = pacers.get(subject);
+    if (pacer === undefined) {
+      pacer = createPacer({ tps: options.driveTps, ...(reportPace ? { onResult: (r) => reportPace(subject, r.refused, r.retryAfterMs) } : {}) });
+      pacers.set(subject, pacer);
+    }
+    return pacer;
+  };
   const sources = new Map<string, DriveSource>();
-  const sourceFor = (subject: string | undefined): DriveSource => {
-    const name = subject ?? '';
-    let source = sources.get(name);
+  const sourceFor = (subject: string): DriveSource => {
+    let source = sources.get(subject);
     if (source === undefined) {
-      const auth = createDriveAuth({ ...options.driveAuth, ...(subject === undefined ? {} : { impersonate: subject }), env: process.env });
-      source = new DriveSource(driveEndpoint(auth, options.driveRootUrl ?? undefined), pacer, options.acknowledgeAbuse);
-      sources.set(name, source);
+      const auth = createDriveAuth({ ...options.driveAuth, ...(subject === OWN_SUBJECT ? {} : { impersonate: subject }), env: process.env });
+      source = new DriveSource(driveEndpoint(auth, options.driveRootUrl ?? undefined), pacerFor(subject), options.acknowledgeAbuse);
+      sources.set(subject, source);
     }
     return source;
   };
@@ -56,10 +63,12 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
     rangeCutoffBytes: options.rangeCutoffBytes ?? Number.POSITIVE_INFINITY,
     rangeCapacity: rangeQueueSize(rangeStreams, options.s3.uploadQueueSize),
   };
+  // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
+  // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).
   const onBytesRead = createGcPacer(GC_PACE_BYTES, MAJOR_GC_BYTES);
   return {
-    process: (item, ctx) => copyItem({ source: sourceFor(typeof item.payload.subject === 'string' ? item.payload.subject : undefined), target, policy, onBytesRead }, item, ctx),
-    pace: (rate, resumeAt) => pacer.setRate(rate, resumeAt),
+    process: (item, ctx) => copyItem({ source: sourceFor(paceSubjectOf(item.payload)), target, policy, onBytesRead }, item, ctx),
+    pace: (subject, rate, resumeAt) => pacerFor(subject).setRate(rate, resumeAt),
     close: () => {
       target.close();
       for (const source of sources.values()) source.close();

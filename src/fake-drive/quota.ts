@@ -6,6 +6,8 @@
 export interface QuotaOptions {
   /** Requests per second each user may make. */
   requestsPerSecond: number;
+  /** Users whose quota differs from requestsPerSecond (an organisation's project may grant some more). */
+  usersPerSecond?: Record<string, number>;
   /** Bucket size (a burst a user may make at once); default one second's worth. */
   burst?: number;
   /** '403': userRateLimitExceeded as Drive answers (default); '429': Too Many Requests with Retry-After. */
@@ -36,6 +38,7 @@ interface Bucket {
 
 export function checkQuotaOptions(o: QuotaOptions): void {
   if (!(o.requestsPerSecond > 0)) throw new RangeError(`quota.requestsPerSecond must be a positive number, got ${o.requestsPerSecond}`);
+  for (const [user, rps] of Object.entries(o.usersPerSecond ?? {})) if (!(rps > 0)) throw new RangeError(`quota.usersPerSecond[${user}] must be a positive number, got ${rps}`);
   if (o.burst !== undefined && !(o.burst >= 1)) throw new RangeError(`quota.burst must be at least 1, got ${o.burst}`);
   if (o.retryAfterSeconds !== undefined && !(o.retryAfterSeconds >= 0)) {
     throw new RangeError(`quota.retryAfterSeconds must be a non-negative number, got ${o.retryAfterSeconds}`);
@@ -67,9 +70,10 @@ export class UserQuota {
     const o = this.#options;
     if (o === null) return null;
     const now = (o.now ?? (() => performance.now()))();
-    const burst = o.burst ?? Math.max(1, o.requestsPerSecond);
+    const rps = o.usersPerSecond?.[user] ?? o.requestsPerSecond;
+    const burst = o.burst ?? Math.max(1, rps);
     const bucket = this.#buckets.get(user) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * o.requestsPerSecond);
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rps);
     bucket.at = now;
     this.#buckets.set(user, bucket);
     if (bucket.tokens >= 1) {

@@ -614,8 +614,10 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
         return sendDriveError(res, 401, 'authError', 'Request had invalid authentication credentials.');
       }
     }
-    // The user is who the token stands for; a re-route after a media hook was counted already.
-    const refusal = hooked ? null : quota.take(bearerOf(req) ?? 'anonymous');
+    // The user is who the token stands for (an organisation's: its JWT subject, however many tokens each process
+    // holds for it); a re-route after a media hook was counted already.
+    const bearer = bearerOf(req);
+    const refusal = hooked ? null : quota.take((bearer === null ? undefined : tokenSubject.get(bearer)) ?? bearer ?? 'anonymous');
     if (refusal !== null) return sendDriveError(res, refusal.status, refusal.reason, refusal.message, refusal.retryAfter);
     if (req.method !== 'GET') return sendDriveError(res, 405, 'methodNotAllowed', 'Only GET is supported by the fake.');
     const path = url.pathname;

@@ -8,7 +8,8 @@ import type { SerializedError } from './serialized-error.js';
 
 export const PROTOCOL_BRAND = 'drive-s3-supervisor';
 // 2: service-state (parent → child), service-unreachable and item-returned (child → parent), issue 20 point 5.
-export const PROTOCOL_VERSION = 2;
+// 3: pace and pace-report name the subject whose pace they are (one pace per Drive user, issue 23).
+export const PROTOCOL_VERSION = 3;
 
 /** Why a child was recycled. Every recycle is logged and counted with one of these. */
 export const RECYCLE_REASONS = ['soft-cap', 'hard-cap', 'heap-oom', 'crash', 'max-items', 'budget'] as const;
@@ -65,10 +66,12 @@ export interface ServiceStateMessage extends Envelope<'service-state'> {
   down: boolean;
 }
 /**
- * This child's share of the shared request rate (source/drive/shared-pace.ts), sent after ready and whenever it
- * changes: a push, so no request waits for a round trip to the supervisor.
+ * This child's share of one subject's request rate (source/drive/shared-pace.ts, pace-book.ts), sent before the
+ * first batch holding that subject's items and whenever it changes: a push, so no request waits for a round trip.
  */
 export interface PaceMessage extends Envelope<'pace'> {
+  /** The user whose quota this pace is (source/drive/pace-book.ts OWN_SUBJECT: the run's own identity). */
+  subject: string;
   ratePerSecond: number;
   /** Wall-clock ms before which no request is sent (a Retry-After); 0 when none. */
   resumeAt: number;
@@ -119,6 +122,8 @@ export interface ItemReturnedMessage extends Envelope<'item-returned'> {
 }
 /** Paced requests answered and refused for the rate since the last report (refusals are reported at once). */
 export interface PaceReportMessage extends Envelope<'pace-report'> {
+  /** Whose pace these requests were paced by. */
+  subject: string;
   answered: number;
   refused: number;
   /** The longest Retry-After among the refusals, or null. */

@@ -39,6 +39,8 @@ export class Journal extends JournalReader {
   private readonly markTaken: Database.Statement<[number, number]>;
   private readonly stateOf: Database.Statement<[number], { status: ItemStatus; changed_in_flight: number }>;
   private readonly takeBatch: (limit: number, estimate: BufferEstimator) => WorkItem[];
+  private readonly selectPendingIn: Database.Statement<[string, string, number], PendingRow>;
+  private readonly takeIn: (after: string, before: string, limit: number, estimate: BufferEstimator) => WorkItem[];
   private readonly finishDone: Database.Statement<[{ bytes: number; md5: string | null; etag: string | null; now: number; seq: number }]>;
   private readonly setVersion: Database.Statement<[SourceVersion & { seq: number }]>;
   private readonly addToRun: Database.Statement<[number, number]>;
@@ -67,21 +69,31 @@ export class Journal extends JournalReader {
     this.setVersion = db.prepare('UPDATE items SET size = @size, md5 = @md5, modified_time = @modifiedTime WHERE seq = @seq');
     this.addToRun = db.prepare('UPDATE runs SET bytes = bytes + ?, files = files + 1 WHERE id = ?');
     this.stateOf = db.prepare('SELECT status, changed_in_flight FROM items WHERE seq = ?');
-    this.takeBatch = db.transaction((limit: number, estimate: BufferEstimator) => {
-      const now = Date.now();
-      return this.selectPending.all(limit).map((row) => {
-        this.markTaken.run(now, row.seq);
-        const payload = fromRow(row);
-        const checkpoint = row.checkpoint === null ? null : (JSON.parse(row.checkpoint) as JsonObject);
-        return {
-          id: String(row.seq),
-          attempt: row.attempts + 1,
-          sizeBytes: payload.size ?? 0,
-          bufferBytes: estimate(payload, checkpoint),
-          payload,
-          checkpoint,
-        };
-      });
+    // Through items_key (`+status` keeps the planner off items_status, which would sort every pending row):
+    // one drive's pending rows of an organisation run, in key order after a cursor.
+    this.selectPendingIn = db.prepare(
+      `SELECT seq, drive_id, key, path, size, md5, mime_type, modified_time, payload, attempts, checkpoint
+       FROM items WHERE key > ? AND key < ? AND +status = 'pending' ORDER BY key LIMIT ?`,
+    );
+    this.takeIn = db.transaction((after: string, before: string, limit: number, estimate: BufferEstimator) => this.taken(this.selectPendingIn.all(after, before, limit), estimate));
+    this.takeBatch = db.transaction((limit: number, estimate: BufferEstimator) => this.taken(this.selectPending.all(limit), estimate));
+  }
+
+  /** Mark the rows taken (in-progress) and make them work items. */
+  private taken(rows: PendingRow[], estimate: BufferEstimator): WorkItem[] {
+    const now = Date.now();
+    return rows.map((row) => {
+      this.markTaken.run(now, row.seq);
+      const payload = fromRow(row);
+      const checkpoint = row.checkpoint === null ? null : (JSON.parse(row.checkpoint) as JsonObject);
+      return {
+        id: String(row.seq),
+        attempt: row.attempts + 1,
+        sizeBytes: payload.size ?? 0,
+        bufferBytes: estimate(payload, checkpoint),
+        payload,
+        checkpoint,
+      };
     });
   }
 
@@ -153,6 +165,11 @@ export class Journal extends JournalReader {
    */
   takePending(limit: number, estimate: BufferEstimator): WorkItem[] {
     return this.takeBatch(limit, estimate);
+  }
+
+  /** Up to `limit` pending items whose keys sort after `after` and before `before`, in key order (one drive's, by its key range). */
+  takePendingIn(after: string, before: string, limit: number, estimate: BufferEstimator): WorkItem[] {
+    return this.takeIn(after, before, limit, estimate);
   }
 
   /** Back to pending (the child died or shut down holding it). countAttempt adds one to its attempts. */

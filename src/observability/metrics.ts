@@ -13,6 +13,12 @@ import type { SyncStatus } from './sync-status.js';
 
 const MB = 1024 * 1024;
 
+/** What /metrics reads of the Drive paces (source/drive/pace-book.ts). */
+export interface PaceReading {
+  total(): { rate: number; ceiling: number; refused: number };
+  perSubject(): { subject: string; rate: number; refused: number }[];
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly files = new Counter({ name: 'supervisor_files_total', help: 'Files settled, by status', labelNames: ['status'], registers: [this.registry] });
@@ -30,12 +36,16 @@ export class Metrics {
   readonly unreachable = new Gauge({ name: 'supervisor_service_unreachable', help: '1 while the supervisor holds Drive or S3 unreachable (dispatch paused, probing)', labelNames: ['service'], registers: [this.registry] });
   readonly outagePauses = new Counter({ name: 'supervisor_outage_pauses_total', help: 'Times dispatch paused because Drive or S3 did not answer its probe', labelNames: ['service'], registers: [this.registry] });
 
-  #readPace: (() => { rate: number; ceiling: number; refused: number }) | null = null;
+  #readPace: PaceReading | null = null;
   #refusedCounted = 0;
+  readonly #refusedCountedBySubject = new Map<string, number>();
   // prom-client calls collect() before it serializes the registry: the pace is read at each scrape.
   readonly paceRate = new Gauge({ name: 'supervisor_drive_pace_rate', help: 'Drive requests per second the shared pace allows now (adaptive, under --drive-tps)', registers: [this.registry], collect: () => this.#samplePace() });
   readonly paceCeiling = new Gauge({ name: 'supervisor_drive_pace_ceiling', help: 'The ceiling of the Drive pace (--drive-tps)', registers: [this.registry] });
   readonly rateLimited = new Counter({ name: 'supervisor_drive_rate_limited_total', help: 'Drive requests refused for the rate (403 rate-limit reasons, 429)', registers: [this.registry] });
+  // An organisation run's pace per user (issue 23); the label's values are the run's subjects, fixed before the listing.
+  readonly subjectPaceRate = new Gauge({ name: 'supervisor_drive_pace_subject_rate', help: 'Drive requests per second one user\'s pace allows now (an organisation run: a pace per user, a shared drive paced as its organizer)', labelNames: ['subject'], registers: [this.registry] });
+  readonly subjectRateLimited = new Counter({ name: 'supervisor_drive_rate_limited_subject_total', help: 'Drive requests refused for the rate, by the user they were made as (an organisation run)', labelNames: ['subject'], registers: [this.registry] });
 
   #sync: SyncStatus | null = null;
   // Read from the run's SyncStatus at each scrape, between --watch passes too (sync-status.ts).
@@ -89,19 +99,27 @@ export class Metrics {
     this.queueDepth.set(queueDepth);
   }
 
-  /** The shared pace's figures, read at each scrape. */
-  watchPace(read: () => { rate: number; ceiling: number; refused: number }): void {
+  /** The paces' figures, read at each scrape: the total, and each named user's (none in a one-drive run). */
+  watchPace(read: PaceReading): void {
     this.#readPace = read;
     this.#samplePace();
   }
 
   #samplePace(): void {
-    const p = this.#readPace?.();
-    if (!p) return;
+    const read = this.#readPace;
+    if (!read) return;
+    const p = read.total();
     this.paceRate.set(p.rate);
     this.paceCeiling.set(p.ceiling);
     if (p.refused > this.#refusedCounted) this.rateLimited.inc(p.refused - this.#refusedCounted);
     this.#refusedCounted = p.refused;
+    for (const { subject, rate, refused } of read.perSubject()) {
+      if (subject === '') continue; // the run's own identity: the totals above say it all
+      this.subjectPaceRate.set({ subject }, rate);
+      const counted = this.#refusedCountedBySubject.get(subject) ?? 0;
+      this.subjectRateLimited.inc({ subject }, refused - counted);
+      this.#refusedCountedBySubject.set(subject, refused);
+    }
   }
 
   /** Every result of a child, failed attempts that are retried included. */

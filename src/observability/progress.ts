@@ -39,12 +39,20 @@ export function syncLine(v: SyncView): string {
 }
 
 export interface DrivePaceView {
-  /** Requests per second now, and the ceiling (--drive-tps). */
+  /** Users with a pace of their own (source/drive/pace-book.ts): 1 in a one-drive run. */
+  subjects: number;
+  /** Requests per second now, summed over the users, and each user's ceiling (--drive-tps). */
   rate: number;
   ceiling: number;
   answered: number;
   /** Requests refused for the rate (403 rate-limit reasons, 429). */
   refused: number;
+}
+
+function paceRow(p: DrivePaceView): string {
+  // Each user has a pace of its own under the one ceiling (--drive-tps); the row stays within 80 columns.
+  const who = p.subjects > 1 ? ` for ${p.subjects} users (≤${p.ceiling} each)` : ` (ceiling ${p.ceiling})`;
+  return `drive pace ${p.rate.toFixed(1)} req/s${who}  refused for the rate ${p.refused} (${refusedShare(p)})`;
 }
 
 function refusedShare(p: DrivePaceView): string {
@@ -150,7 +158,7 @@ export class ProgressReporter {
             paused: s.paused,
             outage: s.outage === null ? null : { service: s.outage.service, downS: Math.round(s.outage.downMs / 1000) },
             ...(s.sync ? { sync: s.sync } : {}),
-            ...(s.drivePace ? { drivePace: { rate: Number(s.drivePace.rate.toFixed(1)), ceiling: s.drivePace.ceiling, refused: s.drivePace.refused } } : {}),
+            ...(s.drivePace ? { drivePace: { subjects: s.drivePace.subjects, rate: Number(s.drivePace.rate.toFixed(1)), ceiling: s.drivePace.ceiling, refused: s.drivePace.refused } } : {}),
           },
         },
         'progress',
@@ -180,7 +188,7 @@ export class ProgressReporter {
       `bytes ${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)}${pct}  ${(bps / 1024 / 1024).toFixed(1)} MB/s  ETA ${formatDuration(etaMs)}`,
       `memory: charged ${mb(s.chargedBytes)} MB (tree RSS ${mb(s.treeRssBytes)} MB) of budget ${plan.budgetMb} MB${s.paused ? '  [dispatch paused]' : ''}  recycles: ${recycles}`,
       ...(s.sync ? [syncLine(s.sync)] : []),
-      ...(s.drivePace ? [`drive pace ${s.drivePace.rate.toFixed(1)} req/s (ceiling ${s.drivePace.ceiling})  refused for the rate ${s.drivePace.refused} (${refusedShare(s.drivePace)})`] : []),
+      ...(s.drivePace ? [paceRow(s.drivePace)] : []),
       ...s.children.map((c) => {
         // The bar gives way first on a narrow terminal (the rest of the row is ~56 columns).
         const width = Math.max(8, Math.min(30, columns - 57));

@@ -52,12 +52,25 @@ export interface RunSummary {
   /** Full or delta pass and what --deletes did or would do (app/sync-pass.ts passReport). */
   pass?: Record<string, unknown>;
   /** The shared Drive pace at the end (source/drive/shared-pace.ts). */
-  drivePace?: { ceiling: number; rate: number; lowestRate: number; highestRate: number; answered: number; refused: number; cuts: number; raises: number };
+  drivePace?: DrivePaceFigures;
+  /** An organisation run's pace per user (a shared drive is read as, and paced with, its organizer): `drivePace` is their sum. */
+  drivePaceBySubject?: Record<string, DrivePaceFigures>;
   resumeReread: ResumeReread;
   /** An organisation run's drives that could not be listed, and why (app/org-pass.ts). */
   sourceFailures?: { source: string; reason: string }[];
   /** An organisation run's rows per user and shared drive (app/source-rows.ts), also written as CSV beside the report. */
   sources?: SourceRow[];
+}
+
+export interface DrivePaceFigures {
+  ceiling: number;
+  rate: number;
+  lowestRate: number;
+  highestRate: number;
+  answered: number;
+  refused: number;
+  cuts: number;
+  raises: number;
 }
 
 /**
@@ -116,6 +129,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
   if (rehash + restart > 0) lines.push(`  resumes read again from Drive: ${formatBytes(rehash)} to rebuild checksums, ${formatBytes(restart)} of uploads started afresh (--resume-reread-max-mb)`);
   const p = s.drivePace;
   if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (ceiling ${p.ceiling}, lowest ${p.lowestRate}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
+  for (const [subject, q] of Object.entries(s.drivePaceBySubject ?? {})) lines.push(`    as ${subject}: ${q.rate} requests/s at the end (lowest ${q.lowestRate}, ${q.cuts} cuts); ${q.refused} of ${q.answered + q.refused} refused`);
   for (const fail of s.sourceFailures ?? []) lines.push(`  failed drive: ${fail.source}: ${fail.reason} (none of its files copied)`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);
   if (counts.byStatus.failed.files > 20) lines.push(`  … ${counts.byStatus.failed.files - 20} more failures in the report / \`supervisor status\``);
@@ -145,6 +159,7 @@ export async function writeReport(path: string, s: RunSummary, journal: JournalR
     incompleteUploadsAborted: s.uploadsAborted,
     outages: s.outages.map((o) => ({ service: o.service, startedAt: o.startedAt.toISOString(), durationMs: o.durationMs, resolved: o.resolved })),
     ...(s.drivePace ? { drivePace: s.drivePace } : {}),
+    ...(s.drivePaceBySubject ? { drivePaceBySubject: s.drivePaceBySubject } : {}),
     ...(s.pass ? { pass: s.pass } : {}),
     ...(s.sourceFailures ? { sourceFailures: s.sourceFailures } : {}),
     ...(s.sources ? { sources: s.sources } : {}),

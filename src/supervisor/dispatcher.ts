@@ -1,6 +1,7 @@
 // Batching and memory admission: which ready items go to which child. Items are admitted against the
 // child's item budget (soft cap − baseline) by their predicted buffer bound, so a huge file (bigger
 // parts) waits for headroom, or runs alone in a child that is kept free for it, instead of breaking a cap.
+// A batch takes the subjects (whose Drive quota an item spends) in turn, so one giant Drive does not starve the rest.
 // The Dispatcher below applies them to the live children: the ready queue, feeding it, one dispatch per turn.
 import { randomUUID } from 'node:crypto';
 import { message } from '../ipc/protocol.js';
@@ -29,6 +30,44 @@ export interface ChildSlot {
 /** How far past the head of the queue a batch may look for items that fit. */
 const LOOKAHEAD = 512;
 
+/** Which subject (whose Drive quota) an item belongs to; dispatch takes subjects in turn. */
+export type SubjectOf = (item: WorkItem) => string;
+
+/**
+ * How much of the queue's head the round-robin reorders (the rest follows in queue order): a bound on the work
+ * per batch whatever --queue-length is; the journal work source already takes the drives in turn (issue 23).
+ */
+const FAIR_WINDOW = 4096;
+
+/**
+ * The indices of the queue's head (FAIR_WINDOW items) in the order a batch considers them: round-robin across
+ * subjects (each subject's items in queue order), so one giant Drive queued first does not starve the rest
+ * (issue 23). Empty for one subject: queue order, as past the window.
+ */
+export function fairOrder(queue: readonly WorkItem[], subjectOf: SubjectOf | null): number[] {
+  if (subjectOf === null) return [];
+  const window = Math.min(queue.length, FAIR_WINDOW);
+  const bySubject = new Map<string, number[]>();
+  for (let i = 0; i < window; i++) {
+    const item = queue[i];
+    if (item === undefined) break;
+    const subject = subjectOf(item);
+    const list = bySubject.get(subject);
+    if (list) list.push(i);
+    else bySubject.set(subject, [i]);
+  }
+  if (bySubject.size <= 1) return [];
+  const lists = [...bySubject.values()];
+  const order: number[] = [];
+  for (let round = 0; order.length < window; round++) {
+    for (const list of lists) {
+      const i = list[round];
+      if (i !== undefined) order.push(i);
+    }
+  }
+  return order;
+}
+
 function fits(committed: number, item: WorkItem, limits: DispatchLimits): boolean {
   return committed + item.bufferBytes <= limits.childItemBudgetBytes;
 }
@@ -37,7 +76,7 @@ function fits(committed: number, item: WorkItem, limits: DispatchLimits): boolea
  * Take a batch for one child out of `queue` (mutated). A child with nothing in flight accepts any item,
  * alone if it is over the budget; a child reserved for an item takes only that item.
  */
-export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchLimits): WorkItem[] {
+export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchLimits, subjectOf: SubjectOf | null = null): WorkItem[] {
   if (child.inFlightCount >= limits.concurrency) return [];
   if (child.reservedFor !== null) {
     const idx = queue.findIndex((i) => i.id === child.reservedFor);
@@ -49,24 +88,27 @@ export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchL
     return [item];
   }
   const batch: WorkItem[] = [];
+  const taken: number[] = [];
   let committed = child.committedBytes;
   let bytes = child.inFlightSizeBytes;
-  for (let i = 0; i < queue.length && i < LOOKAHEAD + batch.length && batch.length < limits.batchFiles; ) {
-    const item = queue[i];
-    if (item === undefined) break;
+  const order = fairOrder(queue, subjectOf);
+  // `p - taken.length` counts the items passed over: at most LOOKAHEAD of them.
+  for (let p = 0; p < queue.length && p - taken.length < LOOKAHEAD && batch.length < limits.batchFiles; p++) {
+    const i = p < order.length ? order[p] : p;
+    const item = i === undefined ? undefined : queue[i];
+    if (i === undefined || item === undefined) break;
     const empty = child.inFlightCount === 0 && batch.length === 0;
-    const sizeOk = (child.inFlightCount === 0 && batch.length === 0) || bytes + item.sizeBytes <= limits.batchBytes;
+    const sizeOk = empty || bytes + item.sizeBytes <= limits.batchBytes;
     if (sizeOk && (fits(committed, item, limits) || empty)) {
-      queue.splice(i, 1);
+      taken.push(i);
       batch.push(item);
       committed += item.bufferBytes;
       bytes += item.sizeBytes;
       // An item over the budget runs alone.
       if (!fits(0, item, limits)) break;
-      continue;
     }
-    i++;
   }
+  for (const i of [...taken].sort((a, b) => b - a)) queue.splice(i, 1);
   return batch;
 }
 
@@ -99,6 +141,8 @@ export interface DispatchHost {
   grow(): void;
   /** Work arrived after a wait: feed, dispatch, check whether the run is done. */
   workArrived(): void;
+  /** Just before `items` are sent to `child` (its share of each subject's pace goes first). */
+  beforeBatch(child: ChildHandle, items: readonly WorkItem[]): void;
 }
 
 /** The bounded ready queue, topped up from the source and handed out in batches by the rules above. */
@@ -112,6 +156,8 @@ export class Dispatcher {
     private readonly limits: DispatchLimits,
     private readonly queueLength: number,
     private readonly host: DispatchHost,
+    /** Null: one subject, queue order. */
+    private readonly subjectOf: SubjectOf | null = null,
   ) {}
 
   get depth(): number {
@@ -156,10 +202,11 @@ export class Dispatcher {
     open.sort((a, b) => a.inFlightCount - b.inFlightCount);
     let sent = 0;
     for (const child of open) {
-      const batch = takeBatch(this.queue, slotOf(child), this.limits);
+      const batch = takeBatch(this.queue, slotOf(child), this.limits, this.subjectOf);
       if (batch.length === 0) continue;
       const batchId = randomUUID();
       child.assign(batchId, batch);
+      this.host.beforeBatch(child, batch);
       if (!child.send(message<BatchMessage>({ kind: 'batch', batchId, items: batch }))) {
         // The child is going away; its exit handler will requeue these.
         child.log.warn({ batchId, items: batch.length }, 'could not send batch');

@@ -60,14 +60,19 @@ export interface SupervisorOptions {
   stopOnFailure?: (error: SerializedError) => string | null;
   /** A service (Drive, S3) found unreachable: dispatch waits for it instead of failing every file. */
   outage?: OutageOptions;
-  /** A shared request rate every ready child takes a share of and reports to (source/drive/shared-pace.ts). */
+  /** Request rates, one per subject, each child takes a share of and reports to (source/drive/pace-book.ts). */
   pace?: RateSharing;
 }
 
-/** A rate shared by several processes: each is pushed its share, and reports how its requests went. */
+/**
+ * Rates shared by several processes, one per subject (whose quota an item's requests spend): each process is
+ * pushed its share of a subject's rate before it holds that subject's items, and reports how its requests went.
+ * The subject also keeps dispatch fair: batches take items round-robin across subjects (dispatcher.ts).
+ */
 export interface RateSharing {
-  join(id: string, apply: (ratePerSecond: number, resumeAt: number) => void): () => void;
-  report(answered: number, refused: number, retryAfterMs: number | null): void;
+  subjectOf(item: WorkItem): string;
+  join(subject: string, id: string, apply: (ratePerSecond: number, resumeAt: number) => void): () => void;
+  report(subject: string, answered: number, refused: number, retryAfterMs: number | null): void;
 }
 
 export type { OutageOptions, OutageStop } from './outage-watch.js';
@@ -123,7 +128,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private finish: ((outcome: RunOutcome) => void) | null = null;
   private fatal: Error | null = null;
   private shutdownPromise: Promise<void> | null = null;
-  private readonly leavePace = new Map<number, () => void>();
+  /** Per child, the subjects' paces it has joined, and how to leave each (bounded by children × subjects). */
+  private readonly leavePace = new Map<number, Map<string, () => void>>();
   private readonly outages: OutageWatch | null;
   outageStop: OutageStop | null = null;
   readonly stats: SupervisorStats = {
@@ -156,6 +162,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       crashLoop: (error) => this.onCrashLoop(error),
       hasWorkLeft: () => this.hasWorkLeft(),
     }, this.log);
+    const pace = options.pace;
     const limits = { batchFiles: options.batchFiles, batchBytes: options.batchMb * MB, concurrency: plan.childConcurrency, childItemBudgetBytes: plan.childItemBudgetMb * MB };
     this.dispatcher = new Dispatcher(source, limits, options.queueLength, {
       openChildren: () => [...this.pool.values()].filter((c) => c.acceptsWork),
@@ -163,7 +170,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       stopping: () => this.stopping,
       grow: () => this.grow(),
       workArrived: () => this.kick(),
-    });
+      beforeBatch: (child, items) => this.joinPaces(child, items),
+    }, pace ? (item) => pace.subjectOf(item) : null);
     const guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? cgroupMemoryReader());
     this.memory = new MemoryWatch(plan, guard, this.stats, {
       children: () => this.pool.values(),
@@ -308,7 +316,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'item-returned':
         return this.onReturned(child, msg.itemId, msg.service);
       case 'pace-report':
-        this.options.pace?.report(msg.answered, msg.refused, msg.retryAfterMs);
+        this.options.pace?.report(msg.subject, msg.answered, msg.refused, msg.retryAfterMs);
         return;
       case 'fatal':
         child.log.error({ error: msg.error }, 'child reported a fatal error');
@@ -324,16 +332,26 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       void child.terminate(this.options.shutdownGraceMs);
       return;
     }
-    // Its share goes out before its first batch (IPC keeps the order).
-    const pace = this.options.pace;
-    if (pace) {
-      // A terminating child may have closed its end already: a share sent then is an EPIPE warning, not news.
-      const leave = pace.join(`child ${child.id}`, (ratePerSecond, resumeAt) => {
-        if (child.state !== 'terminating') child.send(message<PaceMessage>({ kind: 'pace', ratePerSecond, resumeAt }));
-      });
-      this.leavePace.set(child.id, leave);
-    }
     this.dispatcher.schedule();
+  }
+
+  /** The child joins the pace of each subject in its batch it has not joined yet: its share goes out before the batch (IPC keeps the order). */
+  private joinPaces(child: ChildHandle, items: readonly WorkItem[]): void {
+    const pace = this.options.pace;
+    if (!pace) return;
+    let joined = this.leavePace.get(child.id);
+    if (joined === undefined) {
+      joined = new Map();
+      this.leavePace.set(child.id, joined);
+    }
+    for (const item of items) {
+      const subject = pace.subjectOf(item);
+      if (joined.has(subject)) continue;
+      // A terminating child may have closed its end already: a share sent then is an EPIPE warning, not news.
+      joined.set(subject, pace.join(subject, `child ${child.id}`, (ratePerSecond, resumeAt) => {
+        if (child.state !== 'terminating') child.send(message<PaceMessage>({ kind: 'pace', subject, ratePerSecond, resumeAt }));
+      }));
+    }
   }
 
   private onResult(child: ChildHandle, itemId: string, outcome: ItemOutcome): void {
@@ -374,7 +392,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** A child left the pool: why, logged, and what it held put back or settled. */
   private onExit(child: ChildHandle, exit: ChildExit): RecycleReason | null {
-    this.leavePace.get(child.id)?.();
+    for (const leave of this.leavePace.get(child.id)?.values() ?? []) leave();
     this.leavePace.delete(child.id);
     const graceful = this.stopping || (child.recycleReason !== null && child.recycleReason !== 'hard-cap' && child.recycleReason !== 'budget' && exit.code === 0);
     let reason: RecycleReason | null = child.recycleReason;

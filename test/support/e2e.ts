@@ -81,6 +81,26 @@ export function worldFlags(w: World, rootFolderId: string, extra: string[] = [])
   ];
 }
 
+/** The flags of an organisation run against this world's fake organisation, as the service account in `keyFile`. */
+export function orgWorldFlags(w: World, keyFile: string, name: string, extra: string[]): string[] {
+  return [
+    '--google-credentials', keyFile,
+    '--drive-root-url', w.drive.rootUrl,
+    '--admin-root-url', w.drive.rootUrl,
+    '--s3-bucket', w.s3.bucket,
+    '--s3-endpoint', w.s3.endpoint,
+    '--s3-region', w.s3.region,
+    '--s3-force-path-style',
+    '--s3-checksum', 'when-required',
+    '--state', join(w.dir, `${name}.db`),
+    '--report', join(w.dir, `${name}.json`),
+    '--progress', 'off',
+    '--memory-budget-mb', '4096',
+    '--workers', '2',
+    ...extra,
+  ];
+}
+
 /** A loopback port free a moment ago (for --metrics-port, which takes no 0). */
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {

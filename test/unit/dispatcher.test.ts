@@ -62,3 +62,22 @@ test('chooseReservation does not reserve when an idle child or a fitting slot ex
   assert.equal(chooseReservation(head, [slot({ inFlightCount: 1, committedBytes: 30 * MB, reservedFor: 'head' })], limits), null);
   assert.equal(chooseReservation(head, [slot({ inFlightCount: 4, committedBytes: 30 * MB })], limits), null);
 });
+
+const subjectOf = (i: WorkItem): string => (typeof i.payload.subject === 'string' ? i.payload.subject : '');
+const userItem = (subject: string, n: number): WorkItem => ({ ...item(`${subject}-${n}`, 1, 0), payload: { subject } });
+
+test('takeBatch takes subjects in turn: 10 items of user B queued after 1000 of user A go out in the first batches', () => {
+  const queue = [...Array.from({ length: 1000 }, (_, n) => userItem('a@example.com', n)), ...Array.from({ length: 10 }, (_, n) => userItem('b@example.com', n))];
+  const fair: DispatchLimits = { ...limits, batchFiles: 4, concurrency: 100 };
+  const batches = Array.from({ length: 5 }, () => takeBatch(queue, slot(), fair, subjectOf).map((i) => i.id));
+  assert.deepEqual(batches[0], ['a@example.com-0', 'b@example.com-0', 'a@example.com-1', 'b@example.com-1']);
+  const bInFirst = batches.flat().filter((id) => id.startsWith('b@')).length;
+  assert.equal(bInFirst, 10, `every B item within the first five batches: ${JSON.stringify(batches)}`);
+  assert.equal(queue.length, 1010 - 20);
+  assert.ok(queue.every((i) => subjectOf(i) === 'a@example.com'), 'only A is left');
+});
+
+test('takeBatch without subjects keeps queue order', () => {
+  const queue = [userItem('a', 0), userItem('a', 1), userItem('b', 0)];
+  assert.deepEqual(takeBatch(queue, slot(), limits).map((i) => i.id), ['a-0', 'a-1', 'b-0']);
+});

@@ -76,13 +76,21 @@ test('an outage puts "paused: <service> unreachable for Ns" first in the block, 
 
 test('the drive pace row: the rate, its ceiling and the refusals, within the width', () => {
   const t = terminal(80);
-  const withPace = (): ProgressSnapshot => ({ ...snapshot(), drivePace: { rate: 87.25, ceiling: 200, answered: 9_950, refused: 50 } });
+  const withPace = (): ProgressSnapshot => ({ ...snapshot(), drivePace: { subjects: 1, rate: 87.25, ceiling: 200, answered: 9_950, refused: 50 } });
   const reporter = new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: withPace, out: t.out });
   reporter.tick();
   const drawn = rows(t.written.join(''));
   assert.equal(drawn.length, 8, 'the pace row joins the summary rows');
   const row = drawn.find((r) => r.startsWith('drive pace'));
   assert.equal(row, 'drive pace 87.3 req/s (ceiling 200)  refused for the rate 50 (0.5%)');
+});
+
+test('the drive pace row of an organisation run: the users with a pace of their own and their total', () => {
+  const t = terminal(80);
+  const withPaces = (): ProgressSnapshot => ({ ...snapshot(), drivePace: { subjects: 3, rate: 412.5, ceiling: 200, answered: 9_950, refused: 50 } });
+  new ProgressReporter({ mode: 'tty', intervalMs: 1000, plan, log, snapshot: withPaces, out: t.out }).tick();
+  const row = rows(t.written.join('')).find((r) => r.startsWith('drive pace'));
+  assert.equal(row, 'drive pace 412.5 req/s for 3 users (≤200 each)  refused for the rate 50 (0.5%)');
 });
 
 test('the sync row: the lag first, then what the pass has left and the last pass by kind, within the width', () => {

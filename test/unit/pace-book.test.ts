@@ -1,0 +1,71 @@
+// One Drive pace per user (source/drive/pace-book.ts, issue 23): created on first use with the ceiling, a
+// refusal cuts only its user's rate; and the child's pace reports keep the users apart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OWN_SUBJECT, PaceBook, paceSubjectOf } from '../../src/source/drive/pace-book.js';
+import { PACE_RULE } from '../../src/source/drive/shared-pace.js';
+import { PaceReporter } from '../../src/child/pace-reporter.js';
+import type { PaceReportMessage } from '../../src/ipc/protocol.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import type { MemoryPlan } from '../../src/supervisor/memory-plan.js';
+
+test('a refusal for user A cuts A\'s pace and leaves B\'s, each under the one ceiling', () => {
+  const book = new PaceBook(200);
+  const a = book.pace('a@example.com');
+  const b = book.pace('b@example.com');
+  assert.equal(book.pace('a@example.com'), a, 'one pace per subject');
+  assert.equal(a.ceiling, 200);
+  assert.equal(b.ceiling, 200);
+  const start = b.rate;
+  book.report('a@example.com', 100, 2, null);
+  assert.equal(a.rate, start * PACE_RULE.decrease);
+  assert.equal(b.rate, start, 'B untouched');
+  assert.deepEqual(book.perSubject().map((p) => [p.subject, p.refused]), [['a@example.com', 2], ['b@example.com', 0]]);
+  const total = book.total();
+  assert.equal(total.subjects, 2);
+  assert.equal(total.rate, a.rate + b.rate);
+  assert.equal(book.summary().bySubject['a@example.com']?.cuts, 1);
+  assert.equal(book.summary().bySubject['b@example.com']?.cuts, 0);
+});
+
+test('a share goes to the sharers of that subject only', () => {
+  const book = new PaceBook(100);
+  const told: string[] = [];
+  book.join('a', 'child 1', (rate) => told.push(`a ${rate}`));
+  book.join('b', 'child 1', (rate) => told.push(`b ${rate}`));
+  told.length = 0;
+  book.report('a', 0, 1, null);
+  assert.deepEqual(told, [`a ${book.pace('a').rate}`]);
+});
+
+test('items without a subject are the run\'s own identity', () => {
+  assert.equal(paceSubjectOf({}), OWN_SUBJECT);
+  assert.equal(paceSubjectOf({ subject: 'a@example.com' }), 'a@example.com');
+});
+
+test('the child\'s reports: one message per subject, refusals at once', () => {
+  const sent: PaceReportMessage[] = [];
+  const reporter = new PaceReporter((m) => sent.push(m));
+  reporter.record('a', false, null);
+  reporter.record('b', false, null);
+  reporter.record('a', true, 2000);
+  assert.deepEqual(sent.map((m) => [m.subject, m.answered, m.refused, m.retryAfterMs]), [['a', 1, 1, 2000], ['b', 1, 0, null]]);
+});
+
+test('/metrics: each user\'s rate and refusals under the label subject, the totals as before', async () => {
+  const book = new PaceBook(200);
+  book.report('a@example.com', 100, 2, null);
+  book.pace('b@example.com');
+  const metrics = new Metrics({ budgetMb: 1024, childSoftMb: 140, childHardMb: 176, pauseAtMb: 900, recycleAtMb: 950 } as MemoryPlan);
+  metrics.watchPace(book);
+  const text = await metrics.registry.metrics();
+  const a = book.pace('a@example.com').rate;
+  assert.match(text, new RegExp(`^supervisor_drive_pace_subject_rate\\{subject="a@example.com"\\} ${a}$`, 'm'));
+  assert.match(text, /^supervisor_drive_pace_subject_rate\{subject="b@example.com"\} 50$/m);
+  assert.match(text, /^supervisor_drive_rate_limited_subject_total\{subject="a@example.com"\} 2$/m);
+  assert.match(text, /^supervisor_drive_rate_limited_subject_total\{subject="b@example.com"\} 0$/m);
+  assert.match(text, new RegExp(`^supervisor_drive_pace_rate ${a + 50}$`, 'm'));
+  assert.match(text, /^supervisor_drive_rate_limited_total 2$/m);
+  book.report('a@example.com', 0, 3, null);
+  assert.match(await metrics.registry.metrics(), /^supervisor_drive_rate_limited_subject_total\{subject="a@example.com"\} 5$/m, 'counted once at each scrape');
+});
