@@ -63,7 +63,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
         rootFolderId: source.rootId,
         prefix: [c.prefix, ...source.segments].filter((s) => s !== '').join('/'),
         pacer: c.pacer,
-        shard: c.shard,
+        // --shard chose this run's drives (run-command.ts orgShardFilter): each is listed and copied whole.
+        shard: null,
         log: c.log.child({ source: label }),
         signal: c.signal,
         progress: c.progress,
