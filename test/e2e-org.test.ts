@@ -216,3 +216,12 @@ test('--shard-sizes packs the drives largest first: the largest alone in one sha
   assert.deepEqual(shards.flatMap((s) => s.doneKeys).sort(), everyKey('sized'));
   assert.ok(shards[1]?.journalKeys.every((k) => !k.startsWith('sized/users/bob@example.com/')));
 });
+
+test('a shard left without a drive (8 shards, 5 drives) lists nothing, copies nothing and exits 0', async () => {
+  w.drive.resetStats();
+  // Shard 0 of 8 holds none of the five drives' keys (users/{admin,ann,bob}@example.com, shared-drives/sd{1,2}).
+  const run = await runCli(orgFlags('empty-shard', ['--s3-prefix', 'empty', '--all-users', '--all-shared-drives', '--admin-subject', ADMIN, '--exclude-users', 'carol@example.com', '--shard', '0/8']), {}, w.s3);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(w.drive.stats.listings, []);
+  assert.deepEqual(await listKeys(w, 'empty/'), []);
+});
