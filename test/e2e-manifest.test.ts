@@ -2,10 +2,8 @@
 // owners, permissions and checksums, rewritten by a delta that changed something and left alone by an idle one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
-import { runCli, startWorld, worldFlags } from './support/e2e.js';
+import { manifestLines, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,9 +33,7 @@ after(async () => {
 });
 
 async function manifest(): Promise<Record<string, unknown>[]> {
-  const res = await w.client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: KEY }));
-  const body = Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  return gunzipSync(body).toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return manifestLines(w, KEY);
 }
 
 async function passManifest(): Promise<{ written: boolean; why?: string; files?: number } | null> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
-import { listKeys, objectMd5, runCli, startWorld } from './support/e2e.js';
+import { listKeys, manifestLines, objectMd5, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
@@ -204,6 +204,12 @@ test('--shard i/2 in an organisation run: whole drives per shard, each listed by
     // Bob's drive holds the file whose SHA-1 Drive gets wrong: its shard alone exits 1.
     assert.equal(s.code, s.listed.includes('users/bob@example.com') ? 1 : 0);
   }
+  // Each shard wrote its own manifest, of its own copies: one shared key would hold the last shard's alone.
+  for (const [i, s] of shards.entries()) {
+    const lines = await manifestLines(w, `sharded/_manifest.shard-${i}-of-2.jsonl.gz`);
+    assert.deepEqual(lines.map((l) => String(l.key)).sort(), s.doneKeys);
+  }
+  await assert.rejects(manifestLines(w, 'sharded/_manifest.jsonl.gz'), /NoSuchKey|does not exist/);
 });
 
 test('--shard-sizes packs the drives largest first: the largest alone in one shard, the rest in the other', async () => {

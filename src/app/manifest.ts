@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Journal } from '../journal/journal.js';
+import type { Shard } from '../config/shard.js';
 import type { ManifestRow } from '../journal/manifest-rows.js';
 import { putFile } from '../target/s3/put-file.js';
 
@@ -17,6 +18,18 @@ export const MANIFEST_CONTENT_TYPE = 'application/gzip';
 export type ManifestOutcome =
   | { written: true; key: string; files: number; bytes: number }
   | { written: false; key: string | null; why: 'disabled' | 'unchanged' | 'key-taken' };
+
+/**
+ * A shard writes its own manifest, `_manifest.shard-I-of-N.jsonl.gz` (the index before the name's first dot):
+ * the shards share --s3-prefix, and one key would hold only the shard that wrote it last.
+ */
+export function shardManifestKey(key: string, shard: Shard | null): string {
+  if (shard === null || key === '') return key;
+  const slash = key.lastIndexOf('/') + 1;
+  const dot = key.indexOf('.', slash);
+  const at = dot === -1 ? key.length : dot;
+  return `${key.slice(0, at)}.shard-${shard.index}-of-${shard.count}${key.slice(at)}`;
+}
 
 export function manifestKey(prefix: string, key: string): string | null {
   if (key === '') return null;

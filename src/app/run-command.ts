@@ -444,7 +444,7 @@ async function copy(c: CopyContext): Promise<number> {
   let passFinish: PassFinish | null = null;
   const finishedPass = pass as PassResult | null; // set in a callback: not narrowed to null
   if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
-    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket }, finishedPass);
+    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, shard: c.shard }, finishedPass);
     // The token is stored only when every delete went through: only then is the sync caught up to the pass.
     if (passFinish.deleteFailed === 0) c.sync.passCompleted(finishedPass.kind, finishedPass.readAt, passCounts(finishedPass));
   }

@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PassCounts } from '../observability/sync-status.js';
 import { deleteObject } from '../target/s3/delete-object.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
-import { writeManifest } from './manifest.js';
+import { shardManifestKey, writeManifest } from './manifest.js';
 import type { ManifestOutcome } from './manifest.js';
 import { runDelta } from './delta-pass.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
@@ -188,7 +188,7 @@ async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> 
  * store the token and, for a delta, its folder changes. Not called for an interrupted run, which the next
  * run repeats from the same token.
  */
-export async function finishPass(c: { settings: Settings; journal: Journal; guard: JournalWriteGuard; log: Logger; s3: S3Client; bucket: string }, pass: PassResult): Promise<PassFinish> {
+export async function finishPass(c: { settings: Settings; journal: Journal; guard: JournalWriteGuard; log: Logger; s3: S3Client; bucket: string; shard?: Shard | null }, pass: PassResult): Promise<PassFinish> {
   const { journal, guard } = c;
   let deleted = 0;
   let deleteFailed = 0;
@@ -216,9 +216,9 @@ export async function finishPass(c: { settings: Settings; journal: Journal; guar
   return { deleted, deleteFailed, kept, keptTotal: c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0, manifest };
 }
 
-async function passManifest(c: { settings: Settings; journal: Journal; log: Logger; s3: S3Client; bucket: string }): Promise<ManifestOutcome | null> {
+async function passManifest(c: { settings: Settings; journal: Journal; log: Logger; s3: S3Client; bucket: string; shard?: Shard | null }): Promise<ManifestOutcome | null> {
   try {
-    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix: normalizePrefix(c.settings.s3Prefix), key: c.settings.manifestKey, statePath: c.settings.state });
+    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix: normalizePrefix(c.settings.s3Prefix), key: shardManifestKey(c.settings.manifestKey, c.shard ?? null), statePath: c.settings.state });
     if (!out.written && out.why === 'key-taken') c.log.warn({ key: out.key }, 'a Drive file is copied to the --manifest-key object: no manifest written; set --manifest-key to another name');
     return out;
   } catch (err) {
