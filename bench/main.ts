@@ -17,7 +17,7 @@ import type { WanOptions, QuotaOptions } from '../src/fake-drive/index.js';
 import { wanHugeRuns, wanHugeTable } from './wan-huge.js';
 import type { WanHugeRun } from './wan-huge.js';
 import { startService } from './service-process.js';
-import { copyTable, evaluateTargets, listingTable, roundsTable, targetsTable, wanTable, wanTargets } from './summary.js';
+import { copyTable, evaluateTargets, listingTable, roundsTable, targetsTable, wanRateTable, wanTable, wanTargets } from './summary.js';
 import type { FlatRun, WanRun } from './summary.js';
 import { renderChart } from './svg-chart.js';
 import type { TreeSpec } from './tree-spec.js';
@@ -46,7 +46,7 @@ function parseArgs(argv: string[]): { quick: boolean; out: string; noRclone: boo
     else if (a === '--no-rclone') noRclone = true;
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--only') only = new Set((argv[++i] ?? '').split(',').filter((x) => x !== ''));
-    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone, --only one-file,listing,small,mixed,huge,wan-small,wan-huge)`);
+    else throw new BenchArgsError(`unknown argument ${a ?? ''} (use --quick, --out DIR, --no-rclone, --only one-file,listing,small,mixed,huge,wan-small,wan-mixed,wan-huge)`);
   }
   return { quick, out: resolve(out), noRclone, only };
 }
@@ -62,6 +62,18 @@ function memoryFor(workers: number): { budgetMb: number; softMb: number; hardMb:
 const say = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
 };
+
+/** The fast sink in its own process, optionally behind an emulated network. */
+async function startSinkService(wan?: WanOptions): Promise<{ sink: Sink; stop: () => Promise<void> }> {
+  const svc = await startService<{ endpoint: string }>('./sink-main.js', wan ? { BENCH_SINK_WAN: JSON.stringify(wan) } : {});
+  const sink: Sink = {
+    kind: 'fast',
+    endpoint: svc.ready.endpoint,
+    bytesReceived: async () => ((await (await fetch(`${svc.ready.endpoint}/__stats`)).json()) as { bytes: number }).bytes,
+    pid: svc.process.pid ?? 0,
+  };
+  return { sink, stop: () => svc.stop() };
+}
 
 async function withSource<T>(tree: TreeSpec, fn: (s: Source) => Promise<T>, wan?: { wan: WanOptions; quota?: QuotaOptions }): Promise<T> {
   const env = { BENCH_TREE: JSON.stringify(tree), ...(wan ? { BENCH_WAN: JSON.stringify({ wan: wan.wan, ...(wan.quota ? { quota: wan.quota } : {}) }) } : {}) };
@@ -85,13 +97,8 @@ async function main(): Promise<void> {
   await mkdir(logDir, { recursive: true });
   say(`${args.quick ? 'quick' : 'full'} mode on ${machine.cpuModel} × ${machine.cores}, ${machine.memoryMb} MB, node ${machine.node}; rclone: ${rclone ? machine.rclone ?? '' : 'skipped (not installed or --no-rclone)'}`);
 
-  const sinkSvc = await startService<{ endpoint: string }>('./sink-main.js', {});
-  const sink: Sink = {
-    kind: 'fast',
-    endpoint: sinkSvc.ready.endpoint,
-    bytesReceived: async () => ((await (await fetch(`${sinkSvc.ready.endpoint}/__stats`)).json()) as { bytes: number }).bytes,
-    pid: sinkSvc.process.pid ?? 0,
-  };
+  const sinkSvc = await startSinkService();
+  const sink = sinkSvc.sink;
   const results: RunResult[] = [];
   const flat: FlatRun[] = [];
   const wanRuns: WanRun[] = [];
@@ -154,7 +161,13 @@ async function main(): Promise<void> {
       });
     }
     for (const scenario of plan.wan.filter((sc) => wanted(sc.name))) {
-      await withSource(scenario.tree, (source) => wanRunsOf(scenario, source, sink, rclone, run, wanRuns), scenario);
+      // A scenario with an S3 latency of its own gets a sink of its own behind it.
+      const own = scenario.sinkWan ? await startSinkService(scenario.sinkWan) : null;
+      try {
+        await withSource(scenario.tree, (source) => wanRunsOf(scenario, source, own?.sink ?? sink, rclone, run, wanRuns), scenario);
+      } finally {
+        await own?.stop();
+      }
     }
     const huge = plan.wanHuge;
     if (wanted(huge.name)) {
@@ -193,7 +206,7 @@ async function main(): Promise<void> {
     listingTable(results),
     '',
     ...(hugeRuns.length > 0 ? [`${plan.wanHuge.name}: ${plan.wanHuge.describe} (fake Drive and rclone's index behind the same emulation); ours reads each file over one connection (streams 1) or as parallel Range requests.`, '', wanHugeTable(hugeRuns), ''] : []),
-    ...(wanRuns.length > 0 ? ['Against an emulated wide-area Drive (fake Drive and index behind the same latency and a per-user quota; rclone\'s index refuses with 429 + Retry-After, which its http backend retries, where Drive\'s 403 would fail the file). Ours runs at its default --drive-tps (the adaptive pace\'s ceiling) and is not told the quota.', '', wanTable(wanRuns), ''] : []),
+    ...(wanRuns.length > 0 ? ['Against an emulated wide-area Drive (fake Drive and index behind the same latency and a per-user quota; rclone\'s index refuses with 429 + Retry-After, which its http backend retries, where Drive\'s 403 would fail the file). Ours runs at its default --drive-tps (the adaptive pace\'s ceiling) and is not told the quota.', '', wanTable(wanRuns), '', wanRateTable(wanRuns), ''] : []),
     targetsTable(targets),
     '',
     `JSON: ${jsonPath}`,
@@ -225,9 +238,16 @@ async function wanRunsOf(scenario: WanScenario, source: Source, sink: Sink, rclo
     const side = tool === 'ours' ? 'drive' : 'index';
     const refused = after[side].refused - before[side].refused;
     const requests = after[side].admitted - before[side].admitted + refused;
-    out.push({ scenario: scenario.name, tool, workers: scenario.workers, filesPerS: r.filesPerS, seconds: r.seconds, copiedAll: r.exitCode === 0 && r.objectsInSink === r.filesExpected, quotaPerS: scenario.quota.requestsPerSecond, requests, refused });
+    out.push({ scenario: scenario.name, tool, workers: scenario.workers, filesPerS: r.filesPerS, seconds: r.seconds, copiedAll: r.exitCode === 0 && r.objectsInSink === r.filesExpected, quotaPerS: scenario.quota.requestsPerSecond, requests, refused, mbPerS: r.mbPerS, peakTreeMb: r.peakTreeMb, limitMbPerS: rateLimitMbPerS(scenario, source, r.parallelism) });
     say(`${scenario.name} ${tool}: ${r.filesPerS} files/s = ${Math.round((100 * r.filesPerS) / scenario.quota.requestsPerSecond)}% of the quota; ${refused} of ${requests} requests refused`);
   }
+}
+
+/** Where bodies have a rate: the quota's pace of mean-sized files or every file at once at the rate, whichever is lower. */
+function rateLimitMbPerS(scenario: WanScenario, source: Source, filesAtOnce: number): number | null {
+  const rate = scenario.wan.bytesPerSecond ?? 0;
+  if (rate <= 0 || source.files === 0) return null;
+  return Math.min(scenario.quota.requestsPerSecond * (source.bytes / source.files), filesAtOnce * rate) / 1e6;
 }
 
 async function s3rverRun(scenario: CopyScenario, source: Source, workers: number, run: RunFn): Promise<void> {

@@ -2,11 +2,16 @@
 // raw pipe and rclone — PutObject, multipart Create/UploadPart/Complete/Abort/ListParts/ListMultipartUploads,
 // Head/Create bucket, Head/Delete object, ListObjectsV2 — that checksums every body and throws the bytes
 // away, keeping only small per-object metadata. Signatures are not checked. aws-chunked bodies are decoded.
+// An optional emulated wide-area network (src/fake-drive/wan.ts) adds a latency before every request is
+// served and holds request bodies to a per-connection rate, as a real S3 region is far and finite (issue 21).
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { Wan } from '../src/fake-drive/index.js';
+import type { WanOptions } from '../src/fake-drive/index.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
 
 interface StoredObject {
@@ -30,6 +35,13 @@ export interface SinkStats {
   bytes: number;
   requests: number;
   objects: Record<string, number>;
+  /** Requests held by the emulated latency. */
+  delayed: number;
+}
+
+export interface SinkOptions {
+  /** Latency before each request is served and a body rate per connection; a drop fraction is not used here. */
+  wan?: WanOptions;
 }
 
 export interface SinkServer {
@@ -71,8 +83,11 @@ function isChunked(req: IncomingMessage): boolean {
  * ≈1.4 s of CPU per GiB away from them (and more from the tool that needs more CPU). The ETags stay
  * consistent (same bytes, same ETag), which is all the uploaders rely on.
  */
-function hashBody(req: IncomingMessage, count: (n: number) => void): Promise<{ md5: Buffer; size: number }> {
+function hashBody(req: IncomingMessage, wan: Wan, count: (n: number) => void): Promise<{ md5: Buffer; size: number }> {
   return new Promise((resolve, reject) => {
+    // The upload's bytes at the emulated link's rate: reading slower fills the socket and slows the sender.
+    const throttle = wan.throttle(req.socket);
+    const body: Readable = throttle ? req.pipe(throttle) : req;
     let crc = 0;
     let size = 0;
     const take = (b: Buffer): void => {
@@ -81,7 +96,7 @@ function hashBody(req: IncomingMessage, count: (n: number) => void): Promise<{ m
       count(b.length);
     };
     const decoder = isChunked(req) ? new AwsChunkedDecoder(take) : null;
-    req.on('data', (chunk: Buffer) => {
+    body.on('data', (chunk: Buffer) => {
       try {
         if (decoder) decoder.push(chunk);
         else take(chunk);
@@ -90,8 +105,9 @@ function hashBody(req: IncomingMessage, count: (n: number) => void): Promise<{ m
         reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
-    req.on('end', () => resolve({ md5: createHash('md5').update(`${crc}:${size}`).digest(), size }));
+    body.on('end', () => resolve({ md5: createHash('md5').update(`${crc}:${size}`).digest(), size }));
     req.on('error', reject);
+    if (body !== req) body.on('error', reject);
   });
 }
 
@@ -109,7 +125,8 @@ function readText(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startSink(): Promise<SinkServer> {
+export async function startSink(options: SinkOptions = {}): Promise<SinkServer> {
+  const wan = new Wan(options.wan ?? {});
   const buckets = new Map<string, Map<string, StoredObject>>();
   const uploads = new Map<string, Upload>();
   let bytes = 0;
@@ -172,7 +189,7 @@ export async function startSink(): Promise<SinkServer> {
     if (url.pathname === '/__stats') {
       const objects: Record<string, number> = {};
       for (const [name, b] of buckets) objects[name] = b.size;
-      const text = JSON.stringify({ bytes, requests, objects } satisfies SinkStats);
+      const text = JSON.stringify({ bytes, requests, objects, delayed: wan.stats.delayed } satisfies SinkStats);
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       return;
@@ -230,7 +247,7 @@ export async function startSink(): Promise<SinkServer> {
       }
       if (method === 'PUT') {
         const partNumber = Number(q.get('partNumber'));
-        const { md5, size } = await hashBody(req, count);
+        const { md5, size } = await hashBody(req, wan, count);
         const etag = md5.toString('hex');
         upload.parts.set(partNumber, { size, etag, md5 });
         res.writeHead(200, { ETag: `"${etag}"`, 'Content-Length': 0 });
@@ -269,7 +286,7 @@ export async function startSink(): Promise<SinkServer> {
     }
     if (method === 'PUT') {
       if (req.headers['x-amz-copy-source'] !== undefined) return sendError(res, 501, 'NotImplemented', 'CopyObject');
-      const { md5, size } = await hashBody(req, count);
+      const { md5, size } = await hashBody(req, wan, count);
       const etag = md5.toString('hex');
       objects.set(key, { size, etag, lastModified: new Date().toISOString(), meta: metaOf(req), contentType: req.headers['content-type'] ?? 'application/octet-stream' });
       res.writeHead(200, { ETag: `"${etag}"`, 'Content-Length': 0 });
@@ -300,11 +317,14 @@ export async function startSink(): Promise<SinkServer> {
     return sendError(res, 501, 'NotImplemented', `${method} ${url.pathname}`);
   };
 
+  const fail = (res: ServerResponse) => (err: unknown): void => {
+    if (!res.headersSent) sendError(res, 500, 'InternalError', err instanceof Error ? err.message : String(err));
+    else res.destroy();
+  };
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'InternalError', err instanceof Error ? err.message : String(err));
-      else res.destroy();
-    });
+    // The latency is paid before a request is served; the bench's own /__stats reads are not delayed.
+    if ((wan.options.latencyMs ?? 0) > 0 && req.url !== '/__stats') void wan.delay().then(() => handle(req, res)).catch(fail(res));
+    else handle(req, res).catch(fail(res));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -317,7 +337,7 @@ export async function startSink(): Promise<SinkServer> {
     stats: () => {
       const objects: Record<string, number> = {};
       for (const [name, b] of buckets) objects[name] = b.size;
-      return { bytes, requests, objects };
+      return { bytes, requests, objects, delayed: wan.stats.delayed };
     },
     close: () =>
       new Promise<void>((resolve) => {

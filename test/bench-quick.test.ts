@@ -16,7 +16,7 @@ interface BenchJson {
   machine: { cpuModel: string; cores: number; node: string };
   charts: string[];
   flat: { size: number; peakChildMb: number; runsMb: number[] }[];
-  wan: { scenario: string; tool: string; copiedAll: boolean; quotaPerS: number; requests: number; refused: number }[];
+  wan: { scenario: string; tool: string; copiedAll: boolean; quotaPerS: number; requests: number; refused: number; limitMbPerS: number | null }[];
   results: { scenario: string; tool: string; exitCode: number | null; filesExpected: number; objectsInSink: number | null; peakTreeMb: number; peakChargedMb: number; budgetMb: number | null; samples: { samples: number } }[];
 }
 
@@ -81,6 +81,14 @@ test('npm run bench -- --quick: exits 0, writes JSON and SVG, stays in budget, c
       assert.ok(r.requests > 0 && r.refused <= r.requests, `wan-small/${r.tool}: the quota counted its requests`);
     }
     assert.match(stdout, /\| the limit \(quota\) \|/, 'the WAN table prints the limit');
+    // wan-mixed: a body rate and a far S3 as well; judged in MB/s against its limit and rclone's.
+    const mixed = json.wan.filter((r) => r.scenario === 'wan-mixed');
+    assert.ok(mixed.some((r) => r.tool === 'ours'), 'wan-mixed ran ours');
+    for (const r of mixed) {
+      assert.equal(r.copiedAll, true, `wan-mixed/${r.tool}: every file copied`);
+      assert.ok(r.limitMbPerS !== null && r.limitMbPerS > 0, `wan-mixed/${r.tool}: a limit in MB/s`);
+    }
+    assert.match(stdout, /\| the limit \(min\(quota × mean file, files at once × rate\)\), MB\/s \|/, 'the wan-mixed table prints the limit');
     for (const r of ours) {
       // The plan budgets what the kernel charges (shared pages once), not summed RSS.
       assert.ok(r.budgetMb !== null && r.peakChargedMb > 0 && r.peakChargedMb <= r.budgetMb, `${r.scenario}: peak charge ${r.peakChargedMb} MB (tree RSS ${r.peakTreeMb} MB) ≤ budget ${r.budgetMb ?? '?'} MB`);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunResult, Tool } from '../bench/runners.js';
-import { compare, evaluateTargets, median, roundsTable, wanTable, wanTargets } from '../bench/summary.js';
+import { compare, evaluateTargets, median, roundsTable, wanRateTable, wanTable, wanTargets } from '../bench/summary.js';
 import type { WanRun } from '../bench/summary.js';
 
 function run(tool: Tool, workers: number, round: number, mbPerS: number, copied = true): RunResult {
@@ -52,11 +52,23 @@ test('a contender run that did not copy everything is no partner; no repeated pa
 });
 
 test('wan-small: judged against the quota and the refused share; the table prints the limit', () => {
-  const run = (filesPerS: number, refused: number, copiedAll = true): WanRun => ({ scenario: 'wan-small', tool: 'ours', workers: 4, filesPerS, seconds: 200, copiedAll, quotaPerS: 100, requests: 20_000, refused });
+  const run = (filesPerS: number, refused: number, copiedAll = true): WanRun => ({ scenario: 'wan-small', tool: 'ours', workers: 4, filesPerS, seconds: 200, copiedAll, quotaPerS: 100, requests: 20_000, refused, mbPerS: 1, peakTreeMb: 300, limitMbPerS: null });
   assert.equal(wanTargets([run(86, 900)])[0]?.met, true);
   assert.equal(wanTargets([run(84, 100)])[0]?.met, false, 'under 85 % of the quota');
   assert.equal(wanTargets([run(90, 1100)])[0]?.met, false, 'over 5 % refused');
   assert.equal(wanTargets([run(90, 100, false)])[0]?.met, false, 'a file not copied');
   assert.deepEqual(wanTargets([]), []);
   assert.match(wanTable([run(86, 900)]), /\| wan-small \| ours \| 4 \| yes \| 200 \| 86\.0 \| 100 requests\/s \| \*\*86%\*\* \| 20000 \| 900 \(4\.5%\) \|/);
+  assert.equal(wanRateTable([run(86, 900)]), '', 'no body rate: not in the MB/s table');
+});
+
+test('wan-mixed: judged by MB/s ÷ rclone in the same run; its table prints the limit and both ratios', () => {
+  const run = (tool: WanRun['tool'], mbPerS: number, copiedAll = true): WanRun => ({ scenario: 'wan-mixed', tool, workers: 4, filesPerS: 50, seconds: 40, copiedAll, quotaPerS: 100, requests: 2500, refused: 10, mbPerS, peakTreeMb: 400, limitMbPerS: 120 });
+  assert.deepEqual(wanTargets([run('ours', 90), run('rclone-equal', 60)]).map((t) => [t.target, t.value, t.met]), [['wan-mixed: ≥ 1.5 × rclone in MB/s', '1.50 ×', true]]);
+  assert.equal(wanTargets([run('ours', 80), run('rclone-equal', 60)])[0]?.met, false, 'under 1.5 ×');
+  assert.equal(wanTargets([run('ours', 90, false), run('rclone-equal', 60)])[0]?.met, false, 'a file not copied');
+  assert.deepEqual(wanTargets([run('ours', 90)]), [], 'no rclone: no ratio');
+  const table = wanRateTable([run('ours', 90), run('rclone-equal', 60)]);
+  assert.match(table, /\| wan-mixed \| ours \| 4 \| yes \| 40 \| 90\.0 \| 50\.0 \| 120 \| \*\*0\.75\*\* \| \*\*1\.50\*\* \| 2500 \| 10 \| 400 \|/);
+  assert.equal(wanTable([run('ours', 90)]), '', 'a body rate: not in the files/s table');
 });

@@ -17,10 +17,10 @@ import type { TestCgroup } from './support/memory-cgroup.js';
 import type { SupervisorStats } from '../src/supervisor/supervisor.js';
 
 const MiB = 1024 * 1024;
-// 200 MiB: a small pod, where the defaults plan one child (90% of it holds the 96 MB reserve and one 83 MB
+// 220 MiB: a small pod, where the defaults plan one child (90% of it holds the 96 MB reserve and one 99 MB
 // hard cap); 420 MiB: one where they plan several.
-const LIMITS_MB = [200, 420] as const;
-const SMALLEST_MB = 200;
+const LIMITS_MB = [220, 420] as const;
+const SMALLEST_MB = 220;
 const LEAKING_SUPERVISOR = fileURLToPath(new URL('./fixtures/leaking-supervisor.js', import.meta.url));
 
 /** The world's flags without --memory-budget-mb: the budget comes from the container limit, as by default. */

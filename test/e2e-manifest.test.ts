@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
-import { manifestLines, runCli, startWorld, worldFlags } from './support/e2e.js';
+import { readManifest, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,9 +32,7 @@ after(async () => {
   await w.close();
 });
 
-async function manifest(): Promise<Record<string, unknown>[]> {
-  return manifestLines(w, KEY);
-}
+const manifest = (): Promise<Record<string, unknown>[]> => readManifest(w, KEY);
 
 async function passManifest(): Promise<{ written: boolean; why?: string; files?: number } | null> {
   const report = JSON.parse(await readFile(join(w.dir, 'report.json'), 'utf8')) as { pass?: { manifest: { written: boolean; why?: string; files?: number } | null } };

@@ -49,7 +49,7 @@ test('configuration errors: one line naming the flag, exit 2', () => {
   assert.match(unknown.stderr, /Unknown argument: wrokers/);
   const plan = cli(['run', '--drive-access-token', TOKEN, '--s3-bucket', 'b', '--s3-region', 'us-east-1', '--memory-budget-mb', '600', '--workers', '8']);
   assert.equal(plan.code, 2);
-  assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 96 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 6/);
+  assert.match(plan.stderr, /memory plan does not fit: --workers 8 × --child-rss-hard-mb \d+ \+ --supervisor-reserve-mb 96 = \d+ MB > --memory-budget-mb 600 \(flag\); try --workers 5/);
   const noBucket = cli(['run', '--drive-access-token', TOKEN]);
   assert.equal(noBucket.code, 2);
   assert.match(noBucket.stderr, /--s3-bucket \(SUPERVISOR_S3_BUCKET\) is required/);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { FOLDER_MIME, SHORTCUT_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
-import { listKeys, manifestLines, objectMd5, runCli, startWorld } from './support/e2e.js';
+import { listKeys, objectMd5, readManifest, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
@@ -130,6 +130,14 @@ test('every user and shared drive in one run, each as its own identity; a refuse
   assert.equal(csv[0], 'source,kind,subject,status,reason,files,bytes,pending,skipped,failed');
   assert.equal(csv[4], `shared-drives/Finance,shared-drive,bob@example.com,listed,,2,${bytes('org/shared-drives/Finance/budget.csv', 'org/shared-drives/Finance/Q1/plan.txt')},0,shortcut=1,`);
   assert.match(csv[3] ?? '', /^users\/carol@example\.com,user,carol@example\.com,failed,"?[^,]*unauthorized_client/);
+  // A manifest per drive read, under its own prefix, of its own copied files; none for the drive that failed.
+  const drives = ['org/users/ann@example.com/', 'org/users/bob@example.com/', 'org/shared-drives/Finance/', 'org/shared-drives/Legal/'];
+  for (const drive of drives) {
+    const lines = await readManifest(w, `${drive}_manifest.jsonl.gz`);
+    assert.deepEqual(lines.map((l) => l.key).sort(), Object.keys(EXPECTED).filter((k) => k.startsWith(drive)).sort(), drive);
+  }
+  const manifests = await listKeys(w, 'org/', { manifests: true });
+  assert.deepEqual(manifests.filter((k) => k.endsWith('_manifest.jsonl.gz')), drives.map((d) => `${d}_manifest.jsonl.gz`).sort(), 'one per drive read, none at --s3-prefix');
   // Neither the suspended user nor the excluded admin was listed; each drive was read as its own user.
   assert.ok(!w.drive.stats.tokenSubjects.includes('gone@example.com'));
   for (const subject of ['ann@example.com', 'bob@example.com']) assert.ok(w.drive.stats.tokenSubjects.includes(subject), subject);
@@ -204,12 +212,11 @@ test('--shard i/2 in an organisation run: whole drives per shard, each listed by
     // Bob's drive holds the file whose SHA-1 Drive gets wrong: its shard alone exits 1.
     assert.equal(s.code, s.listed.includes('users/bob@example.com') ? 1 : 0);
   }
-  // Each shard wrote its own manifest, of its own copies: one shared key would hold the last shard's alone.
-  for (const [i, s] of shards.entries()) {
-    const lines = await manifestLines(w, `sharded/_manifest.shard-${i}-of-2.jsonl.gz`);
+  // Each drive's manifest was written by the shard that copied it, and lists that shard's copies of the drive.
+  for (const s of shards) {
+    const lines = (await Promise.all(s.listed.map((d) => readManifest(w, `${keyPrefixOf('sharded', d)}_manifest.jsonl.gz`)))).flat();
     assert.deepEqual(lines.map((l) => String(l.key)).sort(), s.doneKeys);
   }
-  await assert.rejects(manifestLines(w, 'sharded/_manifest.jsonl.gz'), /NoSuchKey|does not exist/);
 });
 
 test('--shard-sizes packs the drives largest first: the largest alone in one shard, the rest in the other', async () => {
@@ -230,4 +237,53 @@ test('a shard left without a drive (8 shards, 5 drives) lists nothing, copies no
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(w.drive.stats.listings, []);
   assert.deepEqual(await listKeys(w, 'empty/'), []);
+});
+
+interface JournalRow {
+  key: string;
+  status: string;
+  gone_at: number | null;
+  attempts: number;
+  failed_runs: number;
+  updated_at: number;
+}
+
+function bobRows(): JournalRow[] {
+  const db = new Database(join(w.dir, 'scope.db'), { readonly: true });
+  try {
+    return db.prepare<[], JournalRow>(`SELECT key, status, gone_at, attempts, failed_runs, updated_at FROM items WHERE key LIKE 'scope/users/bob@example.com/%' ORDER BY key`).all();
+  } finally {
+    db.close();
+  }
+}
+
+test('a later run that selects fewer users leaves the others as they are: none gone, no object deleted, no work', async () => {
+  w.drive.addNodes([txt('a-tmp', 'tmp.txt', 'root', 'ann, briefly', { owners: ['ann@example.com'] })]);
+  const flags = (extra: string[]): string[] => orgFlags('scope', ['--s3-prefix', 'scope', '--deletes', 'delete', ...extra]);
+  const first = await runCli(flags(['--users', 'ann@example.com,bob@example.com']), {}, w.s3);
+  assert.equal(first.code, 1, first.stderr); // bob's wrong-sha1.bin
+  const bobKeys = ['scope/users/bob@example.com/b.txt', 'scope/users/bob@example.com/big.bin'];
+  assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys);
+
+  // As if the run had stopped before Bob's b.txt was copied: pending work of a drive the next run leaves out.
+  const db = new Database(join(w.dir, 'scope.db'));
+  db.prepare(`UPDATE items SET status = 'pending' WHERE key = ?`).run(bobKeys[0]);
+  db.close();
+  const bobBefore = bobRows();
+  assert.deepEqual(bobBefore.map((r) => [r.key, r.status]), [[bobKeys[0], 'pending'], [bobKeys[1], 'done'], ['scope/users/bob@example.com/wrong-sha1.bin', 'failed']]);
+
+  // Ann's temporary file goes from Drive; the second run selects Ann alone.
+  w.drive.removeNode('a-tmp');
+  const second = await runCli(flags(['--users', 'ann@example.com']), {}, w.s3);
+  assert.equal(second.code, 0, `Bob's failure is not this run's: ${second.stderr}`);
+  assert.deepEqual(await listKeys(w, 'scope/users/ann@example.com/'), ['scope/users/ann@example.com/Ann docs/a.txt', 'scope/users/ann@example.com/notes.txt'], 'a file gone from a listed drive is deleted');
+  assert.deepEqual(await listKeys(w, 'scope/users/bob@example.com/'), bobKeys, 'the drive not selected keeps its objects');
+  assert.deepEqual(bobRows(), bobBefore, "the drive not selected keeps its rows as they were: none gone, its pending file not copied");
+  const annKeys = (await readManifest(w, 'scope/users/ann@example.com/_manifest.jsonl.gz')).map((l) => l.key).sort();
+  assert.deepEqual(annKeys, ['scope/users/ann@example.com/Ann docs/a.txt', 'scope/users/ann@example.com/notes.txt'], "Ann's manifest is rewritten without the file gone");
+  assert.deepEqual((await readManifest(w, 'scope/users/bob@example.com/_manifest.jsonl.gz')).map((l) => l.key).sort(), bobKeys, "Bob's stays as the first run wrote it");
+  const report = JSON.parse(await readFile(join(w.dir, 'scope.json'), 'utf8')) as { pass: { gone: number; deleted: number; notSelected?: number; manifests?: { key: string; written: boolean }[] } };
+  assert.deepEqual(report.pass.manifests?.map((m) => [m.key, m.written]), [['scope/users/ann@example.com/_manifest.jsonl.gz', true]]);
+  assert.deepEqual({ gone: report.pass.gone, deleted: report.pass.deleted, notSelected: report.pass.notSelected }, { gone: 1, deleted: 1, notSelected: 3 });
+  assert.match(second.stderr, /3 rows of drives not in this run's selection left as they are/);
 });

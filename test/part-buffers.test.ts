@@ -110,8 +110,10 @@ test('--child-part-buffers defaults to one per item, never below one item\'s que
   assert.equal(defaultPartBuffers(4, 2, 4), 5);
   assert.equal(defaultPartBuffers(8, 2, 4), 8);
   // The supervisor: the rule over the settings it resolved, unless the option is set.
-  assert.equal(childPartBuffers(resolveSettings({}, {})), 4);
-  assert.equal(childPartBuffers(resolveSettings({ rangeStreams: 4 }, {})), 5);
+  // At the defaults (4 items, --range-streams 4, queue 2): the ranged file's 5.
+  assert.equal(childPartBuffers(resolveSettings({}, {})), 5);
+  assert.equal(childPartBuffers(resolveSettings({ rangeStreams: 1 }, {})), 4);
+  assert.equal(childPartBuffers(resolveSettings({ rangeStreams: 8 }, {})), 9);
   assert.equal(childPartBuffers(resolveSettings({ childPartBuffers: 7 }, {})), 7);
   // A child sent no number (an older supervisor): the same rule over what it was sent, ranges included.
   assert.equal(copyOptionsFromJson({ concurrency: 1, rangeStreams: 4, s3: { bucket: 'b', region: 'r', uploadQueueSize: 2 } }).partBuffers, 5);

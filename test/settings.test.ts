@@ -99,15 +99,15 @@ test('the memory plan refuses what cannot fit, naming the settings and a value t
   assert.ok(plan.childSoftMb < plan.childHardMb);
 });
 
-test('the defaults plan a 200 MiB pod on what the kernel charges: one child, caps on its USS, its RSS shown beside them', () => {
+test('the defaults plan a 220 MiB pod on what the kernel charges: one child, caps on its USS, its RSS shown beside them', () => {
   const machine = { physicalMb: 16000, cpus: 2 };
-  const plan = planMemory(resolveSettings({}, {}), { ...machine, containerLimitMb: 200 });
-  assert.deepEqual([plan.budgetMb, plan.workers, plan.reserveMb, plan.childHardMb, plan.childSoftMb], [180, 1, 96, 83, 66]);
+  const plan = planMemory(resolveSettings({}, {}), { ...machine, containerLimitMb: 220 });
+  assert.deepEqual([plan.budgetMb, plan.workers, plan.reserveMb, plan.childHardMb, plan.childSoftMb], [198, 1, 96, 99, 79]);
   const text = describeMemoryPlan(plan);
   assert.match(text, /supervisor reserve 96 MB \(its own pages \+ ~44 MB all processes share, charged once/);
-  assert.match(text, /per child, its own pages \(USS\): baseline 40 MB, soft cap 66 MB \(drain\), hard cap 83 MB \(kill\); as RSS ~110\/127 MB/);
-  // Below 199 MiB one child and the reserve no longer fit 90% of the limit: refused, naming a budget that would.
-  assert.throws(() => planMemory(resolveSettings({}, {}), { ...machine, containerLimitMb: 198 }), (err: unknown) => err instanceof MemoryPlanError && /try --memory-budget-mb 179 or a smaller --child-rss-hard-mb/.test(err.message));
+  assert.match(text, /per child, its own pages \(USS\): baseline 40 MB, soft cap 79 MB \(drain\), hard cap 99 MB \(kill\); as RSS ~123\/143 MB/);
+  // Below 217 MiB (199 at --range-streams 1) one child and the reserve no longer fit 90% of the limit: refused, naming a budget that would.
+  assert.throws(() => planMemory(resolveSettings({}, {}), { ...machine, containerLimitMb: 216 }), (err: unknown) => err instanceof MemoryPlanError && /try --memory-budget-mb 195 or a smaller --child-rss-hard-mb/.test(err.message));
 });
 
 test('shards: INDEX/COUNT, INDEX from JOB_COMPLETION_INDEX, and a stable partition', () => {

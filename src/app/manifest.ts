@@ -1,6 +1,7 @@
 // The per-drive manifest (issue 23): one JSON line per copied file — id, path, key, size, checksums, types,
 // times, owners, permissions, description, starred, export format — gzipped to a temporary file beside the
-// journal and put in S3 in one PutObject at the end of a pass. Rewritten only when the journal changed.
+// journal and put in S3 in one PutObject at the end of a pass. Rewritten only when its drive's rows changed.
+// One folder or shared drive: one at --s3-prefix; an organisation run: one under each drive's own prefix.
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,6 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Journal } from '../journal/journal.js';
-import type { Shard } from '../config/shard.js';
 import type { ManifestRow } from '../journal/manifest-rows.js';
 import { putFile } from '../target/s3/put-file.js';
 
@@ -18,18 +18,6 @@ export const MANIFEST_CONTENT_TYPE = 'application/gzip';
 export type ManifestOutcome =
   | { written: true; key: string; files: number; bytes: number }
   | { written: false; key: string | null; why: 'disabled' | 'unchanged' | 'key-taken' };
-
-/**
- * A shard writes its own manifest, `_manifest.shard-I-of-N.jsonl.gz` (the index before the name's first dot):
- * the shards share --s3-prefix, and one key would hold only the shard that wrote it last.
- */
-export function shardManifestKey(key: string, shard: Shard | null): string {
-  if (shard === null || key === '') return key;
-  const slash = key.lastIndexOf('/') + 1;
-  const dot = key.indexOf('.', slash);
-  const at = dot === -1 ? key.length : dot;
-  return `${key.slice(0, at)}.shard-${shard.index}-of-${shard.count}${key.slice(at)}`;
-}
 
 export function manifestKey(prefix: string, key: string): string | null {
   if (key === '') return null;
@@ -57,17 +45,31 @@ function line(r: ManifestRow): string {
   })}\n`;
 }
 
-/** Write the manifest when the journal changed since the last one at this key; a Drive file at the key wins. */
-export async function writeManifest(c: { journal: Journal; s3: S3Client; bucket: string; prefix: string; key: string; statePath: string }): Promise<ManifestOutcome> {
+export interface ManifestWrite {
+  journal: Journal;
+  s3: S3Client;
+  bucket: string;
+  /** Where the manifest goes: --s3-prefix, or a drive's own prefix in an organisation run. */
+  prefix: string;
+  /** --manifest-key: its name under `prefix` ('' writes none). */
+  key: string;
+  statePath: string;
+  /** Only the rows whose keys start with this (a drive's `users/<email>/`); '' for every row. */
+  rowsUnder?: string;
+}
+
+/** Write the manifest when its rows changed since the last one at this key; a Drive file at the key wins. */
+export async function writeManifest(c: ManifestWrite): Promise<ManifestOutcome> {
   const key = manifestKey(c.prefix, c.key);
   if (key === null) return { written: false, key: null, why: 'disabled' };
   if (c.journal.manifest.keyTaken(key)) return { written: false, key, why: 'key-taken' };
-  const fingerprint = c.journal.manifest.fingerprint();
+  const under = c.rowsUnder ?? '';
+  const fingerprint = c.journal.manifest.fingerprint(under);
   if (c.journal.manifest.written(key) === fingerprint) return { written: false, key, why: 'unchanged' };
   const tmp = join(dirname(c.statePath), `.manifest-${process.pid}.jsonl.gz`);
   let files = 0;
   let bytes = 0;
-  const rows = c.journal.manifest.rows();
+  const rows = c.journal.manifest.rows(under);
   const lines = Readable.from(
     (function* () {
       for (const r of rows) {

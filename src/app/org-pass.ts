@@ -5,7 +5,7 @@ import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import { classifyDriveError } from '../source/drive/retry.js';
 import { runListing } from './listing-task.js';
-import { sourceLabel } from './org-sources.js';
+import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { PassContext, PassResult } from './sync-pass.js';
 
@@ -46,6 +46,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
   org.listingSkips.clear();
   const readAt = Date.now();
   const generation = journal.startNewListing();
+  /** Key prefixes of the drives listed to the end: only their unseen rows can be gone. */
+  const listed: string[] = [];
   for (const source of org.sources) {
     const label = sourceLabel(source);
     if (source.subject === null) {
@@ -61,7 +63,7 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
         settings: source.kind === 'shared-drive' ? { ...c.settings, sharedDriveId: source.rootId } : c.settings,
         drive: org.driveFor(subject),
         rootFolderId: source.rootId,
-        prefix: [c.prefix, ...source.segments].filter((s) => s !== '').join('/'),
+        prefix: sourceKeyPrefix(c.prefix, source).slice(0, -1),
         pacer: c.pacer,
         // --shard chose this run's drives (run-command.ts orgShardFilter): each is listed and copied whole.
         shard: null,
@@ -75,6 +77,7 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
           c.notify();
         },
       });
+      listed.push(sourceKeyPrefix(c.prefix, source));
     } catch (err) {
       if (c.signal.aborted) throw err;
       const reason = reasonOf(err);
@@ -83,13 +86,15 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
     }
   }
   guard.run(() => journal.setListingComplete(), undefined);
-  // Only a listing that saw every drive may call what it did not see gone (else a failed drive's files would be).
+  // Gone is decided per drive, among the drives listed to the end: a drive that failed was not seen, and one
+  // left out by this run's --users/--exclude-users was not looked at (--deletes delete must not remove it).
   let gone = 0;
-  if (org.failures.length === 0) {
-    const unseen = journal.delta.unseenByListing(generation);
+  for (const p of listed) {
+    const unseen = journal.delta.unseenUnder(generation, p);
     guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
-    gone = unseen.length;
+    gone += unseen.length;
   }
+  const notSelected = journal.delta.countOutside(org.sources.map((s) => sourceKeyPrefix(c.prefix, s)));
   // No change token: each drive has its own change feed, and an organisation run makes full passes (design.md).
-  return { kind: 'full', token: '', delta: null, fellBack: false, gone, readAt, serverCopied: 0 };
+  return { kind: 'full', token: '', delta: null, fellBack: false, gone, readAt, serverCopied: 0, notSelected };
 }

@@ -34,6 +34,11 @@ export function sourceLabel(s: SourceDrive): string {
   return `${s.kind === 'user' ? 'users' : 'shared-drives'}/${s.name}`;
 }
 
+/** The key prefix of a source's objects, `<s3-prefix>/users/<email>/`: every key of its files starts with it. */
+export function sourceKeyPrefix(prefix: string, s: SourceDrive): string {
+  return `${[prefix, ...s.segments].filter((x) => x !== '').join('/')}/`;
+}
+
 /** The service account's client acting as `subject` (a ConfigError, exit 2, for anything but a service account). */
 export function authAs(settings: Settings, extras: Extras, subject: string, scopes: string[] = [DRIVE_READONLY_SCOPE]): DriveAuth {
   const auth = createDriveAuth({ ...driveAuthOptions(settings, extras), impersonate: subject, scopes, env: process.env });

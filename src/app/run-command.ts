@@ -47,7 +47,7 @@ import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { isOrgRun } from '../config/org-settings.js';
-import { driveAs, resolveOrgSources } from './org-sources.js';
+import { driveAs, resolveOrgSources, sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { OrgSources, SourceFailure } from './org-pass.js';
 import { sourceRows, sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
@@ -136,6 +136,8 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     log.info({ root: root.id, bucket: target.bucket, prefix: target.prefix }, 'preflight passed');
 
     journal = Journal.open(settings.state, journalIdentity(settings, root.id, target, shard), { fresh: settings.fresh });
+    // A drive this run did not select is neither handed out nor requeued: its rows stay as they are.
+    if (sources !== null) journal.scope.set(sources.map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s)));
     const recovered = journal.recoverInterrupted();
     if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
@@ -444,7 +446,10 @@ async function copy(c: CopyContext): Promise<number> {
   let passFinish: PassFinish | null = null;
   const finishedPass = pass as PassResult | null; // set in a callback: not narrowed to null
   if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
-    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, shard: c.shard }, finishedPass);
+    // A manifest for each drive this pass read; one it could not list keeps the manifest it had.
+    const failedDrives = new Set(orgPass?.failures.map((f) => f.source));
+    const drives = c.sources?.filter((s) => !failedDrives.has(sourceLabel(s))).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
+    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, ...(drives ? { drives } : {}) }, finishedPass);
     // The token is stored only when every delete went through: only then is the sync caught up to the pass.
     if (passFinish.deleteFailed === 0) c.sync.passCompleted(finishedPass.kind, finishedPass.readAt, passCounts(finishedPass));
   }
@@ -452,7 +457,10 @@ async function copy(c: CopyContext): Promise<number> {
   const counts = journal.counts();
   c.sync.passEnded(unapplied(counts));
   const sourceFailures: SourceFailure[] = orgPass?.failures ?? [];
-  const failed = counts.byStatus.failed.files + sourceFailures.length;
+  const sources = orgPass ? sourceRows(journal, normalizePrefix(target.prefix), orgPass) : null;
+  // An organisation run answers for the drives it selected: another drive's old failures are not this run's.
+  const failedFiles = sources ? sources.reduce((n, r) => Object.values(r.failed).reduce((m, k) => m + k, n), 0) : counts.byStatus.failed.files;
+  const failed = failedFiles + sourceFailures.length;
   const exitCode =
     guard.failure !== null ? ExitCode.JournalFull
     : leaseLost ? ExitCode.Busy
@@ -477,7 +485,7 @@ async function copy(c: CopyContext): Promise<number> {
     journalCounts: counts,
     resumeReread,
     drivePace: pace.summary(),
-    ...(orgPass ? { sourceFailures, sources: sourceRows(journal, normalizePrefix(target.prefix), orgPass) } : {}),
+    ...(sources ? { sourceFailures, sources } : {}),
     ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);

@@ -4,7 +4,7 @@
 import { finished } from 'node:stream/promises';
 import type { JournalReader } from '../journal/journal-reader.js';
 import { privateWriteStream } from '../private-files.js';
-import { sourceLabel } from './org-sources.js';
+import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { OrgSources } from './org-pass.js';
 import type { SourceRow } from '../observability/report.js';
 
@@ -23,7 +23,7 @@ export function sourceRows(journal: JournalReader, prefix: string, org: OrgSourc
     const label = sourceLabel(source);
     const failure = org.failures.find((f) => f.source === label);
     const row: SourceRow = { source: label, kind: source.kind, subject: source.subject, status: failure ? 'failed' : 'listed', reason: failure?.reason ?? null, files: 0, bytes: 0, pending: 0, skipped: { ...(org.listingSkips.get(label) ?? {}) }, failed: {} };
-    for (const r of journal.keyRange(`${[prefix, ...source.segments].filter((s) => s !== '').join('/')}/`)) {
+    for (const r of journal.keyRange(sourceKeyPrefix(prefix, source))) {
       if (r.status === 'done') {
         row.files += r.files;
         row.bytes += r.bytes;

@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PassCounts } from '../observability/sync-status.js';
 import { deleteObject } from '../target/s3/delete-object.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
-import { shardManifestKey, writeManifest } from './manifest.js';
+import { writeManifest } from './manifest.js';
 import type { ManifestOutcome } from './manifest.js';
 import { runDelta } from './delta-pass.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
@@ -67,6 +67,8 @@ export interface PassResult {
   readAt: number;
   /** Renamed/moved files whose objects were copied inside S3 rather than from Drive. */
   serverCopied: number;
+  /** An organisation run: journal rows of drives this run did not select, left as they are (org-pass.ts). */
+  notSelected?: number;
 }
 
 export interface PassFinish {
@@ -77,6 +79,8 @@ export interface PassFinish {
   keptTotal: number;
   /** The manifest this pass wrote, or why it did not; null when writing it failed (the next pass retries). */
   manifest: ManifestOutcome | null;
+  /** An organisation run: each selected drive's manifest under its own prefix, as `manifest` is (manifest is then null). */
+  manifests?: (ManifestOutcome | null)[];
 }
 
 const KEPT_LISTED = 1000;
@@ -188,7 +192,18 @@ async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> 
  * store the token and, for a delta, its folder changes. Not called for an interrupted run, which the next
  * run repeats from the same token.
  */
-export async function finishPass(c: { settings: Settings; journal: Journal; guard: JournalWriteGuard; log: Logger; s3: S3Client; bucket: string; shard?: Shard | null }, pass: PassResult): Promise<PassFinish> {
+interface FinishContext {
+  settings: Settings;
+  journal: Journal;
+  guard: JournalWriteGuard;
+  log: Logger;
+  s3: S3Client;
+  bucket: string;
+  /** An organisation run: the key prefixes (`<s3-prefix>/users/<email>/`) of the drives it selected, a manifest each. */
+  drives?: readonly string[];
+}
+
+export async function finishPass(c: FinishContext, pass: PassResult): Promise<PassFinish> {
   const { journal, guard } = c;
   let deleted = 0;
   let deleteFailed = 0;
@@ -212,13 +227,19 @@ export async function finishPass(c: { settings: Settings; journal: Journal; guar
     }, undefined);
   }
   const kept = c.settings.deletes === 'keep' ? journal.delta.goneRows(KEPT_LISTED) : [];
-  const manifest = await passManifest(c);
-  return { deleted, deleteFailed, kept, keptTotal: c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0, manifest };
+  const keptTotal = c.settings.deletes === 'keep' ? journal.delta.goneCount() : 0;
+  if (c.drives) {
+    const manifests: (ManifestOutcome | null)[] = [];
+    // In turn, not at once: each is gzipped to the same kind of temporary file beside the journal.
+    for (const drive of c.drives) manifests.push(await passManifest(c, drive.slice(0, -1), drive));
+    return { deleted, deleteFailed, kept, keptTotal, manifest: null, manifests };
+  }
+  return { deleted, deleteFailed, kept, keptTotal, manifest: await passManifest(c, normalizePrefix(c.settings.s3Prefix), '') };
 }
 
-async function passManifest(c: { settings: Settings; journal: Journal; log: Logger; s3: S3Client; bucket: string; shard?: Shard | null }): Promise<ManifestOutcome | null> {
+async function passManifest(c: FinishContext, prefix: string, rowsUnder: string): Promise<ManifestOutcome | null> {
   try {
-    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix: normalizePrefix(c.settings.s3Prefix), key: shardManifestKey(c.settings.manifestKey, c.shard ?? null), statePath: c.settings.state });
+    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix, key: c.settings.manifestKey, statePath: c.settings.state, rowsUnder });
     if (!out.written && out.why === 'key-taken') c.log.warn({ key: out.key }, 'a Drive file is copied to the --manifest-key object: no manifest written; set --manifest-key to another name');
     return out;
   } catch (err) {
@@ -244,7 +265,8 @@ export function passLine(pass: PassResult, finish: PassFinish): string {
     finish.keptTotal > 0 ? `; --deletes keep: ${finish.keptTotal} objects of files gone from Drive kept (delete would remove them)`
     : finish.deleted > 0 || finish.deleteFailed > 0 ? `; --deletes delete: ${finish.deleted} objects deleted${finish.deleteFailed > 0 ? `, ${finish.deleteFailed} failed (next pass retries)` : ''}`
     : '';
-  return what + deletes;
+  const outside = pass.notSelected ? `; ${pass.notSelected} rows of drives not in this run's selection left as they are` : '';
+  return what + outside + deletes;
 }
 
 /** The report's `pass` section: the kind, the delta's counts, and what --deletes removed or would remove. */
@@ -254,6 +276,7 @@ export function passReport(pass: PassResult, finish: PassFinish | null, deletes:
     fellBack: pass.fellBack,
     complete: finish !== null,
     gone: pass.gone,
+    ...(pass.notSelected !== undefined ? { notSelected: pass.notSelected } : {}),
     ...(pass.delta ? { counts: pass.delta.counts, serverCopied: pass.serverCopied } : {}),
     deletes,
     deleted: finish?.deleted ?? 0,
@@ -261,5 +284,6 @@ export function passReport(pass: PassResult, finish: PassFinish | null, deletes:
     wouldDeleteTotal: finish?.keptTotal ?? 0,
     wouldDelete: (finish?.kept ?? []).map((g) => ({ key: g.key, id: g.driveId, path: g.path })),
     manifest: finish?.manifest ?? null,
+    ...(finish?.manifests ? { manifests: finish.manifests } : {}),
   };
 }

@@ -41,6 +41,8 @@ export interface CopySource {
 
 export const GONE_SKIP_REASON = 'gone-from-drive';
 const PAST_EVERY = String.fromCodePoint(0x10ffff);
+// Key ranges [p, p + U+10FFFF) use items_key; U+10FFFF sorts after every character in UTF-8.
+const LIVE_UNDER = `key >= @p AND key < @p || '${PAST_EVERY}' AND key <> '' AND gone_at IS NULL`;
 
 interface FolderRow {
   id: string;
@@ -85,10 +87,8 @@ export class DeltaStore {
     this.folderByKeyPrefix = db.prepare('SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE key_prefix = ?');
     const cols = 'seq, drive_id AS driveId, key, status';
     this.rowsOfDrive = db.prepare(`SELECT ${cols} FROM items WHERE drive_id = ? AND key <> '' AND gone_at IS NULL`);
-    // Key ranges [p, p + U+10FFFF) use items_key; U+10FFFF sorts after every character in UTF-8.
-    const range = `key >= @p AND key < @p || '${PAST_EVERY}' AND key <> '' AND gone_at IS NULL`;
-    this.rowsInFolder = db.prepare(`SELECT ${cols} FROM items WHERE ${range} AND instr(substr(key, length(@p) + 1), '/') = 0`);
-    this.rowsInSubtree = db.prepare(`SELECT ${cols} FROM items WHERE ${range}`);
+    this.rowsInFolder = db.prepare(`SELECT ${cols} FROM items WHERE ${LIVE_UNDER} AND instr(substr(key, length(@p) + 1), '/') = 0`);
+    this.rowsInSubtree = db.prepare(`SELECT ${cols} FROM items WHERE ${LIVE_UNDER}`);
     this.taken = db.prepare(
       `SELECT 1 FROM items WHERE drive_id <> @id AND gone_at IS NULL AND (key = @exact OR (key >= @p AND key < @p || '${PAST_EVERY}'
          AND substr(key, -length(@tail)) = @tail AND instr(substr(key, length(@p) + 1), '/') = 0)) LIMIT 1`,
@@ -205,6 +205,22 @@ export class DeltaStore {
     return this.db
       .prepare<[number], KeyedRow>(`SELECT seq, drive_id AS driveId, key, status FROM items WHERE key <> '' AND gone_at IS NULL AND seen_gen < ?`)
       .all(generation);
+  }
+
+  /** Rows under a key prefix an earlier listing saw and the current one did not (one drive of an organisation run). */
+  unseenUnder(generation: number, keyPrefix: string): KeyedRow[] {
+    return this.db
+      .prepare<[{ g: number; p: string }], KeyedRow>(
+        `SELECT seq, drive_id AS driveId, key, status FROM items WHERE ${LIVE_UNDER} AND seen_gen < @g`,
+      )
+      .all({ g: generation, p: keyPrefix });
+  }
+
+  /** Keyed rows not gone outside every one of these (disjoint) key prefixes: drives a run did not select. */
+  countOutside(keyPrefixes: readonly string[]): number {
+    const all = this.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM items WHERE key <> '' AND gone_at IS NULL`).get()?.n ?? 0;
+    const under = this.db.prepare<[{ p: string }], { n: number }>(`SELECT COUNT(*) AS n FROM items WHERE ${LIVE_UNDER}`);
+    return keyPrefixes.reduce((n, p) => n - (under.get({ p })?.n ?? 0), all);
   }
 
   /** Mark rows gone from Drive (objects kept); a row a child holds right now is left for the next pass. */

@@ -18,6 +18,7 @@ import { DeltaStore } from './delta-store.js';
 import { ListingRecorder } from './listing-recorder.js';
 import { ManifestStore } from './manifest-rows.js';
 import { openWritable } from './open-database.js';
+import { IN_WORK_SCOPE, WorkScope } from './work-scope.js';
 import type { JournalLease } from './lease.js';
 import type { BufferEstimator, DoneDetail, SourceVersion, ItemStatus, JournalIdentity, OpenOptions, RequeueOptions, RunTotals } from './types.js';
 
@@ -32,6 +33,8 @@ export class Journal extends JournalReader {
   /** The change token, folders and gone rows of delta passes (issue 22). */
   readonly delta: DeltaStore;
   readonly manifest: ManifestStore;
+  /** The drives this run works on (an organisation run's selection); every row unless set. */
+  readonly scope: WorkScope;
   private readonly selectPending: Database.Statement<[number], PendingRow>;
   private readonly markTaken: Database.Statement<[number, number]>;
   private readonly stateOf: Database.Statement<[number], { status: ItemStatus; changed_in_flight: number }>;
@@ -50,9 +53,10 @@ export class Journal extends JournalReader {
     this.listing = new ListingRecorder(db);
     this.delta = new DeltaStore(db);
     this.manifest = new ManifestStore(db);
+    this.scope = new WorkScope(db);
     this.selectPending = db.prepare(
       `SELECT seq, drive_id, key, path, size, md5, mime_type, modified_time, payload, attempts, checkpoint
-       FROM items WHERE status = 'pending' ORDER BY seq LIMIT ?`,
+       FROM items WHERE status = 'pending' AND ${IN_WORK_SCOPE} ORDER BY seq LIMIT ?`,
     );
     this.markTaken = db.prepare(`UPDATE items SET status = 'in-progress', updated_at = ? WHERE seq = ?`);
     this.finishDone = db.prepare(
@@ -240,7 +244,7 @@ export class Journal extends JournalReader {
   /** failed → pending with attempts and failed runs reset (--retry-failed). Returns how many. */
   retryFailed(): number {
     return this.db
-      .prepare(`UPDATE items SET status = 'pending', attempts = 0, failed_runs = 0, last_error = NULL, finished_at = NULL, updated_at = ? WHERE status = 'failed'`)
+      .prepare(`UPDATE items SET status = 'pending', attempts = 0, failed_runs = 0, last_error = NULL, finished_at = NULL, updated_at = ? WHERE status = 'failed' AND ${IN_WORK_SCOPE}`)
       .run(Date.now()).changes;
   }
 
@@ -252,7 +256,7 @@ export class Journal extends JournalReader {
     return this.db
       .prepare(
         `UPDATE items SET status = 'pending', attempts = 0, finished_at = NULL, updated_at = ?
-         WHERE status = 'failed' AND failure_transient = 1 AND failed_runs < ?`,
+         WHERE status = 'failed' AND failure_transient = 1 AND failed_runs < ? AND ${IN_WORK_SCOPE}`,
       )
       .run(Date.now(), maxRuns).changes;
   }

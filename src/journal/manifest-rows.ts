@@ -20,6 +20,9 @@ export interface ManifestRow {
 }
 
 const LIVE = `status = 'done' AND gone_at IS NULL AND key <> ''`;
+// One drive's rows (an organisation run's manifest per drive): the key range [p, p + U+10FFFF) uses items_key;
+// p = '' is every row.
+const UNDER = `(@p = '' OR (key >= @p AND key < @p || '${String.fromCodePoint(0x10ffff)}'))`;
 /** Rows read per query: the connection is free between pages (the lease heartbeat uses it while the manifest streams). */
 const PAGE_ROWS = 1000;
 
@@ -51,14 +54,14 @@ export class ManifestStore {
    * Every copied file still in Drive, in key order, a page at a time: neither all rows in memory nor the
    * connection held by one open statement for as long as the manifest takes to write.
    */
-  *rows(): Generator<ManifestRow> {
-    const page = this.db.prepare<[{ key: string; seq: number; limit: number }], ManifestRecord>(
+  *rows(under = ''): Generator<ManifestRow> {
+    const page = this.db.prepare<[{ key: string; seq: number; limit: number; p: string }], ManifestRecord>(
       `SELECT seq, drive_id, key, path, size, md5, mime_type, modified_time, payload, source_meta, bytes_copied, done_md5
-       FROM items WHERE ${LIVE} AND (key > @key OR (key = @key AND seq > @seq)) ORDER BY key, seq LIMIT @limit`,
+       FROM items WHERE ${LIVE} AND ${UNDER} AND (key > @key OR (key = @key AND seq > @seq)) ORDER BY key, seq LIMIT @limit`,
     );
-    let after = { key: '', seq: 0 };
+    let after = { key: under, seq: 0 };
     for (;;) {
-      const rows = page.all({ ...after, limit: PAGE_ROWS });
+      const rows = page.all({ ...after, limit: PAGE_ROWS, p: under });
       for (const row of rows) yield toManifestRow(row);
       const last = rows.at(-1);
       if (last === undefined || rows.length < PAGE_ROWS) return;
@@ -66,14 +69,14 @@ export class ManifestStore {
     }
   }
 
-  /** Changes whenever a listed row is added, updated, copied or found gone. */
-  fingerprint(): string {
+  /** Changes whenever a listed row (under the key prefix `under`, '' for all) is added, updated, copied or found gone. */
+  fingerprint(under = ''): string {
     const r = this.db
-      .prepare<[], { n: number | null; updated: number | null; gone: number | null; goneAt: number | null }>(
+      .prepare<[{ p: string }], { n: number | null; updated: number | null; gone: number | null; goneAt: number | null }>(
         `SELECT SUM(CASE WHEN ${LIVE} THEN 1 ELSE 0 END) AS n, MAX(updated_at) AS updated,
-                SUM(CASE WHEN gone_at IS NOT NULL THEN 1 ELSE 0 END) AS gone, MAX(gone_at) AS goneAt FROM items`,
+                SUM(CASE WHEN gone_at IS NOT NULL THEN 1 ELSE 0 END) AS gone, MAX(gone_at) AS goneAt FROM items WHERE ${UNDER}`,
       )
-      .get();
+      .get({ p: under });
     return `${r?.n ?? 0}:${r?.updated ?? 0}:${r?.gone ?? 0}:${r?.goneAt ?? 0}`;
   }
 

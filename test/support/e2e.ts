@@ -8,8 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { FOLDER_MIME, startFakeDrive } from '../../src/fake-drive/index.js';
 import type { FakeDrive, FakeDriveOptions, FakeNodeSpec } from '../../src/fake-drive/index.js';
@@ -124,23 +124,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverH
   return startCli(args, env, s3, launch).done;
 }
 
-/** The data objects under a prefix, sorted; the pass's manifest (test/e2e-manifest.test.ts), a shard's too, is left out. */
-export async function listKeys(w: World, prefix = ''): Promise<string[]> {
+/** The data objects under a prefix, sorted; manifests (test/e2e-manifest.test.ts) are left out unless asked for. */
+export async function listKeys(w: World, prefix = '', options: { manifests?: boolean } = {}): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
     const page = await w.client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key && !/_manifest(\.shard-\d+-of-\d+)?\.jsonl\.gz$/.test(o.Key)) keys.push(o.Key);
+    // Manifests sit at --s3-prefix or, in an organisation run, under each drive's prefix: both end so.
+    for (const o of page.Contents ?? []) if (o.Key && (options.manifests === true || !o.Key.endsWith('_manifest.jsonl.gz'))) keys.push(o.Key);
     token = page.NextContinuationToken;
   } while (token);
   return keys.sort();
-}
-
-/** A manifest object's JSON lines (app/manifest.ts). */
-export async function manifestLines(w: World, key: string): Promise<Record<string, unknown>[]> {
-  const res = await w.client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: key }));
-  const body = Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-  return gunzipSync(body).toString('utf8').trimEnd().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 export async function objectMd5(w: World, key: string): Promise<string> {
@@ -148,6 +142,13 @@ export async function objectMd5(w: World, key: string): Promise<string> {
   const hash = createHash('md5');
   for await (const chunk of res.Body as Readable) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** A manifest object (test/e2e-manifest.test.ts), gunzipped: one parsed JSON line per copied file. */
+export async function readManifest(w: World, key: string): Promise<Record<string, unknown>[]> {
+  const res = await w.client.send(new GetObjectCommand({ Bucket: w.s3.bucket, Key: key }));
+  const body = Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  return gunzipSync(body).toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 export async function head(w: World, key: string): Promise<{ contentType: string | undefined; metadata: Record<string, string>; size: number }> {

@@ -41,7 +41,7 @@ test('copy options: absent fields take the rows\' defaults', () => {
   const o = copyOptionsFromJson({ s3: { bucket: 'b', region: 'r' } });
   assert.deepEqual(
     [o.driveRetries, o.acknowledgeAbuse, o.concurrency, o.rangeStreams, o.resumeMinBytes, o.s3.partSizeMb, o.s3.signPayload, o.rangeCutoffBytes, o.driveRootUrl],
-    [8, false, 4, 1, 64 * MiB, 5, 'auto', Number.POSITIVE_INFINITY, null],
+    [8, false, 4, 4, 64 * MiB, 5, 'auto', Number.POSITIVE_INFINITY, null],
   );
 });
 

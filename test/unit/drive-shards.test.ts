@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { driveShards, readDriveSizes, rendezvousShard } from '../../src/config/drive-shards.js';
 import { ConfigError } from '../../src/errors.js';
-import { shardManifestKey } from '../../src/app/manifest.js';
 
 const KEYS = [...Array.from({ length: 40 }, (_, i) => `users/user${i}@example.com`), ...Array.from({ length: 12 }, (_, i) => `shared-drives/0AD${i}Uk9PVA`)];
 
@@ -80,11 +79,4 @@ test('--shard-sizes: an object of drive key to bytes, anything else refused nami
   assert.throws(() => readDriveSizes(file('neg.json', '{"users/a@x": -1}')), (e: unknown) => e instanceof ConfigError && /gives users\/a@x -1, not a number of bytes/.test(e.message));
   assert.throws(() => readDriveSizes(file('bad.json', '{')), (e: unknown) => e instanceof ConfigError && /is not JSON/.test(e.message));
   assert.throws(() => readDriveSizes(join(dir, 'missing.json')), (e: unknown) => e instanceof ConfigError && /cannot be read \(ENOENT\)/.test(e.message));
-});
-
-test('a shard writes its own manifest: the shard before the name\'s first dot, in the last segment', () => {
-  assert.equal(shardManifestKey('_manifest.jsonl.gz', null), '_manifest.jsonl.gz');
-  assert.equal(shardManifestKey('_manifest.jsonl.gz', { index: 0, count: 2 }), '_manifest.shard-0-of-2.jsonl.gz');
-  assert.equal(shardManifestKey('meta.d/list', { index: 3, count: 8 }), 'meta.d/list.shard-3-of-8');
-  assert.equal(shardManifestKey('', { index: 0, count: 2 }), '');
 });
