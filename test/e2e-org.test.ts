@@ -155,6 +155,74 @@ test('a shared drive whose listing answers 403 is failed with the reason; the ot
   assert.deepEqual(report.sourceFailures?.map((f) => f.source), ['shared-drives/Legal']);
 });
 
+/** The drive a files.list request read: the shared drive it names, else the My Drive of the user it was made as. */
+const listedDrive = (l: { subject: string | null; driveId: string | null }): string => (l.driveId !== null ? `shared-drives/${l.driveId}` : `users/${l.subject ?? '?'}`);
+
+/** The 3 users (carol left out) and 2 shared drives, copied as `--shard i/2` runs with their own journals. */
+async function copyInShards(name: string, extra: string[]): Promise<{ code: number | null; listed: string[]; journalKeys: string[]; doneKeys: string[] }[]> {
+  const out = [];
+  for (let i = 0; i < 2; i++) {
+    w.drive.resetStats();
+    const run = await runCli(orgFlags(`${name}-${i}`, ['--s3-prefix', name, '--all-users', '--all-shared-drives', '--admin-subject', ADMIN, '--exclude-users', 'carol@example.com', '--shard', `${i}/2`, ...extra]), {}, w.s3);
+    const db = new Database(join(w.dir, `${name}-${i}.db`), { readonly: true, fileMustExist: true });
+    const rows = db.prepare("SELECT key, status FROM items WHERE key <> '' ORDER BY key").all() as { key: string; status: string }[];
+    db.close();
+    const doneKeys = rows.filter((r) => r.status === 'done').map((r) => r.key);
+    out.push({ code: run.code, listed: [...new Set(w.drive.stats.listings.map(listedDrive))].sort(), journalKeys: rows.map((r) => r.key), doneKeys });
+  }
+  return out;
+}
+
+/** Every object the five drives hold, under `prefix`. */
+const everyKey = (prefix: string): string[] => [...Object.keys(EXPECTED), 'org/users/admin@example.com/admin.txt'].map((k) => k.replace(/^org\//, `${prefix}/`)).sort();
+const DRIVE_PREFIX: Record<string, string> = { 'shared-drives/sd1': 'shared-drives/Finance/', 'shared-drives/sd2': 'shared-drives/Legal/' };
+const keyPrefixOf = (prefix: string, drive: string): string => `${prefix}/${DRIVE_PREFIX[drive] ?? `${drive}/`}`;
+
+test('--shard i/2 in an organisation run: whole drives per shard, each listed by its shard alone, every key once', async () => {
+  w.drive.clearFaults();
+  const shards = await copyInShards('sharded', []);
+  // Every object exactly once: the two shards' journals hold disjoint copied keys that together are every key.
+  const journalled = shards.flatMap((s) => s.doneKeys).sort();
+  assert.deepEqual(journalled, everyKey('sharded'));
+  assert.deepEqual(await listKeys(w, 'sharded/'), everyKey('sharded'));
+  for (const [key, content] of Object.entries(EXPECTED)) assert.equal(await objectMd5(w, key.replace(/^org\//, 'sharded/')), md5(content), key);
+  // Each drive was listed by one shard only, and each shard's journal holds only the drives it listed.
+  const [a, b] = shards;
+  assert.ok(a !== undefined && b !== undefined);
+  assert.ok(a.listed.length > 0 && b.listed.length > 0, `one shard listed nothing: ${a.listed.join()} | ${b.listed.join()}`);
+  assert.deepEqual([...a.listed, ...b.listed].sort(), ['shared-drives/sd1', 'shared-drives/sd2', 'users/admin@example.com', 'users/ann@example.com', 'users/bob@example.com']);
+  for (const s of shards) {
+    for (const key of s.journalKeys) assert.ok(s.listed.some((d) => key.startsWith(keyPrefixOf('sharded', d))), `${key} is in the journal of a shard that listed ${s.listed.join(', ')}`);
+    // Bob's drive holds the file whose SHA-1 Drive gets wrong: its shard alone exits 1.
+    assert.equal(s.code, s.listed.includes('users/bob@example.com') ? 1 : 0);
+  }
+  // Each drive's manifest was written by the shard that copied it, and lists that shard's copies of the drive.
+  for (const s of shards) {
+    const lines = (await Promise.all(s.listed.map((d) => readManifest(w, `${keyPrefixOf('sharded', d)}_manifest.jsonl.gz`)))).flat();
+    assert.deepEqual(lines.map((l) => String(l.key)).sort(), s.doneKeys);
+  }
+});
+
+test('--shard-sizes packs the drives largest first: the largest alone in one shard, the rest in the other', async () => {
+  const sizes = join(w.dir, 'sizes.json');
+  await writeFile(sizes, JSON.stringify({ 'users/bob@example.com': 1000, 'users/ann@example.com': 1, 'users/admin@example.com': 1, 'shared-drives/sd1': 1, 'shared-drives/sd2': 1 }));
+  const shards = await copyInShards('sized', ['--shard-sizes', sizes]);
+  assert.deepEqual(shards.map((s) => s.listed), [['users/bob@example.com'], ['shared-drives/sd1', 'shared-drives/sd2', 'users/admin@example.com', 'users/ann@example.com']]);
+  assert.deepEqual(shards.map((s) => s.code), [1, 0]);
+  assert.deepEqual(await listKeys(w, 'sized/'), everyKey('sized'));
+  assert.deepEqual(shards.flatMap((s) => s.doneKeys).sort(), everyKey('sized'));
+  assert.ok(shards[1]?.journalKeys.every((k) => !k.startsWith('sized/users/bob@example.com/')));
+});
+
+test('a shard left without a drive (8 shards, 5 drives) lists nothing, copies nothing and exits 0', async () => {
+  w.drive.resetStats();
+  // Shard 0 of 8 holds none of the five drives' keys (users/{admin,ann,bob}@example.com, shared-drives/sd{1,2}).
+  const run = await runCli(orgFlags('empty-shard', ['--s3-prefix', 'empty', '--all-users', '--all-shared-drives', '--admin-subject', ADMIN, '--exclude-users', 'carol@example.com', '--shard', '0/8']), {}, w.s3);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(w.drive.stats.listings, []);
+  assert.deepEqual(await listKeys(w, 'empty/'), []);
+});
+
 interface JournalRow {
   key: string;
   status: string;

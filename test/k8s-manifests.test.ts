@@ -13,6 +13,7 @@ import { dirname, join, posix, relative } from 'node:path';
 import { OPTION_SPECS, envName } from '../src/config/option-specs.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { parseShard } from '../src/config/shard.js';
+import { isOrgRun } from '../src/config/org-settings.js';
 import { SUPERVISOR_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { CHILD_MAIN_PATH } from '../src/supervisor/spawn-child.js';
 import { PROCESSOR_PATH } from '../src/app/run-command.js';
@@ -26,6 +27,7 @@ const FLAG_ENV_NAMES = new Set(OPTION_SPECS.map((s) => envName(s.flag)));
 const DEPLOYMENTS = [
   { dir: K8S, indexed: false },
   { dir: join(K8S, 'sharded'), indexed: true },
+  { dir: join(K8S, 'organisation'), indexed: true },
 ] as const;
 
 /** Every environment the Job's pods start with: one, or one per completion index. */
@@ -111,6 +113,22 @@ test('k8s: the CLI accepts the settings; the Indexed Job shards by JOB_COMPLETIO
     assert.equal(states.size, pods, 'each index has its own journal');
     assert.ok(reports.size === 0 || reports.size === pods, 'each index has its own report');
   }
+});
+
+test('k8s: the organisation Job copies every user and shared drive, each pod its shard of the drives', () => {
+  const d = DEPLOYMENTS.find((x) => x.dir.endsWith('organisation'));
+  assert.ok(d);
+  const envs = podEnvs(d);
+  assert.ok(envs.length >= 2);
+  for (const { index, env } of envs) {
+    const settings = resolveSettings({}, env);
+    assert.ok(isOrgRun(settings) && settings.allUsers && settings.allSharedDrives, `index ${String(index)}: --all-users --all-shared-drives`);
+    assert.match(settings.adminSubject ?? '', /^REPLACE_WITH_/);
+    // The index written out, as `--shard $(JOB_COMPLETION_INDEX)/N` reads on the command line.
+    assert.equal(env.SUPERVISOR_SHARD, `${String(index)}/${envs.length}`);
+  }
+  // Outside the organisation Job, the ConfigMap's settings are a one-folder run.
+  for (const other of DEPLOYMENTS.filter((x) => x !== d)) for (const { env } of podEnvs(other)) assert.equal(isOrgRun(resolveSettings({}, env)), false);
 });
 
 test('k8s: the memory plan fits the Job limit (Guaranteed QoS: requests = limits)', () => {

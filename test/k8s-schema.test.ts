@@ -31,7 +31,7 @@ test('k8s schema: every manifest under k8s/ (secrets.example.yaml too) is valid,
 
 test('k8s schema: every kustomization renders with kubectl kustomize, and what it renders is valid', () => {
   const dirs = kustomizationDirs(K8S);
-  assert.deepEqual(dirs.map((d) => relative(K8S, d) || '.').sort(), ['.', 'base', 'demo', 'monitoring', 'sharded']);
+  assert.deepEqual(dirs.map((d) => relative(K8S, d) || '.').sort(), ['.', 'base', 'demo', 'monitoring', 'organisation', 'sharded']);
   for (const dir of dirs) {
     const where = relative(ROOT, dir);
     const rendered = kustomize(dir);

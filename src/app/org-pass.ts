@@ -70,7 +70,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
         rootFolderId: source.rootId,
         prefix: sourceKeyPrefix(c.prefix, source).slice(0, -1),
         pacer: lister.pacer,
-        shard: c.shard,
+        // --shard chose this run's drives (run-command.ts orgShardFilter): each is listed and copied whole.
+        shard: null,
         log: c.log.child({ source: label }),
         signal: c.signal,
         progress: c.progress,

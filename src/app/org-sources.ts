@@ -73,8 +73,13 @@ async function resolveUsers(settings: Settings, extras: Extras): Promise<string[
   return users.filter((u) => !excluded.has(u.toLowerCase()));
 }
 
-async function resolveSharedDrives(settings: Settings, extras: Extras): Promise<SourceDrive[]> {
-  if (!settings.allSharedDrives) return [];
+/** The key a drive is sharded by (--shard, --shard-sizes): the user's address, or the shared drive's id (names repeat). */
+export function driveShardKey(s: Pick<SourceDrive, 'kind' | 'name' | 'rootId'>): string {
+  return s.kind === 'user' ? `users/${s.name.toLowerCase()}` : `shared-drives/${s.rootId}`;
+}
+
+async function listDomainSharedDrives(settings: Settings, extras: Extras): Promise<{ sources: SourceDrive[]; drive: DriveClient['drive'] | null }> {
+  if (!settings.allSharedDrives) return { sources: [], drive: null };
   const admin = settings.adminSubject ?? '';
   const { drive } = driveAs(settings, extras, admin);
   let drives;
@@ -84,27 +89,36 @@ async function resolveSharedDrives(settings: Settings, extras: Extras): Promise<
     throw preflight(`--all-shared-drives: drives.list with useDomainAdminAccess as --admin-subject ${admin}`, err);
   }
   // Drive names are not unique: clashing ones get the id suffix, as files in one folder do (key-mapper.ts).
+  // Over every drive of the domain, so a drive's key is the same in every shard.
   const segments = resolveClashes(drives.map((d) => ({ id: d.id, segment: mapNameSegment(d.name) })));
-  const out: SourceDrive[] = [];
-  for (const [i, d] of drives.entries()) {
-    const source: SourceDrive = { kind: 'shared-drive', name: d.name, rootId: d.id, subject: null, segments: ['shared-drives', segments[i] ?? mapNameSegment(d.name)] };
+  const sources = drives.map((d, i): SourceDrive => ({ kind: 'shared-drive', name: d.name, rootId: d.id, subject: null, segments: ['shared-drives', segments[i] ?? mapNameSegment(d.name)] }));
+  return { sources, drive };
+}
+
+/** One organizer per shared drive, asked only for the drives this shard copies. */
+async function findOrganizers(drive: DriveClient['drive'], sources: SourceDrive[]): Promise<void> {
+  for (const source of sources) {
     try {
-      source.subject = (await findOrganizer(drive, d.id)) ?? null;
+      source.subject = (await findOrganizer(drive, source.rootId)) ?? null;
       if (source.subject === null) source.problem = 'no organizer: nobody can read this shared drive as a member';
     } catch (err) {
       source.problem = `permissions.list failed: ${classifyDriveError(err).message}`;
     }
-    out.push(source);
   }
-  return out;
 }
 
-/** Every drive this run copies, users first (directory order), then shared drives. */
-export async function resolveOrgSources(settings: Settings, extras: Extras): Promise<SourceDrive[]> {
+/**
+ * Every drive this run copies, users first (directory order), then shared drives; with `inShard`, only the
+ * drives it keeps (by driveShardKey), so no other shard's drive is looked at past the directory's lists.
+ */
+export async function resolveOrgSources(settings: Settings, extras: Extras, inShard: (key: string) => boolean = () => true): Promise<SourceDrive[]> {
   const users = await resolveUsers(settings, extras);
   const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)] }));
-  const sources = [...userSources, ...(await resolveSharedDrives(settings, extras))];
-  // A run that copies nothing because of its own flags is a mistake to say, not a success to report.
-  if (sources.length === 0) throw new PreflightError('the organisation flags select no drive: no active user is left after --users/--exclude-users, and no shared drive');
-  return sources;
+  const shared = await listDomainSharedDrives(settings, extras);
+  // A run that copies nothing because of its own flags is a mistake to say, not a success to report; a shard
+  // left without a drive is not (more shards than drives).
+  if (userSources.length + shared.sources.length === 0) throw new PreflightError('the organisation flags select no drive: no active user is left after --users/--exclude-users, and no shared drive');
+  const sharedHere = shared.sources.filter((s) => inShard(driveShardKey(s)));
+  if (shared.drive !== null) await findOrganizers(shared.drive, sharedHere);
+  return [...userSources.filter((s) => inShard(driveShardKey(s))), ...sharedHere];
 }

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
+import type { Shard } from '../config/shard.js';
+import { driveShards, readDriveSizes } from '../config/drive-shards.js';
 import { ExitCode } from '../exit-codes.js';
 import { PreflightError } from '../errors.js';
 import { joinPacer } from '../source/drive/shared-pace.js';
@@ -100,6 +102,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const target = s3TargetFor(settings);
   const shard = parseShard(settings.shard, process.env);
   const org = isOrgRun(settings);
+  const inShard = orgShardFilter(settings, org ? shard : null);
   // An organisation run probes and preflights Drive as its admin (or its first user): it has no one identity.
   const drive = org ? driveAs(settings, options, settings.adminSubject ?? settings.users?.[0] ?? '') : driveClientFor(settings, options);
   const plan = planMemory(settings);
@@ -125,8 +128,8 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     // Preflight, before any child starts: each problem is one line and exit 2 (thrown as PreflightError).
     let sources: SourceDrive[] | null = null;
     if (org) {
-      sources = await resolveOrgSources(settings, options);
-      log.info({ users: sources.filter((s) => s.kind === 'user').length, sharedDrives: sources.filter((s) => s.kind === 'shared-drive').length }, 'organisation drives to copy');
+      sources = await resolveOrgSources(settings, options, inShard);
+      log.info({ users: sources.filter((s) => s.kind === 'user').length, sharedDrives: sources.filter((s) => s.kind === 'shared-drive').length, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) }, 'organisation drives to copy');
     }
     const root = sources !== null ? { id: 'root' } : await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
     // The write probe writes a marker object: a run that may be an idle delta (a journal exists) defers it (probeWrite).
@@ -175,6 +178,13 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     s3.destroy();
     await server?.close();
   }
+}
+
+/** An organisation run's --shard keeps whole drives (drive-shards.ts), packed by --shard-sizes when given. */
+function orgShardFilter(settings: Settings, shard: Shard | null): (key: string) => boolean {
+  if (shard === null) return () => true;
+  const shardOf = driveShards(shard.count, settings.shardSizes === undefined ? null : readDriveSizes(settings.shardSizes));
+  return (key) => shardOf(key) === shard.index;
 }
 
 /** A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20). */

@@ -100,7 +100,8 @@ const TABLE = [
   { flag: 'watch', kind: 'bool', group: 'Journal', default: false, describe: 'run: a delta pass every --watch-interval-s until SIGTERM (143) or SIGINT (130)' },
   { flag: 'watch-interval-s', kind: 'int', group: 'Journal', min: 1, max: 86400, default: 60, describe: 'Seconds between the passes of --watch' },
   { flag: 'deletes', kind: 'choice', group: 'Journal', choices: ['keep', 'delete'], default: 'keep', describe: 'Objects of files gone or renamed on Drive: keep (listed in the report) or delete' },
-  { flag: 'shard', kind: 'string', group: 'Journal', describe: 'INDEX/COUNT: copy only this shard (INDEX defaults from JOB_COMPLETION_INDEX)' },
+  { flag: 'shard', kind: 'string', group: 'Journal', describe: 'INDEX/COUNT: copy only this shard: its files, or in an organisation run its drives (INDEX defaults from JOB_COMPLETION_INDEX)' },
+  { flag: 'shard-sizes', kind: 'string', group: 'Journal', describe: 'Organisation --shard: JSON of drive key (users/<email>, shared-drives/<id>) to bytes; packs drives by size' },
   // ---- output
   { flag: 'log-level', kind: 'choice', group: 'Output', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', describe: 'Log level' },
   { flag: 'log-pretty', kind: 'bool', group: 'Output', default: false, describe: 'Human-readable logs instead of JSON' },

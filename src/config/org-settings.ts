@@ -42,8 +42,10 @@ export function checkOrgSettings(s: Settings): void {
   if (s.excludeUsers !== undefined) s.excludeUsers = expandUserList('exclude-users', s.excludeUsers);
   if (!isOrgRun(s)) {
     if (s.excludeUsers !== undefined) throw new ConfigError('--exclude-users (SUPERVISOR_EXCLUDE_USERS) needs --all-users or --users');
+    if (s.shardSizes !== undefined) throw new ConfigError('--shard-sizes (SUPERVISOR_SHARD_SIZES) sizes drives: it needs --all-users, --users or --all-shared-drives');
     return;
   }
+  if (s.shardSizes !== undefined && s.shard === undefined) throw new ConfigError('--shard-sizes (SUPERVISOR_SHARD_SIZES) needs --shard: it says which drives go to which shard');
   const flag = s.allUsers ? '--all-users' : s.users !== undefined ? '--users' : '--all-shared-drives';
   if ((s.allUsers || s.allSharedDrives) && s.adminSubject === undefined) {
     const needs = s.allUsers ? '--all-users (SUPERVISOR_ALL_USERS)' : '--all-shared-drives (SUPERVISOR_ALL_SHARED_DRIVES)';

@@ -61,6 +61,8 @@ export interface FakeDriveStats {
   tokenSubjects: string[];
   /** Directory API users.list requests. */
   directoryRequests: number;
+  /** Who made each files.list request (null without an organisation) and in which shared drive (null: My Drive). */
+  listings: { subject: string | null; driveId: string | null }[];
   unauthorized: number;
   /** Requests that carried an API `key` parameter (a token passed as a bare string ends up there). */
   apiKeyRequests: number;
@@ -151,6 +153,7 @@ function emptyStats(): FakeDriveStats {
     tokenRequests: 0,
     tokenSubjects: [],
     directoryRequests: 0,
+    listings: [],
     unauthorized: 0,
     apiKeyRequests: 0,
     bytesServed: 0,
@@ -375,6 +378,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
   const handleList = async (url: URL, res: ServerResponse, subject?: string): Promise<void> => {
     stats.listRequests++;
     const p = url.searchParams;
+    stats.listings.push({ subject: subject ?? null, driveId: p.get('driveId') });
     const q = p.get('q') ?? '';
     const parentMatch = /'((?:[^'\\]|\\.)*)'\s+in\s+parents/.exec(q);
     const parentId = parentMatch?.[1]?.replace(/\\(.)/g, '$1');

@@ -35,3 +35,9 @@ test('--exclude-users takes addresses and @file lines, lower-cased and deduplica
   assert.deepEqual(s.excludeUsers, ['eve@example.com', 'carol@example.com', 'dan@example.com']);
   refused({ users: 'a@x.com', googleCredentials: 'sa.json', excludeUsers: `@${join(dir, 'missing.txt')}` }, {}, /^invalid --exclude-users: file .*missing\.txt cannot be read \(ENOENT\)/);
 });
+
+test('--shard-sizes needs an organisation run and --shard', () => {
+  refused({ shardSizes: 'sizes.json', shard: '0/2' }, {}, /^--shard-sizes \(SUPERVISOR_SHARD_SIZES\) sizes drives: it needs --all-users, --users or --all-shared-drives/);
+  refused({ shardSizes: 'sizes.json', users: 'a@x.com', googleCredentials: 'sa.json' }, {}, /^--shard-sizes \(SUPERVISOR_SHARD_SIZES\) needs --shard/);
+  assert.equal(resolveSettings({ shardSizes: 'sizes.json', shard: '1/4', users: 'a@x.com', googleCredentials: 'sa.json' }, {}).shardSizes, 'sizes.json');
+});
