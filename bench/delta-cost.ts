@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       settings: { ...settings, full }, drive: client, journal, guard, rootId: 'R', prefix: '', pacer: createPacer({ tps: Number.POSITIVE_INFINITY }),
       shard: null, log, signal: new AbortController().signal, progress, notify: () => undefined,
     });
-    await finishPass({ settings: { ...settings, full }, journal, guard, log, s3, bucket: 'unused' }, result);
+    await finishPass({ settings: { ...settings, full }, journal, guard, log, s3, bucket: 'unused', shard: null }, result);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     // The copy would take what is pending; mark it done so the next pass starts from a finished journal.
     const queued = pending() - before;

@@ -46,7 +46,7 @@ test('delta on a shared drive: only that drive changes, keyed as the listing key
       settings, drive, journal, guard, rootId: 'sd1', prefix: 'team', pacer: createPacer({ tps: Number.POSITIVE_INFINITY }),
       shard: null, log, signal: new AbortController().signal, progress: { listed: 0, skipped: 0, pages: 0 }, notify: () => undefined,
     });
-    await finishPass({ settings, journal, guard, log, s3, bucket: 'unused' }, result);
+    await finishPass({ settings, journal, guard, log, s3, bucket: 'unused', shard: null }, result);
     for (const item of journal.takePending(100, () => 0)) journal.markDone(item.id, { bytes: item.sizeBytes, md5: null });
     return result;
   };

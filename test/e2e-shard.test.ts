@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FOLDER_MIME, generateTree } from '../src/fake-drive/index.js';
-import { listKeys, objectMd5, runCli, startWorld, worldFlags } from './support/e2e.js';
+import { listKeys, objectMd5, readManifest, runCli, startWorld, worldFlags } from './support/e2e.js';
 import type { World } from './support/e2e.js';
 
 const COUNT = 3;
@@ -41,6 +41,14 @@ test('COUNT shards run one after another produce exactly the objects of a single
   for (const [id, n] of w.drive.stats.mediaRequestsByFile) assert.equal(n, 1, `file ${id} downloaded ${n} times`);
   assert.equal(w.drive.stats.mediaRequestsByFile.size, singleKeys.length);
   for (const k of singleKeys.slice(0, 10)) assert.equal(await objectMd5(w, `sharded/${k}`), await objectMd5(w, `single/${k}`));
+
+  // Each shard writes a manifest of its own files under its own name; together they list every file once.
+  const manifests = (await listKeys(w, 'sharded/', { manifests: true })).filter((k) => !shardedKeys.includes(k.slice('sharded/'.length)));
+  assert.deepEqual(manifests, Array.from({ length: COUNT }, (_, i) => `sharded/_manifest.shard-${i}-of-${COUNT}.jsonl.gz`));
+  const listed: string[] = [];
+  for (const m of manifests) for (const line of await readManifest(w, m)) listed.push(String(line.key).slice('sharded/'.length));
+  assert.deepEqual(listed.sort(), [...singleKeys].sort());
+  assert.deepEqual(await listKeys(w, 'single/', { manifests: true }), [...(await listKeys(w, 'single/')), 'single/_manifest.jsonl.gz'].sort());
 });
 
 test('a shard refuses another shard\'s journal', async () => {

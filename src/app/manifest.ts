@@ -2,6 +2,7 @@
 // times, owners, permissions, description, starred, export format — gzipped to a temporary file beside the
 // journal and put in S3 in one PutObject at the end of a pass. Rewritten only when its drive's rows changed.
 // One folder or shared drive: one at --s3-prefix; an organisation run: one under each drive's own prefix.
+import type { Shard } from '../config/shard.js';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,18 @@ export const MANIFEST_CONTENT_TYPE = 'application/gzip';
 export type ManifestOutcome =
   | { written: true; key: string; files: number; bytes: number }
   | { written: false; key: string | null; why: 'disabled' | 'unchanged' | 'key-taken' };
+
+/**
+ * A one-folder shard's own manifest name (`_manifest.shard-1-of-4.jsonl.gz`): the shards share one prefix and
+ * each journal knows only its own files, so one shared name would keep only the last shard's.
+ */
+export function shardManifestName(name: string, shard: Shard | null): string {
+  if (name === '' || shard === null || shard.count === 1) return name;
+  const tag = `.shard-${shard.index}-of-${shard.count}`;
+  return name.endsWith(GZ_LINES) ? `${name.slice(0, -GZ_LINES.length)}${tag}${GZ_LINES}` : `${name}${tag}`;
+}
+
+const GZ_LINES = '.jsonl.gz';
 
 export function manifestKey(prefix: string, key: string): string | null {
   if (key === '') return null;

@@ -454,7 +454,7 @@ async function copy(c: CopyContext): Promise<number> {
     // A manifest for each drive this pass read; one it could not list keeps the manifest it had.
     const failedDrives = new Set(orgPass?.failures.map((f) => f.source));
     const drives = c.sources?.filter((s) => !failedDrives.has(sourceLabel(s))).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
-    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, ...(drives ? { drives } : {}) }, finishedPass);
+    passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, shard: drives ? null : c.shard, ...(drives ? { drives } : {}) }, finishedPass);
     // The token is stored only when every delete went through: only then is the sync caught up to the pass.
     if (passFinish.deleteFailed === 0) c.sync.passCompleted(finishedPass.kind, finishedPass.readAt, passCounts(finishedPass));
   }

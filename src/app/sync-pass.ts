@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PassCounts } from '../observability/sync-status.js';
 import { deleteObject } from '../target/s3/delete-object.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
-import { writeManifest } from './manifest.js';
+import { shardManifestName, writeManifest } from './manifest.js';
 import type { ManifestOutcome } from './manifest.js';
 import { runDelta } from './delta-pass.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
@@ -201,6 +201,8 @@ interface FinishContext {
   bucket: string;
   /** An organisation run: the key prefixes (`<s3-prefix>/users/<email>/`) of the drives it selected, a manifest each. */
   drives?: readonly string[];
+  /** A one-folder run's --shard: its manifest is named for it (an organisation shard holds whole drives). */
+  shard: Shard | null;
 }
 
 export async function finishPass(c: FinishContext, pass: PassResult): Promise<PassFinish> {
@@ -231,15 +233,15 @@ export async function finishPass(c: FinishContext, pass: PassResult): Promise<Pa
   if (c.drives) {
     const manifests: (ManifestOutcome | null)[] = [];
     // In turn, not at once: each is gzipped to the same kind of temporary file beside the journal.
-    for (const drive of c.drives) manifests.push(await passManifest(c, drive.slice(0, -1), drive));
+    for (const drive of c.drives) manifests.push(await passManifest(c, drive.slice(0, -1), drive, c.settings.manifestKey));
     return { deleted, deleteFailed, kept, keptTotal, manifest: null, manifests };
   }
-  return { deleted, deleteFailed, kept, keptTotal, manifest: await passManifest(c, normalizePrefix(c.settings.s3Prefix), '') };
+  return { deleted, deleteFailed, kept, keptTotal, manifest: await passManifest(c, normalizePrefix(c.settings.s3Prefix), '', shardManifestName(c.settings.manifestKey, c.shard)) };
 }
 
-async function passManifest(c: FinishContext, prefix: string, rowsUnder: string): Promise<ManifestOutcome | null> {
+async function passManifest(c: FinishContext, prefix: string, rowsUnder: string, key: string): Promise<ManifestOutcome | null> {
   try {
-    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix, key: c.settings.manifestKey, statePath: c.settings.state, rowsUnder });
+    const out = await writeManifest({ journal: c.journal, s3: c.s3, bucket: c.bucket, prefix, key, statePath: c.settings.state, rowsUnder });
     if (!out.written && out.why === 'key-taken') c.log.warn({ key: out.key }, 'a Drive file is copied to the --manifest-key object: no manifest written; set --manifest-key to another name');
     return out;
   } catch (err) {

@@ -144,6 +144,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, s3?: S3rverH
   return startCli(args, env, s3, launch).done;
 }
 
+const MANIFEST_NAME = /(^|\/)_manifest(\.shard-\d+-of-\d+)?\.jsonl\.gz$/;
+
 /** The data objects under a prefix, sorted; manifests (test/e2e-manifest.test.ts) are left out unless asked for. */
 export async function listKeys(w: World, prefix = '', options: { manifests?: boolean } = {}): Promise<string[]> {
   const keys: string[] = [];
@@ -151,7 +153,7 @@ export async function listKeys(w: World, prefix = '', options: { manifests?: boo
   do {
     const page = await w.client.send(new ListObjectsV2Command({ Bucket: w.s3.bucket, Prefix: prefix, ContinuationToken: token }));
     // Manifests sit at --s3-prefix or, in an organisation run, under each drive's prefix: both end so.
-    for (const o of page.Contents ?? []) if (o.Key && (options.manifests === true || !o.Key.endsWith('_manifest.jsonl.gz'))) keys.push(o.Key);
+    for (const o of page.Contents ?? []) if (o.Key && (options.manifests === true || !MANIFEST_NAME.test(o.Key))) keys.push(o.Key);
     token = page.NextContinuationToken;
   } while (token);
   return keys.sort();
