@@ -18,7 +18,7 @@ function toNode(spec: FakeNodeSpec): Node {
   return { spec, seed: spec.seed ?? seedFromString(spec.id), literal, size: literal?.length ?? spec.size ?? 0, hashes: null };
 }
 
-export function isWorkspace(mimeType: string): boolean {
+function isWorkspace(mimeType: string): boolean {
   return mimeType.startsWith('application/vnd.google-apps.');
 }
 
