@@ -1,0 +1,148 @@
+// The fake Drive's nodes: the tree by id and by parent, who sees what, and every mutation (each one a change).
+import type { FakeFilePatch } from './api.js';
+import type { ChangeLog } from './changes.js';
+import { contentHashes, hashesOf, seedFromString } from './content.js';
+import type { ContentHashes } from './content.js';
+import type { FakeNodeSpec, FakeSharedDrive } from './tree.js';
+
+export interface Node {
+  spec: FakeNodeSpec;
+  seed: number;
+  literal: Buffer | null;
+  size: number;
+  hashes: Promise<ContentHashes> | null;
+}
+
+function toNode(spec: FakeNodeSpec): Node {
+  const literal = spec.content === undefined ? null : Buffer.from(spec.content);
+  return { spec, seed: spec.seed ?? seedFromString(spec.id), literal, size: literal?.length ?? spec.size ?? 0, hashes: null };
+}
+
+function isWorkspace(mimeType: string): boolean {
+  return mimeType.startsWith('application/vnd.google-apps.');
+}
+
+export function hasBinaryContent(mimeType: string): boolean {
+  return !isWorkspace(mimeType);
+}
+
+export const exportSeed = (id: string, mimeType: string): number => seedFromString(`${id}\u0000${mimeType}`);
+
+export class NodeStore {
+  readonly nodes = new Map<string, Node>();
+  readonly children = new Map<string, string[]>();
+  readonly sharedDrives: Map<string, FakeSharedDrive>;
+  // Set once the initial tree is in: from then on every mutation is a change (changes.ts).
+  changeLog: ChangeLog | null = null;
+
+  constructor(sharedDrives: readonly FakeSharedDrive[]) {
+    this.sharedDrives = new Map<string, FakeSharedDrive>(sharedDrives.map((d) => [d.id, d]));
+  }
+
+  private recordChange(id: string): void {
+    const node = this.nodes.get(id);
+    this.changeLog?.record(id, node ? this.driveIdOf(node) : undefined);
+  }
+
+  private linkChildren(id: string, parents: readonly string[]): void {
+    for (const parent of parents) {
+      const list = this.children.get(parent) ?? [];
+      list.push(id);
+      this.children.set(parent, list);
+    }
+  }
+
+  private unlinkChildren(id: string, parents: readonly string[]): void {
+    for (const parent of parents) {
+      const list = this.children.get(parent);
+      if (list) this.children.set(parent, list.filter((c) => c !== id));
+    }
+  }
+
+  addNodes(specs: FakeNodeSpec[]): void {
+    for (const spec of specs) {
+      if (this.nodes.has(spec.id)) throw new Error(`fake drive: duplicate node id ${spec.id}`);
+      this.nodes.set(spec.id, toNode(spec));
+      this.linkChildren(spec.id, spec.parents);
+      this.recordChange(spec.id);
+    }
+  }
+
+  need(id: string): Node {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`fake drive: no node ${id}`);
+    return node;
+  }
+
+  /** The shared drive a node lives in, by walking up its parents. */
+  driveIdOf(node: Node): string | undefined {
+    let current: Node | undefined = node;
+    for (let depth = 0; current && depth < 1000; depth++) {
+      const parent: string | undefined = current.spec.parents[0];
+      if (parent === undefined) return undefined;
+      if (this.sharedDrives.has(parent)) return parent;
+      current = this.nodes.get(parent);
+    }
+    return undefined;
+  }
+
+  hashesOfNode(node: Node): Promise<ContentHashes> {
+    node.hashes ??= node.literal ? Promise.resolve(hashesOf(node.literal)) : contentHashes(node.seed, node.size);
+    return node.hashes;
+  }
+
+  /** A My Drive node's owners: its own, else its nearest ancestor's; undefined = everyone's (single-user fakes). */
+  ownersOf(node: Node): string[] | undefined {
+    let current: Node | undefined = node;
+    for (let depth = 0; current && depth < 1000; depth++) {
+      if (current.spec.owners !== undefined) return current.spec.owners;
+      const parent: string | undefined = current.spec.parents[0];
+      current = parent === undefined ? undefined : this.nodes.get(parent);
+    }
+    return undefined;
+  }
+
+  isMember(driveId: string, subject: string | undefined): boolean {
+    const members = this.sharedDrives.get(driveId)?.members;
+    return members === undefined || subject === undefined || members.some((m) => m.emailAddress === subject);
+  }
+
+  // Without an organisation (subject undefined) everything is one user's; with one, a user sees what they
+  // own and the shared drives they are a member of.
+  visible(node: Node, allDrives: boolean, subject?: string): boolean {
+    const driveId = this.driveIdOf(node);
+    if (driveId !== undefined) return allDrives && this.isMember(driveId, subject);
+    if (subject === undefined) return true;
+    const owners = this.ownersOf(node);
+    return owners === undefined || owners.includes(subject);
+  }
+
+  updateFile(id: string, patch: FakeFilePatch): void {
+    const old = this.need(id);
+    const previous = Date.parse(old.spec.modifiedTime ?? '2024-01-01T00:00:00.000Z');
+    const spec: FakeNodeSpec = {
+      ...old.spec,
+      ...patch,
+      modifiedTime: patch.modifiedTime ?? new Date(previous + 1000).toISOString(),
+    };
+    if (patch.size !== undefined && patch.content === undefined) delete spec.content;
+    this.nodes.set(id, toNode(spec));
+    this.recordChange(id);
+  }
+
+  removeNode(id: string): void {
+    const node = this.need(id);
+    const driveId = this.driveIdOf(node);
+    this.nodes.delete(id);
+    this.unlinkChildren(id, node.spec.parents);
+    this.changeLog?.record(id, driveId);
+  }
+
+  moveNode(id: string, parents: string[]): void {
+    const node = this.need(id);
+    this.unlinkChildren(id, node.spec.parents);
+    node.spec = { ...node.spec, parents };
+    this.linkChildren(id, parents);
+    this.recordChange(id);
+  }
+}
