@@ -225,6 +225,7 @@ test('plan lists each drive as its subject, writes --plan-sizes-out; the shards 
   assert.match(plan.stdout, /^ {2}shared-drives\/Finance .* shortcut 1$/m);
   assert.match(plan.stdout, /^ {2}users\/carol@example\.com +FAILED: unauthorized: .*unauthorized_client/m);
   assert.match(plan.stdout, /^source: 9 files, /m);
+  assert.match(plan.stdout, /^largest files:\n +\S+ KiB {2}users\/bob@example\.com\/big\.bin$/m);
   assert.match(plan.stdout, /^fits the pod: yes/m);
   const bytesOf = (...ids: string[]): number => ids.reduce((n, id) => n + Buffer.byteLength(NODES.find((x) => x.id === id)?.content ?? ''), 0);
   const sizes = JSON.parse(await readFile(sizesFile, 'utf8')) as Record<string, number>;

@@ -54,7 +54,8 @@ export async function planOrgDrives(settings: Settings, extras: Extras, log: Log
           write: (entries) => {
             for (const e of entries) {
               t.add(e);
-              add(e);
+              // The totals' largest files name their drive: paths repeat across drives.
+              add(e.kind === 'file' ? { ...e, item: { ...e.item, path: `${row.source}/${e.item.path}` } } : e);
             }
           },
         });
