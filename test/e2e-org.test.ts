@@ -214,6 +214,36 @@ test('--shard-sizes packs the drives largest first: the largest alone in one sha
   assert.ok(shards[1]?.journalKeys.every((k) => !k.startsWith('sized/users/bob@example.com/')));
 });
 
+test('plan lists each drive as its subject, writes --plan-sizes-out; the shards it packs copy every key once', async () => {
+  w.drive.clearFaults();
+  const sizesFile = join(w.dir, 'planned-sizes.json');
+  // Carol is refused: her drive is reported with the reason, left out of the sizes, and the plan exits 1 as a run would.
+  const plan = await runCli(['plan', ...orgFlags('plan', ['--all-users', '--all-shared-drives', '--admin-subject', ADMIN, '--plan-sizes-out', sizesFile])], {}, w.s3);
+  assert.equal(plan.code, 1, plan.stderr);
+  const files: Record<string, number> = { 'users/admin@example.com': 1, 'users/ann@example.com': 2, 'users/bob@example.com': 3, 'shared-drives/Finance': 2, 'shared-drives/Legal': 1 };
+  for (const [drive, n] of Object.entries(files)) assert.match(plan.stdout, new RegExp(`^  ${drive.replace(/[.]/g, '\\.')} +${n} `, 'm'), drive);
+  assert.match(plan.stdout, /^ {2}shared-drives\/Finance .* shortcut 1$/m);
+  assert.match(plan.stdout, /^ {2}users\/carol@example\.com +FAILED: unauthorized: .*unauthorized_client/m);
+  assert.match(plan.stdout, /^source: 9 files, /m);
+  assert.match(plan.stdout, /^largest files:\n +\S+ KiB {2}users\/bob@example\.com\/big\.bin$/m);
+  assert.match(plan.stdout, /^fits the pod: yes/m);
+  const bytesOf = (...ids: string[]): number => ids.reduce((n, id) => n + Buffer.byteLength(NODES.find((x) => x.id === id)?.content ?? ''), 0);
+  const sizes = JSON.parse(await readFile(sizesFile, 'utf8')) as Record<string, number>;
+  assert.deepEqual(sizes, {
+    'shared-drives/sd1': bytesOf('s-1', 's-2'),
+    'shared-drives/sd2': bytesOf('l-1'),
+    'users/admin@example.com': bytesOf('m-1'),
+    'users/ann@example.com': bytesOf('a-1', 'a-2'),
+    'users/bob@example.com': bytesOf('b-1', 'b-2', 'b-3'),
+  });
+  const shards = await copyInShards('planned', ['--shard-sizes', sizesFile]);
+  // Bob's drive is the largest by far: alone in shard 0, the other four in shard 1.
+  assert.deepEqual(shards.map((s) => s.listed), [['users/bob@example.com'], ['shared-drives/sd1', 'shared-drives/sd2', 'users/admin@example.com', 'users/ann@example.com']]);
+  assert.deepEqual(shards.map((s) => s.code), [1, 0]);
+  assert.deepEqual(await listKeys(w, 'planned/'), everyKey('planned'));
+  assert.deepEqual(shards.flatMap((s) => s.doneKeys).sort(), everyKey('planned'));
+});
+
 test('a shard left without a drive (8 shards, 5 drives) lists nothing, copies nothing and exits 0', async () => {
   w.drive.resetStats();
   // Shard 0 of 8 holds none of the five drives' keys (users/{admin,ann,bob}@example.com, shared-drives/sd{1,2}).

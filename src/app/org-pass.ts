@@ -1,6 +1,7 @@
 // The full pass of an organisation run (issue 23): each source drive listed in turn as its own identity, its
 // keys under users/<email>/ or shared-drives/<name>/, each file recorded with the subject a child downloads
 // it as. A drive that cannot be read is reported failed with the reason; the others are copied.
+import type { Settings } from '../config/settings.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { Pacer } from '../source/drive/pacer.js';
@@ -36,10 +37,17 @@ function countSkips(skips: Record<string, number>, entries: readonly ListedEntry
   for (const e of entries) if (e.kind === 'skip') skips[e.skip.reason] = (skips[e.skip.reason] ?? 0) + 1;
 }
 
-function reasonOf(err: unknown): string {
+/** Why a drive could not be listed, as the report and `plan` say it. */
+export function reasonOf(err: unknown): string {
   // A refused token exchange arrives as the request's error: its message says what the token endpoint said.
   const e = classifyDriveError(err);
   return `${e.code}: ${e.message}`;
+}
+
+/** What a listing of one source drive is given: its root, its key prefix, and corpora=drive for a shared drive. */
+export function sourceListing(settings: Settings, prefix: string, source: SourceDrive): { settings: Settings; rootFolderId: string; prefix: string } {
+  // A shared drive is listed with corpora=drive (lister.ts listParams), as --shared-drive-id would.
+  return { settings: source.kind === 'shared-drive' ? { ...settings, sharedDriveId: source.rootId } : settings, rootFolderId: source.rootId, prefix: sourceKeyPrefix(prefix, source).slice(0, -1) };
 }
 
 export async function orgFullPass(c: PassContext, org: OrgSources): Promise<PassResult> {
@@ -64,11 +72,8 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
     const lister = org.listerPace(subject);
     try {
       await runListing({
-        // A shared drive is listed with corpora=drive (lister.ts listParams), as --shared-drive-id would.
-        settings: source.kind === 'shared-drive' ? { ...c.settings, sharedDriveId: source.rootId } : c.settings,
+        ...sourceListing(c.settings, c.prefix, source),
         drive: org.driveFor(subject),
-        rootFolderId: source.rootId,
-        prefix: sourceKeyPrefix(c.prefix, source).slice(0, -1),
         pacer: lister.pacer,
         // --shard chose this run's drives (run-command.ts orgShardFilter): each is listed and copied whole.
         shard: null,

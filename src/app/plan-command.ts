@@ -13,7 +13,10 @@ import { formatBytes } from '../observability/format.js';
 import { choosePartSize, predictBufferBytes } from '../target/s3/part-size.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
-import { ConfigError, MemoryPlanError } from '../errors.js';
+import { MemoryPlanError } from '../errors.js';
+import { writeDriveSizes } from '../config/drive-shards.js';
+import type { Logger } from '../observability/logger.js';
+import { driveSizesOf, planOrgDrives, renderDrives } from './org-plan.js';
 import { previewDelta } from './delta-plan.js';
 import { runListing } from './listing-task.js';
 import { planMemory } from './memory-setup.js';
@@ -115,17 +118,24 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
     if (!(err instanceof MemoryPlanError)) throw err;
     planError = err.message;
   }
-  // Not yet: a plan walks one drive as one identity (issue 23 lists what an organisation plan still needs).
-  if (isOrgRun(settings)) throw new ConfigError('plan and --dry-run do not cover --all-users, --users or --all-shared-drives yet: run without them to plan one drive');
-  const target = settings.s3Bucket ? s3TargetFor(settings) : null;
-  const drive = driveClientFor(settings, extras);
-  const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
   const t = tally();
   if (plan) {
     t.setBudget(plan.childItemBudgetMb * 1024 * 1024, (i) =>
       predictBufferBytes({ size: i.size, partSize: choosePartSize(i.size, settings.partSizeMb), queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }),
     );
   }
+  let lastReport = Date.now();
+  const add = (e: ListedEntry): void => {
+    t.add(e);
+    if (Date.now() - lastReport > 2000) {
+      lastReport = Date.now();
+      process.stderr.write(`listing… ${t.figures.files} files so far\n`);
+    }
+  };
+  if (isOrgRun(settings)) return orgPlan(settings, extras, log, add, () => render(t.figures, plan, planError), plan !== null);
+  const target = settings.s3Bucket ? s3TargetFor(settings) : null;
+  const drive = driveClientFor(settings, extras);
+  const root = await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
   // A journal with a change token: the next run is a delta, and this is what it would do (delta-plan.ts),
   // printed after the source figures; taken before the listing so both describe the same moment.
   const pace = new SharedPace({ ceiling: settings.driveTps });
@@ -136,7 +146,6 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
     throw err;
   });
   const abort = new AbortController();
-  let lastReport = Date.now();
   await runListing({
     settings,
     drive,
@@ -147,14 +156,22 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
     log,
     signal: abort.signal,
     write: (entries) => {
-      for (const e of entries) t.add(e);
-      if (Date.now() - lastReport > 2000) {
-        lastReport = Date.now();
-        process.stderr.write(`listing… ${t.figures.files} files so far\n`);
-      }
+      for (const e of entries) add(e);
     },
   }).finally(() => pace.stop());
   process.stdout.write(`${render(t.figures, plan, planError)}\n`);
   if (delta !== null) process.stdout.write(`${delta}\n`);
   return plan ? ExitCode.Ok : ExitCode.Config;
+}
+
+/** An organisation plan: the drives table, then the totals and memory plan as for one drive; a failed drive exits 1, as a run would. */
+async function orgPlan(settings: Settings, extras: Extras, log: Logger, add: (e: ListedEntry) => void, totals: () => string, fits: boolean): Promise<number> {
+  const drives = await planOrgDrives(settings, extras, log, add);
+  process.stdout.write(`${renderDrives(drives)}\n${totals()}\n`);
+  if (settings.planSizesOut !== undefined) {
+    const sizes = driveSizesOf(drives);
+    writeDriveSizes(settings.planSizesOut, sizes);
+    process.stdout.write(`sizes of ${sizes.size} drives written to ${settings.planSizesOut} (--shard-sizes)\n`);
+  }
+  return !fits ? ExitCode.Config : drives.some((d) => d.figures === null) ? ExitCode.SomeFailed : ExitCode.Ok;
 }

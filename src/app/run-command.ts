@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
-import type { Shard } from '../config/shard.js';
-import { driveShards, readDriveSizes } from '../config/drive-shards.js';
+import { orgShardFilter } from '../config/drive-shards.js';
 import { ExitCode } from '../exit-codes.js';
 import { PreflightError } from '../errors.js';
 import { joinPacer } from '../source/drive/shared-pace.js';
@@ -178,13 +177,6 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     s3.destroy();
     await server?.close();
   }
-}
-
-/** An organisation run's --shard keeps whole drives (drive-shards.ts), packed by --shard-sizes when given. */
-function orgShardFilter(settings: Settings, shard: Shard | null): (key: string) => boolean {
-  if (shard === null) return () => true;
-  const shardOf = driveShards(shard.count, settings.shardSizes === undefined ? null : readDriveSizes(settings.shardSizes));
-  return (key) => shardOf(key) === shard.index;
 }
 
 /** A plain run continues: transient failures get another run, up to --max-runs-per-file (issue 20). */

@@ -3,8 +3,10 @@
 // file are packed largest first into the least-loaded shard. Either way a drive's shard depends only on its
 // key, the count and the sizes file, never on which other drives the directory returned (docs/design.md).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import type { Settings } from './settings.js';
+import type { Shard } from './shard.js';
 
 /** Bytes per drive key (`users/<email>` or `shared-drives/<id>`), as a first pass measured them. */
 export type DriveSizes = ReadonlyMap<string, number>;
@@ -65,4 +67,17 @@ export function readDriveSizes(file: string): DriveSizes {
     sizes.set(key, bytes);
   }
   return sizes;
+}
+
+/** Write what readDriveSizes reads (`plan --plan-sizes-out`): keys sorted, so two plans of the same drives diff cleanly. */
+export function writeDriveSizes(file: string, sizes: DriveSizes): void {
+  const sorted = Object.fromEntries([...sizes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+
+/** An organisation run's --shard keeps whole drives, packed by --shard-sizes when given; every drive without --shard. */
+export function orgShardFilter(settings: Pick<Settings, 'shardSizes'>, shard: Shard | null): (key: string) => boolean {
+  if (shard === null) return () => true;
+  const shardOf = driveShards(shard.count, settings.shardSizes === undefined ? null : readDriveSizes(settings.shardSizes));
+  return (key) => shardOf(key) === shard.index;
 }

@@ -102,6 +102,7 @@ const TABLE = [
   { flag: 'deletes', kind: 'choice', group: 'Journal', choices: ['keep', 'delete'], default: 'keep', describe: 'Objects of files gone or renamed on Drive: keep (listed in the report) or delete' },
   { flag: 'shard', kind: 'string', group: 'Journal', describe: 'INDEX/COUNT: copy only this shard: its files, or in an organisation run its drives (INDEX defaults from JOB_COMPLETION_INDEX)' },
   { flag: 'shard-sizes', kind: 'string', group: 'Journal', describe: 'Organisation --shard: JSON of drive key (users/<email>, shared-drives/<id>) to bytes; packs drives by size' },
+  { flag: 'plan-sizes-out', kind: 'string', group: 'Journal', describe: 'Organisation plan / --dry-run: write each listed drive\'s bytes here, the JSON --shard-sizes reads' },
   // ---- output
   { flag: 'log-level', kind: 'choice', group: 'Output', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', describe: 'Log level' },
   { flag: 'log-pretty', kind: 'bool', group: 'Output', default: false, describe: 'Human-readable logs instead of JSON' },

@@ -43,6 +43,7 @@ export function checkOrgSettings(s: Settings): void {
   if (!isOrgRun(s)) {
     if (s.excludeUsers !== undefined) throw new ConfigError('--exclude-users (SUPERVISOR_EXCLUDE_USERS) needs --all-users or --users');
     if (s.shardSizes !== undefined) throw new ConfigError('--shard-sizes (SUPERVISOR_SHARD_SIZES) sizes drives: it needs --all-users, --users or --all-shared-drives');
+    if (s.planSizesOut !== undefined) throw new ConfigError('--plan-sizes-out (SUPERVISOR_PLAN_SIZES_OUT) writes the sizes of drives: it needs --all-users, --users or --all-shared-drives');
     return;
   }
   if (s.shardSizes !== undefined && s.shard === undefined) throw new ConfigError('--shard-sizes (SUPERVISOR_SHARD_SIZES) needs --shard: it says which drives go to which shard');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { driveShards, readDriveSizes, rendezvousShard } from '../../src/config/drive-shards.js';
+import { driveShards, readDriveSizes, rendezvousShard, writeDriveSizes } from '../../src/config/drive-shards.js';
 import { ConfigError } from '../../src/errors.js';
 
 const KEYS = [...Array.from({ length: 40 }, (_, i) => `users/user${i}@example.com`), ...Array.from({ length: 12 }, (_, i) => `shared-drives/0AD${i}Uk9PVA`)];
@@ -79,4 +79,11 @@ test('--shard-sizes: an object of drive key to bytes, anything else refused nami
   assert.throws(() => readDriveSizes(file('neg.json', '{"users/a@x": -1}')), (e: unknown) => e instanceof ConfigError && /gives users\/a@x -1, not a number of bytes/.test(e.message));
   assert.throws(() => readDriveSizes(file('bad.json', '{')), (e: unknown) => e instanceof ConfigError && /is not JSON/.test(e.message));
   assert.throws(() => readDriveSizes(join(dir, 'missing.json')), (e: unknown) => e instanceof ConfigError && /cannot be read \(ENOENT\)/.test(e.message));
+});
+
+test('writeDriveSizes writes what readDriveSizes reads: the same keys and bytes, keys sorted', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'sizes-')), 'sizes.json');
+  writeDriveSizes(file, new Map([...SIZES].reverse()));
+  assert.deepEqual(readDriveSizes(file), new Map([...SIZES].sort(([a], [b]) => (a < b ? -1 : 1))));
+  assert.deepEqual([...readDriveSizes(file).keys()], [...SIZES.keys()].sort());
 });

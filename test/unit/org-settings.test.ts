@@ -41,3 +41,8 @@ test('--shard-sizes needs an organisation run and --shard', () => {
   refused({ shardSizes: 'sizes.json', users: 'a@x.com', googleCredentials: 'sa.json' }, {}, /^--shard-sizes \(SUPERVISOR_SHARD_SIZES\) needs --shard/);
   assert.equal(resolveSettings({ shardSizes: 'sizes.json', shard: '1/4', users: 'a@x.com', googleCredentials: 'sa.json' }, {}).shardSizes, 'sizes.json');
 });
+
+test('--plan-sizes-out needs an organisation run', () => {
+  refused({ planSizesOut: 'sizes.json' }, {}, /^--plan-sizes-out \(SUPERVISOR_PLAN_SIZES_OUT\) writes the sizes of drives: it needs --all-users, --users or --all-shared-drives/);
+  assert.equal(resolveSettings({ planSizesOut: 'sizes.json', users: 'a@x.com', googleCredentials: 'sa.json' }, {}).planSizesOut, 'sizes.json');
+});
