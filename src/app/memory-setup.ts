@@ -4,8 +4,8 @@ import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { defaultPartBuffers } from '../copy/default-part-buffers.js';
-import { rangeQueueSize } from '../copy/range-reader.js';
-import { predictBufferBytes, streamBufferBytes } from '../target/s3/part-size.js';
+import { largeItemBufferBytes } from '../copy/item-buffer-bound.js';
+import { streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';
 import { computeMemoryPlan } from '../supervisor/memory-plan.js';
@@ -19,18 +19,6 @@ const MIB = 1024 * 1024;
  * caps; the figure and its measurement: docs/design.md#what-the-kernel-charges.
  */
 export const SHARED_PAGES_MB = 44;
-
-/** The buffer bound of an ordinary large item at the configured part size. */
-export function itemBufferBytes(settings: Settings): number {
-  // A file read as ranges holds a part buffer and a connection's buffer per stream (copy/range-reader.ts).
-  const queueSize = itemQueueSize(settings);
-  return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize, streamHighWaterMark: settings.rangeStreams * DOWNLOAD_BUFFER_BYTES });
-}
-
-/** Part buffers one item may hold: its upload queue, more when large files are read as parallel ranges. */
-function itemQueueSize(settings: Settings): number {
-  return rangeQueueSize(settings.rangeStreams, settings.uploadQueueSize);
-}
 
 /**
  * Part buffers one child holds at once across its items. The default gives every item one (a child copying
@@ -72,7 +60,7 @@ export function planMemory(settings: Settings, machine: MachineFacts = machineFa
     childHeapMb: settings.childHeapMb,
     childRssSoftMb: settings.childRssSoftMb,
     childRssHardMb: settings.childRssHardMb,
-    itemBufferMb: itemBufferBytes(settings) / MIB,
+    itemBufferMb: largeItemBufferBytes(settings) / MIB,
     childBufferMb: childBufferBytes(settings) / MIB,
     childBaselineMb: settings.childBaselineMb,
     sharedMb: SHARED_PAGES_MB,

@@ -7,10 +7,9 @@ import { ExitCode } from '../exit-codes.js';
 import { joinPacer, SharedPace } from '../source/drive/shared-pace.js';
 import { resolveRoot } from '../source/drive/lister.js';
 import type { DriveItem, ListedEntry } from '../source/drive/drive-item.js';
-import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { createCliLogger } from '../observability/cli-logger.js';
 import { formatBytes } from '../observability/format.js';
-import { choosePartSize, predictBufferBytes } from '../target/s3/part-size.js';
+import { itemBufferBytes } from '../copy/item-buffer-bound.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { MemoryPlanError } from '../errors.js';
@@ -120,9 +119,7 @@ export async function planCommand(settings: Settings, extras: Extras = {}): Prom
   }
   const t = tally();
   if (plan) {
-    t.setBudget(plan.childItemBudgetMb * 1024 * 1024, (i) =>
-      predictBufferBytes({ size: i.size, partSize: choosePartSize(i.size, settings.partSizeMb), queueSize: settings.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES }),
-    );
+    t.setBudget(plan.childItemBudgetMb * 1024 * 1024, (i) => itemBufferBytes(i.size, settings));
   }
   let lastReport = Date.now();
   const add = (e: ListedEntry): void => {

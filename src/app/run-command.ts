@@ -13,7 +13,6 @@ import { OWN_SUBJECT, PaceBook, paceSubjectOf } from '../source/drive/pace-book.
 import { createPacer } from '../source/drive/pacer.js';
 import { resolveRoot } from '../source/drive/lister.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
-import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalCounts } from '../journal/types.js';
 import { leaseHeartbeatMs } from '../journal/lease.js';
@@ -26,7 +25,7 @@ import { SyncStatus } from '../observability/sync-status.js';
 import { formatSummary, resumeRereadOf, writeReport } from '../observability/report.js';
 import type { ResumeReread, RunSummary } from '../observability/report.js';
 import { abortIncompleteUploads } from '../target/s3/multipart-cleanup.js';
-import { choosePartSize, predictBufferBytes } from '../target/s3/part-size.js';
+import { itemBufferBytes } from '../copy/item-buffer-bound.js';
 import { preflightS3 } from '../target/s3/preflight.js';
 import { createS3Client } from '../target/s3/s3-client.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
@@ -223,8 +222,7 @@ function unapplied(counts: JournalCounts): number {
 
 async function copy(c: CopyContext): Promise<number> {
   const { settings, log, plan, target, journal, metrics } = c;
-  const estimate = (item: { size: number | null }): number =>
-    predictBufferBytes({ size: item.size, partSize: choosePartSize(item.size, target.partSizeMb), queueSize: target.uploadQueueSize, streamHighWaterMark: DOWNLOAD_BUFFER_BYTES });
+  const estimate = (item: { size: number | null }): number => itemBufferBytes(item.size, settings);
   const guard = new JournalWriteGuard(settings.state);
   // An organisation run takes each drive's files in turn (issue 23): one giant Drive does not starve the rest.
   const drivePrefixes = (c.sources ?? []).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
