@@ -46,10 +46,21 @@ interface PaceFigures {
   cuts: number;
 }
 
+/** The users' total: what adds up across them. */
+interface PaceTotal {
+  subjects: number;
+  ceiling: number;
+  rate: number;
+  lowestRate?: number;
+  answered: number;
+  refused: number;
+  cuts: number;
+}
+
 interface PaceReport {
   exitCode: number;
   thisRun: { done: number; failed: number };
-  drivePace?: PaceFigures;
+  drivePace?: PaceTotal;
   drivePaceBySubject?: Record<string, PaceFigures>;
 }
 
@@ -80,5 +91,9 @@ test('a refusal on one user cuts that user\'s pace only; every file of both user
   assert.equal(bob.lowestRate, 50, 'Bob\'s pace never went below where it started (a quarter of the ceiling)');
   assert.ok(ann.lowestRate < bob.lowestRate, `Ann's pace came down (lowest ${ann.lowestRate}), Bob's did not`);
   assert.equal(r.drivePace?.refused, refusedAnn, 'the total is the sum of the users\'');
+  assert.equal(r.drivePace?.subjects, 2);
+  assert.equal(r.drivePace?.ceiling, 200, 'the total\'s ceiling is each user\'s');
+  assert.equal(r.drivePace?.lowestRate, undefined, 'no lowest for the total: the users\' lowest do not add up');
+  assert.match(run.stderr, new RegExp(`drive pace: [\\d.]+ requests/s at the end \\(2 users, ceiling 200 each, \\d+ cuts\\); ${refusedAnn} of \\d+ requests refused`));
   assert.match(run.stderr, new RegExp(`as ${ANN}: .* requests/s at the end \\(lowest [\\d.]+, \\d+ cuts\\); ${refusedAnn} of \\d+ refused`));
 });

@@ -495,7 +495,7 @@ async function copy(c: CopyContext): Promise<number> {
   return exitCode;
 }
 
-/** The report's pace: the one pace (a one-drive run), or the sum and each user's (an organisation run). */
+/** The report's pace: the one pace (a one-drive run), or the users' total and each user's (an organisation run). */
 function drivePaceReport(paces: PaceBook, org: boolean): Pick<RunSummary, 'drivePace' | 'drivePaceBySubject'> {
   const { total, bySubject } = paces.summary();
   return org ? { drivePace: total, drivePaceBySubject: bySubject } : { drivePace: total };

@@ -7,6 +7,7 @@ import type { JournalCounts } from '../journal/types.js';
 import type { ItemOutcome } from '../ipc/protocol.js';
 import type { SupervisorStats } from '../supervisor/supervisor.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
+import type { PaceTotal } from '../source/drive/pace-book.js';
 import { formatBytes, formatDuration, mb } from './format.js';
 import { makePrivateDir, privateWriteStream } from '../private-files.js';
 
@@ -51,9 +52,9 @@ export interface RunSummary {
   journalCounts: JournalCounts;
   /** Full or delta pass and what --deletes did or would do (app/sync-pass.ts passReport). */
   pass?: Record<string, unknown>;
-  /** The shared Drive pace at the end (source/drive/shared-pace.ts). */
-  drivePace?: DrivePaceFigures;
-  /** An organisation run's pace per user (a shared drive is read as, and paced with, its organizer): `drivePace` is their sum. */
+  /** The shared Drive pace at the end (source/drive/shared-pace.ts); an organisation run's users' total (PaceTotal). */
+  drivePace?: DrivePaceFigures | PaceTotal;
+  /** An organisation run's pace per user (a shared drive is read as, and paced with, its organizer). */
   drivePaceBySubject?: Record<string, DrivePaceFigures>;
   resumeReread: ResumeReread;
   /** An organisation run's drives that could not be listed, and why (app/org-pass.ts). */
@@ -128,7 +129,7 @@ export function formatSummary(s: RunSummary, journal: JournalReader): string {
   ];
   if (rehash + restart > 0) lines.push(`  resumes read again from Drive: ${formatBytes(rehash)} to rebuild checksums, ${formatBytes(restart)} of uploads started afresh (--resume-reread-max-mb)`);
   const p = s.drivePace;
-  if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (ceiling ${p.ceiling}, lowest ${p.lowestRate}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
+  if (p) lines.push(`  drive pace: ${p.rate} requests/s at the end (${'subjects' in p ? `${p.subjects} users, ceiling ${p.ceiling} each, ${p.cuts} cuts` : `ceiling ${p.ceiling}, lowest ${p.lowestRate}`}); ${p.refused} of ${p.answered + p.refused} requests refused for the rate`);
   for (const [subject, q] of Object.entries(s.drivePaceBySubject ?? {})) lines.push(`    as ${subject}: ${q.rate} requests/s at the end (lowest ${q.lowestRate}, ${q.cuts} cuts); ${q.refused} of ${q.answered + q.refused} refused`);
   for (const fail of s.sourceFailures ?? []) lines.push(`  failed drive: ${fail.source}: ${fail.reason} (none of its files copied)`);
   for (const fail of journal.failures(20)) lines.push(`  failed: ${fail.path} (${fail.driveId}): ${fail.reason}`);

@@ -28,6 +28,24 @@ test('a refusal for user A cuts A\'s pace and leaves B\'s, each under the one ce
   assert.equal(book.summary().bySubject['b@example.com']?.cuts, 0);
 });
 
+test('the report\'s total of several users: rates now and requests summed, no lowest or highest, the ceiling each user\'s', () => {
+  const book = new PaceBook(200);
+  book.report('a@example.com', 100, 2, null);
+  book.report('b@example.com', 40, 0, null);
+  const a = book.pace('a@example.com').summary();
+  const b = book.pace('b@example.com').summary();
+  const { total, bySubject } = book.summary();
+  assert.deepEqual(total, { subjects: 2, ceiling: 200, rate: Number((a.rate + b.rate).toFixed(2)), answered: 140, refused: 2, cuts: 1, raises: a.raises + b.raises });
+  assert.ok(!('lowestRate' in total) && !('highestRate' in total), 'a sum of each user\'s lowest is no one\'s rate');
+  assert.equal(bySubject['a@example.com']?.lowestRate, a.lowestRate, 'each user keeps theirs');
+});
+
+test('a one-drive run\'s report is its one pace, lowest and highest included', () => {
+  const book = new PaceBook(200);
+  book.report(OWN_SUBJECT, 10, 1, null);
+  assert.deepEqual(book.summary().total, book.pace(OWN_SUBJECT).summary());
+});
+
 test('a share goes to the sharers of that subject only', () => {
   const book = new PaceBook(100);
   const told: string[] = [];

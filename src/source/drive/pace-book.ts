@@ -18,6 +18,21 @@ export function paceSubjectOf(payload: JsonObject): string {
 
 export type PaceSummary = SharedPaceStats & { ceiling: number; rate: number };
 
+/**
+ * All subjects together, what adds up across them: the rates now, requests answered and refused, cuts and
+ * raises. Each subject's lowest and highest rate do not add up to anything, so they stay each subject's.
+ */
+export interface PaceTotal {
+  subjects: number;
+  /** Each subject's (--drive-tps): every user has a quota of its own. */
+  ceiling: number;
+  rate: number;
+  answered: number;
+  refused: number;
+  cuts: number;
+  raises: number;
+}
+
 export class PaceBook {
   readonly ceiling: number;
   readonly #paces = new Map<string, SharedPace>();
@@ -61,17 +76,17 @@ export class PaceBook {
     return [...this.#paces.entries()];
   }
 
-  /** All subjects together: rates and counts summed, the ceiling each subject's (the live display's row). */
-  total(): { subjects: number; rate: number; ceiling: number; answered: number; refused: number } {
-    let rate = 0;
-    let answered = 0;
-    let refused = 0;
+  /** All subjects together (the live display's row, an organisation run's report): see PaceTotal. */
+  total(): PaceTotal {
+    const t: PaceTotal = { subjects: this.#paces.size, ceiling: this.ceiling, rate: 0, answered: 0, refused: 0, cuts: 0, raises: 0 };
     for (const p of this.#paces.values()) {
-      rate += p.rate;
-      answered += p.stats.answered;
-      refused += p.stats.refused;
+      t.rate += p.rate;
+      t.answered += p.stats.answered;
+      t.refused += p.stats.refused;
+      t.cuts += p.stats.cuts;
+      t.raises += p.stats.raises;
     }
-    return { subjects: this.#paces.size, rate, ceiling: this.ceiling, answered, refused };
+    return t;
   }
 
   /** Each subject's rate and refusals now (/metrics). */
@@ -79,24 +94,11 @@ export class PaceBook {
     return this.entries().map(([subject, p]) => ({ subject, rate: p.rate, refused: p.stats.refused }));
   }
 
-  /** The report's figures: the one pace of a one-drive run (else the sum, ceilings summed too), and each subject's. */
-  summary(): { total: PaceSummary; bySubject: Record<string, PaceSummary> } {
+  /** The report's figures: the one pace of a one-drive run (else the subjects' total), and each subject's. */
+  summary(): { total: PaceSummary | PaceTotal; bySubject: Record<string, PaceSummary> } {
     const bySubject: Record<string, PaceSummary> = {};
     for (const [subject, pace] of this.#paces) bySubject[subject] = pace.summary();
-    return { total: this.#paces.get(OWN_SUBJECT)?.summary() ?? sumSummaries(Object.values(bySubject), this.ceiling), bySubject };
+    const total = this.total();
+    return { total: this.#paces.get(OWN_SUBJECT)?.summary() ?? { ...total, rate: Number(total.rate.toFixed(2)) }, bySubject };
   }
-}
-
-function sumSummaries(all: readonly PaceSummary[], ceiling: number): PaceSummary {
-  const sum = (f: (s: PaceSummary) => number): number => Number(all.reduce((a, s) => a + f(s), 0).toFixed(2));
-  return {
-    ceiling: ceiling * Math.max(1, all.length),
-    rate: sum((s) => s.rate),
-    answered: sum((s) => s.answered),
-    refused: sum((s) => s.refused),
-    cuts: sum((s) => s.cuts),
-    raises: sum((s) => s.raises),
-    lowestRate: sum((s) => s.lowestRate),
-    highestRate: sum((s) => s.highestRate),
-  };
 }
