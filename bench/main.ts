@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { planMemory } from '../src/app/memory-setup.js';
+import { streamsFor } from '../src/copy/item-buffer-bound.js';
 import { CHILD_SEMI_SPACE_MB } from '../src/supervisor/spawn-child.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { othersInCgroupMb } from './cgroup-baseline.js';
@@ -25,6 +26,8 @@ import type { TreeSpec } from './tree-spec.js';
 const MIB = 1024 * 1024;
 /** Copies of each one-file size (see the one-file runs below). */
 const FLAT_REPEATS = 3;
+/** The one-file runs set no range flags: each size is read as the defaults read it. */
+const ONE_FILE_SETTINGS = resolveSettings({}, {});
 const SAMPLE_MS = 50;
 const CHILD_CONCURRENCY = 4;
 
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
           const label = `one-file-${Math.round(size / MIB)}MiB${i > 1 ? `-run${i}` : ''}`;
           runsMb.push((await run(label, 'ours', 1, 1, source, sink)).peakChildMb);
         }
-        flat.push({ size, peakChildMb: Math.max(...runsMb), runsMb });
+        flat.push({ size, streams: streamsFor(size, ONE_FILE_SETTINGS), peakChildMb: Math.max(...runsMb), runsMb });
       });
     }
     for (const files of wanted('listing') ? plan.listing : []) {

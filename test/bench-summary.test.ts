@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunResult, Tool } from '../bench/runners.js';
 import { compare, evaluateTargets, median, roundsTable, wanRateTable, wanTable, wanTargets } from '../bench/summary.js';
-import type { WanRun } from '../bench/summary.js';
+import type { FlatRun, WanRun } from '../bench/summary.js';
 
 function run(tool: Tool, workers: number, round: number, mbPerS: number, copied = true): RunResult {
   return {
@@ -71,4 +71,19 @@ test('wan-mixed: judged by MB/s ÷ rclone in the same run; its table prints the 
   const table = wanRateTable([run('ours', 90), run('rclone-equal', 60)]);
   assert.match(table, /\| wan-mixed \| ours \| 4 \| yes \| 40 \| 90\.0 \| 50\.0 \| 120 \| \*\*0\.75\*\* \| \*\*1\.50\*\* \| 2500 \| 10 \| 400 \|/);
   assert.equal(wanTable([run('ours', 90)]), '', 'a body rate: not in the files/s table');
+});
+
+test('child peak flat: only sizes read the same way are compared, and the way is named', () => {
+  const flat = (size: number, streams: number, peakChildMb: number): FlatRun => ({ size: size * 1048576, streams, peakChildMb, runsMb: [peakChildMb] });
+  const flatOf = (runs: FlatRun[]) => evaluateTargets([], runs).filter((t) => t.target.startsWith('child peak RSS flat'));
+  // Quick mode's two sizes sit either side of the cutoff: 79 vs 95 MB is the ranges' part buffers, not growth.
+  assert.deepEqual(flatOf([flat(100, 1, 79), flat(512, 4, 95)]), [
+    { target: 'child peak RSS flat (±10%) across file sizes read as one stream', value: '100 MiB: 79 MB (runs 79); no other size read so', met: null },
+    { target: 'child peak RSS flat (±10%) across file sizes read as 4 range streams', value: '512 MiB: 95 MB (runs 95); no other size read so', met: null },
+  ]);
+  const [ranged] = flatOf([flat(512, 4, 95), flat(5120, 4, 99)]);
+  assert.equal(ranged?.target, 'child peak RSS flat (±10%) across file sizes read as 4 range streams');
+  assert.equal(ranged?.met, true);
+  assert.equal(flatOf([flat(100, 1, 79), flat(200, 1, 95)])[0]?.met, false, 'a 20% rise read the same way is a miss');
+  assert.deepEqual(flatOf([flat(100, 1, 79)]), [], 'one size: nothing to compare');
 });

@@ -20,11 +20,15 @@ function boundOver(size: number | null, partSize: number, streams: number, uploa
   return predictBufferBytes({ size, partSize, queueSize: rangeQueueSize(streams, uploadQueueSize), streamHighWaterMark: streams * DOWNLOAD_BUFFER_BYTES });
 }
 
-/** The bound of one item of `size` bytes (null: an export of unknown length): what admission counts. */
+/** Connections a child reads a file of `size` bytes over (null: an export of unknown length): 1, or --range-streams. */
+export function streamsFor(size: number | null, s: ItemBufferSettings): number {
+  const ranged = readsAsRanges(size, choosePartSize(size, s.partSizeMb), { rangeStreams: s.rangeStreams, rangeCutoffBytes: s.rangeCutoffMb * MIB });
+  return ranged ? s.rangeStreams : 1;
+}
+
+/** The bound of one item of `size` bytes: what admission counts. */
 export function itemBufferBytes(size: number | null, s: ItemBufferSettings): number {
-  const partSize = choosePartSize(size, s.partSizeMb);
-  const ranged = readsAsRanges(size, partSize, { rangeStreams: s.rangeStreams, rangeCutoffBytes: s.rangeCutoffMb * MIB });
-  return boundOver(size, partSize, ranged ? s.rangeStreams : 1, s.uploadQueueSize);
+  return boundOver(size, choosePartSize(size, s.partSizeMb), streamsFor(size, s), s.uploadQueueSize);
 }
 
 /** The bound of an ordinary large item at the configured part size, read as ranges: what the plan sizes a child by. */

@@ -2,7 +2,7 @@
 // --range-streams ranges, each holding a part buffer and a connection's buffer, and is admitted as such.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { itemBufferBytes, largeItemBufferBytes } from '../../src/copy/item-buffer-bound.js';
+import { itemBufferBytes, largeItemBufferBytes, streamsFor } from '../../src/copy/item-buffer-bound.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../../src/source/drive/download.js';
 import { MIB } from '../../src/target/s3/part-size.js';
 
@@ -25,4 +25,10 @@ test('below the cutoff, with one range stream and for exports, a file is one str
   assert.equal(largeItemBufferBytes({ ...settings, rangeStreams: 1 }), oneStream);
   assert.equal(itemBufferBytes(null, settings), oneStream, 'an export of unknown length is never read as ranges');
   assert.equal(itemBufferBytes(1000, settings), 1000 + 2 * DOWNLOAD_BUFFER_BYTES, 'a file below one part holds its own size');
+});
+
+test('the streams a file is read over: the range streams from the cutoff on, else one', () => {
+  assert.equal(streamsFor(512 * MIB, settings), 4);
+  assert.equal(streamsFor(100 * MIB, settings), 1);
+  assert.equal(streamsFor(null, settings), 1);
 });
