@@ -43,6 +43,8 @@ export async function handleList(ctx: FakeDriveContext, url: URL, res: ServerRes
     const node = nodes.get(id);
     if (!node || node.spec.id === MY_DRIVE_ROOT_ID) continue;
     if (!store.visible(node, allDrives, subject)) continue;
+    // 'root' is the caller's own My Drive: what others own and shared with them is not in it.
+    if (parentId === MY_DRIVE_ROOT_ID && subject !== undefined && store.ownersOf(node)?.includes(subject) === false) continue;
     if (driveId !== null && store.driveIdOf(node) !== driveId) continue;
     const s = node.spec;
     if (!predicate({ parents: s.parents, trashed: s.trashed ?? false, mimeType: s.mimeType, name: s.name, sharedWithMe: store.sharedWith(node, subject) })) continue;
