@@ -117,15 +117,19 @@ test("each shared item once: with its owner's drive, else under the first-sortin
 });
 
 test('two shards listing different users copy every shared object exactly once in total', async () => {
-  const done: string[] = [];
+  // Packed so that the two recipients of the outsider's file are in different shards: Bob alone, Alice and Carol.
+  const sizes = join(w.dir, 'sizes.json');
+  await writeFile(sizes, JSON.stringify({ [`users/${BOB}`]: 100, [`users/${CAROL}`]: 90, [`users/${ALICE}`]: 10 }));
+  const done: string[][] = [];
   for (let i = 0; i < 2; i++) {
-    const run = await runCli(flags(`shard-${i}`, 'sharded', ['--shard', `${i}/2`]), {}, w.s3);
+    const run = await runCli(flags(`shard-${i}`, 'sharded', ['--shard', `${i}/2`, '--shard-sizes', sizes]), {}, w.s3);
     assert.equal(run.code, 0, run.stderr);
     const db = new Database(join(w.dir, `shard-${i}.db`), { readonly: true, fileMustExist: true });
-    done.push(...(db.prepare("SELECT key FROM items WHERE status = 'done'").all() as { key: string }[]).map((r) => r.key));
+    done.push((db.prepare("SELECT key FROM items WHERE status = 'done' ORDER BY key").all() as { key: string }[]).map((r) => r.key));
     db.close();
   }
-  assert.deepEqual(done.sort(), under('sharded'));
+  assert.deepEqual(done[0], under('sharded').filter((k) => k.startsWith(`sharded/users/${BOB}/`)));
+  assert.deepEqual(done[1], under('sharded').filter((k) => !k.startsWith(`sharded/users/${BOB}/`)));
   assert.deepEqual(await listKeys(w, 'sharded/'), under('sharded'));
 });
 
