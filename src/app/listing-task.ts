@@ -7,6 +7,8 @@ import type { Shard } from '../config/shard.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import { listDrive } from '../source/drive/lister.js';
+import { listSharedWithMe } from '../source/drive/shared-with-me.js';
+import type { ListSharedWithMeOptions } from '../source/drive/shared-with-me.js';
 import type { OutageView } from '../ipc/service-signals.js';
 import type { ListDriveOptions, ListedFolder } from '../source/drive/lister.js';
 import type { Pacer } from '../source/drive/pacer.js';
@@ -35,6 +37,8 @@ export interface ListingTaskOptions {
   outage?: OutageView | null;
   /** Each folder the listing descends into (recorded for delta passes). */
   onFolder?: (folder: ListedFolder) => void;
+  /** Segments the root's own items may not take (lister.ts): --shared-with-me's folder in a My Drive. */
+  reservedRootSegments?: readonly string[];
 }
 
 function entryId(e: ListedEntry): string {
@@ -58,7 +62,10 @@ export function listerOptions(o: { settings: Settings; drive: DriveClient; rootF
   };
 }
 
-export async function runListing(o: ListingTaskOptions): Promise<ListingProgress> {
+type ListingHooks = Pick<ListDriveOptions, 'onFolder' | 'onPage' | 'outage' | 'reservedRootSegments'>;
+
+/** Record a listing's entries in batches, flushed at each page boundary and every 1000 entries. */
+async function drainListing(o: ListingTaskOptions, list: (hooks: ListingHooks) => AsyncIterable<ListedEntry>): Promise<ListingProgress> {
   const progress = o.progress ?? { listed: 0, skipped: 0, pages: 0 };
   let batch: ListedEntry[] = [];
   const flush = (): void => {
@@ -66,9 +73,9 @@ export async function runListing(o: ListingTaskOptions): Promise<ListingProgress
     o.write(batch);
     batch = [];
   };
-  const entries = listDrive({
-    ...listerOptions(o),
+  const entries = list({
     ...(o.outage ? { outage: o.outage } : {}),
+    ...(o.reservedRootSegments ? { reservedRootSegments: o.reservedRootSegments } : {}),
     onFolder: (f: ListedFolder) => {
       o.onFolder?.(f);
       return true;
@@ -88,4 +95,13 @@ export async function runListing(o: ListingTaskOptions): Promise<ListingProgress
   }
   flush();
   return progress;
+}
+
+export function runListing(o: ListingTaskOptions): Promise<ListingProgress> {
+  return drainListing(o, (hooks) => listDrive({ ...listerOptions(o), ...hooks }));
+}
+
+/** What was shared with `lister` (source/drive/shared-with-me.ts), recorded as runListing records a drive. */
+export function runSharedWithMeListing(o: ListingTaskOptions & Pick<ListSharedWithMeOptions, 'lister' | 'scope' | 'myFolders'>): Promise<ListingProgress> {
+  return drainListing(o, (hooks) => listSharedWithMe({ ...listerOptions(o), ...hooks, lister: o.lister, scope: o.scope, myFolders: o.myFolders }));
 }

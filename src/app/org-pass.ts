@@ -6,7 +6,9 @@ import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { Pacer } from '../source/drive/pacer.js';
 import { classifyDriveError } from '../source/drive/retry.js';
-import { runListing } from './listing-task.js';
+import { runListing, runSharedWithMeListing } from './listing-task.js';
+import type { ListingTaskOptions } from './listing-task.js';
+import { SHARED_WITH_ME_SEGMENT } from '../source/drive/shared-with-me.js';
 import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { PassContext, PassResult } from './sync-pass.js';
@@ -50,6 +52,30 @@ export function sourceListing(settings: Settings, prefix: string, source: Source
   return { settings: source.kind === 'shared-drive' ? { ...settings, sharedDriveId: source.rootId } : settings, rootFolderId: source.rootId, prefix: sourceKeyPrefix(prefix, source).slice(0, -1) };
 }
 
+export type SourceListingOptions = Omit<ListingTaskOptions, 'rootFolderId' | 'prefix' | 'shard' | 'onFolder' | 'reservedRootSegments'> & {
+  source: SourceDrive;
+  /** The run's --s3-prefix (the drive's own segments are added). */
+  prefix: string;
+};
+
+/**
+ * List one source drive whole (--shard chose the drives, run-command.ts orgShardFilter): the drive, then, for a
+ * user with --shared-with-me, what was shared with them, its keys under the user's `Shared with me/` folder.
+ */
+export async function listSource(o: SourceListingOptions): Promise<void> {
+  const { source, ...rest } = o;
+  const scope = source.sharedWithMe;
+  const listing = { ...rest, ...sourceListing(o.settings, o.prefix, source), shard: null };
+  if (scope === undefined || source.subject === null) {
+    await runListing(listing);
+    return;
+  }
+  // The user's own folders: a shared item filed in one of them was copied with the My Drive.
+  const myFolders = new Set<string>();
+  await runListing({ ...listing, reservedRootSegments: [SHARED_WITH_ME_SEGMENT], onFolder: (f) => myFolders.add(f.id) });
+  await runSharedWithMeListing({ ...listing, lister: source.subject, scope, myFolders });
+}
+
 export async function orgFullPass(c: PassContext, org: OrgSources): Promise<PassResult> {
   const { journal, guard } = c;
   guard.run(() => journal.delta.startFullPass(), undefined);
@@ -71,12 +97,12 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
     // A shared drive is read as its organizer: it spends, and is paced by, that user's quota.
     const lister = org.listerPace(subject);
     try {
-      await runListing({
-        ...sourceListing(c.settings, c.prefix, source),
+      await listSource({
+        source,
+        settings: c.settings,
+        prefix: c.prefix,
         drive: org.driveFor(subject),
         pacer: lister.pacer,
-        // --shard chose this run's drives (run-command.ts orgShardFilter): each is listed and copied whole.
-        shard: null,
         log: c.log.child({ source: label }),
         signal: c.signal,
         progress: c.progress,

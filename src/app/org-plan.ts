@@ -11,8 +11,7 @@ import type { ListedEntry } from '../source/drive/drive-item.js';
 import { PaceBook } from '../source/drive/pace-book.js';
 import { joinPacer } from '../source/drive/shared-pace.js';
 import { driveAs, driveShardKey, resolveOrgSources, sourceLabel } from './org-sources.js';
-import { reasonOf, sourceListing } from './org-pass.js';
-import { runListing } from './listing-task.js';
+import { listSource, reasonOf } from './org-pass.js';
 import { tally } from './plan-command.js';
 import type { PlanFigures } from './plan-command.js';
 import type { Extras } from './source-target.js';
@@ -44,11 +43,12 @@ export async function planOrgDrives(settings: Settings, extras: Extras, log: Log
       const t = tally();
       const lister = joinPacer(paces.pace(source.subject), 'lister');
       try {
-        await runListing({
-          ...sourceListing(settings, settings.s3Prefix, source),
+        await listSource({
+          source,
+          settings,
+          prefix: settings.s3Prefix,
           drive: driveAs(settings, extras, source.subject),
           pacer: lister.pacer,
-          shard: null,
           log: log.child({ source: row.source }),
           signal: abort.signal,
           write: (entries) => {

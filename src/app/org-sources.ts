@@ -11,6 +11,7 @@ import { createDriveClient } from '../source/drive/drive-client.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import { DIRECTORY_USER_READONLY_SCOPE, findOrganizer, listDirectoryUsers, listSharedDrives } from '../source/drive/directory.js';
 import { classifyDriveError } from '../source/drive/retry.js';
+import type { SharedWithMeScope } from '../source/drive/shared-with-me.js';
 import { driveAuthOptions } from './source-target.js';
 import type { Extras } from './source-target.js';
 
@@ -27,6 +28,8 @@ export interface SourceDrive {
   segments: [string, string];
   /** Why this drive cannot be copied, found while resolving (it is reported failed with the rest). */
   problem?: string;
+  /** A user's, with --shared-with-me: what decides which shared items are copied under them (shared-with-me.ts). */
+  sharedWithMe?: SharedWithMeScope;
 }
 
 /** The label a source has in the report and the logs: `users/ann@x` or `shared-drives/Finance`. */
@@ -113,8 +116,10 @@ async function findOrganizers(drive: DriveClient['drive'], sources: SourceDrive[
  */
 export async function resolveOrgSources(settings: Settings, extras: Extras, inShard: (key: string) => boolean = () => true): Promise<SourceDrive[]> {
   const users = await resolveUsers(settings, extras);
-  const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)] }));
   const shared = await listDomainSharedDrives(settings, extras);
+  // The whole selection, before --shard: each shard decides a shared item's one copy alike.
+  const scope: SharedWithMeScope | null = settings.sharedWithMe ? { users: users.map((u) => u.toLowerCase()).sort(), sharedDrives: new Set(shared.sources.map((s) => s.rootId)) } : null;
+  const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)], ...(scope ? { sharedWithMe: scope } : {}) }));
   // A run that copies nothing because of its own flags is a mistake to say, not a success to report; a shard
   // left without a drive is not (more shards than drives).
   if (userSources.length + shared.sources.length === 0) throw new PreflightError('the organisation flags select no drive: no active user is left after --users/--exclude-users, and no shared drive');

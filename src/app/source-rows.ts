@@ -7,6 +7,7 @@ import { privateWriteStream } from '../private-files.js';
 import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { OrgSources } from './org-pass.js';
 import type { SourceRow } from '../observability/report.js';
+import { SHARED_WITH_ME_SEGMENT } from '../source/drive/shared-with-me.js';
 
 const add = (counts: Record<string, number>, reason: string, n: number): void => {
   counts[reason] = (counts[reason] ?? 0) + n;
@@ -30,6 +31,15 @@ export function sourceRows(journal: JournalReader, prefix: string, org: OrgSourc
       } else if (r.status === 'skipped') add(row.skipped, r.skip_reason ?? 'unknown', r.files);
       else if (r.status === 'failed') add(row.failed, reasonCode(r.last_error), r.files);
       else row.pending += r.files;
+    }
+    if (source.sharedWithMe !== undefined) {
+      const shared = { files: 0, bytes: 0 };
+      for (const r of journal.keyRange(`${sourceKeyPrefix(prefix, source)}${SHARED_WITH_ME_SEGMENT}/`)) {
+        if (r.status !== 'done') continue;
+        shared.files += r.files;
+        shared.bytes += r.bytes;
+      }
+      row.sharedWithMe = shared;
     }
     return row;
   });

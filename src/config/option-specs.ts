@@ -61,6 +61,7 @@ const TABLE = [
   { flag: 'users', kind: 'list', group: 'Google Drive', describe: 'Copy the My Drive of these users (addresses or @file; with --all-users: only these)' },
   { flag: 'exclude-users', kind: 'list', group: 'Google Drive', describe: 'Users not to copy: addresses, or @file with one a line' },
   { flag: 'all-shared-drives', kind: 'bool', group: 'Google Drive', default: false, describe: 'Copy every shared drive of the domain, each as one of its organizers' },
+  { flag: 'shared-with-me', kind: 'bool', group: 'Google Drive', default: false, describe: "Also copy what was shared with the users but lives outside the run's drives, once, under `users/<recipient>/Shared with me/<owner>/`" },
   { flag: 'admin-subject', kind: 'string', group: 'Google Drive', describe: 'The admin a service account impersonates to read the directory and shared drives' },
   { flag: 'admin-root-url', kind: 'url', group: 'Google Drive', describe: 'Another Directory API root (proxies, test servers)', defaultLabel: 'https://admin.googleapis.com/' },
   { flag: 'oauth-client-id', kind: 'string', group: 'Google Drive', describe: 'OAuth client id (with a refresh token)' },

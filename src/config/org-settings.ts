@@ -40,6 +40,7 @@ export function expandUserList(flag: string, entries: readonly string[]): string
 export function checkOrgSettings(s: Settings): void {
   if (s.users !== undefined) s.users = expandUserList('users', s.users);
   if (s.excludeUsers !== undefined) s.excludeUsers = expandUserList('exclude-users', s.excludeUsers);
+  if (s.sharedWithMe && !s.allUsers && s.users === undefined) throw new ConfigError('--shared-with-me (SUPERVISOR_SHARED_WITH_ME) adds what was shared with users: it needs --all-users or --users');
   if (!isOrgRun(s)) {
     if (s.excludeUsers !== undefined) throw new ConfigError('--exclude-users (SUPERVISOR_EXCLUDE_USERS) needs --all-users or --users');
     if (s.shardSizes !== undefined) throw new ConfigError('--shard-sizes (SUPERVISOR_SHARD_SIZES) sizes drives: it needs --all-users, --users or --all-shared-drives');

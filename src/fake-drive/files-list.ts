@@ -43,9 +43,11 @@ export async function handleList(ctx: FakeDriveContext, url: URL, res: ServerRes
     const node = nodes.get(id);
     if (!node || node.spec.id === MY_DRIVE_ROOT_ID) continue;
     if (!store.visible(node, allDrives, subject)) continue;
+    // 'root' is the caller's own My Drive: what others own and shared with them is not in it.
+    if (parentId === MY_DRIVE_ROOT_ID && subject !== undefined && store.ownersOf(node)?.includes(subject) === false) continue;
     if (driveId !== null && store.driveIdOf(node) !== driveId) continue;
     const s = node.spec;
-    if (!predicate({ parents: s.parents, trashed: s.trashed ?? false, mimeType: s.mimeType, name: s.name })) continue;
+    if (!predicate({ parents: s.parents, trashed: s.trashed ?? false, mimeType: s.mimeType, name: s.name, sharedWithMe: store.sharedWith(node, subject) })) continue;
     matched.push(node);
   }
   const orderBy = p.get('orderBy');
@@ -70,7 +72,7 @@ export async function handleList(ctx: FakeDriveContext, url: URL, res: ServerRes
   const offset = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
   if (!Number.isInteger(offset) || offset < 0) return sendDriveError(res, 400, 'invalid', 'Invalid pageToken');
   const page = matched.slice(offset, offset + pageSize);
-  const files = await Promise.all(page.map((n) => fileMetadata(ctx, n)));
+  const files = await Promise.all(page.map((n) => fileMetadata(ctx, n, subject)));
   const body: Record<string, unknown> = { kind: 'drive#fileList', incompleteSearch: false, files };
   if (offset + pageSize < matched.length) body.nextPageToken = Buffer.from(String(offset + pageSize)).toString('base64url');
   sendJson(res, 200, body);

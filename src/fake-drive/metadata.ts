@@ -4,7 +4,8 @@ import { hasBinaryContent } from './store.js';
 import type { Node } from './store.js';
 import { SHORTCUT_MIME, WORKSPACE_EXPORTS } from './tree.js';
 
-export async function fileMetadata(ctx: FakeDriveContext, node: Node): Promise<Record<string, unknown>> {
+/** `subject`: whom the request stands for (Drive serves `permissions` only to who may share the file). */
+export async function fileMetadata(ctx: FakeDriveContext, node: Node, subject?: string): Promise<Record<string, unknown>> {
   const { store } = ctx;
   const { spec } = node;
   const out: Record<string, unknown> = {
@@ -24,7 +25,7 @@ export async function fileMetadata(ctx: FakeDriveContext, node: Node): Promise<R
   if (driveId !== undefined) out.driveId = driveId;
   const owners = driveId === undefined ? store.ownersOf(node) : undefined;
   if (owners !== undefined) out.owners = owners.map((emailAddress) => ({ kind: 'drive#user', emailAddress }));
-  if (spec.permissions !== undefined) out.permissions = spec.permissions.map((perm) => ({ kind: 'drive#permission', ...perm }));
+  if (spec.permissions !== undefined && store.canShare(node, subject)) out.permissions = spec.permissions.map((perm) => ({ kind: 'drive#permission', ...perm }));
   if (spec.mimeType === SHORTCUT_MIME && spec.shortcutTargetId !== undefined) {
     const target = store.nodes.get(spec.shortcutTargetId);
     out.shortcutDetails = { targetId: spec.shortcutTargetId, targetMimeType: target?.spec.mimeType ?? 'application/octet-stream' };

@@ -1,5 +1,6 @@
 // The subset of the Drive `q` language the lister uses: terms joined by `and`.
-//   '<id>' in parents | trashed = true|false | mimeType = '<m>' | mimeType != '<m>' | name = '<n>' | name != '<n>'
+//   '<id>' in parents | trashed = true|false | sharedWithMe [= true|false] | mimeType = '<m>' | mimeType != '<m>'
+//   | name = '<n>' | name != '<n>'
 // Anything else is rejected with 400 invalid, like Drive does for a malformed query, so a lister bug shows up.
 
 export interface QueryNode {
@@ -7,6 +8,8 @@ export interface QueryNode {
   trashed: boolean;
   mimeType: string;
   name: string;
+  /** In the caller's "Shared with me" (store.ts sharedWith). */
+  sharedWithMe: boolean;
 }
 
 export type Predicate = (node: QueryNode) => boolean;
@@ -64,11 +67,13 @@ function parseTerm(t: Token[]): Predicate {
     const id = a.value;
     return (n) => n.parents.includes(id);
   }
+  if (t.length === 1 && a?.kind === 'word' && a.value === 'sharedWithMe') return (n) => n.sharedWithMe;
   if (t.length === 3 && a?.kind === 'word' && b?.kind === 'op') {
     const negate = b.value === '!=';
-    if (a.value === 'trashed' && c?.kind === 'word' && (c.value === 'true' || c.value === 'false') && !negate) {
+    if ((a.value === 'trashed' || a.value === 'sharedWithMe') && c?.kind === 'word' && (c.value === 'true' || c.value === 'false') && !negate) {
+      const field = a.value;
       const want = c.value === 'true';
-      return (n) => n.trashed === want;
+      return (n) => n[field] === want;
     }
     if ((a.value === 'mimeType' || a.value === 'name') && c?.kind === 'string') {
       const field = a.value;

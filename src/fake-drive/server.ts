@@ -95,7 +95,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
       ctx.stats.metadataRequests++;
       const fault = faults.match('metadata', id);
       if (fault?.type === 'status') return sendFault(res, fault);
-      return sendJson(res, 200, await fileMetadata(ctx, node));
+      return sendJson(res, 200, await fileMetadata(ctx, node, subject));
     }
     return sendDriveError(res, 404, 'notFound', `Unknown path ${path}`);
   };

@@ -102,19 +102,48 @@ export class NodeStore {
     return undefined;
   }
 
+  /** The subject's roles on a node, its own permissions and those it inherits from its folders (user permissions only). */
+  rolesOf(node: Node, subject: string): string[] {
+    const who = subject.toLowerCase();
+    const roles: string[] = [];
+    let current: Node | undefined = node;
+    for (let depth = 0; current && depth < 1000; depth++) {
+      for (const p of current.spec.permissions ?? []) if (p.type === 'user' && p.emailAddress?.toLowerCase() === who) roles.push(p.role);
+      const parent: string | undefined = current.spec.parents[0];
+      current = parent === undefined ? undefined : this.nodes.get(parent);
+    }
+    return roles;
+  }
+
+  /** Drive's `sharedWithMe`: a user permission on the node itself (not inherited) for someone who does not own it. */
+  sharedWith(node: Node, subject: string | undefined): boolean {
+    if (subject === undefined) return false;
+    const who = subject.toLowerCase();
+    if (this.ownersOf(node)?.some((o) => o.toLowerCase() === who) === true) return false;
+    return (node.spec.permissions ?? []).some((p) => p.type === 'user' && p.emailAddress?.toLowerCase() === who);
+  }
+
+  /** What Drive serves `permissions` to: who may share it (owners, writers); undefined subject = single-user fakes. */
+  canShare(node: Node, subject: string | undefined): boolean {
+    if (subject === undefined || this.driveIdOf(node) !== undefined) return true;
+    if (this.ownersOf(node)?.includes(subject) !== false) return true;
+    return this.rolesOf(node, subject).some((r) => r === 'owner' || r === 'writer');
+  }
+
   isMember(driveId: string, subject: string | undefined): boolean {
     const members = this.sharedDrives.get(driveId)?.members;
     return members === undefined || subject === undefined || members.some((m) => m.emailAddress === subject);
   }
 
   // Without an organisation (subject undefined) everything is one user's; with one, a user sees what they
-  // own and the shared drives they are a member of.
+  // own, what is shared with them (a user permission on it or on a folder above it) and the shared drives
+  // they are a member of.
   visible(node: Node, allDrives: boolean, subject?: string): boolean {
     const driveId = this.driveIdOf(node);
-    if (driveId !== undefined) return allDrives && this.isMember(driveId, subject);
+    if (driveId !== undefined) return allDrives && (this.isMember(driveId, subject) || (subject !== undefined && this.rolesOf(node, subject).length > 0));
     if (subject === undefined) return true;
     const owners = this.ownersOf(node);
-    return owners === undefined || owners.includes(subject);
+    return owners === undefined || owners.includes(subject) || this.rolesOf(node, subject).length > 0;
   }
 
   updateFile(id: string, patch: FakeFilePatch): void {

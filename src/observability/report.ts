@@ -36,6 +36,8 @@ export interface SourceRow {
   pending: number;
   skipped: Record<string, number>;
   failed: Record<string, number>;
+  /** A user's, with --shared-with-me: the part of files and bytes copied under `Shared with me/` (counted in both). */
+  sharedWithMe?: { files: number; bytes: number };
 }
 
 export interface RunSummary {

@@ -46,3 +46,10 @@ test('--plan-sizes-out needs an organisation run', () => {
   refused({ planSizesOut: 'sizes.json' }, {}, /^--plan-sizes-out \(SUPERVISOR_PLAN_SIZES_OUT\) writes the sizes of drives: it needs --all-users, --users or --all-shared-drives/);
   assert.equal(resolveSettings({ planSizesOut: 'sizes.json', users: 'a@x.com', googleCredentials: 'sa.json' }, {}).planSizesOut, 'sizes.json');
 });
+
+test('--shared-with-me needs users to add to; its env twin sets it', () => {
+  refused({ sharedWithMe: true }, {}, /^--shared-with-me \(SUPERVISOR_SHARED_WITH_ME\) adds what was shared with users: it needs --all-users or --users/);
+  refused({ sharedWithMe: true, allSharedDrives: true, adminSubject: 'admin@x.com', googleCredentials: 'sa.json' }, {}, /^--shared-with-me .* needs --all-users or --users/);
+  const s = resolveSettings({ users: 'a@x.com', googleCredentials: 'sa.json' }, { SUPERVISOR_SHARED_WITH_ME: 'true' });
+  assert.equal(s.sharedWithMe, true);
+});

@@ -93,6 +93,8 @@ export interface ListDriveOptions {
   start?: readonly StartFolder[];
   /** Each subfolder found, before it is listed; false: do not descend into it. */
   onFolder?: (folder: ListedFolder) => boolean;
+  /** Segments the root folder's own items may not take (they get the id suffix): a tree of ours sits there. */
+  reservedRootSegments?: readonly string[];
 }
 
 interface QueuedFolder {
@@ -130,10 +132,9 @@ function listParams(folderId: string, sharedDriveId: string | undefined, pageSiz
   };
 }
 
-export async function* listDrive(options: ListDriveOptions): AsyncGenerator<ListedEntry, void, undefined> {
-  const { drive, pacer, log, signal } = options;
-  const formats = resolveExportFormats(options.exportFormats);
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+/** How a listing calls Drive: paced, retried with backoff, and waiting out an outage the watch reports. */
+export function listerCall(options: Pick<ListDriveOptions, 'pacer' | 'log' | 'signal' | 'retry' | 'outage'>): <T>(fn: () => Promise<T>) => Promise<T> {
+  const { pacer, log, signal } = options;
   const retry: RetryOptions = {
     maxRetries: options.retry?.maxRetries ?? 8,
     baseMs: options.retry?.baseMs ?? 1000,
@@ -146,12 +147,18 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
     },
     ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
   };
+  const wait = options.outage === undefined ? undefined : { outage: options.outage, log, what: 'the listing' };
+  return <T>(fn: () => Promise<T>): Promise<T> => withOutageWait(() => paced(pacer, signal, fn), retry, wait);
+}
+
+export async function* listDrive(options: ListDriveOptions): AsyncGenerator<ListedEntry, void, undefined> {
+  const { drive, log, signal } = options;
+  const formats = resolveExportFormats(options.exportFormats);
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const call = listerCall(options);
   const rootId = options.rootFolderId ?? options.sharedDriveId ?? 'root';
   const queue: QueuedFolder[] = options.start?.map((f) => ({ ...f })) ?? [{ id: rootId, path: '', segments: [] }];
   const visited = new Set<string>([rootId, ...queue.map((f) => f.id)]);
-
-  const wait = options.outage === undefined ? undefined : { outage: options.outage, log, what: 'the listing' };
-  const call = <T>(fn: () => Promise<T>): Promise<T> => withOutageWait(() => paced(pacer, signal, fn), retry, wait);
 
   const resolve = async (f: drive_v3.Schema$File): Promise<Resolved> => {
     const id = f.id ?? '';
@@ -202,6 +209,7 @@ export async function* listDrive(options: ListDriveOptions): AsyncGenerator<List
           continue;
         }
         let segment = segments[k++] ?? mapNameSegment(r.name);
+        if (folder.id === rootId && options.reservedRootSegments?.includes(segment) === true) segment = withIdSuffix(segment, r.keyId);
         const hash = segmentHash(segment);
         if (usedSegments.has(hash)) {
           log.warn({ folderId: folder.id, fileId: r.keyId }, 'name clash across sort groups: id suffix added');
