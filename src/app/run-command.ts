@@ -241,6 +241,8 @@ async function copy(c: CopyContext): Promise<number> {
     processorOptions: copyOptionsToJson(copyOptionsFor(settings, plan, target, c.options)),
     batchFiles: settings.batchFiles,
     batchMb: settings.batchMb,
+    // Every item at the configured part size: its parts come from the child's shared buffers (copy/part-buffers.ts).
+    partBufferItemBytes: estimate({ size: null }),
     maxAttempts: settings.maxAttempts,
     maxItemsPerChild: settings.maxItemsPerChild,
     rssPollMs: settings.rssPollMs,

@@ -41,7 +41,7 @@ const TABLE = [
   { flag: 'rss-poll-ms', kind: 'int', group: 'Memory', min: 20, max: 5000, default: 250, describe: 'How often every child\'s memory (USS and RSS) and the cgroup are read' },
   { flag: 'max-items-per-child', kind: 'int', group: 'Supervisor', min: 0, default: 0, describe: 'Recycle a child after this many items (0: never)' },
   { flag: 'batch-files', kind: 'int', group: 'Supervisor', min: 1, max: 10000, default: 16, describe: 'Most items in one batch sent to a child' },
-  { flag: 'batch-mb', kind: 'int', group: 'Supervisor', min: 1, default: 256, describe: 'Most source bytes one child holds in flight (a larger file goes alone)' },
+  { flag: 'batch-mb', kind: 'int', group: 'Supervisor', min: 1, default: 256, describe: 'Most source bytes one child holds in flight; a larger file is sent alone, and such files share a child, up to --child-concurrency' },
   { flag: 'queue-length', kind: 'int', group: 'Supervisor', min: 10, max: 1_000_000, default: 2000, describe: 'Items the supervisor holds ready in memory (the rest wait in the journal)' },
   { flag: 'max-attempts', kind: 'int', group: 'Supervisor', min: 1, max: 100, default: 3, describe: 'Child deaths (or retryable failures) an item may be part of before it is failed' },
   { flag: 'shutdown-grace-s', kind: 'int', group: 'Supervisor', min: 0, max: 3600, default: 30, describe: 'On SIGTERM/SIGINT, time children get to checkpoint and stop before SIGKILL' },

@@ -293,6 +293,19 @@ export class ChildHandle extends EventEmitter<ChildHandleEvents> {
     return sum;
   }
 
+  get largestBufferBytes(): number {
+    let max = 0;
+    for (const f of this.#inFlight.values()) max = Math.max(max, f.item.bufferBytes);
+    return max;
+  }
+
+  /** In-flight items `pick` chooses (the supervisor counts its large files). */
+  countInFlight(pick: (item: WorkItem) => boolean): number {
+    let n = 0;
+    for (const f of this.#inFlight.values()) if (pick(f.item)) n++;
+    return n;
+  }
+
   get stderrExcerpt(): string {
     return this.stderrTail.trim().split('\n').slice(-3).join(' | ');
   }

@@ -13,17 +13,25 @@ const MB = 1024 * 1024;
 
 export interface DispatchLimits {
   batchFiles: number;
+  /** Most source bytes in one batch; a larger file is large: it goes alone, and large files share children (below). */
   batchBytes: number;
   concurrency: number;
   childItemBudgetBytes: number;
+  /**
+   * A child's items draw their part buffers from one pool (copy/part-buffers.ts): while every item it holds has
+   * the configured part size (bound at most `itemBytes`), the child holds at most `childBytes` however many there are.
+   */
+  sharedPool?: { childBytes: number; itemBytes: number };
 }
 
 export interface ChildSlot {
   id: number;
   inFlightCount: number;
   committedBytes: number;
-  /** Source bytes of the items it holds: --batch-mb bounds what one child holds, so big files spread out. */
+  /** Source bytes of the items it holds: --batch-mb bounds what one child holds, large files aside. */
   inFlightSizeBytes: number;
+  /** The largest buffer bound among the items it holds (0: none). */
+  largestBufferBytes: number;
   reservedFor: string | null;
 }
 
@@ -68,8 +76,26 @@ export function fairOrder(queue: readonly WorkItem[], subjectOf: SubjectOf | nul
   return order;
 }
 
-function fits(committed: number, item: WorkItem, limits: DispatchLimits): boolean {
-  return committed + item.bufferBytes <= limits.childItemBudgetBytes;
+/** A file above --batch-mb: it goes in a batch alone, and such files share a child rather than each start one. */
+export function isLarge(item: WorkItem, limits: DispatchLimits): boolean {
+  return item.sizeBytes > limits.batchBytes;
+}
+
+/** Whether `item` fits beside items whose bounds sum to `committed` (the largest `largest`) in the child's budget. */
+function fits(committed: number, largest: number, item: WorkItem, limits: DispatchLimits): boolean {
+  let charge = committed + item.bufferBytes;
+  const pool = limits.sharedPool;
+  if (pool && Math.max(largest, item.bufferBytes) <= pool.itemBytes) charge = Math.min(charge, pool.childBytes);
+  return charge <= limits.childItemBudgetBytes;
+}
+
+/**
+ * Children the outstanding work asks for: one per file, but large files `concurrency` to a child, since their
+ * parts come from the child's one pool of buffers and a child more costs its baseline (issue 21: 4 × 1 GiB at
+ * 4 files in flight ran in 4 children at 460 MB of tree, rclone in 200; docs/design.md#the-measurements-behind-the-flags).
+ */
+export function childrenWanted(files: number, large: number, concurrency: number): number {
+  return files - large + Math.ceil(large / Math.max(1, concurrency));
 }
 
 /**
@@ -83,13 +109,14 @@ export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchL
     if (idx < 0) return []; // the reservation is stale; the caller clears it
     const item = queue[idx];
     if (item === undefined) return [];
-    if (child.inFlightCount > 0 && !fits(child.committedBytes, item, limits)) return [];
+    if (child.inFlightCount > 0 && !fits(child.committedBytes, child.largestBufferBytes, item, limits)) return [];
     queue.splice(idx, 1);
     return [item];
   }
   const batch: WorkItem[] = [];
   const taken: number[] = [];
   let committed = child.committedBytes;
+  let largest = child.largestBufferBytes;
   let bytes = child.inFlightSizeBytes;
   const order = fairOrder(queue, subjectOf);
   // `p - taken.length` counts the items passed over: at most LOOKAHEAD of them.
@@ -98,14 +125,16 @@ export function takeBatch(queue: WorkItem[], child: ChildSlot, limits: DispatchL
     const item = i === undefined ? undefined : queue[i];
     if (i === undefined || item === undefined) break;
     const empty = child.inFlightCount === 0 && batch.length === 0;
-    const sizeOk = empty || bytes + item.sizeBytes <= limits.batchBytes;
-    if (sizeOk && (fits(committed, item, limits) || empty)) {
+    // A large file goes in a batch of its own, to an idle child or beside the files a child holds.
+    const sizeOk = empty || bytes + item.sizeBytes <= limits.batchBytes || (batch.length === 0 && isLarge(item, limits));
+    if (sizeOk && (fits(committed, largest, item, limits) || empty)) {
       taken.push(i);
       batch.push(item);
       committed += item.bufferBytes;
+      largest = Math.max(largest, item.bufferBytes);
       bytes += item.sizeBytes;
-      // An item over the budget runs alone.
-      if (!fits(0, item, limits)) break;
+      // An item over the budget runs alone; a large one is a batch of its own.
+      if (!fits(0, 0, item, limits) || isLarge(item, limits)) break;
     }
   }
   for (const i of [...taken].sort((a, b) => b - a)) queue.splice(i, 1);
@@ -121,7 +150,7 @@ export function chooseReservation(head: WorkItem, children: readonly ChildSlot[]
   // Children that are merely busy are no reason: only a free slot that the head's buffer does not fit is.
   const withSlot = children.filter((c) => c.inFlightCount < limits.concurrency);
   if (withSlot.length === 0) return null;
-  if (withSlot.some((c) => c.inFlightCount === 0 || fits(c.committedBytes, head, limits))) return null;
+  if (withSlot.some((c) => c.inFlightCount === 0 || fits(c.committedBytes, c.largestBufferBytes, head, limits))) return null;
   let best: ChildSlot | null = null;
   for (const c of children) {
     if (c.reservedFor !== null) continue;
@@ -148,6 +177,8 @@ export interface DispatchHost {
 /** The bounded ready queue, topped up from the source and handed out in batches by the rules above. */
 export class Dispatcher {
   private readonly queue: WorkItem[] = [];
+  /** Large files (isLarge) in the queue. */
+  private large = 0;
   private scheduled = false;
   private waitingForWork = false;
 
@@ -164,16 +195,32 @@ export class Dispatcher {
     return this.queue.length;
   }
 
+  /** Large files (isLarge) among the queued. */
+  get largeDepth(): number {
+    return this.large;
+  }
+
   /** Empty the queue (at shutdown: its items go back to the source untouched). */
   drainQueue(): WorkItem[] {
+    this.large = 0;
     return this.queue.splice(0);
+  }
+
+  private countLarge(items: readonly WorkItem[]): number {
+    let n = 0;
+    for (const item of items) if (isLarge(item, this.limits)) n++;
+    return n;
   }
 
   /** Keep the ready queue topped up from the source; wait for it when it has nothing now. */
   feed(): void {
     if (this.host.stopping()) return;
     const room = this.queueLength - this.queue.length;
-    if (room > this.queueLength / 2) this.queue.push(...this.source.take(room));
+    if (room > this.queueLength / 2) {
+      const taken = this.source.take(room);
+      this.large += this.countLarge(taken);
+      this.queue.push(...taken);
+    }
     this.host.grow();
     if (this.queue.length === 0 && !this.source.isExhausted() && !this.waitingForWork) {
       this.waitingForWork = true;
@@ -201,17 +248,22 @@ export class Dispatcher {
     for (const c of open) c.dropReservationUnless((id) => this.queue.some((i) => i.id === id));
     open.sort((a, b) => a.inFlightCount - b.inFlightCount);
     let sent = 0;
-    for (const child of open) {
-      const batch = takeBatch(this.queue, slotOf(child), this.limits, this.subjectOf);
-      if (batch.length === 0) continue;
-      const batchId = randomUUID();
-      child.assign(batchId, batch);
-      this.host.beforeBatch(child, batch);
-      if (!child.send(message<BatchMessage>({ kind: 'batch', batchId, items: batch }))) {
-        // The child is going away; its exit handler will requeue these.
-        child.log.warn({ batchId, items: batch.length }, 'could not send batch');
+    // Rounds until nothing more goes out: a large file is a batch of its own, and a child may take several.
+    for (let round = -1; round !== sent; ) {
+      round = sent;
+      for (const child of open) {
+        const batch = takeBatch(this.queue, slotOf(child), this.limits, this.subjectOf);
+        if (batch.length === 0) continue;
+        this.large -= this.countLarge(batch);
+        const batchId = randomUUID();
+        child.assign(batchId, batch);
+        this.host.beforeBatch(child, batch);
+        if (!child.send(message<BatchMessage>({ kind: 'batch', batchId, items: batch }))) {
+          // The child is going away; its exit handler will requeue these.
+          child.log.warn({ batchId, items: batch.length }, 'could not send batch');
+        }
+        sent += batch.length;
       }
-      sent += batch.length;
     }
     const head = this.queue[0];
     if (head && sent > 0) {
@@ -227,5 +279,5 @@ export class Dispatcher {
 }
 
 function slotOf(child: ChildHandle): ChildSlot {
-  return { id: child.id, inFlightCount: child.inFlightCount, committedBytes: child.committedBufferBytes, inFlightSizeBytes: child.inFlightSizeBytes, reservedFor: child.reservedFor };
+  return { id: child.id, inFlightCount: child.inFlightCount, committedBytes: child.committedBufferBytes, largestBufferBytes: child.largestBufferBytes, inFlightSizeBytes: child.inFlightSizeBytes, reservedFor: child.reservedFor };
 }

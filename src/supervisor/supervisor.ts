@@ -16,7 +16,8 @@ import { ChildPool, describeExit } from './child-pool.js';
 import type { PoolStats, WorkMessage } from './child-pool.js';
 import { cgroupMemoryReader } from './cgroup.js';
 import type { CgroupMemory } from './cgroup.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, childrenWanted, isLarge } from './dispatcher.js';
+import type { DispatchLimits } from './dispatcher.js';
 import { MemoryGuard } from './memory-guard.js';
 import type { MemorySample } from './memory-guard.js';
 import { MemoryWatch } from './memory-watch.js';
@@ -36,6 +37,11 @@ export interface SupervisorOptions {
   processorOptions: JsonObject;
   batchFiles: number;
   batchMb: number;
+  /**
+   * The buffer bound of an item at the configured part size: items within it share the child's part buffers,
+   * so a child is charged at most the plan's childBufferMb for them (DispatchLimits.sharedPool). Absent: summed.
+   */
+  partBufferItemBytes?: number;
   maxAttempts: number;
   /** 0: off. */
   maxItemsPerChild: number;
@@ -122,6 +128,7 @@ function emptyRecycles(): Record<RecycleReason, number> {
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly pool: ChildPool;
   private readonly dispatcher: Dispatcher;
+  private readonly limits: DispatchLimits;
   private readonly memory: MemoryWatch;
   private readonly log: Logger;
   private stopping = false;
@@ -163,7 +170,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       hasWorkLeft: () => this.hasWorkLeft(),
     }, this.log);
     const pace = options.pace;
-    const limits = { batchFiles: options.batchFiles, batchBytes: options.batchMb * MB, concurrency: plan.childConcurrency, childItemBudgetBytes: plan.childItemBudgetMb * MB };
+    const limits: DispatchLimits = {
+      batchFiles: options.batchFiles,
+      batchBytes: options.batchMb * MB,
+      concurrency: plan.childConcurrency,
+      childItemBudgetBytes: plan.childItemBudgetMb * MB,
+      ...(options.partBufferItemBytes === undefined ? {} : { sharedPool: { childBytes: plan.childBufferMb * MB, itemBytes: options.partBufferItemBytes } }),
+    };
+    this.limits = limits;
     this.dispatcher = new Dispatcher(source, limits, options.queueLength, {
       openChildren: () => [...this.pool.values()].filter((c) => c.acceptsWork),
       held: () => this.stopping || this.memory.paused || this.outages?.active === true,
@@ -280,9 +294,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private grow(): void {
     if (this.stopping || this.fatal) return;
-    let outstanding = this.dispatcher.depth;
-    for (const c of this.pool.values()) outstanding += c.inFlightCount;
-    this.pool.grow(outstanding);
+    let files = this.dispatcher.depth;
+    let large = this.dispatcher.largeDepth;
+    for (const c of this.pool.values()) {
+      files += c.inFlightCount;
+      large += c.countInFlight((item) => isLarge(item, this.limits));
+    }
+    this.pool.grow(childrenWanted(files, large, this.limits.concurrency));
   }
 
   private hasWorkLeft(): boolean {

@@ -1,7 +1,7 @@
 // Pure admission rules of the dispatcher: no processes, no network, no clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseReservation, takeBatch, type ChildSlot, type DispatchLimits } from '../../src/supervisor/dispatcher.js';
+import { childrenWanted, chooseReservation, takeBatch, type ChildSlot, type DispatchLimits } from '../../src/supervisor/dispatcher.js';
 import type { WorkItem } from '../../src/ipc/protocol.js';
 
 const MB = 1024 * 1024;
@@ -12,7 +12,7 @@ function item(id: string, bufferMb: number, sizeMb = 1): WorkItem {
 }
 
 function slot(over: Partial<ChildSlot> = {}): ChildSlot {
-  return { id: 1, inFlightCount: 0, committedBytes: 0, inFlightSizeBytes: 0, reservedFor: null, ...over };
+  return { id: 1, inFlightCount: 0, committedBytes: 0, largestBufferBytes: 0, inFlightSizeBytes: 0, reservedFor: null, ...over };
 }
 
 test('takeBatch stops at batchFiles and leaves the rest queued', () => {
@@ -37,6 +37,30 @@ test('takeBatch gives an over-budget item to an idle child alone', () => {
 test('takeBatch bounds source bytes by batchBytes', () => {
   const queue = [item('a', 1, 60), item('b', 1, 60)];
   assert.deepEqual(takeBatch(queue, slot(), limits).map((i) => i.id), ['a']);
+});
+
+test('a file above batchBytes is a batch of its own, and joins a child that holds another such file', () => {
+  const queue = [item('big1', 10, 1024), item('big2', 10, 1024), item('small', 1)];
+  assert.deepEqual(takeBatch(queue, slot(), limits).map((i) => i.id), ['big1']);
+  const holding = slot({ inFlightCount: 1, committedBytes: 10 * MB, largestBufferBytes: 10 * MB, inFlightSizeBytes: 1024 * MB });
+  assert.deepEqual(takeBatch(queue, holding, limits).map((i) => i.id), ['big2']);
+  // A small file still does not join a child holding more than batchBytes.
+  assert.deepEqual(takeBatch(queue, holding, limits), []);
+});
+
+test('items at the configured part size are charged at most the child\'s shared pool; a larger-part item is summed', () => {
+  const pooled: DispatchLimits = { ...limits, sharedPool: { childBytes: 30 * MB, itemBytes: 10 * MB } };
+  const busy = slot({ inFlightCount: 3, committedBytes: 60 * MB, largestBufferBytes: 10 * MB });
+  assert.deepEqual(takeBatch([item('a', 10)], busy, limits), []);
+  assert.deepEqual(takeBatch([item('a', 10)], busy, pooled).map((i) => i.id), ['a']);
+  assert.deepEqual(takeBatch([item('bigparts', 20)], busy, pooled), []);
+});
+
+test('childrenWanted: a child per file, large files concurrency to a child', () => {
+  assert.equal(childrenWanted(2, 0, 4), 2);
+  assert.equal(childrenWanted(4, 4, 4), 1);
+  assert.equal(childrenWanted(5, 5, 4), 2);
+  assert.equal(childrenWanted(10, 4, 4), 7);
 });
 
 test('takeBatch on a reserved child takes only the reserved item', () => {
