@@ -32,8 +32,8 @@ const RATE_MIN_FILES = 100;
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    users: { type: 'string', default: '200' },
-    'shared-drives': { type: 'string', default: '20' },
+    users: { type: 'string' },
+    'shared-drives': { type: 'string' },
     files: { type: 'string' },
     skew: { type: 'string', default: '0.8' },
     quota: { type: 'string', default: '20' },
@@ -56,10 +56,11 @@ function num(name: keyof typeof flags, fallback?: number): number {
   return v;
 }
 
+// --quick: a tenth of the files over half the drives, both runs in about three minutes here.
 const spec: OrgSpec = {
-  users: num('users'),
-  sharedDrives: num('shared-drives'),
-  files: num('files', flags.quick ? 6000 : 40_000),
+  users: num('users', flags.quick ? 100 : 200),
+  sharedDrives: num('shared-drives', flags.quick ? 10 : 20),
+  files: num('files', flags.quick ? 4000 : 40_000),
   skew: num('skew'),
   minBytes: num('min-bytes'),
   maxBytes: num('max-bytes'),
@@ -79,6 +80,8 @@ interface RunOutcome {
   report: { thisRun?: { done: number; failed: number; skipped: number } } | null;
   refused: number;
   admitted: number;
+  /** s from the start to the last files.list request the fake answered: when the listing of every drive ended. */
+  listedBy: number;
   stderrTail: string;
 }
 
@@ -91,7 +94,7 @@ interface Env {
 }
 
 /** One CLI process, an organisation run into `bucket`, its process tree sampled while it runs. */
-function startRun(env: Env, label: string, bucket: string, workers: number, shard: string | null): Promise<Omit<RunOutcome, 'refused' | 'admitted'>> {
+function startRun(env: Env, label: string, bucket: string, workers: number, shard: string | null): Promise<Omit<RunOutcome, 'refused' | 'admitted' | 'listedBy'>> {
   const report = join(env.dir, `${label}.json`);
   const args = [
     ...SUPERVISOR_NODE_FLAGS, CLI, 'run',
@@ -127,10 +130,19 @@ function startRun(env: Env, label: string, bucket: string, workers: number, shar
 /** Runs started together; the quota's counts are the fake's over all of them. */
 async function runAll(env: Env, runs: { label: string; bucket: string; workers: number; shard: string | null }[]): Promise<RunOutcome[]> {
   const before = { ...env.drive.quota.stats };
+  // The fake runs in this process: its count of list requests, read four times a second, says when listing stopped.
+  let lists = env.drive.stats.listRequests;
+  let lastList = Date.now();
+  const watch = setInterval(() => {
+    if (env.drive.stats.listRequests === lists) return;
+    lists = env.drive.stats.listRequests;
+    lastList = Date.now();
+  }, 250);
   const outs = await Promise.all(runs.map((r) => startRun(env, r.label, r.bucket, r.workers, r.shard)));
+  clearInterval(watch);
   const refused = env.drive.quota.stats.refused - before.refused;
   const admitted = env.drive.quota.stats.admitted - before.admitted;
-  return outs.map((o) => ({ ...o, refused, admitted }));
+  return outs.map((o) => ({ ...o, refused, admitted, listedBy: (lastList - o.startedAt) / 1000 }));
 }
 
 async function landed(endpoint: string, bucket: string): Promise<LandedObject[]> {
@@ -156,7 +168,7 @@ const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '–');
 
 function row(o: RunOutcome, fig: OrgFigures, drives: number, users: number): string {
   const requests = o.admitted + o.refused;
-  return `| ${o.label} | ${o.exitCode === 0 ? 'yes' : `NO (exit ${String(o.exitCode)})`} | ${users} | ${drives} (${fig.complete} complete) | ${fig.files} | ${f1(fig.bytes / MB)} | ${f1(o.seconds)} | ${f1(fig.files / o.seconds)} | ${f1(fig.userRate.p10)} / ${f1(fig.userRate.median)} / ${f1(fig.userRate.p90)} (${fig.userRate.drives}) | ${fig.atOnce.median} / ${fig.atOnce.peak} | ${o.refused} of ${requests} (${f1((100 * o.refused) / Math.max(1, requests))} %) | ${o.peakTreeMb} (${o.peakChargedMb}) | ${f1(fig.firstDone.smallest.median)} / ${f1(fig.firstDone.smallest.max)} (${fig.firstDone.smallest.drives} drives of ≤ ${fig.firstDone.smallest.maxFiles} files) | ${f1(fig.firstDone.all.p90)} / ${f1(fig.firstDone.all.max)} |`;
+  return `| ${o.label} | ${o.exitCode === 0 ? 'yes' : `NO (exit ${String(o.exitCode)})`} | ${users} | ${drives} (${fig.complete} complete) | ${fig.files} | ${f1(fig.bytes / MB)} | ${f1(o.seconds)} | ${f1(fig.files / o.seconds)} | ${f1(fig.userRate.p10)} / ${f1(fig.userRate.median)} / ${f1(fig.userRate.p90)} (${fig.userRate.drives}) | ${fig.atOnce.median} / ${fig.atOnce.peak} | ${o.refused} of ${requests} (${f1((100 * o.refused) / Math.max(1, requests))} %) | ${o.peakTreeMb} (${o.peakChargedMb}) | ${f1(fig.firstDone.smallest.median)} / ${f1(fig.firstDone.smallest.max)} (${fig.firstDone.smallest.drives} drives of ≤ ${fig.firstDone.smallest.maxFiles} files) | ${f1(fig.firstDone.all.p90)} / ${f1(fig.firstDone.all.max)} | ${f1(o.listedBy)} |`;
 }
 
 async function main(): Promise<void> {
@@ -182,8 +194,8 @@ async function main(): Promise<void> {
       `Drive latency ${latencyMs} ms, quota ${quota} requests/s per user\n\n`,
   );
   process.stdout.write(
-    `| run | all copied | users | drives | files | MB | wall s | files/s | per-user files/s p10 / median / p90 (My Drives of ≥ ${RATE_MIN_FILES} files) | drives in progress at once, median / peak | refused | peak pod RSS MB (charged) | first file done, smallest tenth: median / max s | first file done, all drives: p90 / max s |\n` +
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n',
+    `| run | all copied | users | drives | files | MB | wall s | files/s | per-user files/s p10 / median / p90 (My Drives of ≥ ${RATE_MIN_FILES} files) | drives in progress at once, median / peak | refused | peak pod RSS MB (charged) | first file done, smallest tenth: median / max s | first file done, all drives: p90 / max s | every drive listed by, s |\n` +
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n',
   );
   const report = (o: RunOutcome, bucketObjects: LandedObject[], drives: number): void => {
     const times = driveTimes(world.drives, bucketObjects, o.startedAt);
