@@ -21,6 +21,8 @@ export interface DriveTimes {
 export interface OrgFigures {
   files: number;
   bytes: number;
+  /** Files done in the busiest ten seconds, per second: what many users at once add up to. */
+  busiest10s: number;
   /** Drives whose every file landed. */
   complete: number;
   /** files/s of the user's My Drives of at least `rateMinFiles` files, from their first to their last file done. */
@@ -51,6 +53,17 @@ export function driveTimes(drives: readonly OrgDrive[], objects: readonly Landed
   return [...byPrefix.values()];
 }
 
+/** The most objects landed in any `windowMs`, per second. */
+export function busiest(objects: readonly LandedObject[], windowMs: number): number {
+  const at = objects.map((o) => o.at).sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; j < at.length; j++) {
+    while ((at[j] ?? 0) - (at[i] ?? 0) >= windowMs) i++;
+    most = Math.max(most, j - i + 1);
+  }
+  return most / (windowMs / 1000);
+}
+
 export function orgFigures(times: readonly DriveTimes[], objects: readonly LandedObject[], rateMinFiles: number): OrgFigures {
   const sorted = (xs: number[]): number[] => xs.sort((a, b) => a - b);
   const rates = sorted(
@@ -70,6 +83,7 @@ export function orgFigures(times: readonly DriveTimes[], objects: readonly Lande
   return {
     files: objects.length,
     bytes: objects.reduce((a, o) => a + o.size, 0),
+    busiest10s: busiest(objects, 10_000),
     complete: times.filter((t) => t.landed === t.drive.files).length,
     userRate: { drives: rates.length, p10: quantile(rates, 0.1), median: quantile(rates, 0.5), p90: quantile(rates, 0.9) },
     atOnce: { median: quantile(sorted([...perSecond]), 0.5), peak: Math.max(0, ...perSecond) },

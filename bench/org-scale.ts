@@ -37,6 +37,7 @@ const { values: flags } = parseArgs({
     files: { type: 'string' },
     skew: { type: 'string', default: '0.8' },
     quota: { type: 'string', default: '20' },
+    'admin-quota': { type: 'string', default: '100' },
     'latency-ms': { type: 'string', default: '20' },
     workers: { type: 'string', default: '4' },
     shards: { type: 'string', default: '2' },
@@ -168,7 +169,7 @@ const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '–');
 
 function row(o: RunOutcome, fig: OrgFigures, drives: number, users: number): string {
   const requests = o.admitted + o.refused;
-  return `| ${o.label} | ${o.exitCode === 0 ? 'yes' : `NO (exit ${String(o.exitCode)})`} | ${users} | ${drives} (${fig.complete} complete) | ${fig.files} | ${f1(fig.bytes / MB)} | ${f1(o.seconds)} | ${f1(fig.files / o.seconds)} | ${f1(fig.userRate.p10)} / ${f1(fig.userRate.median)} / ${f1(fig.userRate.p90)} (${fig.userRate.drives}) | ${fig.atOnce.median} / ${fig.atOnce.peak} | ${o.refused} of ${requests} (${f1((100 * o.refused) / Math.max(1, requests))} %) | ${o.peakTreeMb} (${o.peakChargedMb}) | ${f1(fig.firstDone.smallest.median)} / ${f1(fig.firstDone.smallest.max)} (${fig.firstDone.smallest.drives} drives of ≤ ${fig.firstDone.smallest.maxFiles} files) | ${f1(fig.firstDone.all.p90)} / ${f1(fig.firstDone.all.max)} | ${f1(o.listedBy)} |`;
+  return `| ${o.label} | ${o.exitCode === 0 ? 'yes' : `NO (exit ${String(o.exitCode)})`} | ${users} | ${drives} (${fig.complete} complete) | ${fig.files} | ${f1(fig.bytes / MB)} | ${f1(o.seconds)} | ${f1(fig.files / o.seconds)} (${f1(fig.busiest10s)}) | ${f1(fig.userRate.p10)} / ${f1(fig.userRate.median)} / ${f1(fig.userRate.p90)} (${fig.userRate.drives}) | ${fig.atOnce.median} / ${fig.atOnce.peak} | ${o.refused} of ${requests} (${f1((100 * o.refused) / Math.max(1, requests))} %) | ${o.peakTreeMb} (${o.peakChargedMb}) | ${f1(fig.firstDone.smallest.median)} / ${f1(fig.firstDone.smallest.max)} (${fig.firstDone.smallest.drives} drives of ≤ ${fig.firstDone.smallest.maxFiles} files) | ${f1(fig.firstDone.all.p90)} / ${f1(fig.firstDone.all.max)} | ${f1(o.listedBy)} |`;
 }
 
 async function main(): Promise<void> {
@@ -180,7 +181,9 @@ async function main(): Promise<void> {
     sharedDrives: world.sharedDrives,
     nodes: world.nodes,
     wan: { latencyMs },
-    quota: { requestsPerSecond: quota },
+    // The admin's own: resolving the sources (drives.list, a permissions.list per shared drive) is neither paced nor
+    // retried on a refusal yet, so at a scaled-down quota it would fail shared drives (docs/benchmark.md).
+    quota: { requestsPerSecond: quota, usersPerSecond: { [world.admin]: num('admin-quota') } },
   });
   const keyFile = join(dir, 'sa.json');
   await writeFile(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), private_key_id: 'k1', token_uri: drive.tokenUrl }));
@@ -191,10 +194,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     `organisation: ${spec.users} users, ${spec.sharedDrives} shared drives, ${files} files (${f1(world.drives.reduce((a, d) => a + d.bytes, 0) / MB)} MB, ${spec.minBytes}–${spec.maxBytes} bytes each); ` +
       `largest drives ${sizes.slice(0, 5).join(', ')} files, median ${sizes[Math.floor(sizes.length / 2)] ?? 0}, smallest ${sizes.at(-1) ?? 0}; ` +
-      `Drive latency ${latencyMs} ms, quota ${quota} requests/s per user\n\n`,
+      `Drive latency ${latencyMs} ms, quota ${quota} requests/s per user (the admin ${num('admin-quota')})\n\n`,
   );
   process.stdout.write(
-    `| run | all copied | users | drives | files | MB | wall s | files/s | per-user files/s p10 / median / p90 (My Drives of ≥ ${RATE_MIN_FILES} files) | drives in progress at once, median / peak | refused | peak pod RSS MB (charged) | first file done, smallest tenth: median / max s | first file done, all drives: p90 / max s | every drive listed by, s |\n` +
+    `| run | all copied | users | drives | files | MB | wall s | files/s (busiest 10 s) | per-user files/s p10 / median / p90 (My Drives of ≥ ${RATE_MIN_FILES} files) | drives in progress at once, median / peak | refused | peak pod RSS MB (charged) | first file done, smallest tenth: median / max s | first file done, all drives: p90 / max s | every drive listed by, s |\n` +
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n',
   );
   const report = (o: RunOutcome, bucketObjects: LandedObject[], drives: number): void => {
