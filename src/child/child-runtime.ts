@@ -81,6 +81,10 @@ export class ChildRuntime {
       case 'pace':
         this.processor?.pace?.(raw.subject, raw.ratePerSecond, raw.resumeAt);
         return;
+      case 'pace-leave':
+        // The pace's adaptation counts this subject's use per tick: what this child used goes in before it is gone.
+        this.pace.flush(raw.subject);
+        return;
     }
   }
 

@@ -36,13 +36,22 @@ export class PaceReporter {
     this.#timer ??= setTimeout(() => this.flush(), REPORT_INTERVAL_MS).unref();
   }
 
-  flush(): void {
+  /** Send what was counted: for every subject, or only for `subject` (the others keep their timer). */
+  flush(subject?: string): void {
+    if (subject !== undefined) {
+      const c = this.#counts.get(subject);
+      this.#counts.delete(subject);
+      if (c !== undefined) this.#send(subject, c);
+      return;
+    }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    for (const [subject, c] of this.#counts) {
-      if (c.answered === 0 && c.refused === 0) continue;
-      this.send(message<PaceReportMessage>({ kind: 'pace-report', subject, answered: c.answered, refused: c.refused, retryAfterMs: c.retryAfterMs }));
-    }
+    for (const [s, c] of this.#counts) this.#send(s, c);
     this.#counts.clear();
+  }
+
+  #send(subject: string, c: Counts): void {
+    if (c.answered === 0 && c.refused === 0) return;
+    this.send(message<PaceReportMessage>({ kind: 'pace-report', subject, answered: c.answered, refused: c.refused, retryAfterMs: c.retryAfterMs }));
   }
 }

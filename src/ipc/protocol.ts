@@ -9,7 +9,8 @@ import type { SerializedError } from './serialized-error.js';
 export const PROTOCOL_BRAND = 'drive-s3-supervisor';
 // 2: service-state (parent → child), service-unreachable and item-returned (child → parent), issue 20 point 5.
 // 3: pace and pace-report name the subject whose pace they are (one pace per Drive user, issue 23).
-export const PROTOCOL_VERSION = 3;
+// 4: pace-leave (parent → child): a child leaves a subject's pace when it holds none of its items (issue 23).
+export const PROTOCOL_VERSION = 4;
 
 /** Why a child was recycled. Every recycle is logged and counted with one of these. */
 export const RECYCLE_REASONS = ['soft-cap', 'hard-cap', 'heap-oom', 'crash', 'max-items', 'budget'] as const;
@@ -76,6 +77,13 @@ export interface PaceMessage extends Envelope<'pace'> {
   /** Wall-clock ms before which no request is sent (a Retry-After); 0 when none. */
   resumeAt: number;
 }
+/**
+ * This child holds no more of `subject`'s items: it is no longer a member of that pace (the share it last got is
+ * now the others'), and reports what it counted for it at once. A later batch of that subject's items joins again.
+ */
+export interface PaceLeaveMessage extends Envelope<'pace-leave'> {
+  subject: string;
+}
 
 // child → parent
 export interface ReadyMessage extends Envelope<'ready'> {
@@ -133,7 +141,7 @@ export interface FatalMessage extends Envelope<'fatal'> {
   error: SerializedError;
 }
 
-export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage | ServiceStateMessage | PaceMessage;
+export type ParentMessage = InitMessage | BatchMessage | DrainMessage | ShutdownMessage | ServiceStateMessage | PaceMessage | PaceLeaveMessage;
 export type ChildMessage =
   | ReadyMessage
   | ItemStartMessage
@@ -152,7 +160,7 @@ export function message<M extends ParentMessage | ChildMessage>(body: Body<M>): 
   return { brand: PROTOCOL_BRAND, v: PROTOCOL_VERSION, ...body } as M;
 }
 
-const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown', 'service-state', 'pace']);
+const PARENT_KINDS: ReadonlySet<string> = new Set<ParentMessage['kind']>(['init', 'batch', 'drain', 'shutdown', 'service-state', 'pace', 'pace-leave']);
 const CHILD_KINDS: ReadonlySet<string> = new Set<ChildMessage['kind']>([
   'ready',
   'item-start',

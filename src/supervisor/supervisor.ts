@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { CrashLoopError } from '../errors.js';
 import { message, RECYCLE_REASONS } from '../ipc/protocol.js';
-import type { ItemOutcome, PaceMessage, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
+import type { ItemOutcome, RecycleReason, ServiceStateMessage, WorkItem } from '../ipc/protocol.js';
 import type { JsonObject } from '../ipc/json.js';
 import type { SerializedError } from '../ipc/serialized-error.js';
 import type { OutageView } from '../ipc/service-signals.js';
@@ -28,6 +28,8 @@ import type { MemoryPlan } from './memory-plan.js';
 import { RssSampler } from './rss-sampler.js';
 import type { WorkSource } from './work-source.js';
 import type { ChildOutput } from './child-output.js';
+import { PaceMembers } from './pace-members.js';
+import type { RateSharing } from './pace-members.js';
 
 const MB = 1024 * 1024;
 
@@ -70,18 +72,8 @@ export interface SupervisorOptions {
   pace?: RateSharing;
 }
 
-/**
- * Rates shared by several processes, one per subject (whose quota an item's requests spend): each process is
- * pushed its share of a subject's rate before it holds that subject's items, and reports how its requests went.
- * The subject also keeps dispatch fair: batches take items round-robin across subjects (dispatcher.ts).
- */
-export interface RateSharing {
-  subjectOf(item: WorkItem): string;
-  join(subject: string, id: string, apply: (ratePerSecond: number, resumeAt: number) => void): () => void;
-  report(subject: string, answered: number, refused: number, retryAfterMs: number | null): void;
-}
-
 export type { OutageOptions, OutageStop } from './outage-watch.js';
+export type { RateSharing } from './pace-members.js';
 
 export type RunOutcome = 'completed' | 'interrupted' | 'crash-loop';
 
@@ -135,8 +127,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private finish: ((outcome: RunOutcome) => void) | null = null;
   private fatal: Error | null = null;
   private shutdownPromise: Promise<void> | null = null;
-  /** Per child, the subjects' paces it has joined, and how to leave each (bounded by children × subjects). */
-  private readonly leavePace = new Map<number, Map<string, () => void>>();
+  /** Which subjects' paces each child is a member of; null without rate sharing. */
+  private readonly paceMembers: PaceMembers | null;
   private readonly outages: OutageWatch | null;
   outageStop: OutageStop | null = null;
   readonly stats: SupervisorStats = {
@@ -170,6 +162,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       hasWorkLeft: () => this.hasWorkLeft(),
     }, this.log);
     const pace = options.pace;
+    this.paceMembers = pace ? new PaceMembers(pace) : null;
     const limits: DispatchLimits = {
       batchFiles: options.batchFiles,
       batchBytes: options.batchMb * MB,
@@ -184,7 +177,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       stopping: () => this.stopping,
       grow: () => this.grow(),
       workArrived: () => this.kick(),
-      beforeBatch: (child, items) => this.joinPaces(child, items),
+      beforeBatch: (child, items) => this.paceMembers?.join(child, items),
     }, pace ? (item) => pace.subjectOf(item) : null);
     const guard = new MemoryGuard(plan, new RssSampler(options.rssPollMs), options.readCgroup ?? cgroupMemoryReader());
     this.memory = new MemoryWatch(plan, guard, this.stats, {
@@ -353,31 +346,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.dispatcher.schedule();
   }
 
-  /** The child joins the pace of each subject in its batch it has not joined yet: its share goes out before the batch (IPC keeps the order). */
-  private joinPaces(child: ChildHandle, items: readonly WorkItem[]): void {
-    const pace = this.options.pace;
-    if (!pace) return;
-    let joined = this.leavePace.get(child.id);
-    if (joined === undefined) {
-      joined = new Map();
-      this.leavePace.set(child.id, joined);
-    }
-    for (const item of items) {
-      const subject = pace.subjectOf(item);
-      if (joined.has(subject)) continue;
-      // A terminating child may have closed its end already: a share sent then is an EPIPE warning, not news.
-      joined.set(subject, pace.join(subject, `child ${child.id}`, (ratePerSecond, resumeAt) => {
-        if (child.state !== 'terminating') child.send(message<PaceMessage>({ kind: 'pace', subject, ratePerSecond, resumeAt }));
-      }));
-    }
-  }
-
   private onResult(child: ChildHandle, itemId: string, outcome: ItemOutcome): void {
     const item = child.settle(itemId);
     if (!item) {
       child.log.warn({ itemId }, 'result for an item this child does not hold: ignored');
       return;
     }
+    this.paceMembers?.released(child, item);
     this.emit('item-result', { item, outcome });
     const stop = outcome.status === 'failed' ? (this.options.stopOnFailure?.(outcome.error) ?? null) : null;
     if (stop !== null) {
@@ -397,6 +372,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private onReturned(child: ChildHandle, itemId: string, service: string): void {
     const item = child.release(itemId);
     if (!item) return;
+    this.paceMembers?.released(child, item);
     this.source.requeue(item, { countAttempt: false, reason: `${service} unreachable` });
     this.kick();
   }
@@ -410,8 +386,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** A child left the pool: why, logged, and what it held put back or settled. */
   private onExit(child: ChildHandle, exit: ChildExit): RecycleReason | null {
-    for (const leave of this.leavePace.get(child.id)?.values() ?? []) leave();
-    this.leavePace.delete(child.id);
+    this.paceMembers?.exited(child);
     const graceful = this.stopping || (child.recycleReason !== null && child.recycleReason !== 'hard-cap' && child.recycleReason !== 'budget' && exit.code === 0);
     let reason: RecycleReason | null = child.recycleReason;
     if (reason === null && !this.stopping) {

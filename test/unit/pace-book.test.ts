@@ -87,3 +87,37 @@ test('/metrics: each user\'s rate and refusals under the label subject, the tota
   book.report('a@example.com', 0, 3, null);
   assert.match(await metrics.registry.metrics(), /^supervisor_drive_rate_limited_subject_total\{subject="a@example.com"\} 5$/m, 'counted once at each scrape');
 });
+
+test('a member that leaves gives its share back to the others; members counts who shares it now', () => {
+  const book = new PaceBook(100);
+  const shares = new Map<string, number>();
+  const leave1 = book.join('a', 'child 1', (rate) => shares.set('child 1', rate));
+  book.join('a', 'child 2', (rate) => shares.set('child 2', rate));
+  const rate = book.pace('a').rate;
+  assert.equal(book.members('a'), 2);
+  assert.equal(shares.get('child 2'), rate / 2);
+  leave1();
+  assert.equal(book.members('a'), 1);
+  assert.equal(shares.get('child 2'), rate, 'the one member left has the whole rate');
+  leave1();
+  assert.equal(book.members('a'), 1, 'leaving twice leaves once');
+  assert.equal(book.members('never-used'), 0);
+  const again = book.join('a', 'child 1', (r) => shares.set('child 1', r));
+  assert.equal(book.members('a'), 2, 'joining again after leaving');
+  assert.equal(shares.get('child 1'), rate / 2);
+  again();
+});
+
+test("the child's reports: flushing one subject (it left that pace) sends that subject's counts only", () => {
+  const sent: PaceReportMessage[] = [];
+  const reporter = new PaceReporter((m) => sent.push(m));
+  reporter.record('a', false, null);
+  reporter.record('a', false, null);
+  reporter.record('b', false, null);
+  reporter.flush('a');
+  assert.deepEqual(sent.map((m) => [m.subject, m.answered]), [['a', 2]]);
+  reporter.flush('a');
+  assert.equal(sent.length, 1, 'nothing counted since: nothing sent');
+  reporter.flush();
+  assert.deepEqual(sent.map((m) => [m.subject, m.answered]), [['a', 2], ['b', 1]]);
+});

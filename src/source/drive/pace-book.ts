@@ -57,6 +57,11 @@ export class PaceBook {
     return this.pace(subject).join(id, apply);
   }
 
+  /** How many share the subject's pace now: 0 for a subject never used. */
+  members(subject: string): number {
+    return this.#paces.get(subject)?.members ?? 0;
+  }
+
   report(subject: string, answered: number, refused: number, retryAfterMs: number | null): void {
     this.pace(subject).report(answered, refused, retryAfterMs);
   }

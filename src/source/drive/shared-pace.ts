@@ -83,6 +83,11 @@ export class SharedPace {
     return this.#rate;
   }
 
+  /** How many share the rate now (the lister, and the children holding this subject's items). */
+  get members(): number {
+    return this.#sharers.size;
+  }
+
   /** One sharer's rate now. */
   get share(): number {
     return this.#rate / Math.max(1, this.#sharers.size);
