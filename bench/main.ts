@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { planMemory } from '../src/app/memory-setup.js';
-import { streamsFor } from '../src/copy/item-buffer-bound.js';
+import { streamsFor } from '../src/app/item-buffer-bound.js';
 import { CHILD_SEMI_SPACE_MB } from '../src/supervisor/spawn-child.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { othersInCgroupMb } from './cgroup-baseline.js';

@@ -96,7 +96,7 @@ export function listingTable(rs: readonly RunResult[]): string {
 /** One file size copied by one child alone, several times: the highest peak and each run's. */
 export interface FlatRun {
   size: number;
-  /** Connections the child read it over (copy/item-buffer-bound.ts streamsFor): more streams hold more part buffers. */
+  /** Connections the child read it over (app/item-buffer-bound.ts streamsFor): more streams hold more part buffers. */
   streams: number;
   peakChildMb: number;
   runsMb: number[];

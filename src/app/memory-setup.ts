@@ -4,7 +4,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { defaultPartBuffers } from '../copy/default-part-buffers.js';
-import { largeItemBufferBytes } from '../copy/item-buffer-bound.js';
+import { largeItemBufferBytes } from './item-buffer-bound.js';
 import { streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';

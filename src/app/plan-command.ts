@@ -9,7 +9,7 @@ import { resolveRoot } from '../source/drive/lister.js';
 import type { DriveItem, ListedEntry } from '../source/drive/drive-item.js';
 import { createCliLogger } from '../observability/cli-logger.js';
 import { formatBytes } from '../observability/format.js';
-import { itemBufferBytes } from '../copy/item-buffer-bound.js';
+import { itemBufferBytes } from './item-buffer-bound.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';
 import type { MemoryPlan } from '../supervisor/memory-plan.js';
 import { MemoryPlanError } from '../errors.js';

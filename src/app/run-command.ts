@@ -25,7 +25,7 @@ import { SyncStatus } from '../observability/sync-status.js';
 import { formatSummary, resumeRereadOf, writeReport } from '../observability/report.js';
 import type { ResumeReread, RunSummary } from '../observability/report.js';
 import { abortIncompleteUploads } from '../target/s3/multipart-cleanup.js';
-import { itemBufferBytes } from '../copy/item-buffer-bound.js';
+import { itemBufferBytes } from './item-buffer-bound.js';
 import { preflightS3 } from '../target/s3/preflight.js';
 import { createS3Client } from '../target/s3/s3-client.js';
 import { describeMemoryPlan } from '../supervisor/memory-plan.js';

@@ -2,7 +2,7 @@
 // --range-streams ranges, each holding a part buffer and a connection's buffer, and is admitted as such.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { itemBufferBytes, largeItemBufferBytes, streamsFor } from '../../src/copy/item-buffer-bound.js';
+import { itemBufferBytes, largeItemBufferBytes, streamsFor } from '../../src/app/item-buffer-bound.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../../src/source/drive/download.js';
 import { MIB } from '../../src/target/s3/part-size.js';
 

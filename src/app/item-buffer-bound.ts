@@ -1,9 +1,9 @@
 // The buffer bound of one item read the way a child reads it (copy-item.ts): one stream, or --range-streams
 // ranges at or above the cutoff, each holding a part buffer and a connection's buffer (range-reader.ts). The
-// memory plan (app/memory-setup.ts) and admission (run, plan) both count by it, so they cannot disagree.
+// memory plan (memory-setup.ts) and admission (run, plan) both count by it, so they cannot disagree.
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { MIB, choosePartSize, predictBufferBytes } from '../target/s3/part-size.js';
-import { rangeQueueSize, readsAsRanges } from './range-reader.js';
+import { rangeQueueSize, readsAsRanges } from '../copy/range-reader.js';
 
 /** The settings the bound depends on (a Settings satisfies it). */
 export interface ItemBufferSettings {
