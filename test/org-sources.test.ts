@@ -55,3 +55,27 @@ test('users from the directory, shared drives with their organizers; clashing na
   // The directory refused (the subject is no admin): a preflight line, exit 2.
   await assert.rejects(resolveOrgSources(settings({ allUsers: true, adminSubject: 'ann@example.com' }), {}), (err: Error) => err instanceof PreflightError && /^--all-users: the directory's users\.list as --admin-subject ann@example\.com failed: /.test(err.message));
 });
+
+test("the admin's requests are retried through its quota: every shared drive still finds its organizer", async (t) => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const drives = Array.from({ length: 6 }, (_, i) => ({ id: `sd${i}`, name: `Team ${i}`, members: [{ role: 'organizer' as const, type: 'user' as const, emailAddress: 'ann@example.com' }] }));
+  // Four requests a second for everyone, a burst of one: drives.list and six permissions.list cannot all pass at once.
+  const fake = await startFakeDrive({
+    org: { users: [{ email: ADMIN, isAdmin: true }, { email: 'ann@example.com' }], serviceAccountEmail: SA, serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    sharedDrives: drives,
+    quota: { requestsPerSecond: 4, burst: 1 },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'org-sources-quota-'));
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await fake.close();
+  });
+  const keyFile = join(dir, 'sa.json');
+  writeFileSync(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: fake.tokenUrl }));
+  const settings = resolveSettings({ googleCredentials: keyFile, driveRootUrl: fake.rootUrl, adminRootUrl: fake.rootUrl, adminSubject: ADMIN, allSharedDrives: true, users: 'ann@example.com' }, {});
+  const sources = await resolveOrgSources(settings, {});
+  const shared = sources.filter((s) => s.kind === 'shared-drive');
+  assert.equal(shared.length, 6);
+  assert.deepEqual(shared.map((s) => [s.subject, s.problem]), drives.map(() => ['ann@example.com', undefined]));
+  assert.ok(fake.quota.stats.refused > 0, 'the quota refused some of the admin requests (else this test proves nothing)');
+});

@@ -10,7 +10,9 @@ import type { DriveAuth } from '../source/drive/auth.js';
 import { createDriveClient } from '../source/drive/drive-client.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import { DIRECTORY_USER_READONLY_SCOPE, findOrganizer, listDirectoryUsers, listSharedDrives } from '../source/drive/directory.js';
-import { classifyDriveError } from '../source/drive/retry.js';
+import type { RequestCall } from '../source/drive/directory.js';
+import { createPacer, paced } from '../source/drive/pacer.js';
+import { classifyDriveError, withRetry } from '../source/drive/retry.js';
 import type { SharedWithMeScope } from '../source/drive/shared-with-me.js';
 import { driveAuthOptions } from './source-target.js';
 import type { Extras } from './source-target.js';
@@ -54,17 +56,26 @@ export function driveAs(settings: Settings, extras: Extras, subject: string): Dr
   return createDriveClient({ auth: authAs(settings, extras, subject), ...(settings.driveRootUrl ? { rootUrl: settings.driveRootUrl } : {}) });
 }
 
+/**
+ * The admin's requests (users.list, drives.list, one permissions.list per shared drive), paced at --drive-tps
+ * and retried like the listing's: the admin has a quota too, and a refusal there would fail whole drives.
+ */
+function adminCall(settings: Settings): RequestCall {
+  const pacer = createPacer({ tps: settings.driveTps });
+  return (send) => withRetry(() => paced(pacer, undefined, send), { maxRetries: settings.driveRetries, baseMs: 1000 });
+}
+
 function preflight(what: string, err: unknown): PreflightError {
   return new PreflightError(`${what} failed: ${classifyDriveError(err).message}`);
 }
 
-async function resolveUsers(settings: Settings, extras: Extras): Promise<string[]> {
+async function resolveUsers(settings: Settings, extras: Extras, call: RequestCall): Promise<string[]> {
   let users = settings.users ?? [];
   if (settings.allUsers) {
     const admin = settings.adminSubject ?? '';
     let directory;
     try {
-      directory = await listDirectoryUsers(authAs(settings, extras, admin, [DIRECTORY_USER_READONLY_SCOPE]), settings.adminRootUrl);
+      directory = await listDirectoryUsers(authAs(settings, extras, admin, [DIRECTORY_USER_READONLY_SCOPE]), settings.adminRootUrl, call);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       throw preflight(`--all-users: the directory's users.list as --admin-subject ${admin}`, err);
@@ -81,13 +92,13 @@ export function driveShardKey(s: Pick<SourceDrive, 'kind' | 'name' | 'rootId'>):
   return s.kind === 'user' ? `users/${s.name.toLowerCase()}` : `shared-drives/${s.rootId}`;
 }
 
-async function listDomainSharedDrives(settings: Settings, extras: Extras): Promise<{ sources: SourceDrive[]; drive: DriveClient['drive'] | null }> {
+async function listDomainSharedDrives(settings: Settings, extras: Extras, call: RequestCall): Promise<{ sources: SourceDrive[]; drive: DriveClient['drive'] | null }> {
   if (!settings.allSharedDrives) return { sources: [], drive: null };
   const admin = settings.adminSubject ?? '';
   const { drive } = driveAs(settings, extras, admin);
   let drives;
   try {
-    drives = await listSharedDrives(drive);
+    drives = await listSharedDrives(drive, call);
   } catch (err) {
     throw preflight(`--all-shared-drives: drives.list with useDomainAdminAccess as --admin-subject ${admin}`, err);
   }
@@ -99,10 +110,10 @@ async function listDomainSharedDrives(settings: Settings, extras: Extras): Promi
 }
 
 /** One organizer per shared drive, asked only for the drives this shard copies. */
-async function findOrganizers(drive: DriveClient['drive'], sources: SourceDrive[]): Promise<void> {
+async function findOrganizers(drive: DriveClient['drive'], sources: SourceDrive[], call: RequestCall): Promise<void> {
   for (const source of sources) {
     try {
-      source.subject = (await findOrganizer(drive, source.rootId)) ?? null;
+      source.subject = (await findOrganizer(drive, source.rootId, call)) ?? null;
       if (source.subject === null) source.problem = 'no organizer: nobody can read this shared drive as a member';
     } catch (err) {
       source.problem = `permissions.list failed: ${classifyDriveError(err).message}`;
@@ -115,8 +126,9 @@ async function findOrganizers(drive: DriveClient['drive'], sources: SourceDrive[
  * drives it keeps (by driveShardKey), so no other shard's drive is looked at past the directory's lists.
  */
 export async function resolveOrgSources(settings: Settings, extras: Extras, inShard: (key: string) => boolean = () => true): Promise<SourceDrive[]> {
-  const users = await resolveUsers(settings, extras);
-  const shared = await listDomainSharedDrives(settings, extras);
+  const call = adminCall(settings);
+  const users = await resolveUsers(settings, extras, call);
+  const shared = await listDomainSharedDrives(settings, extras, call);
   // The whole selection, before --shard: each shard decides a shared item's one copy alike.
   const scope: SharedWithMeScope | null = settings.sharedWithMe ? { users: users.map((u) => u.toLowerCase()).sort(), sharedDrives: new Set(shared.sources.map((s) => s.rootId)) } : null;
   const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)], ...(scope ? { sharedWithMe: scope } : {}) }));
@@ -124,6 +136,6 @@ export async function resolveOrgSources(settings: Settings, extras: Extras, inSh
   // left without a drive is not (more shards than drives).
   if (userSources.length + shared.sources.length === 0) throw new PreflightError('the organisation flags select no drive: no active user is left after --users/--exclude-users, and no shared drive');
   const sharedHere = shared.sources.filter((s) => inShard(driveShardKey(s)));
-  if (shared.drive !== null) await findOrganizers(shared.drive, sharedHere);
+  if (shared.drive !== null) await findOrganizers(shared.drive, sharedHere, call);
   return [...userSources.filter((s) => inShard(driveShardKey(s))), ...sharedHere];
 }
