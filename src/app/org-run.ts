@@ -2,13 +2,16 @@
 // once; the pass's OrgSources; and what the report says per drive. A one-drive run has none of it (null).
 import type { Settings } from '../config/settings.js';
 import type { Shard } from '../config/shard.js';
+import type { Journal } from '../journal/journal.js';
 import type { JournalReader } from '../journal/journal-reader.js';
 import type { Logger } from '../observability/logger.js';
 import type { RunSummary, SourceRow } from '../observability/report.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { PaceBook } from '../source/drive/pace-book.js';
 import { joinPacer } from '../source/drive/shared-pace.js';
+import { orgPassKind, orgSyncedAt } from './org-pass.js';
 import type { OrgSources, SourceFailure } from './org-pass.js';
+import { passKind } from './sync-pass.js';
 import { driveAs, resolveOrgSources, sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import { sourceRows } from './source-rows.js';
@@ -31,6 +34,16 @@ export async function resolveOrgRun(settings: Settings, extras: Extras, prefix: 
 /** An organisation run probes and preflights Drive as its admin (or its first user): it has no one identity. */
 export function orgProbeDrive(settings: Settings, extras: Extras): DriveClient {
   return driveAs(settings, extras, settings.adminSubject ?? settings.users?.[0] ?? '');
+}
+
+/** Which pass comes next: one drive's (sync-pass.ts), or an organisation's, delta only when every drive has a token. */
+export function nextPassKind(journal: Journal, run: OrgRun | null, full: boolean): 'full' | 'delta' {
+  return run === null ? passKind(journal, full) : orgPassKind(journal, run.prefixes, full);
+}
+
+/** When the sync last caught up: the one drive's last pass, or the organisation's least recent drive. */
+export function syncedAt(journal: Journal, run: OrgRun | null): number | null {
+  return run === null ? journal.delta.syncedAt() : orgSyncedAt(journal, run.prefixes);
 }
 
 /** A pass's view of the run: each drive listed again as its own identity, paced by that subject's pace. */

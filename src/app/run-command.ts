@@ -35,7 +35,7 @@ import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
 import { JournalWorkSource } from './journal-work-source.js';
 import type { ListingProgress } from './listing-task.js';
-import { finishPass, passCounts, passKind, passLine, passReport, runPass } from './sync-pass.js';
+import { finishPass, passCounts, passLine, passReport, runPass } from './sync-pass.js';
 import type { PassFinish, PassResult } from './sync-pass.js';
 import { planMemory, warnUnlessHeapCapped } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
@@ -47,7 +47,7 @@ import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { isOrgRun } from '../config/org-settings.js';
-import { drivePaceReport, listedPrefixes, orgOutcome, orgPassOf, orgProbeDrive, resolveOrgRun } from './org-run.js';
+import { drivePaceReport, listedPrefixes, nextPassKind, orgOutcome, orgPassOf, orgProbeDrive, resolveOrgRun, syncedAt } from './org-run.js';
 import type { OrgRun } from './org-run.js';
 import { sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
@@ -129,10 +129,10 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const probeWrite = async (): Promise<void> => {
       await (probed ??= preflightS3(s3, target, undefined, 'write'));
     };
-    if (mayBeDelta && (passKind(journal, settings.full || isOrgRun(settings)) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
+    if (mayBeDelta && (nextPassKind(journal, orgRun, settings.full) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
     health.ready = true;
     const open = journal;
-    sync.syncedAt = open.delta.syncedAt();
+    sync.syncedAt = syncedAt(open, orgRun);
     // Installed right before the first pass, whose own handlers follow in the same turn (copy()).
     if (settings.watch) watchSignals = catchWatchSignals();
     let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probeWrite, orgRun });
@@ -289,7 +289,7 @@ async function copy(c: CopyContext): Promise<number> {
   let preflightError: PreflightError | null = null;
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
-  c.sync.running = passKind(journal, settings.full || isOrgRun(settings));
+  c.sync.running = nextPassKind(journal, c.orgRun, settings.full);
   // An organisation pass paces each drive's listing by its subject's pace (org-pass.ts): this pacer is the one-drive lister's.
   const lister = orgPass ? { pacer: createPacer({ tps: Number.POSITIVE_INFINITY }), leave: (): void => undefined } : joinPacer(paces.pace(OWN_SUBJECT), 'lister');
   paces.start();
