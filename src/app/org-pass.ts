@@ -18,17 +18,10 @@ import type { SourceDrive } from './org-sources.js';
 import type { PassContext, PassResult } from './sync-pass.js';
 
 /** One drive's part of the pass: the token finishPass stores for it, and its delta (null: listed in full). */
-export interface DrivePass {
+export interface DrivePass extends Pick<PassResult, 'kind' | 'token' | 'delta' | 'fellBack' | 'gone' | 'readAt'> {
   source: string;
   /** Its key prefix, `<s3-prefix>/users/<email>/`: where its token and folders are kept. */
   prefix: string;
-  kind: 'full' | 'delta';
-  token: string;
-  delta: DeltaResult | null;
-  /** Its stored token was refused, so it was listed in full. */
-  fellBack: boolean;
-  gone: number;
-  readAt: number;
 }
 
 /** A source drive this run could not list, and why. */
