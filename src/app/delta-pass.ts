@@ -64,6 +64,8 @@ export interface DeltaOptions {
   existing: (driveId: string, key: string) => { size: number | null; md5: string | null; modifiedTime: string | null } | undefined;
   /** Drive unreachable: the changes listing and the re-listings wait for it (listing-task.ts, outage.ts). */
   outage?: OutageView;
+  /** A user's My Drive in an organisation run: the shared drives they are a member of have their own feeds. */
+  myDriveOnly?: boolean;
   /** Called once, after the changes are known and before anything is recorded, when there are changes. */
   beforeWrite?: () => Promise<void>;
   /** Record a batch of re-listed entries (null: plan only, nothing written). */
@@ -74,7 +76,7 @@ export interface DeltaOptions {
 export async function runDelta(o: DeltaOptions): Promise<DeltaResult> {
   const retry = { maxRetries: o.settings.driveRetries, baseMs: 1000, signal: o.signal };
   const set = await listChanges(
-    { drive: o.drive.drive, ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}), pacer: o.pacer, retry, signal: o.signal, ...(o.outage ? { outage: o.outage, log: o.log } : {}) },
+    { drive: o.drive.drive, ...(o.settings.sharedDriveId ? { sharedDriveId: o.settings.sharedDriveId } : {}), ...(o.myDriveOnly ? { myDriveOnly: true } : {}), pacer: o.pacer, retry, signal: o.signal, ...(o.outage ? { outage: o.outage, log: o.log } : {}) },
     o.token,
   );
   if (set.changes.size > 0) await o.beforeWrite?.();

@@ -2,6 +2,8 @@
 // CPUs, and the per-item buffer bound of the copy (part size × parts in flight + stream high-water marks).
 import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
+import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
+import type { Logger } from '../observability/logger.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { defaultPartBuffers } from '../copy/default-part-buffers.js';
 import { largeItemBufferBytes } from './item-buffer-bound.js';
@@ -69,4 +71,17 @@ export function planMemory(settings: Settings, machine: MachineFacts = machineFa
     recyclePct: settings.budgetRecyclePct,
     supervisorHeapMb: heapLimitMb(),
   });
+}
+
+/**
+ * The reserve only holds if this process's own heap is capped (SUPERVISOR_NODE_FLAGS, set by the CLI's
+ * shebang and the image's ENTRYPOINT): uncapped, V8 lets dead listing pages pile up. Started as a bare
+ * `node dist/src/bundle-supervisor/main.js` it is not: say so.
+ */
+export function warnUnlessHeapCapped(plan: MemoryPlan, log: Logger): void {
+  if (plan.supervisorHeapMb === null || plan.supervisorHeapMb <= SUPERVISOR_HEAP_LIMIT_MB) return;
+  log.warn(
+    { heapLimitMb: plan.supervisorHeapMb, supervisorReserveMb: plan.reserveMb },
+    `the supervisor's V8 heap limit (${plan.supervisorHeapMb} MB) is not capped by its flags, and --supervisor-reserve-mb (${plan.reserveMb} MB) may not hold it: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
+  );
 }

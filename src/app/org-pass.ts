@@ -1,17 +1,31 @@
-// The full pass of an organisation run (issue 23): each source drive listed in turn as its own identity, its
-// keys under users/<email>/ or shared-drives/<name>/, each file recorded with the subject a child downloads
-// it as. A drive that cannot be read is reported failed with the reason; the others are copied.
+// The pass of an organisation run (issue 23): each source drive read in turn as its own identity, its keys
+// under users/<email>/ or shared-drives/<name>/, each file recorded with the subject a child downloads it as.
+// Each drive has its own change feed and token (journal.deltaFor): a drive with a stored token makes a delta;
+// one without (new in the selection, its last listing failed, --full) or whose token Drive refuses is listed
+// in full, alone. A drive that cannot be read is reported failed with the reason; the others are copied.
 import type { Settings } from '../config/settings.js';
+import type { Journal } from '../journal/journal.js';
+import { ChangeTokenRefusedError } from '../source/drive/changes.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { Pacer } from '../source/drive/pacer.js';
 import { classifyDriveError } from '../source/drive/retry.js';
+import type { DeltaCounts, DeltaResult } from './delta-pass.js';
+import { deltaOfDrive, listInFull } from './drive-pass.js';
 import { runListing, runSharedWithMeListing } from './listing-task.js';
 import type { ListingTaskOptions } from './listing-task.js';
 import { SHARED_WITH_ME_SEGMENT } from '../source/drive/shared-with-me.js';
+import type { DriveScope } from './drive-pass.js';
 import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
 import type { PassContext, PassResult } from './sync-pass.js';
+
+/** One drive's part of the pass: the token finishPass stores for it, and its delta (null: listed in full). */
+export interface DrivePass extends Pick<PassResult, 'kind' | 'token' | 'delta' | 'fellBack' | 'gone' | 'readAt'> {
+  source: string;
+  /** Its key prefix, `<s3-prefix>/users/<email>/`: where its token and folders are kept. */
+  prefix: string;
+}
 
 /** A source drive this run could not list, and why. */
 export interface SourceFailure {
@@ -59,8 +73,8 @@ export type SourceListingOptions = Omit<ListingTaskOptions, 'rootFolderId' | 'pr
 };
 
 /**
- * List one source drive whole (--shard chose the drives, run-command.ts orgShardFilter): the drive, then, for a
- * user with --shared-with-me, what was shared with them, its keys under the user's `Shared with me/` folder.
+ * `plan`'s listing of one source drive whole (a run lists through drive-pass.ts listInFull, which also records
+ * the folders): the drive, then, for a user with --shared-with-me, what was shared with them.
  */
 export async function listSource(o: SourceListingOptions): Promise<void> {
   const { source, ...rest } = o;
@@ -70,21 +84,42 @@ export async function listSource(o: SourceListingOptions): Promise<void> {
     await runListing(listing);
     return;
   }
-  // The user's own folders: a shared item filed in one of them was copied with the My Drive.
   const myFolders = new Set<string>();
   await runListing({ ...listing, reservedRootSegments: [SHARED_WITH_ME_SEGMENT], onFolder: (f) => myFolders.add(f.id) });
   await runSharedWithMeListing({ ...listing, lister: source.subject, scope, myFolders });
 }
 
-export async function orgFullPass(c: PassContext, org: OrgSources): Promise<PassResult> {
+/** Which pass an organisation run makes: a delta when every selected drive has a token, else full (some drive is listed in full). */
+export function orgPassKind(journal: Journal, prefixes: readonly string[], full: boolean): 'full' | 'delta' {
+  return !full && prefixes.length > 0 && prefixes.every((p) => journal.deltaFor(p).changeToken() !== null) ? 'delta' : 'full';
+}
+
+/** When the run last caught up with every selected drive: the oldest drive's, null while one has never been. */
+export function orgSyncedAt(journal: Journal, prefixes: readonly string[]): number | null {
+  let oldest: number | null = null;
+  for (const p of prefixes) {
+    const at = journal.deltaFor(p).syncedAt();
+    if (at === null) return null;
+    oldest = oldest === null ? at : Math.min(oldest, at);
+  }
+  return oldest;
+}
+
+const ZERO: DeltaCounts = { changes: 0, new: 0, changed: 0, moved: 0, gone: 0, foldersListed: 0 };
+
+function sumCounts(a: DeltaCounts, b: DeltaCounts): DeltaCounts {
+  return { changes: a.changes + b.changes, new: a.new + b.new, changed: a.changed + b.changed, moved: a.moved + b.moved, gone: a.gone + b.gone, foldersListed: a.foldersListed + b.foldersListed };
+}
+
+export async function orgPass(c: PassContext, org: OrgSources): Promise<PassResult> {
   const { journal, guard } = c;
-  guard.run(() => journal.delta.startFullPass(), undefined);
   org.failures.length = 0;
   org.listingSkips.clear();
   const readAt = Date.now();
-  const generation = journal.startNewListing();
-  /** Key prefixes of the drives listed to the end: only their unseen rows can be gone. */
-  const listed: string[] = [];
+  /** The listing generation of this pass's full listings, started at the first one (a delta keeps the last). */
+  let generation: number | null = null;
+  const drives: DrivePass[] = [];
+  let serverCopied = 0;
   for (const source of org.sources) {
     const label = sourceLabel(source);
     if (source.subject === null) {
@@ -94,45 +129,76 @@ export async function orgFullPass(c: PassContext, org: OrgSources): Promise<Pass
     const subject = source.subject;
     const skips: Record<string, number> = {};
     org.listingSkips.set(label, skips);
+    const prefix = sourceKeyPrefix(c.prefix, source);
     // A shared drive is read as its organizer: it spends, and is paced by, that user's quota.
     const lister = org.listerPace(subject);
+    const listing = sourceListing(c.settings, c.prefix, source);
+    const log = c.log.child({ source: label });
+    const drive: DriveScope = {
+      settings: listing.settings,
+      drive: org.driveFor(subject),
+      store: journal.deltaFor(prefix),
+      rootId: listing.rootFolderId,
+      prefix: listing.prefix,
+      pacer: lister.pacer,
+      // --shard chose this run's drives (run-command.ts orgShardFilter): each is listed and copied whole.
+      shard: null,
+      log,
+      stamp: (entries) => {
+        countSkips(skips, entries);
+        return withSubject(entries, subject);
+      },
+      ...(source.kind === 'user' ? { myDriveOnly: true } : {}),
+      ...(source.sharedWithMe ? { sharedWithMe: { lister: subject, scope: source.sharedWithMe } } : {}),
+    };
+    // A delta of a user's feed does not yet apply --shared-with-me's one-copy rule: such a user is listed in full.
+    const token = c.settings.full || source.sharedWithMe ? null : drive.store.changeToken();
     try {
-      await listSource({
-        source,
-        settings: c.settings,
-        prefix: c.prefix,
-        drive: org.driveFor(subject),
-        pacer: lister.pacer,
-        log: c.log.child({ source: label }),
-        signal: c.signal,
-        progress: c.progress,
-        ...(c.outage ? { outage: c.outage } : {}),
-        write: (entries) => {
-          countSkips(skips, entries);
-          guard.run(() => journal.recordListed(withSubject(entries, subject)), undefined);
-          c.notify();
-        },
-      });
-      listed.push(sourceKeyPrefix(c.prefix, source));
+      let pass: DrivePass | null = null;
+      if (token !== null) {
+        try {
+          const at = Date.now();
+          const d = await deltaOfDrive(c, drive, token);
+          serverCopied += d.serverCopied;
+          pass = { source: label, prefix, kind: 'delta', token: d.delta.newToken, delta: d.delta, fellBack: false, gone: d.delta.counts.gone, readAt: at };
+        } catch (err) {
+          if (!(err instanceof ChangeTokenRefusedError)) throw err;
+          log.warn({ detail: err.detail }, "Drive no longer accepts this drive's change token: listing this drive in full");
+        }
+      }
+      if (pass === null) {
+        const at = Date.now();
+        generation ??= journal.startNewListing();
+        const newToken = await listInFull(c, drive);
+        // Gone is decided per drive: a drive that failed was not seen, and one left out by this run's
+        // --users/--exclude-users was not looked at (--deletes delete must not remove it).
+        const unseen = journal.delta.unseenUnder(generation, prefix);
+        guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
+        pass = { source: label, prefix, kind: 'full', token: newToken, delta: null, fellBack: token !== null, gone: unseen.length, readAt: at };
+      }
+      drives.push(pass);
     } catch (err) {
       if (c.signal.aborted) throw err;
       const reason = reasonOf(err);
-      c.log.error({ source: label, subject, reason }, 'this drive could not be listed: its files are not copied, the other drives are');
+      log.error({ subject, reason }, 'this drive could not be listed: its files are not copied, the other drives are');
       org.failures.push({ source: label, reason });
     } finally {
       lister.leave();
     }
   }
-  guard.run(() => journal.setListingComplete(), undefined);
-  // Gone is decided per drive, among the drives listed to the end: a drive that failed was not seen, and one
-  // left out by this run's --users/--exclude-users was not looked at (--deletes delete must not remove it).
-  let gone = 0;
-  for (const p of listed) {
-    const unseen = journal.delta.unseenUnder(generation, p);
-    guard.run(() => journal.delta.markGone(unseen.map((r) => r.seq)), undefined);
-    gone += unseen.length;
-  }
+  if (generation !== null) guard.run(() => journal.setListingComplete(), undefined);
   const notSelected = journal.delta.countOutside(org.sources.map((s) => sourceKeyPrefix(c.prefix, s)));
-  // No change token: each drive has its own change feed, and an organisation run makes full passes (design.md).
-  return { kind: 'full', token: '', delta: null, fellBack: false, gone, readAt, serverCopied: 0, notSelected };
+  const deltas = drives.filter((d) => d.delta !== null);
+  // The sums, for the summary line and /metrics; each drive's token is its own (finishPass stores drives[]).
+  const delta: DeltaResult | null = deltas.length === 0 ? null : { newToken: '', counts: deltas.reduce((n, d) => sumCounts(n, d.delta?.counts ?? ZERO), ZERO), gone: [], folders: [], dropPrefixes: [] };
+  const kind = drives.length > 0 && deltas.length === drives.length ? 'delta' : 'full';
+  const gone = drives.reduce((n, d) => n + d.gone, 0);
+  return { kind, token: '', delta, fellBack: drives.some((d) => d.fellBack), gone, readAt, serverCopied, notSelected, drives };
+}
+
+/** The summary line's part for an organisation pass: how many drives made a delta and how many were listed in full. */
+export function orgPassLine(drives: readonly DrivePass[]): string {
+  const full = drives.filter((d) => d.kind === 'full');
+  const refused = full.filter((d) => d.fellBack).length;
+  return `${drives.length - full.length} drives by delta, ${full.length} listed in full${refused > 0 ? ` (${refused} whose change token was refused)` : ''}`;
 }

@@ -2,7 +2,6 @@
 // together; then clean-up, the report and the exit code.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SUPERVISOR_HEAP_LIMIT_MB, SUPERVISOR_NODE_FLAGS } from '../cli/node-flags.js';
 import type { Settings } from '../config/settings.js';
 import { parseShard } from '../config/shard.js';
 import { orgShardFilter } from '../config/drive-shards.js';
@@ -35,9 +34,9 @@ import type { RunOutcome } from '../supervisor/supervisor.js';
 import { copyOptionsToJson } from '../copy/copy-options.js';
 import { JournalWorkSource } from './journal-work-source.js';
 import type { ListingProgress } from './listing-task.js';
-import { finishPass, passCounts, passKind, passLine, passReport, runPass } from './sync-pass.js';
+import { finishPass, passCounts, passLine, passReport, runPass } from './sync-pass.js';
 import type { PassFinish, PassResult } from './sync-pass.js';
-import { planMemory } from './memory-setup.js';
+import { planMemory, warnUnlessHeapCapped } from './memory-setup.js';
 import { DownloadQuotaStreak, runStopByItem, runStopByListing, runStopExitCode, runStopLine } from './run-stop.js';
 import type { RunStop } from './run-stop.js';
 import { JournalWriteGuard } from './journal-write-guard.js';
@@ -47,10 +46,9 @@ import type { Extras } from './source-target.js';
 import { journalIdentity } from './journal-identity.js';
 import { throttled } from './throttled.js';
 import { isOrgRun } from '../config/org-settings.js';
-import { driveAs, resolveOrgSources, sourceKeyPrefix, sourceLabel } from './org-sources.js';
-import type { SourceDrive } from './org-sources.js';
-import type { OrgSources, SourceFailure } from './org-pass.js';
-import { sourceRows, sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
+import { drivePaceReport, listedPrefixes, nextPassKind, orgOutcome, orgPassOf, orgProbeDrive, resolveOrgRun, syncedAt } from './org-run.js';
+import type { OrgRun } from './org-run.js';
+import { sourceRowsCsvPath, writeSourceRowsCsv } from './source-rows.js';
 import { catchWatchSignals, waitBetweenPasses } from './watch.js';
 
 // The bundle of src/copy/copy-processor.ts that `npm run build` writes (build/bundle.ts says why).
@@ -74,19 +72,6 @@ function progressMode(s: Settings): 'tty' | 'log' | 'off' {
   return s.progress;
 }
 
-/**
- * The reserve only holds if this process's own heap is capped (SUPERVISOR_NODE_FLAGS, set by the CLI's
- * shebang and the image's ENTRYPOINT): uncapped, V8 lets dead listing pages pile up. Started as a bare
- * `node dist/src/bundle-supervisor/main.js` it is not: say so.
- */
-function warnUnlessHeapCapped(plan: MemoryPlan, log: Logger): void {
-  if (plan.supervisorHeapMb === null || plan.supervisorHeapMb <= SUPERVISOR_HEAP_LIMIT_MB) return;
-  log.warn(
-    { heapLimitMb: plan.supervisorHeapMb, supervisorReserveMb: plan.reserveMb },
-    `the supervisor's V8 heap limit (${plan.supervisorHeapMb} MB) is not capped by its flags, and --supervisor-reserve-mb (${plan.reserveMb} MB) may not hold it: start it as \`supervisor\` or with node ${SUPERVISOR_NODE_FLAGS.join(' ')}`,
-  );
-}
-
 export async function runMigration(settings: Settings, options: RunOptions = {}): Promise<number> {
   const startedAt = new Date();
   const mode = progressMode(settings);
@@ -101,8 +86,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   const shard = parseShard(settings.shard, process.env);
   const org = isOrgRun(settings);
   const inShard = orgShardFilter(settings, org ? shard : null);
-  // An organisation run probes and preflights Drive as its admin (or its first user): it has no one identity.
-  const drive = org ? driveAs(settings, options, settings.adminSubject ?? settings.users?.[0] ?? '') : driveClientFor(settings, options);
+  const drive = org ? orgProbeDrive(settings, options) : driveClientFor(settings, options);
   const plan = planMemory(settings);
   if (Number(process.versions.node.split('.')[0]) < 22) {
     log.warn({ node: process.versions.node }, 'AWS SDK releases after January 2027 need Node >= 22 (the container image runs Node 22)');
@@ -124,12 +108,8 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
   let watchSignals: ReturnType<typeof catchWatchSignals> | null = null;
   try {
     // Preflight, before any child starts: each problem is one line and exit 2 (thrown as PreflightError).
-    let sources: SourceDrive[] | null = null;
-    if (org) {
-      sources = await resolveOrgSources(settings, options, inShard);
-      log.info({ users: sources.filter((s) => s.kind === 'user').length, sharedDrives: sources.filter((s) => s.kind === 'shared-drive').length, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) }, 'organisation drives to copy');
-    }
-    const root = sources !== null ? { id: 'root' } : await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
+    const orgRun = org ? await resolveOrgRun(settings, options, normalizePrefix(target.prefix), inShard, shard, log) : null;
+    const root = orgRun !== null ? { id: 'root' } : await resolveRoot({ drive: drive.drive, rootFolderId: settings.driveFolderId, ...(settings.sharedDriveId ? { sharedDriveId: settings.sharedDriveId } : {}) });
     // The write probe writes a marker object: a run that may be an idle delta (a journal exists) defers it (probeWrite).
     const mayBeDelta = !settings.fresh && !settings.full && existsSync(settings.state);
     await preflightS3(s3, target, undefined, mayBeDelta ? 'bucket' : 'all');
@@ -137,7 +117,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
 
     journal = Journal.open(settings.state, journalIdentity(settings, root.id, target, shard), { fresh: settings.fresh });
     // A drive this run did not select is neither handed out nor requeued: its rows stay as they are.
-    if (sources !== null) journal.scope.set(sources.map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s)));
+    if (orgRun !== null) journal.scope.set(orgRun.prefixes);
     const recovered = journal.recoverInterrupted();
     if (recovered > 0) log.info({ recovered }, 'items in progress when the last run stopped are pending again');
     if (options.retryFailed) log.info({ items: journal.retryFailed() }, 'failed items put back to pending');
@@ -148,14 +128,13 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const probeWrite = async (): Promise<void> => {
       await (probed ??= preflightS3(s3, target, undefined, 'write'));
     };
-    if (mayBeDelta && (passKind(journal, settings.full || isOrgRun(settings)) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
+    if (mayBeDelta && (nextPassKind(journal, orgRun, settings.full, settings.sharedWithMe) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
     health.ready = true;
     const open = journal;
-    sync.syncedAt = open.delta.syncedAt();
+    sync.syncedAt = syncedAt(open, orgRun);
     // Installed right before the first pass, whose own handlers follow in the same turn (copy()).
     if (settings.watch) watchSignals = catchWatchSignals();
-    const orgSources = sources;
-    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probeWrite, sources: orgSources });
+    let code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt, probeWrite, orgRun });
     // --watch: another (delta) pass every --watch-interval-s until a signal (watch.ts).
     while (settings.watch && (code === ExitCode.Ok || code === ExitCode.SomeFailed)) {
       log.info({ seconds: settings.watchIntervalS, sync: sync.view() }, 'watching: next pass after the interval');
@@ -163,7 +142,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
       if (signal !== null) return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
       // Each pass is a run: a file failed for a transient reason gets another, as a new `run` gives it.
       if (!options.retryFailed) requeueTransient(open, settings, log);
-      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probeWrite, sources: orgSources });
+      code = await copy({ settings, options, log, plan, target, shard, drive, s3, journal, metrics, sync, rootId: root.id, mode, liveBlock, startedAt: new Date(), probeWrite, orgRun });
     }
     return code;
   } catch (err) {
@@ -211,8 +190,8 @@ interface CopyContext {
   startedAt: Date;
   /** The S3 write probe of the preflight, made once per process (a PreflightError, exit 2, like the rest of it). */
   probeWrite: () => Promise<void>;
-  /** An organisation run's drives (org-sources.ts); null for one folder or shared drive. */
-  sources: readonly SourceDrive[] | null;
+  /** An organisation run's drives (org-run.ts); null for one folder or shared drive. */
+  orgRun: OrgRun | null;
 }
 
 /** Files a pass has still to apply to S3. */
@@ -225,13 +204,12 @@ async function copy(c: CopyContext): Promise<number> {
   const estimate = (item: { size: number | null }): number => itemBufferBytes(item.size, settings);
   const guard = new JournalWriteGuard(settings.state);
   // An organisation run takes each drive's files in turn (issue 23): one giant Drive does not starve the rest.
-  const drivePrefixes = (c.sources ?? []).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
-  const source = new JournalWorkSource(journal, estimate, guard, drivePrefixes);
+  const source = new JournalWorkSource(journal, estimate, guard, c.orgRun?.prefixes ?? []);
   const listingAbort = new AbortController();
   // One pace per Drive user the run acts as (one for a one-drive run): the lister and every child share it.
   const paces = new PaceBook(settings.driveTps);
   // Each pass lists every drive again as its own identity; the drives it could not list end up here.
-  const orgPass: OrgSources | null = c.sources === null ? null : { sources: c.sources, driveFor: (subject) => driveAs(settings, c.options, subject), listerPace: (subject) => joinPacer(paces.pace(subject), 'lister'), failures: [], listingSkips: new Map() };
+  const orgPass = c.orgRun === null ? null : orgPassOf(c.orgRun, settings, c.options, paces);
   // An organisation run's credentials and download quota are each user's: one user's refusal fails that user's files, not the run.
   const stopsRun = orgPass === null;
   const supervisor = new Supervisor(source, {
@@ -311,7 +289,7 @@ async function copy(c: CopyContext): Promise<number> {
   let preflightError: PreflightError | null = null;
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
-  c.sync.running = passKind(journal, settings.full || isOrgRun(settings));
+  c.sync.running = nextPassKind(journal, c.orgRun, settings.full, settings.sharedWithMe);
   // An organisation pass paces each drive's listing by its subject's pace (org-pass.ts): this pacer is the one-drive lister's.
   const lister = orgPass ? { pacer: createPacer({ tps: Number.POSITIVE_INFINITY }), leave: (): void => undefined } : joinPacer(paces.pace(OWN_SUBJECT), 'lister');
   paces.start();
@@ -444,8 +422,7 @@ async function copy(c: CopyContext): Promise<number> {
   const finishedPass = pass as PassResult | null; // set in a callback: not narrowed to null
   if (finishedPass !== null && outcome === 'completed' && listingError === null && runStop === null && guard.failure === null && !leaseLost) {
     // A manifest for each drive this pass read; one it could not list keeps the manifest it had.
-    const failedDrives = new Set(orgPass?.failures.map((f) => f.source));
-    const drives = c.sources?.filter((s) => !failedDrives.has(sourceLabel(s))).map((s) => sourceKeyPrefix(normalizePrefix(target.prefix), s));
+    const drives = c.orgRun && orgPass ? listedPrefixes(c.orgRun, orgPass) : undefined;
     passFinish = await finishPass({ settings, journal, guard, log, s3: c.s3, bucket: target.bucket, shard: drives ? null : c.shard, ...(drives ? { drives } : {}) }, finishedPass);
     // The token is stored only when every delete went through: only then is the sync caught up to the pass.
     if (passFinish.deleteFailed === 0) c.sync.passCompleted(finishedPass.kind, finishedPass.readAt, passCounts(finishedPass));
@@ -453,11 +430,9 @@ async function copy(c: CopyContext): Promise<number> {
 
   const counts = journal.counts();
   c.sync.passEnded(unapplied(counts));
-  const sourceFailures: SourceFailure[] = orgPass?.failures ?? [];
-  const sources = orgPass ? sourceRows(journal, normalizePrefix(target.prefix), orgPass) : null;
   // An organisation run answers for the drives it selected: another drive's old failures are not this run's.
-  const failedFiles = sources ? sources.reduce((n, r) => Object.values(r.failed).reduce((m, k) => m + k, n), 0) : counts.byStatus.failed.files;
-  const failed = failedFiles + sourceFailures.length;
+  const orgRows = orgPass ? orgOutcome(journal, normalizePrefix(target.prefix), orgPass) : null;
+  const failed = orgRows?.failed ?? counts.byStatus.failed.files;
   const exitCode =
     guard.failure !== null ? ExitCode.JournalFull
     : leaseLost ? ExitCode.Busy
@@ -482,7 +457,7 @@ async function copy(c: CopyContext): Promise<number> {
     journalCounts: counts,
     resumeReread,
     ...drivePaceReport(paces, orgPass !== null),
-    ...(sources ? { sourceFailures, sources } : {}),
+    ...(orgRows ? { sourceFailures: orgRows.sourceFailures, sources: orgRows.sources } : {}),
     ...(finishedPass !== null ? { pass: passReport(finishedPass, passFinish, settings.deletes) } : {}),
   };
   process.stderr.write(`${formatSummary(summary, journal)}\n`);
@@ -495,10 +470,4 @@ async function copy(c: CopyContext): Promise<number> {
   else if (supervisor.outageStop !== null) process.stderr.write(outageLine(supervisor.outageStop.service, supervisor.outageStop.sinceMs, counts.byStatus.pending.files));
   log.info({ exitCode, outcome, recycles: supervisor.stats.recycles, peakChargedMb: Math.round(supervisor.stats.peakChargedBytes / MIB), peakTreeRssMb: Math.round(supervisor.stats.peakTreeRssBytes / MIB) }, 'run finished');
   return exitCode;
-}
-
-/** The report's pace: the one pace (a one-drive run), or the users' total and each user's (an organisation run). */
-function drivePaceReport(paces: PaceBook, org: boolean): Pick<RunSummary, 'drivePace' | 'drivePaceBySubject'> {
-  const { total, bySubject } = paces.summary();
-  return org ? { drivePace: total, drivePaceBySubject: bySubject } : { drivePace: total };
 }

@@ -5,12 +5,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/settings.js';
 import type { Shard } from '../config/shard.js';
-import { ChangeTokenRefusedError, startPageToken } from '../source/drive/changes.js';
+import { ChangeTokenRefusedError } from '../source/drive/changes.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
-import type { ListedEntry } from '../source/drive/drive-item.js';
 import type { Pacer } from '../source/drive/pacer.js';
-import { folderKeyPrefix } from '../journal/delta-store.js';
-import type { FolderRecord, GoneRecord } from '../journal/delta-store.js';
+import type { GoneRecord } from '../journal/delta-store.js';
 import type { Journal } from '../journal/journal.js';
 import type { Logger } from '../observability/logger.js';
 import type { PassCounts } from '../observability/sync-status.js';
@@ -18,15 +16,14 @@ import { deleteObject } from '../target/s3/delete-object.js';
 import { normalizePrefix } from '../keys/key-mapper.js';
 import { shardManifestName, writeManifest } from './manifest.js';
 import type { ManifestOutcome } from './manifest.js';
-import { runDelta } from './delta-pass.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
 import type { JournalWriteGuard } from './journal-write-guard.js';
 import type { OutageView } from '../ipc/service-signals.js';
-import { runListing } from './listing-task.js';
-import { orgFullPass } from './org-pass.js';
-import type { OrgSources } from './org-pass.js';
-import { DeltaMoves } from './delta-moves.js';
+import { orgPass, orgPassLine } from './org-pass.js';
+import type { DrivePass, OrgSources } from './org-pass.js';
 import type { ServerCopyTarget } from './delta-moves.js';
+import { deltaOfDrive, listInFull } from './drive-pass.js';
+import type { DriveScope } from './drive-pass.js';
 import type { ListingProgress } from './listing-task.js';
 
 export interface PassContext {
@@ -69,6 +66,8 @@ export interface PassResult {
   serverCopied: number;
   /** An organisation run: journal rows of drives this run did not select, left as they are (org-pass.ts). */
   notSelected?: number;
+  /** An organisation run: each drive's own pass and token (`token` and `delta` above are then their sums, unstored). */
+  drives?: DrivePass[];
 }
 
 export interface PassFinish {
@@ -91,7 +90,7 @@ export function passKind(journal: Journal, full: boolean): 'full' | 'delta' {
 }
 
 export async function runPass(c: PassContext): Promise<PassResult> {
-  if (c.org) return orgFullPass(c, c.org);
+  if (c.org) return orgPass(c, c.org);
   const token = c.journal.delta.changeToken();
   if (passKind(c.journal, c.settings.full) === 'delta' && token !== null) {
     try {
@@ -105,81 +104,22 @@ export async function runPass(c: PassContext): Promise<PassResult> {
   return fullPass(c, false);
 }
 
-async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
-  const { journal, guard } = c;
-  const readAt = Date.now();
-  const moves = c.copy ? new DeltaMoves({ journal, guard, log: c.log, copy: c.copy, signal: c.signal }) : null;
-  const delta = await runDelta({
-    settings: c.settings,
-    drive: c.drive,
-    store: journal.delta,
-    rootId: c.rootId,
-    prefix: c.prefix,
-    token,
-    pacer: c.pacer,
-    shard: c.shard,
-    log: c.log,
-    signal: c.signal,
-    existing: (driveId, key) => journal.delta.existing(driveId, key),
-    ...(c.outage ? { outage: c.outage } : {}),
-    ...(c.beforeWrite ? { beforeWrite: c.beforeWrite } : {}),
-    write: (entries) => record(c, moves ? moves.take(entries) : entries),
-  });
-  const serverCopied = moves ? (await moves.apply()).copied : 0;
-  guard.run(() => journal.delta.markGone(delta.gone.map((r) => r.seq)), undefined);
-  c.log.info({ ...delta.counts }, 'delta pass: changes applied to the journal');
-  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone, readAt, serverCopied };
+/** The journal's one drive, as a pass reads it (drive-pass.ts). */
+function oneDrive(c: PassContext): DriveScope {
+  return { settings: c.settings, drive: c.drive, store: c.journal.delta, rootId: c.rootId, prefix: c.prefix, pacer: c.pacer, shard: c.shard, log: c.log };
 }
 
-function record(c: PassContext, entries: ListedEntry[]): void {
-  for (const e of entries) {
-    if (e.kind === 'file') c.progress.listed++;
-    else c.progress.skipped++;
-  }
-  c.guard.run(() => c.journal.recordListed(entries), undefined);
-  c.notify();
+async function deltaPass(c: PassContext, token: string): Promise<PassResult> {
+  const readAt = Date.now();
+  const { delta, serverCopied } = await deltaOfDrive(c, oneDrive(c), token);
+  return { kind: 'delta', token: delta.newToken, delta, fellBack: false, gone: delta.counts.gone, readAt, serverCopied };
 }
 
 async function fullPass(c: PassContext, fellBack: boolean): Promise<PassResult> {
   const { journal, guard } = c;
-  guard.run(() => journal.delta.startFullPass(), undefined);
   const readAt = Date.now();
-  const retry = { maxRetries: c.settings.driveRetries, baseMs: 1000, signal: c.signal };
-  const token = await startPageToken({
-    drive: c.drive.drive,
-    ...(c.settings.sharedDriveId ? { sharedDriveId: c.settings.sharedDriveId } : {}),
-    pacer: c.pacer,
-    retry,
-    signal: c.signal,
-    ...(c.outage ? { outage: c.outage, log: c.log } : {}),
-  });
   const generation = journal.startNewListing();
-  let folders: FolderRecord[] = [{ id: c.rootId, parentId: null, path: '', segments: [], keyPrefix: folderKeyPrefix(c.prefix, []) }];
-  const flushFolders = (): void => {
-    if (folders.length === 0) return;
-    const batch = folders;
-    folders = [];
-    guard.run(() => journal.delta.recordFolders(batch), undefined);
-  };
-  await runListing({
-    settings: c.settings,
-    drive: c.drive,
-    rootFolderId: c.rootId,
-    prefix: c.prefix,
-    pacer: c.pacer,
-    shard: c.shard,
-    log: c.log,
-    signal: c.signal,
-    progress: c.progress,
-    ...(c.outage ? { outage: c.outage } : {}),
-    onFolder: (f) => folders.push({ id: f.id, parentId: f.parentId, path: f.path, segments: f.segments, keyPrefix: folderKeyPrefix(c.prefix, f.segments) }),
-    write: (entries) => {
-      flushFolders();
-      guard.run(() => journal.recordListed(entries), undefined);
-      c.notify();
-    },
-  });
-  flushFolders();
+  const token = await listInFull(c, oneDrive(c));
   guard.run(() => journal.setListingComplete(), undefined);
   // Reconcile: what earlier listings saw and this complete one did not is gone from Drive.
   const unseen = journal.delta.unseenByListing(generation);
@@ -223,9 +163,12 @@ export async function finishPass(c: FinishContext, pass: PassResult): Promise<Pa
     }
   }
   if (deleteFailed === 0) {
+    const stores = pass.drives?.map((d) => ({ ...d, store: journal.deltaFor(d.prefix) })) ?? [{ ...pass, store: journal.delta }];
     guard.run(() => {
-      if (pass.delta) journal.delta.finishDelta(pass.delta.dropPrefixes, pass.delta.folders, pass.token, pass.readAt);
-      else journal.delta.setChangeToken(pass.token, pass.readAt);
+      for (const d of stores) {
+        if (d.delta) d.store.finishDelta(d.delta.dropPrefixes, d.delta.folders, d.token, d.readAt);
+        else d.store.setChangeToken(d.token, d.readAt);
+      }
     }, undefined);
   }
   const kept = c.settings.deletes === 'keep' ? journal.delta.goneRows(KEPT_LISTED) : [];
@@ -262,13 +205,14 @@ export function passLine(pass: PassResult, finish: PassFinish): string {
   const what =
     counts === null
       ? `full pass${pass.fellBack ? ' (the stored change token was refused)' : ''}: ${pass.gone} gone from Drive`
-      : `delta pass: ${counts.changes} changes, ${counts.new} new, ${counts.changed} changed, ${counts.moved} renamed/moved, ${counts.gone} gone, ${counts.foldersListed} folders listed${pass.serverCopied > 0 ? `, ${pass.serverCopied} renamed/moved objects copied inside S3` : ''}`;
+      : `${pass.kind === 'delta' ? 'delta pass' : `delta and full pass (${pass.gone} gone from Drive)`}: ${counts.changes} changes, ${counts.new} new, ${counts.changed} changed, ${counts.moved} renamed/moved, ${counts.gone} gone, ${counts.foldersListed} folders listed${pass.serverCopied > 0 ? `, ${pass.serverCopied} renamed/moved objects copied inside S3` : ''}`;
   const deletes =
     finish.keptTotal > 0 ? `; --deletes keep: ${finish.keptTotal} objects of files gone from Drive kept (delete would remove them)`
     : finish.deleted > 0 || finish.deleteFailed > 0 ? `; --deletes delete: ${finish.deleted} objects deleted${finish.deleteFailed > 0 ? `, ${finish.deleteFailed} failed (next pass retries)` : ''}`
     : '';
+  const drives = pass.drives ? `; ${orgPassLine(pass.drives)}` : '';
   const outside = pass.notSelected ? `; ${pass.notSelected} rows of drives not in this run's selection left as they are` : '';
-  return what + outside + deletes;
+  return what + drives + outside + deletes;
 }
 
 /** The report's `pass` section: the kind, the delta's counts, and what --deletes removed or would remove. */
@@ -280,6 +224,7 @@ export function passReport(pass: PassResult, finish: PassFinish | null, deletes:
     gone: pass.gone,
     ...(pass.notSelected !== undefined ? { notSelected: pass.notSelected } : {}),
     ...(pass.delta ? { counts: pass.delta.counts, serverCopied: pass.serverCopied } : {}),
+    ...(pass.drives ? { drives: pass.drives.map((d) => ({ source: d.source, kind: d.kind, fellBack: d.fellBack, gone: d.gone, ...(d.delta ? { counts: d.delta.counts } : {}) })) } : {}),
     deletes,
     deleted: finish?.deleted ?? 0,
     deleteFailed: finish?.deleteFailed ?? 0,

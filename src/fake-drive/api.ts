@@ -53,8 +53,8 @@ export interface FakeDrive {
   removeNode(id: string): void;
   /** Give a node new parents (a move in Drive). */
   moveNode(id: string, parents: string[]): void;
-  /** Refuse every change token handed out so far (400 Invalid Value, as Drive answers a token it cannot use). */
-  expireChangeTokens(): void;
+  /** Refuse every change token handed out so far (400 Invalid Value, as Drive answers a token it cannot use); `feed`: only a user's (address) or a shared drive's (id). */
+  expireChangeTokens(feed?: string): void;
   /** changes.getStartPageToken and changes.list requests answered so far. */
   readonly changeRequests: number;
   /** Run `change` once, just before the next media request for `id` is served (a change between listing and download). */

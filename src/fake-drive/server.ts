@@ -66,7 +66,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     const permMatch = /^\/drive\/v3\/files\/([^/]+)\/permissions$/.exec(path);
     if (permMatch) return handlePermissions(ctx, decodeURIComponent(permMatch[1] ?? ''), url, res, subject, isAdmin);
     if (path === '/drive/v3/files') return handleList(ctx, url, res, subject);
-    const changeRoute = store.changeLog?.route(path, url, res);
+    const changeRoute = store.changeLog?.route(path, url, res, subject);
     if (changeRoute) return changeRoute;
     const exportMatch = /^\/export\/([^/]+)$/.exec(path);
     if (exportMatch) return handleExport(ctx, decodeURIComponent(exportMatch[1] ?? ''), url, res);
@@ -110,6 +110,11 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
         const node = nodes.get(id);
         return node ? store.driveIdOf(node) : undefined;
       },
+      visibleTo: (id, subject) => {
+        const node = nodes.get(id);
+        return node !== undefined && store.visible(node, false, subject);
+      },
+      isMember: (driveId, subject) => store.isMember(driveId, subject),
     },
     sendJson,
     sendDriveError,
@@ -154,7 +159,7 @@ export async function startFakeDrive(options: FakeDriveOptions = {}): Promise<Fa
     updateFile: (id, patch) => store.updateFile(id, patch),
     removeNode: (id) => store.removeNode(id),
     moveNode: (id, parents) => store.moveNode(id, parents),
-    expireChangeTokens: () => store.changeLog?.expire(),
+    expireChangeTokens: (feed) => store.changeLog?.expire(feed),
     get changeRequests() {
       return store.changeLog?.requests ?? 0;
     },

@@ -39,9 +39,13 @@ export class NodeStore {
     this.sharedDrives = new Map<string, FakeSharedDrive>(sharedDrives.map((d) => [d.id, d]));
   }
 
-  private recordChange(id: string): void {
-    const node = this.nodes.get(id);
-    this.changeLog?.record(id, node ? this.driveIdOf(node) : undefined);
+  /** Record a change of `id` (present); `before`: the My Drive users who saw it before (they see it leave). */
+  private recordChange(id: string, before: readonly string[] | undefined): void {
+    const node = this.need(id);
+    const after = this.ownersOf(node);
+    // undefined owners: nobody's in particular (the single-user fake, a shared drive), in every feed.
+    const viewers = before === undefined || after === undefined ? undefined : [...before, ...after];
+    this.changeLog?.record(id, this.driveIdOf(node), viewers);
   }
 
   private linkChildren(id: string, parents: readonly string[]): void {
@@ -64,7 +68,8 @@ export class NodeStore {
       if (this.nodes.has(spec.id)) throw new Error(`fake drive: duplicate node id ${spec.id}`);
       this.nodes.set(spec.id, toNode(spec));
       this.linkChildren(spec.id, spec.parents);
-      this.recordChange(spec.id);
+      const node = this.need(spec.id);
+      this.recordChange(spec.id, this.ownersOf(node));
     }
   }
 
@@ -148,6 +153,7 @@ export class NodeStore {
 
   updateFile(id: string, patch: FakeFilePatch): void {
     const old = this.need(id);
+    const before = this.ownersOf(old);
     const previous = Date.parse(old.spec.modifiedTime ?? '2024-01-01T00:00:00.000Z');
     const spec: FakeNodeSpec = {
       ...old.spec,
@@ -156,22 +162,24 @@ export class NodeStore {
     };
     if (patch.size !== undefined && patch.content === undefined) delete spec.content;
     this.nodes.set(id, toNode(spec));
-    this.recordChange(id);
+    this.recordChange(id, before);
   }
 
   removeNode(id: string): void {
     const node = this.need(id);
     const driveId = this.driveIdOf(node);
+    const before = this.ownersOf(node);
     this.nodes.delete(id);
     this.unlinkChildren(id, node.spec.parents);
-    this.changeLog?.record(id, driveId);
+    this.changeLog?.record(id, driveId, before);
   }
 
   moveNode(id: string, parents: string[]): void {
     const node = this.need(id);
+    const before = this.ownersOf(node);
     this.unlinkChildren(id, node.spec.parents);
     node.spec = { ...node.spec, parents };
     this.linkChildren(id, parents);
-    this.recordChange(id);
+    this.recordChange(id, before);
   }
 }

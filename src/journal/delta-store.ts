@@ -1,6 +1,8 @@
 // What a delta pass (issue 22) keeps in the journal: the change token, the folders of the copied tree as
 // the last pass keyed them, and which rows are gone from Drive. A folder's objects are found by its key
 // prefix: key segments never contain '/', so `prefix/segments/` selects exactly that folder's subtree.
+// A store has a scope: '' for a one-folder or one-drive run, or an organisation drive's key prefix
+// (`<s3-prefix>/users/<email>/`), whose token, folders and rows are that drive's alone (issue 23).
 import type Database from 'better-sqlite3';
 import type { ItemStatus } from './types.js';
 
@@ -66,34 +68,41 @@ export function keyDirectory(key: string): string {
 }
 
 export class DeltaStore {
-  private readonly upsertFolder: Database.Statement<[FolderRow]>;
-  private readonly folderById: Database.Statement<[string], FolderRow>;
-  private readonly folderByKeyPrefix: Database.Statement<[string], FolderRow>;
-  private readonly rowsOfDrive: Database.Statement<[string], KeyedRow>;
+  private readonly upsertFolder: Database.Statement<[FolderRow & { scope: string }]>;
+  private readonly folderById: Database.Statement<[{ scope: string; id: string }], FolderRow>;
+  private readonly folderByKeyPrefix: Database.Statement<[{ scope: string; p: string }], FolderRow>;
+  private readonly rowsOfDrive: Database.Statement<[{ id: string; p: string }], KeyedRow>;
   private readonly rowsInFolder: Database.Statement<[{ p: string }], KeyedRow>;
   private readonly rowsInSubtree: Database.Statement<[{ p: string }], KeyedRow>;
   private readonly taken: Database.Statement<[{ id: string; exact: string; p: string; tail: string }], { 1: number }>;
-  private readonly childFolders: Database.Statement<[string], { segments: string }>;
+  private readonly childFolders: Database.Statement<[{ scope: string; id: string }], { segments: string }>;
   private readonly setGone: Database.Statement<[{ seq: number; now: number; reason: string }]>;
+  private readonly tokenOf: Database.Statement<[string], { token: string; synced_at: number }>;
   private readonly sameContent: Database.Statement<[{ id: string; key: string; size: number | null; md5: string | null; modifiedTime: string }], CopySource>;
   private readonly setCopied: Database.Statement<[{ id: string; key: string; bytes: number; md5: string | null; etag: string | null; now: number }]>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** '' (the one drive of the journal) or an organisation drive's key prefix. */
+    readonly scope = '',
+  ) {
     this.upsertFolder = db.prepare(
-      `INSERT INTO folders (id, parent_id, path, segments, key_prefix) VALUES (@id, @parent_id, @path, @segments, @key_prefix)
-       ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, path = excluded.path, segments = excluded.segments, key_prefix = excluded.key_prefix`,
+      `INSERT INTO folders (scope, id, parent_id, path, segments, key_prefix) VALUES (@scope, @id, @parent_id, @path, @segments, @key_prefix)
+       ON CONFLICT (scope, id) DO UPDATE SET parent_id = excluded.parent_id, path = excluded.path, segments = excluded.segments, key_prefix = excluded.key_prefix`,
     );
-    this.folderById = db.prepare('SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE id = ?');
-    this.folderByKeyPrefix = db.prepare('SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE key_prefix = ?');
+    this.folderById = db.prepare(`SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE scope = @scope AND id = @id`);
+    this.folderByKeyPrefix = db.prepare(`SELECT id, parent_id, path, segments, key_prefix FROM folders WHERE scope = @scope AND key_prefix = @p`);
     const cols = 'seq, drive_id AS driveId, key, status';
-    this.rowsOfDrive = db.prepare(`SELECT ${cols} FROM items WHERE drive_id = ? AND key <> '' AND gone_at IS NULL`);
+    // A file's rows in this scope only: the same file id may be another drive's row too.
+    this.rowsOfDrive = db.prepare(`SELECT ${cols} FROM items WHERE drive_id = @id AND ${LIVE_UNDER}`);
     this.rowsInFolder = db.prepare(`SELECT ${cols} FROM items WHERE ${LIVE_UNDER} AND instr(substr(key, length(@p) + 1), '/') = 0`);
     this.rowsInSubtree = db.prepare(`SELECT ${cols} FROM items WHERE ${LIVE_UNDER}`);
     this.taken = db.prepare(
       `SELECT 1 FROM items WHERE drive_id <> @id AND gone_at IS NULL AND (key = @exact OR (key >= @p AND key < @p || '${PAST_EVERY}'
          AND substr(key, -length(@tail)) = @tail AND instr(substr(key, length(@p) + 1), '/') = 0)) LIMIT 1`,
     );
-    this.childFolders = db.prepare('SELECT segments FROM folders WHERE parent_id = ?');
+    this.childFolders = db.prepare('SELECT segments FROM folders WHERE scope = @scope AND parent_id = @id');
+    this.tokenOf = db.prepare('SELECT token, synced_at FROM drive_tokens WHERE scope = ?');
     // A file gone before it was copied is skipped with the reason; a copied one keeps its status and object.
     this.setGone = db.prepare(
       `UPDATE items SET gone_at = @now, updated_at = @now,
@@ -133,54 +142,59 @@ export class DeltaStore {
 
   /** The token the last completed pass ended at: a run from it is a delta pass. */
   changeToken(): string | null {
-    return this.meta('change_token');
+    return this.scope === '' ? this.meta('change_token') : (this.tokenOf.get(this.scope)?.token ?? null);
   }
 
   /** When the last completed pass read Drive (epoch ms): what the sync lag is measured from. */
   syncedAt(): number | null {
-    const value = this.meta('synced_at');
+    const value = this.scope === '' ? this.meta('synced_at') : (this.tokenOf.get(this.scope)?.synced_at ?? null);
     return value === null ? null : Number(value);
   }
 
   /** The token a completed pass ends at, and when that pass read Drive (its changes are all applied since). */
   setChangeToken(token: string, syncedAt: number): void {
+    if (this.scope !== '') {
+      this.db.prepare('INSERT INTO drive_tokens (scope, token, synced_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET token = excluded.token, synced_at = excluded.synced_at').run(this.scope, token, syncedAt);
+      return;
+    }
     const set = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
     set.run('change_token', token);
     set.run('synced_at', String(syncedAt));
   }
 
-  /** A full pass starts: the folders table is rebuilt by its listing, the old token no longer applies. */
+  /** A full pass (of this scope's drive) starts: its folders are rebuilt by the listing, the old token no longer applies. */
   startFullPass(): void {
     this.db.transaction(() => {
-      this.db.prepare("DELETE FROM meta WHERE name = 'change_token'").run();
-      this.db.prepare('DELETE FROM folders').run();
+      if (this.scope === '') this.db.prepare("DELETE FROM meta WHERE name = 'change_token'").run();
+      else this.db.prepare('DELETE FROM drive_tokens WHERE scope = ?').run(this.scope);
+      this.db.prepare('DELETE FROM folders WHERE scope = ?').run(this.scope);
     })();
   }
 
   recordFolders(folders: readonly FolderRecord[]): void {
     this.db.transaction(() => {
-      for (const f of folders) this.upsertFolder.run({ id: f.id, parent_id: f.parentId, path: f.path, segments: JSON.stringify(f.segments), key_prefix: f.keyPrefix });
+      for (const f of folders) this.upsertFolder.run({ scope: this.scope, id: f.id, parent_id: f.parentId, path: f.path, segments: JSON.stringify(f.segments), key_prefix: f.keyPrefix });
     })();
   }
 
   folder(id: string): FolderRecord | undefined {
-    const row = this.folderById.get(id);
+    const row = this.folderById.get({ scope: this.scope, id });
     return row === undefined ? undefined : toFolder(row);
   }
 
   folderAt(keyPrefix: string): FolderRecord | undefined {
-    const row = this.folderByKeyPrefix.get(keyPrefix);
+    const row = this.folderByKeyPrefix.get({ scope: this.scope, p: keyPrefix });
     return row === undefined ? undefined : toFolder(row);
   }
 
   /** Forget the folders at and below a key prefix (a subtree that left, or will be re-recorded). */
   dropFoldersUnder(keyPrefix: string): void {
-    this.db.prepare('DELETE FROM folders WHERE substr(key_prefix, 1, length(@p)) = @p').run({ p: keyPrefix });
+    this.db.prepare('DELETE FROM folders WHERE scope = @scope AND substr(key_prefix, 1, length(@p)) = @p').run({ scope: this.scope, p: keyPrefix });
   }
 
   /** Rows (not gone) of a Drive file, at every key it has. */
   rowsOf(driveId: string): KeyedRow[] {
-    return this.rowsOfDrive.all(driveId);
+    return this.rowsOfDrive.all({ id: driveId, p: this.scope });
   }
 
   /** Rows (not gone) directly in the folder with this key prefix, or in its whole subtree. */
@@ -194,7 +208,7 @@ export class DeltaStore {
    */
   segmentTaken(folder: FolderRecord, segment: string, stem: string, ext: string, id: string): boolean {
     if (this.taken.get({ id, exact: folder.keyPrefix + segment, p: `${folder.keyPrefix}${stem} (`, tail: `)${ext}` }) !== undefined) return true;
-    return this.childFolders.all(folder.id).some((r) => {
+    return this.childFolders.all({ scope: this.scope, id: folder.id }).some((r) => {
       const last = (JSON.parse(r.segments) as string[]).at(-1) ?? '';
       return last === segment || (last.startsWith(`${stem} (`) && last.endsWith(`)${ext}`));
     });

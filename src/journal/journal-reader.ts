@@ -190,9 +190,9 @@ export class JournalReader {
     };
   }
 
-  /** The change token and folders (issue 22), read-only here: `plan` previews the next delta with it. */
-  deltaStore(): DeltaStore {
-    return new DeltaStore(this.db);
+  /** The change token and folders (issue 22; an organisation drive's by its key prefix), read-only here: `plan` previews the next delta with it. */
+  deltaStore(scope = ''): DeltaStore {
+    return new DeltaStore(this.db, scope);
   }
 
   close(): void {

@@ -32,6 +32,7 @@ export class Journal extends JournalReader {
   private readonly listing: ListingRecorder;
   /** The change token, folders and gone rows of delta passes (issue 22). */
   readonly delta: DeltaStore;
+  private readonly deltaStores = new Map<string, DeltaStore>();
   readonly manifest: ManifestStore;
   /** The drives this run works on (an organisation run's selection); every row unless set. */
   readonly scope: WorkScope;
@@ -54,6 +55,7 @@ export class Journal extends JournalReader {
     super(db, path);
     this.listing = new ListingRecorder(db);
     this.delta = new DeltaStore(db);
+    this.deltaStores.set('', this.delta);
     this.manifest = new ManifestStore(db);
     this.scope = new WorkScope(db);
     this.selectPending = db.prepare(
@@ -134,6 +136,16 @@ export class Journal extends JournalReader {
   }
 
   /** Begin a new listing: every listing, an interrupted one's rerun too, lists from the root. */
+  /** One organisation drive's token and folders, by its key prefix (issue 23); '' is `delta`. */
+  deltaFor(scope: string): DeltaStore {
+    let store = this.deltaStores.get(scope);
+    if (store === undefined) {
+      store = new DeltaStore(this.db, scope);
+      this.deltaStores.set(scope, store);
+    }
+    return store;
+  }
+
   startNewListing(): number {
     return this.listing.startNewListing();
   }

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -62,15 +62,27 @@ CREATE INDEX IF NOT EXISTS items_upload ON items (upload_id) WHERE upload_id IS 
 CREATE INDEX IF NOT EXISTS items_key ON items (key);
 
 -- Folders of the copied tree as the last pass keyed them (issue 22): a delta pass keys a changed file from
--- its parent's row and finds a folder's objects by key_prefix (segments never contain '/').
+-- its parent's row and finds a folder's objects by key_prefix (segments never contain '/'). scope is the
+-- drive's key prefix in an organisation run (every My Drive's root is 'root'), '' for one folder or drive.
 CREATE TABLE IF NOT EXISTS folders (
-  id          TEXT PRIMARY KEY,
+  scope       TEXT NOT NULL DEFAULT '',
+  id          TEXT NOT NULL,
   parent_id   TEXT,
   path        TEXT NOT NULL,
   segments    TEXT NOT NULL,
-  key_prefix  TEXT NOT NULL
+  key_prefix  TEXT NOT NULL,
+  PRIMARY KEY (scope, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS folders_prefix ON folders (key_prefix);
+
+-- An organisation run's change token per drive (issue 23), by the drive's key prefix: each drive has its own
+-- change feed. Taken before the drive's full listing, stored once the pass completes (a one-drive run keeps
+-- its token in meta).
+CREATE TABLE IF NOT EXISTS drive_tokens (
+  scope      TEXT PRIMARY KEY,
+  token      TEXT NOT NULL,
+  synced_at  INTEGER NOT NULL
+) WITHOUT ROWID;
 
 -- Unused (the listing never persisted its frontier; docs/design.md): kept so that builds reading this
 -- version, which prepare statements on it, still open a new journal. Drop it with the next version.
@@ -116,6 +128,14 @@ const MIGRATIONS: Record<number, string> = {
       CREATE INDEX IF NOT EXISTS items_key ON items (key);`,
   // Version 4: what the per-drive manifest keeps beyond the copy (issue 23); filled by the next listing.
   3: `ALTER TABLE items ADD COLUMN source_meta TEXT;`,
+  // Version 5: an organisation run's token and folders per drive (issue 23). Old folders are one drive's
+  // (scope ''); an organisation journal had none, so its next run lists each drive in full once.
+  4: `CREATE TABLE folders_v5 (scope TEXT NOT NULL DEFAULT '', id TEXT NOT NULL, parent_id TEXT, path TEXT NOT NULL, segments TEXT NOT NULL, key_prefix TEXT NOT NULL, PRIMARY KEY (scope, id)) WITHOUT ROWID;
+      INSERT INTO folders_v5 (scope, id, parent_id, path, segments, key_prefix) SELECT '', id, parent_id, path, segments, key_prefix FROM folders;
+      DROP TABLE folders;
+      ALTER TABLE folders_v5 RENAME TO folders;
+      CREATE INDEX folders_prefix ON folders (key_prefix);
+      CREATE TABLE IF NOT EXISTS drive_tokens (scope TEXT PRIMARY KEY, token TEXT NOT NULL, synced_at INTEGER NOT NULL) WITHOUT ROWID;`,
 };
 
 function migrate(db: Database.Database): void {

@@ -24,6 +24,8 @@ export class ChangeTokenRefusedError extends Error {
 export interface ChangesOptions {
   drive: Drive;
   sharedDriveId?: string;
+  /** A user's My Drive only: without includeItemsFromAllDrives, no shared drive's changes (each has its own feed). */
+  myDriveOnly?: boolean;
   pacer: Pacer;
   retry: RetryOptions;
   signal?: AbortSignal;
@@ -49,8 +51,8 @@ export interface ChangeSet {
 const CHANGE_FIELDS = `nextPageToken, newStartPageToken, changes(fileId, removed, changeType, file(${FILE_FIELDS}))`;
 const PAGE_SIZE = 1000;
 
-function scope(sharedDriveId: string | undefined): { supportsAllDrives: true; includeItemsFromAllDrives: true; driveId?: string } {
-  return { supportsAllDrives: true, includeItemsFromAllDrives: true, ...(sharedDriveId === undefined ? {} : { driveId: sharedDriveId }) };
+function scope(o: ChangesOptions): { supportsAllDrives: true; includeItemsFromAllDrives: boolean; driveId?: string } {
+  return { supportsAllDrives: true, includeItemsFromAllDrives: o.myDriveOnly !== true || o.sharedDriveId !== undefined, ...(o.sharedDriveId === undefined ? {} : { driveId: o.sharedDriveId }) };
 }
 
 function paced<T>(o: ChangesOptions, fn: () => Promise<T>): Promise<T> {
@@ -86,7 +88,7 @@ export async function listChanges(o: ChangesOptions, token: string): Promise<Cha
       data = (
         await paced(o, () =>
           o.drive.changes.list(
-            { pageToken: current, includeRemoved: true, pageSize: PAGE_SIZE, fields: CHANGE_FIELDS, ...scope(o.sharedDriveId) },
+            { pageToken: current, includeRemoved: true, pageSize: PAGE_SIZE, fields: CHANGE_FIELDS, ...scope(o) },
             o.signal ? { signal: o.signal } : {},
           ),
         )
