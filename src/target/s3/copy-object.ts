@@ -23,6 +23,15 @@ const REFUSED = new Set(['NotImplemented', 'MethodNotAllowed', 'InvalidRequest']
 export type ServerCopyResult = { kind: 'copied'; etag: string | null } | { kind: 'missing' } | { kind: 'too-large' };
 
 /**
+ * A key as a copy source: percent-encoded, but '@', ':' and ',' (path characters every store reads as they are)
+ * left plain, because s3rver (and stores built the same way) decode the header with decodeURI, which leaves
+ * %40 encoded: every users/<email>/ key would be "missing".
+ */
+export function copySourcePath(key: string): string {
+  return key.split('/').map((s) => encodeURIComponent(s).replace(/%40/g, '@').replace(/%3A/g, ':').replace(/%2C/g, ',')).join('/');
+}
+
+/**
  * Copy `fromKey` to `toKey` inside the bucket. 'missing': the old object is not there (deleted meanwhile);
  * 'too-large': over COPY_OBJECT_MAX_BYTES. Throws CopyObjectRefusedError when the store has no CopyObject.
  */
@@ -36,7 +45,7 @@ export async function copyObjectInBucket(
       new CopyObjectCommand({
         Bucket: c.bucket,
         Key: c.toKey,
-        CopySource: `${c.bucket}/${c.fromKey.split('/').map(encodeURIComponent).join('/')}`,
+        CopySource: `${c.bucket}/${copySourcePath(c.fromKey)}`,
         MetadataDirective: 'REPLACE',
         ...writeParams(c.write),
       }),
