@@ -4,7 +4,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import type { Settings } from '../config/settings.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { defaultPartBuffers } from '../copy/default-part-buffers.js';
-import { rangeQueueSize } from '../copy/range-reader.js';
+import { childConnections, rangeConnections, rangeQueueSize } from '../copy/range-reader.js';
 import { predictBufferBytes, streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';
@@ -22,9 +22,9 @@ export const SHARED_PAGES_MB = 44;
 
 /** The buffer bound of an ordinary large item at the configured part size. */
 export function itemBufferBytes(settings: Settings): number {
-  // A file read as ranges holds a part buffer and a connection's buffer per stream (copy/range-reader.ts).
+  // A file read as ranges holds a part buffer per stream and two connections' buffers (copy/range-reader.ts).
   const queueSize = itemQueueSize(settings);
-  return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize, streamHighWaterMark: settings.rangeStreams * DOWNLOAD_BUFFER_BYTES });
+  return predictBufferBytes({ size: null, partSize: settings.partSizeMb * MIB, queueSize, streamHighWaterMark: rangeConnections(settings.rangeStreams) * DOWNLOAD_BUFFER_BYTES });
 }
 
 /** Part buffers one item may hold: its upload queue, more when large files are read as parallel ranges. */
@@ -42,9 +42,14 @@ export function childPartBuffers(settings: Settings): number {
   return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, settings.uploadQueueSize, settings.rangeStreams);
 }
 
-/** The buffer bound of a whole child's shared part buffers plus every item's stream buffers (the plan caps it at its items' own bounds). */
+/**
+ * The buffer bound of a whole child: its shared part buffers plus its connections' buffers, the range streams
+ * counted once for the child (its ranged files share them) and one connection for each other item (the plan
+ * caps it at its items' own bounds).
+ */
 export function childBufferBytes(settings: Settings): number {
-  return childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * streamBufferBytes(settings.rangeStreams * DOWNLOAD_BUFFER_BYTES);
+  const connections = childConnections(settings.rangeStreams, settings.childConcurrency);
+  return childPartBuffers(settings) * settings.partSizeMb * MIB + streamBufferBytes(connections * DOWNLOAD_BUFFER_BYTES);
 }
 
 /** What the plan needs to know about the machine; read from the cgroup and the OS unless given. */
