@@ -1,9 +1,9 @@
 // The buffer bound of one item read the way a child reads it (copy-item.ts): one stream, or --range-streams
-// ranges at or above the cutoff, each holding a part buffer and up to two connections' buffers (range-reader.ts rangeConnections). The
+// ranges at or above the cutoff, each holding a part buffer and a connection's buffer (range-reader.ts). The
 // memory plan (memory-setup.ts) and admission (run, plan) both count by it, so they cannot disagree.
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { MIB, choosePartSize, predictBufferBytes } from '../target/s3/part-size.js';
-import { rangeConnections, rangeQueueSize, readsAsRanges } from '../copy/range-reader.js';
+import { rangeQueueSize, readsAsRanges } from '../copy/range-reader.js';
 
 /** The settings the bound depends on (a Settings satisfies it). */
 export interface ItemBufferSettings {
@@ -17,7 +17,7 @@ export interface ItemBufferSettings {
 
 /** Bytes one item of `size` holds when read over `streams` connections: their part buffers and connection buffers. */
 function boundOver(size: number | null, partSize: number, streams: number, uploadQueueSize: number): number {
-  return predictBufferBytes({ size, partSize, queueSize: rangeQueueSize(streams, uploadQueueSize), streamHighWaterMark: rangeConnections(streams) * DOWNLOAD_BUFFER_BYTES });
+  return predictBufferBytes({ size, partSize, queueSize: rangeQueueSize(streams, uploadQueueSize), streamHighWaterMark: streams * DOWNLOAD_BUFFER_BYTES });
 }
 
 /** Connections a child reads a file of `size` bytes over (null: an export of unknown length): 1, or --range-streams. */

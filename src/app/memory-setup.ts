@@ -7,7 +7,6 @@ import type { Logger } from '../observability/logger.js';
 import { DOWNLOAD_BUFFER_BYTES } from '../source/drive/download.js';
 import { defaultPartBuffers } from '../copy/default-part-buffers.js';
 import { largeItemBufferBytes } from './item-buffer-bound.js';
-import { childConnections } from '../copy/range-reader.js';
 import { streamBufferBytes } from '../target/s3/part-size.js';
 import { readCgroupMemory } from '../supervisor/cgroup.js';
 import { heapLimitMb } from '../supervisor/heap-limit.js';
@@ -33,14 +32,9 @@ export function childPartBuffers(settings: Settings): number {
   return settings.childPartBuffers ?? defaultPartBuffers(settings.childConcurrency, settings.uploadQueueSize, settings.rangeStreams);
 }
 
-/**
- * The buffer bound of a whole child: its shared part buffers plus its connections' buffers, the range streams
- * counted once for the child (its ranged files share them) and one connection for each other item (the plan
- * caps it at its items' own bounds).
- */
+/** The buffer bound of a whole child's shared part buffers plus every item's stream buffers (the plan caps it at its items' own bounds). */
 export function childBufferBytes(settings: Settings): number {
-  const connections = childConnections(settings.rangeStreams, settings.childConcurrency);
-  return childPartBuffers(settings) * settings.partSizeMb * MIB + streamBufferBytes(connections * DOWNLOAD_BUFFER_BYTES);
+  return childPartBuffers(settings) * settings.partSizeMb * MIB + settings.childConcurrency * streamBufferBytes(settings.rangeStreams * DOWNLOAD_BUFFER_BYTES);
 }
 
 /** What the plan needs to know about the machine; read from the cgroup and the OS unless given. */

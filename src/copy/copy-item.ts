@@ -18,7 +18,6 @@ import type { ChecksumToVerify } from './content-digest.js';
 import type { OpenParts, PartDigest } from './part-reader.js';
 import { hashPrefix } from './prefix-hash.js';
 import { RANGE_RETRIES, rangeParts, readsAsRanges } from './range-reader.js';
-import type { RangeStreamBudget } from './range-stream-budget.js';
 import { RetryBudget } from '../retry/retry-budget.js';
 import { retryLoop } from './retry-loop.js';
 import type { RetryCounts } from './retry-loop.js';
@@ -33,10 +32,8 @@ export interface CopyPolicy {
   /** The longest uploaded prefix a resume reads again to rebuild its digest; past it the file starts afresh. */
   resumeRereadMaxBytes: number;
   skipExisting: boolean;
-  /** --range-streams: Range requests this child's large files are read as at once, all together (1: one stream). */
+  /** --range-streams: Range requests one large file is read as at once (1: one stream). */
   rangeStreams: number;
-  /** Those streams, shared by the ranged files in flight: one file alone may open them all. */
-  streamBudget?: RangeStreamBudget | undefined;
   /** --range-cutoff-mb in bytes: media files at or above it are read as parallel ranges. */
   rangeCutoffBytes: number;
   /** Part buffers one ranged file may hold (range-reader.ts rangeQueueSize). */
@@ -189,14 +186,13 @@ class ItemCopy<I extends SourceItem> {
   /** The file's parts as parallel ranges from the engine's resume point, fed whole to `digest` in order. */
   private rangeSource(size: number, digest: PartDigest): OpenParts {
     const { deps, item, ctx } = this;
-    const { rangeStreams, rangeCapacity, streamBudget } = deps.policy;
+    const { rangeStreams, rangeCapacity } = deps.policy;
     return rangeParts(
       {
         size,
         partSize: this.partSize,
         streams: rangeStreams,
         capacity: rangeCapacity,
-        streamBudget,
         retries: Math.min(RANGE_RETRIES, deps.policy.retries),
         budget: this.budget,
         digest,

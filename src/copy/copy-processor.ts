@@ -16,7 +16,6 @@ import { registerSecret } from '../observability/redact.js';
 import { createGcPacer, GC_PACE_BYTES, MAJOR_GC_BYTES } from '../child/gc-pacer.js';
 import { copyOptionsFromJson } from './copy-options.js';
 import { rangeQueueSize } from './range-reader.js';
-import { RangeStreamBudget } from './range-stream-budget.js';
 import { copyItem } from './copy-item.js';
 
 const factory: ProcessorFactory = ({ options: json, reportPace }) => {
@@ -63,8 +62,6 @@ const factory: ProcessorFactory = ({ options: json, reportPace }) => {
     rangeStreams,
     rangeCutoffBytes: options.rangeCutoffBytes ?? Number.POSITIVE_INFINITY,
     rangeCapacity: rangeQueueSize(rangeStreams, options.s3.uploadQueueSize),
-    // One budget for the child: the plan counts --range-streams once per child, however many large files it holds.
-    streamBudget: new RangeStreamBudget(rangeStreams),
   };
   // One minor GC per MiB read across this child's items, so dead download chunks stay below a MiB's worth,
   // and a full one every 512 MiB for what outlived two minor ones (child/gc-pacer.ts says why and at what cost).

@@ -1,5 +1,5 @@
 // Admission and the memory plan count an item by one rule: a file at or above --range-cutoff-mb is read as
-// --range-streams ranges, each holding a part buffer and up to two connections' buffers, and is admitted as such.
+// --range-streams ranges, each holding a part buffer and a connection's buffer, and is admitted as such.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { itemBufferBytes, largeItemBufferBytes, streamsFor } from '../../src/app/item-buffer-bound.js';
@@ -9,9 +9,8 @@ import { MIB } from '../../src/target/s3/part-size.js';
 const settings = { partSizeMb: 8, uploadQueueSize: 4, rangeStreams: 4, rangeCutoffMb: 256 };
 
 test('a file above the range cutoff is admitted with its range streams\' part and connection buffers, as the plan counts it', () => {
-  // 4 ranges + 3 more parts in flight = 7 part buffers, and 8 connections' buffers (each stream asks its next range
-  // while the current one ends: two connections per stream), counted twice, as for one stream.
-  const ranged = 7 * 8 * MIB + 2 * 8 * DOWNLOAD_BUFFER_BYTES;
+  // 4 ranges + 3 more parts in flight = 7 part buffers, and 4 connections' buffers (counted twice, as for one stream).
+  const ranged = 7 * 8 * MIB + 2 * 4 * DOWNLOAD_BUFFER_BYTES;
   assert.equal(itemBufferBytes(512 * MIB, settings), ranged);
   assert.equal(itemBufferBytes(256 * MIB, settings), ranged, 'the cutoff itself is read as ranges');
   assert.equal(largeItemBufferBytes(settings), ranged, 'the plan sizes a child by the same bound');
