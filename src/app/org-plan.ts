@@ -27,7 +27,7 @@ export interface DrivePlan {
 
 /** List every drive the run would copy (this shard's, with --shard), each entry also given to `add` for the totals. */
 export async function planOrgDrives(settings: Settings, extras: Extras, log: Logger, add: (e: ListedEntry) => void): Promise<DrivePlan[]> {
-  const sources = await resolveOrgSources(settings, extras, orgShardFilter(settings, parseShard(settings.shard, process.env)));
+  const sources = await resolveOrgSources(settings, extras, orgShardFilter(settings, parseShard(settings.shard, process.env)), log);
   const paces = new PaceBook(settings.driveTps);
   const abort = new AbortController();
   const rows: DrivePlan[] = [];

@@ -26,7 +26,7 @@ export interface OrgRun {
 
 /** Resolve the run's drives (org-sources.ts) and their key prefixes under the normalised --s3-prefix. */
 export async function resolveOrgRun(settings: Settings, extras: Extras, prefix: string, inShard: (key: string) => boolean, shard: Shard | null, log: Logger): Promise<OrgRun> {
-  const sources = await resolveOrgSources(settings, extras, inShard);
+  const sources = await resolveOrgSources(settings, extras, inShard, log);
   log.info({ users: sources.filter((s) => s.kind === 'user').length, sharedDrives: sources.filter((s) => s.kind === 'shared-drive').length, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) }, 'organisation drives to copy');
   return { sources, prefixes: sources.map((s) => sourceKeyPrefix(prefix, s)) };
 }

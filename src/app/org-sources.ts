@@ -11,8 +11,11 @@ import { createDriveClient } from '../source/drive/drive-client.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import { DIRECTORY_USER_READONLY_SCOPE, findOrganizer, listDirectoryUsers, listSharedDrives } from '../source/drive/directory.js';
 import type { RequestCall } from '../source/drive/directory.js';
-import { createPacer, paced } from '../source/drive/pacer.js';
-import { classifyDriveError, withRetry } from '../source/drive/retry.js';
+import { listerCall } from '../source/drive/lister.js';
+import { createPacer } from '../source/drive/pacer.js';
+import { silentLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+import { classifyDriveError } from '../source/drive/retry.js';
 import type { SharedWithMeScope } from '../source/drive/shared-with-me.js';
 import { driveAuthOptions } from './source-target.js';
 import type { Extras } from './source-target.js';
@@ -57,12 +60,11 @@ export function driveAs(settings: Settings, extras: Extras, subject: string): Dr
 }
 
 /**
- * The admin's requests (users.list, drives.list, one permissions.list per shared drive), paced at --drive-tps
- * and retried like the listing's: the admin has a quota too, and a refusal there would fail whole drives.
+ * The admin's requests (users.list, drives.list, one permissions.list per shared drive), sent as the listing
+ * sends its own (paced at --drive-tps, retried): the admin has a quota too, and a refusal would fail whole drives.
  */
-function adminCall(settings: Settings): RequestCall {
-  const pacer = createPacer({ tps: settings.driveTps });
-  return (send) => withRetry(() => paced(pacer, undefined, send), { maxRetries: settings.driveRetries, baseMs: 1000 });
+function adminCall(settings: Settings, log: Logger): RequestCall {
+  return listerCall({ pacer: createPacer({ tps: settings.driveTps }), log, retry: { maxRetries: settings.driveRetries } });
 }
 
 function preflight(what: string, err: unknown): PreflightError {
@@ -125,8 +127,8 @@ async function findOrganizers(drive: DriveClient['drive'], sources: SourceDrive[
  * Every drive this run copies, users first (directory order), then shared drives; with `inShard`, only the
  * drives it keeps (by driveShardKey), so no other shard's drive is looked at past the directory's lists.
  */
-export async function resolveOrgSources(settings: Settings, extras: Extras, inShard: (key: string) => boolean = () => true): Promise<SourceDrive[]> {
-  const call = adminCall(settings);
+export async function resolveOrgSources(settings: Settings, extras: Extras, inShard: (key: string) => boolean = () => true, log: Logger = silentLogger()): Promise<SourceDrive[]> {
+  const call = adminCall(settings, log);
   const users = await resolveUsers(settings, extras, call);
   const shared = await listDomainSharedDrives(settings, extras, call);
   // The whole selection, before --shard: each shard decides a shared item's one copy alike.
