@@ -13,9 +13,8 @@ import type { Logger } from '../observability/logger.js';
 import { runDelta } from './delta-pass.js';
 import type { DeltaResult } from './delta-pass.js';
 import { DeltaMoves } from './delta-moves.js';
-import { runListing, runSharedWithMeListing } from './listing-task.js';
-import { SHARED_WITH_ME_SEGMENT } from '../source/drive/shared-with-me.js';
-import type { SharedWithMeScope } from '../source/drive/shared-with-me.js';
+import { runDriveListing } from './listing-task.js';
+import type { SharedWithMeListing } from './listing-task.js';
 import type { PassContext } from './sync-pass.js';
 
 /** The drive a pass reads: the journal's one drive, or one drive of an organisation run as its own identity. */
@@ -36,7 +35,7 @@ export interface DriveScope {
   /** A user's My Drive: its change feed without the shared drives the user is a member of (each has its own). */
   myDriveOnly?: boolean;
   /** --shared-with-me for a user: after the My Drive, what was shared with them, under `Shared with me/`. */
-  sharedWithMe?: { lister: string; scope: SharedWithMeScope };
+  sharedWithMe?: SharedWithMeListing;
 }
 
 function stamped(d: DriveScope, entries: ListedEntry[]): ListedEntry[] {
@@ -101,34 +100,27 @@ export async function listInFull(c: PassContext, d: DriveScope): Promise<string>
     folders = [];
     guard.run(() => d.store.recordFolders(batch), undefined);
   };
-  const listing = {
-    settings: d.settings,
-    drive: d.drive,
-    rootFolderId: d.rootId,
-    prefix: d.prefix,
-    pacer: d.pacer,
-    shard: d.shard,
-    log: d.log,
-    signal: c.signal,
-    progress: c.progress,
-    ...(c.outage ? { outage: c.outage } : {}),
-    write: (entries: ListedEntry[]) => {
-      flushFolders();
-      guard.run(() => journal.recordListed(stamped(d, entries)), undefined);
-      c.notify();
+  await runDriveListing(
+    {
+      settings: d.settings,
+      drive: d.drive,
+      rootFolderId: d.rootId,
+      prefix: d.prefix,
+      pacer: d.pacer,
+      shard: d.shard,
+      log: d.log,
+      signal: c.signal,
+      progress: c.progress,
+      ...(c.outage ? { outage: c.outage } : {}),
+      onFolder: (f) => folders.push({ id: f.id, parentId: f.parentId, path: f.path, segments: f.segments, keyPrefix: folderKeyPrefix(d.prefix, f.segments) }),
+      write: (entries) => {
+        flushFolders();
+        guard.run(() => journal.recordListed(stamped(d, entries)), undefined);
+        c.notify();
+      },
     },
-  };
-  // The user's own folders: a shared item filed in one of them was copied with the My Drive (shared-with-me.ts).
-  const myFolders = new Set<string>();
-  await runListing({
-    ...listing,
-    ...(d.sharedWithMe ? { reservedRootSegments: [SHARED_WITH_ME_SEGMENT] } : {}),
-    onFolder: (f) => {
-      myFolders.add(f.id);
-      folders.push({ id: f.id, parentId: f.parentId, path: f.path, segments: f.segments, keyPrefix: folderKeyPrefix(d.prefix, f.segments) });
-    },
-  });
+    d.sharedWithMe,
+  );
   flushFolders();
-  if (d.sharedWithMe) await runSharedWithMeListing({ ...listing, lister: d.sharedWithMe.lister, scope: d.sharedWithMe.scope, myFolders });
   return token;
 }

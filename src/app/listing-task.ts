@@ -7,8 +7,8 @@ import type { Shard } from '../config/shard.js';
 import type { DriveClient } from '../source/drive/drive-client.js';
 import type { ListedEntry } from '../source/drive/drive-item.js';
 import { listDrive } from '../source/drive/lister.js';
-import { listSharedWithMe } from '../source/drive/shared-with-me.js';
-import type { ListSharedWithMeOptions } from '../source/drive/shared-with-me.js';
+import { listSharedWithMe, SHARED_WITH_ME_SEGMENT } from '../source/drive/shared-with-me.js';
+import type { ListSharedWithMeOptions, SharedWithMeScope } from '../source/drive/shared-with-me.js';
 import type { OutageView } from '../ipc/service-signals.js';
 import type { ListDriveOptions, ListedFolder } from '../source/drive/lister.js';
 import type { Pacer } from '../source/drive/pacer.js';
@@ -102,6 +102,36 @@ export function runListing(o: ListingTaskOptions): Promise<ListingProgress> {
 }
 
 /** What was shared with `lister` (source/drive/shared-with-me.ts), recorded as runListing records a drive. */
-export function runSharedWithMeListing(o: ListingTaskOptions & Pick<ListSharedWithMeOptions, 'lister' | 'scope' | 'myFolders'>): Promise<ListingProgress> {
+function runSharedWithMeListing(o: ListingTaskOptions & Pick<ListSharedWithMeOptions, 'lister' | 'scope' | 'myFolders'>): Promise<ListingProgress> {
   return drainListing(o, (hooks) => listSharedWithMe({ ...listerOptions(o), ...hooks, lister: o.lister, scope: o.scope, myFolders: o.myFolders }));
+}
+
+/** --shared-with-me for one user: who they are, and the whole selection that decides each item's one copy. */
+export interface SharedWithMeListing {
+  lister: string;
+  scope: SharedWithMeScope;
+}
+
+/**
+ * A drive's whole listing; for a user with --shared-with-me, their My Drive (our folder's segment reserved at
+ * its root) and then what was shared with them. `onFolder` sees the My Drive's folders only (delta passes
+ * record them; a shared folder is not the user's tree).
+ */
+export async function runDriveListing(o: ListingTaskOptions, sharedWithMe?: SharedWithMeListing): Promise<void> {
+  if (sharedWithMe === undefined) {
+    await runListing(o);
+    return;
+  }
+  // The user's own folders: a shared item filed in one of them was copied with the My Drive (shared-with-me.ts).
+  const myFolders = new Set<string>();
+  const { onFolder, ...rest } = o;
+  await runListing({
+    ...rest,
+    reservedRootSegments: [SHARED_WITH_ME_SEGMENT],
+    onFolder: (f) => {
+      myFolders.add(f.id);
+      onFolder?.(f);
+    },
+  });
+  await runSharedWithMeListing({ ...rest, ...sharedWithMe, myFolders });
 }

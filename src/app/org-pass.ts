@@ -12,9 +12,8 @@ import type { Pacer } from '../source/drive/pacer.js';
 import { classifyDriveError } from '../source/drive/retry.js';
 import type { DeltaCounts, DeltaResult } from './delta-pass.js';
 import { deltaOfDrive, listInFull } from './drive-pass.js';
-import { runListing, runSharedWithMeListing } from './listing-task.js';
-import type { ListingTaskOptions } from './listing-task.js';
-import { SHARED_WITH_ME_SEGMENT } from '../source/drive/shared-with-me.js';
+import { runDriveListing } from './listing-task.js';
+import type { ListingTaskOptions, SharedWithMeListing } from './listing-task.js';
 import type { DriveScope } from './drive-pass.js';
 import { sourceKeyPrefix, sourceLabel } from './org-sources.js';
 import type { SourceDrive } from './org-sources.js';
@@ -78,20 +77,26 @@ export type SourceListingOptions = Omit<ListingTaskOptions, 'rootFolderId' | 'pr
  */
 export async function listSource(o: SourceListingOptions): Promise<void> {
   const { source, ...rest } = o;
-  const scope = source.sharedWithMe;
-  const listing = { ...rest, ...sourceListing(o.settings, o.prefix, source), shard: null };
-  if (scope === undefined || source.subject === null) {
-    await runListing(listing);
-    return;
-  }
-  const myFolders = new Set<string>();
-  await runListing({ ...listing, reservedRootSegments: [SHARED_WITH_ME_SEGMENT], onFolder: (f) => myFolders.add(f.id) });
-  await runSharedWithMeListing({ ...listing, lister: source.subject, scope, myFolders });
+  await runDriveListing({ ...rest, ...sourceListing(o.settings, o.prefix, source), shard: null }, sharedWithMeOf(source));
 }
 
-/** Which pass an organisation run makes: a delta when every selected drive has a token, else full (some drive is listed in full). */
-export function orgPassKind(journal: Journal, prefixes: readonly string[], full: boolean): 'full' | 'delta' {
-  return !full && prefixes.length > 0 && prefixes.every((p) => journal.deltaFor(p).changeToken() !== null) ? 'delta' : 'full';
+/** A user's --shared-with-me listing, if the run has one for this drive. */
+function sharedWithMeOf(source: SourceDrive): SharedWithMeListing | undefined {
+  return source.sharedWithMe !== undefined && source.subject !== null ? { lister: source.subject, scope: source.sharedWithMe } : undefined;
+}
+
+/**
+ * The token a drive's delta starts from; null: it is listed in full (--full, never listed to the end, or a user
+ * with --shared-with-me, whose feed a delta would read without the one-copy rule).
+ */
+export function deltaTokenOf(journal: Journal, prefix: string, source: SourceDrive, full: boolean): string | null {
+  return full || source.sharedWithMe !== undefined ? null : journal.deltaFor(prefix).changeToken();
+}
+
+/** Which pass an organisation run makes: a delta when every selected drive makes one, else full (some drive is listed in full). */
+export function orgPassKind(journal: Journal, run: { sources: readonly SourceDrive[]; prefixes: readonly string[] }, full: boolean): 'full' | 'delta' {
+  const delta = run.sources.length > 0 && run.sources.every((s, i) => deltaTokenOf(journal, run.prefixes[i] ?? '', s, full) !== null);
+  return delta ? 'delta' : 'full';
 }
 
 /** When the run last caught up with every selected drive: the oldest drive's, null while one has never been. */
@@ -133,6 +138,7 @@ export async function orgPass(c: PassContext, org: OrgSources): Promise<PassResu
     // A shared drive is read as its organizer: it spends, and is paced by, that user's quota.
     const lister = org.listerPace(subject);
     const listing = sourceListing(c.settings, c.prefix, source);
+    const shared = sharedWithMeOf(source);
     const log = c.log.child({ source: label });
     const drive: DriveScope = {
       settings: listing.settings,
@@ -149,10 +155,9 @@ export async function orgPass(c: PassContext, org: OrgSources): Promise<PassResu
         return withSubject(entries, subject);
       },
       ...(source.kind === 'user' ? { myDriveOnly: true } : {}),
-      ...(source.sharedWithMe ? { sharedWithMe: { lister: subject, scope: source.sharedWithMe } } : {}),
+      ...(shared ? { sharedWithMe: shared } : {}),
     };
-    // A delta of a user's feed does not yet apply --shared-with-me's one-copy rule: such a user is listed in full.
-    const token = c.settings.full || source.sharedWithMe ? null : drive.store.changeToken();
+    const token = deltaTokenOf(journal, prefix, source, c.settings.full);
     try {
       let pass: DrivePass | null = null;
       if (token !== null) {

@@ -36,12 +36,9 @@ export function orgProbeDrive(settings: Settings, extras: Extras): DriveClient {
   return driveAs(settings, extras, settings.adminSubject ?? settings.users?.[0] ?? '');
 }
 
-/**
- * Which pass comes next: one drive's (sync-pass.ts), or an organisation's, delta only when every drive has a
- * token (and no user is listed in full for --shared-with-me, org-pass.ts).
- */
-export function nextPassKind(journal: Journal, run: OrgRun | null, full: boolean, sharedWithMe = false): 'full' | 'delta' {
-  return run === null ? passKind(journal, full) : orgPassKind(journal, run.prefixes, full || (sharedWithMe && run.sources.some((s) => s.kind === 'user')));
+/** Which pass comes next: one drive's (sync-pass.ts), or an organisation's, a delta only when every drive makes one (org-pass.ts). */
+export function nextPassKind(journal: Journal, run: OrgRun | null, full: boolean): 'full' | 'delta' {
+  return run === null ? passKind(journal, full) : orgPassKind(journal, run, full);
 }
 
 /** When the sync last caught up: the one drive's last pass, or the organisation's least recent drive. */

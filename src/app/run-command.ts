@@ -128,7 +128,7 @@ export async function runMigration(settings: Settings, options: RunOptions = {})
     const probeWrite = async (): Promise<void> => {
       await (probed ??= preflightS3(s3, target, undefined, 'write'));
     };
-    if (mayBeDelta && (nextPassKind(journal, orgRun, settings.full, settings.sharedWithMe) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
+    if (mayBeDelta && (nextPassKind(journal, orgRun, settings.full) === 'full' || unapplied(journal.counts()) > 0)) await probeWrite();
     health.ready = true;
     const open = journal;
     sync.syncedAt = syncedAt(open, orgRun);
@@ -289,7 +289,7 @@ async function copy(c: CopyContext): Promise<number> {
   let preflightError: PreflightError | null = null;
   // A full listing, or a delta pass from the journal's change token (sync-pass.ts, issue 22).
   let pass: PassResult | null = null;
-  c.sync.running = nextPassKind(journal, c.orgRun, settings.full, settings.sharedWithMe);
+  c.sync.running = nextPassKind(journal, c.orgRun, settings.full);
   // An organisation pass paces each drive's listing by its subject's pace (org-pass.ts): this pacer is the one-drive lister's.
   const lister = orgPass ? { pacer: createPacer({ tps: Number.POSITIVE_INFINITY }), leave: (): void => undefined } : joinPacer(paces.pace(OWN_SUBJECT), 'lister');
   paces.start();
