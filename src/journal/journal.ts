@@ -135,7 +135,6 @@ export class Journal extends JournalReader {
     this.listing.recordListed(entries);
   }
 
-  /** Begin a new listing: every listing, an interrupted one's rerun too, lists from the root. */
   /** One organisation drive's token and folders, by its key prefix (issue 23); '' is `delta`. */
   deltaFor(scope: string): DeltaStore {
     let store = this.deltaStores.get(scope);
@@ -146,6 +145,7 @@ export class Journal extends JournalReader {
     return store;
   }
 
+  /** Begin a new listing: every listing, an interrupted one's rerun too, lists from the root. */
   startNewListing(): number {
     return this.listing.startNewListing();
   }
