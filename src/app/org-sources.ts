@@ -132,7 +132,7 @@ export async function resolveOrgSources(settings: Settings, extras: Extras, inSh
   const users = await resolveUsers(settings, extras, call);
   const shared = await listDomainSharedDrives(settings, extras, call);
   // The whole selection, before --shard: each shard decides a shared item's one copy alike.
-  const scope: SharedWithMeScope | null = settings.sharedWithMe ? { users: users.map((u) => u.toLowerCase()).sort(), sharedDrives: new Set(shared.sources.map((s) => s.rootId)) } : null;
+  const scope: SharedWithMeScope | null = settings.sharedWithMe ? { users: new Set(users.map((u) => u.toLowerCase())), sharedDrives: new Set(shared.sources.map((s) => s.rootId)) } : null;
   const userSources = users.map((email): SourceDrive => ({ kind: 'user', name: email, rootId: 'root', subject: email, segments: ['users', mapNameSegment(email)], ...(scope ? { sharedWithMe: scope } : {}) }));
   // A run that copies nothing because of its own flags is a mistake to say, not a success to report; a shard
   // left without a drive is not (more shards than drives).

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copiedUnder, SHARED_SKIPS, sharedFate } from '../../src/source/drive/shared-with-me.js';
 import type { SharedItem } from '../../src/source/drive/shared-with-me.js';
 
-const scope = { users: ['alice@x.com', 'bob@x.com', 'carol@x.com'], sharedDrives: new Set(['sd1']) };
+const scope = { users: new Set(['alice@x.com', 'bob@x.com', 'carol@x.com']), sharedDrives: new Set(['sd1']) };
 const none = new Set<string>();
 const item = (extra: Partial<SharedItem>): SharedItem => ({ owners: ['ext@y.org'], driveId: null, parents: ['p-ext'], permissions: [], ...extra });
 const to = (...emails: string[]): { type: string; email: string }[] => emails.map((email) => ({ type: 'user', email }));

@@ -26,8 +26,8 @@ export const copiedUnder = (recipient: string): string => `copied under ${recipi
 
 /** What every shard knows alike: the whole selection, not only its own drives. */
 export interface SharedWithMeScope {
-  /** Every user the organisation run copies (all shards), lower-cased, sorted. */
-  users: readonly string[];
+  /** Every user the organisation run copies (all shards), lower-cased. */
+  users: ReadonlySet<string>;
   /** Every shared drive the run copies (all shards); empty without --all-shared-drives. */
   sharedDrives: ReadonlySet<string>;
 }
@@ -49,11 +49,11 @@ export type SharedFate = { kind: 'copy' } | { kind: 'skip'; reason: string };
  */
 export function sharedFate(item: SharedItem, lister: string, scope: SharedWithMeScope, myFolders: ReadonlySet<string>): SharedFate {
   if (item.driveId !== null) return { kind: 'skip', reason: scope.sharedDrives.has(item.driveId) ? SHARED_SKIPS.withSharedDrive : SHARED_SKIPS.sharedDriveNotCopied };
-  const selected = new Set(scope.users);
-  if (item.owners.some((o) => selected.has(o.toLowerCase()))) return { kind: 'skip', reason: SHARED_SKIPS.withOwner };
+  if (item.owners.some((o) => scope.users.has(o.toLowerCase()))) return { kind: 'skip', reason: SHARED_SKIPS.withOwner };
   if (item.parents.some((p) => myFolders.has(p))) return { kind: 'skip', reason: SHARED_SKIPS.inMyDrive };
-  const named = new Set((item.permissions ?? []).filter((p) => p.type === 'user' && p.email !== undefined).map((p) => (p.email ?? '').toLowerCase()));
-  const first = scope.users.find((u) => named.has(u)) ?? lister.toLowerCase();
+  // The item's own recipients, not the whole selection, are what is sorted: an organisation has thousands of users.
+  const recipients = (item.permissions ?? []).flatMap((p) => (p.type === 'user' && p.email !== undefined ? [p.email.toLowerCase()] : [])).filter((u) => scope.users.has(u));
+  const first = recipients.sort()[0] ?? lister.toLowerCase();
   return first === lister.toLowerCase() ? { kind: 'copy' } : { kind: 'skip', reason: copiedUnder(first) };
 }
 
