@@ -4,13 +4,13 @@
 // manifest follows its delta.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { FOLDER_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { listKeys, objectMd5, orgWorldFlags, readManifest, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
+import { testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 const ADMIN = 'admin@example.com';
@@ -35,14 +35,14 @@ let w: World;
 let keyFile: string;
 
 before(async () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sa = testServiceAccount(SA);
   w = await startWorld({
-    org: { users: [{ email: ADMIN, isAdmin: true }, { email: ANN }, { email: BOB }], serviceAccountEmail: SA, serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    org: { users: [{ email: ADMIN, isAdmin: true }, { email: ANN }, { email: BOB }], serviceAccountEmail: SA, serviceAccountPublicKey: sa.publicKeyPem },
     sharedDrives: [{ id: 'sd1', name: 'Finance', members: [{ role: 'organizer', type: 'user', emailAddress: BOB }] }],
     nodes: NODES,
   });
   keyFile = join(w.dir, 'sa.json');
-  await writeFile(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: w.drive.tokenUrl }));
+  sa.writeKeyFile(keyFile, w.drive.tokenUrl);
 });
 
 after(async () => {

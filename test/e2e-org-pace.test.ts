@@ -3,12 +3,12 @@
 // pace only: Bob's is never cut, and every file of both is copied. Counts only, no timing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { listKeys, orgWorldFlags, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
+import { testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 const ANN = 'ann@example.com';
@@ -24,15 +24,15 @@ let w: World;
 let keyFile: string;
 
 before(async () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sa = testServiceAccount(SA);
   w = await startWorld({
-    org: { users: [{ email: ANN }, { email: BOB }], serviceAccountEmail: SA, serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    org: { users: [{ email: ANN }, { email: BOB }], serviceAccountEmail: SA, serviceAccountPublicKey: sa.publicKeyPem },
     nodes: [...files(ANN, ANN_FILES), ...files(BOB, BOB_FILES)],
     // Per user, whichever token each process holds for it (quota.ts); Bob's project grant is far above the ceiling.
     quota: { requestsPerSecond: QUOTA, usersPerSecond: { [BOB]: 100_000 }, burst: 5 },
   });
   keyFile = join(w.dir, 'sa.json');
-  await writeFile(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), private_key_id: 'k1', token_uri: w.drive.tokenUrl }));
+  sa.writeKeyFile(keyFile, w.drive.tokenUrl);
 });
 
 after(() => w.close());

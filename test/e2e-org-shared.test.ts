@@ -4,7 +4,7 @@
 // recipients' rows say why they skipped it, and two shards listing different users copy each object once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +12,7 @@ import { FOLDER_MIME } from '../src/fake-drive/index.js';
 import type { FakeNodeSpec } from '../src/fake-drive/index.js';
 import { listKeys, objectMd5, orgWorldFlags, readManifest, runCli, startWorld } from './support/e2e.js';
 import type { World } from './support/e2e.js';
+import { testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 const ALICE = 'alice@example.com';
@@ -60,14 +61,14 @@ let w: World;
 let keyFile: string;
 
 before(async () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sa = testServiceAccount(SA);
   w = await startWorld({
-    org: { users: [{ email: ALICE }, { email: BOB }, { email: CAROL }], serviceAccountEmail: SA, serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    org: { users: [{ email: ALICE }, { email: BOB }, { email: CAROL }], serviceAccountEmail: SA, serviceAccountPublicKey: sa.publicKeyPem },
     sharedDrives: [{ id: 'sd1', name: 'Finance', members: [{ role: 'organizer', type: 'user', emailAddress: ALICE }] }],
     nodes: NODES,
   });
   keyFile = join(w.dir, 'sa.json');
-  await writeFile(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), private_key_id: 'k1', token_uri: w.drive.tokenUrl }));
+  sa.writeKeyFile(keyFile, w.drive.tokenUrl);
 });
 
 after(async () => {

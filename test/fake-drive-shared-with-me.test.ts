@@ -4,21 +4,21 @@
 // listing serves `permissions` only to who may share the file (a reader asks permissions.list).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeDrive, FOLDER_MIME } from '../src/fake-drive/index.js';
 import { createDriveAuth } from '../src/source/drive/auth.js';
 import { createDriveClient } from '../src/source/drive/drive-client.js';
 import type { Drive } from '../src/source/drive/drive-client.js';
+import { testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 
 test('sharedWithMe: shared with the caller, not owned; inherited access reads children; permissions to sharers only', async (t) => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sa = testServiceAccount(SA);
   const fake = await startFakeDrive({
-    org: { users: [{ email: 'ann@example.com' }, { email: 'bob@example.com' }], serviceAccountEmail: SA, serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    org: { users: [{ email: 'ann@example.com' }, { email: 'bob@example.com' }], serviceAccountEmail: SA, serviceAccountPublicKey: sa.publicKeyPem },
     nodes: [
       { id: 'a-dir', name: 'Shared', parents: ['root'], mimeType: FOLDER_MIME, owners: ['ann@example.com'], permissions: [{ role: 'owner', type: 'user', emailAddress: 'ann@example.com' }, { role: 'reader', type: 'user', emailAddress: 'bob@example.com' }] },
       { id: 'a-1', name: 'inside.txt', parents: ['a-dir'], mimeType: 'text/plain', content: 'in' },
@@ -33,7 +33,7 @@ test('sharedWithMe: shared with the caller, not owned; inherited access reads ch
     await fake.close();
   });
   const keyFile = join(dir, 'sa.json');
-  writeFileSync(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: fake.tokenUrl }));
+  sa.writeKeyFile(keyFile, fake.tokenUrl);
   const as = (subject: string): Drive => createDriveClient({ auth: createDriveAuth({ credentialsFile: keyFile, impersonate: subject, env: {} }), rootUrl: fake.rootUrl }).drive;
   const bob = as('bob@example.com');
   const ids = async (q: string): Promise<string[]> => ((await bob.files.list({ q, fields: 'files(id)' })).data.files ?? []).map((f) => f.id ?? '').sort();

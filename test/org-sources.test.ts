@@ -2,8 +2,7 @@
 // --exclude-users, every shared drive with an organizer to read it as, clashing drive names with the id suffix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeDrive } from '../src/fake-drive/index.js';
@@ -11,17 +10,18 @@ import { resolveSettings } from '../src/config/settings.js';
 import { withIdSuffix } from '../src/keys/key-mapper.js';
 import { resolveOrgSources } from '../src/app/org-sources.js';
 import { PreflightError } from '../src/errors.js';
+import { testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 const ADMIN = 'admin@example.com';
 
 test('users from the directory, shared drives with their organizers; clashing names get the id suffix', async (t) => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sa = testServiceAccount(SA);
   const fake = await startFakeDrive({
     org: {
       users: [{ email: ADMIN, isAdmin: true }, { email: 'ann@example.com' }, { email: 'bob@example.com' }, { email: 'gone@example.com', suspended: true }],
       serviceAccountEmail: SA,
-      serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      serviceAccountPublicKey: sa.publicKeyPem,
     },
     sharedDrives: [
       { id: 'sd1', name: 'Finance', members: [{ role: 'organizer', type: 'user', emailAddress: 'bob@example.com' }] },
@@ -35,7 +35,7 @@ test('users from the directory, shared drives with their organizers; clashing na
     await fake.close();
   });
   const keyFile = join(dir, 'sa.json');
-  writeFileSync(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: fake.tokenUrl }));
+  sa.writeKeyFile(keyFile, fake.tokenUrl);
   const settings = (flags: Record<string, unknown>): ReturnType<typeof resolveSettings> =>
     resolveSettings({ googleCredentials: keyFile, driveRootUrl: fake.rootUrl, adminRootUrl: fake.rootUrl, adminSubject: ADMIN, ...flags }, {});
 
@@ -57,11 +57,11 @@ test('users from the directory, shared drives with their organizers; clashing na
 });
 
 test("the admin's requests are retried through its quota: every shared drive still finds its organizer", async (t) => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sa = testServiceAccount(SA);
   const drives = Array.from({ length: 6 }, (_, i) => ({ id: `sd${i}`, name: `Team ${i}`, members: [{ role: 'organizer' as const, type: 'user' as const, emailAddress: 'ann@example.com' }] }));
   // Four requests a second for everyone, a burst of one: drives.list and six permissions.list cannot all pass at once.
   const fake = await startFakeDrive({
-    org: { users: [{ email: ADMIN, isAdmin: true }, { email: 'ann@example.com' }], serviceAccountEmail: SA, serviceAccountPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    org: { users: [{ email: ADMIN, isAdmin: true }, { email: 'ann@example.com' }], serviceAccountEmail: SA, serviceAccountPublicKey: sa.publicKeyPem },
     sharedDrives: drives,
     quota: { requestsPerSecond: 4, burst: 1 },
   });
@@ -71,7 +71,7 @@ test("the admin's requests are retried through its quota: every shared drive sti
     await fake.close();
   });
   const keyFile = join(dir, 'sa.json');
-  writeFileSync(keyFile, JSON.stringify({ type: 'service_account', client_email: SA, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: fake.tokenUrl }));
+  sa.writeKeyFile(keyFile, fake.tokenUrl);
   const settings = resolveSettings({ googleCredentials: keyFile, driveRootUrl: fake.rootUrl, adminRootUrl: fake.rootUrl, adminSubject: ADMIN, allSharedDrives: true, users: 'ann@example.com' }, {});
   const sources = await resolveOrgSources(settings, {});
   const shared = sources.filter((s) => s.kind === 'shared-drive');
