@@ -4,14 +4,11 @@
 // listing serves `permissions` only to who may share the file (a reader asks permissions.list).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startFakeDrive, FOLDER_MIME } from '../src/fake-drive/index.js';
 import { createDriveAuth } from '../src/source/drive/auth.js';
 import { createDriveClient } from '../src/source/drive/drive-client.js';
 import type { Drive } from '../src/source/drive/drive-client.js';
-import { testServiceAccount } from './support/service-account.js';
+import { keyFileFor, testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 
@@ -27,13 +24,7 @@ test('sharedWithMe: shared with the caller, not owned; inherited access reads ch
       { id: 'b-1', name: 'mine.txt', parents: ['root'], mimeType: 'text/plain', content: 'b', owners: ['bob@example.com'], permissions: [{ role: 'reader', type: 'user', emailAddress: 'bob@example.com' }] },
     ],
   });
-  const dir = mkdtempSync(join(tmpdir(), 'fake-swm-'));
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await fake.close();
-  });
-  const keyFile = join(dir, 'sa.json');
-  sa.writeKeyFile(keyFile, fake.tokenUrl);
+  const keyFile = keyFileFor(t, sa, fake);
   const as = (subject: string): Drive => createDriveClient({ auth: createDriveAuth({ credentialsFile: keyFile, impersonate: subject, env: {} }), rootUrl: fake.rootUrl }).drive;
   const bob = as('bob@example.com');
   const ids = async (q: string): Promise<string[]> => ((await bob.files.list({ q, fields: 'files(id)' })).data.files ?? []).map((f) => f.id ?? '').sort();

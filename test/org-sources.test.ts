@@ -2,15 +2,12 @@
 // --exclude-users, every shared drive with an organizer to read it as, clashing drive names with the id suffix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startFakeDrive } from '../src/fake-drive/index.js';
 import { resolveSettings } from '../src/config/settings.js';
 import { withIdSuffix } from '../src/keys/key-mapper.js';
 import { resolveOrgSources } from '../src/app/org-sources.js';
 import { PreflightError } from '../src/errors.js';
-import { testServiceAccount } from './support/service-account.js';
+import { keyFileFor, testServiceAccount } from './support/service-account.js';
 
 const SA = 'copier@project.iam.gserviceaccount.com';
 const ADMIN = 'admin@example.com';
@@ -29,13 +26,7 @@ test('users from the directory, shared drives with their organizers; clashing na
       { id: 'sd3', name: 'a/b', members: [{ role: 'reader', type: 'user', emailAddress: 'ann@example.com' }] },
     ],
   });
-  const dir = mkdtempSync(join(tmpdir(), 'org-sources-'));
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await fake.close();
-  });
-  const keyFile = join(dir, 'sa.json');
-  sa.writeKeyFile(keyFile, fake.tokenUrl);
+  const keyFile = keyFileFor(t, sa, fake);
   const settings = (flags: Record<string, unknown>): ReturnType<typeof resolveSettings> =>
     resolveSettings({ googleCredentials: keyFile, driveRootUrl: fake.rootUrl, adminRootUrl: fake.rootUrl, adminSubject: ADMIN, ...flags }, {});
 
@@ -65,13 +56,7 @@ test("the admin's requests are retried through its quota: every shared drive sti
     sharedDrives: drives,
     quota: { requestsPerSecond: 4, burst: 1 },
   });
-  const dir = mkdtempSync(join(tmpdir(), 'org-sources-quota-'));
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await fake.close();
-  });
-  const keyFile = join(dir, 'sa.json');
-  sa.writeKeyFile(keyFile, fake.tokenUrl);
+  const keyFile = keyFileFor(t, sa, fake);
   const settings = resolveSettings({ googleCredentials: keyFile, driveRootUrl: fake.rootUrl, adminRootUrl: fake.rootUrl, adminSubject: ADMIN, allSharedDrives: true, users: 'ann@example.com' }, {});
   const sources = await resolveOrgSources(settings, {});
   const shared = sources.filter((s) => s.kind === 'shared-drive');

@@ -1,7 +1,11 @@
 // A service account for the fake Drive's organisation: a fresh RSA key pair, its public half for the fake's
 // token endpoint, and its key file (as Google issues them, naming its token_uri) for the CLI and the clients.
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { FakeDrive } from '../../src/fake-drive/index.js';
 
 export interface TestServiceAccount {
   email: string;
@@ -21,4 +25,16 @@ export function testServiceAccount(email: string): TestServiceAccount {
       writeFileSync(path, JSON.stringify({ type: 'service_account', client_email: email, private_key: privateKeyPem, private_key_id: 'k1', token_uri: tokenUri }));
     },
   };
+}
+
+/** A key file of `sa` for `fake` in a temporary directory; the directory and the fake go when the test ends. */
+export function keyFileFor(t: TestContext, sa: TestServiceAccount, fake: FakeDrive): string {
+  const dir = mkdtempSync(join(tmpdir(), 'test-sa-'));
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await fake.close();
+  });
+  const keyFile = join(dir, 'sa.json');
+  sa.writeKeyFile(keyFile, fake.tokenUrl);
+  return keyFile;
 }
